@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* The simulated platform: owns DRAM, firewall, devices, heaps, TEE and fd table. */
+#ifndef RHEAP_PLATFORM_H
+#define RHEAP_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/export.h>
+
+RH_BEGIN_DECLS
+
+struct rh_platform;
+
+/** Simulated page size (PAGE_SHIFT 12, as every arm64 SoC of the seed). */
+#define RH_PAGE_SHIFT 12
+#define RH_PAGE_SIZE (1UL << RH_PAGE_SHIFT)
+#define RH_PAGE_ALIGN(x) (((x) + RH_PAGE_SIZE - 1) & ~(uint64_t)(RH_PAGE_SIZE - 1))
+
+/** Physical and DMA addresses of the simulated platform (never host pointers). */
+typedef uint64_t rh_phys_addr_t;
+typedef uint64_t rh_dma_addr_t;
+
+enum rh_log_level {
+	RH_LOG_ERR = 3,
+	RH_LOG_WARN = 4,
+	RH_LOG_INFO = 6,
+	RH_LOG_DEBUG = 7,
+};
+
+#define RH_NAME_LEN 64
+#define RH_MAX_RESERVED 16
+#define RH_MAX_DEVICES 32
+
+/**
+ * struct rh_reserved_region - a /reserved-memory child node
+ * @name: node name without unit address ("restricted-cma")
+ * @compatible: first compatible string, or "" when absent
+ * @base, @size: the region (from reg, or allocated from size/alignment)
+ * @alignment: 0 when the node has none
+ * @no_map: "no-map" present (static TEE carveout)
+ * @reusable: "reusable" present (CMA-able)
+ */
+struct rh_reserved_region {
+	char name[RH_NAME_LEN];
+	char compatible[RH_NAME_LEN];
+	rh_phys_addr_t base;
+	uint64_t size;
+	uint64_t alignment;
+	bool no_map;
+	bool reusable;
+};
+
+/**
+ * struct rh_device_desc - a DMA master described by the device tree
+ * @name: node name ("vcodec")
+ * @compatible: first compatible string
+ * @master_id: bus master id used by the firewall ("mediatek,master-id")
+ * @secure_capable: "mediatek,secure-capable" present
+ */
+struct rh_device_desc {
+	char name[RH_NAME_LEN];
+	char compatible[RH_NAME_LEN];
+	uint32_t master_id;
+	bool secure_capable;
+};
+
+/**
+ * struct rh_platform_desc - everything the device tree says about the platform
+ */
+struct rh_platform_desc {
+	char model[RH_NAME_LEN];
+	rh_phys_addr_t dram_base;
+	uint64_t dram_size;
+	unsigned int nr_reserved;
+	struct rh_reserved_region reserved[RH_MAX_RESERVED];
+	unsigned int firewall_regions;
+	uint64_t firewall_granularity;
+	unsigned int nr_devices;
+	struct rh_device_desc devices[RH_MAX_DEVICES];
+};
+
+/**
+ * struct rh_platform_info - how to build a platform (zero it, then fill)
+ * @dtb, @dtb_size: a flattened device tree blob; NULL for @dtb_path or default
+ * @dtb_path: a .dtb file; used when @dtb is NULL; both NULL: built-in default
+ * @log_level: 0 = $RHEAP_LOG_LEVEL or RH_LOG_ERR
+ * @log_fn, @log_data: log sink; NULL = one line per message on stderr
+ */
+struct rh_platform_info {
+	const void *dtb;
+	size_t dtb_size;
+	const char *dtb_path;
+	enum rh_log_level log_level;
+	void (*log_fn)(void *data, enum rh_log_level level, const char *msg);
+	void *log_data;
+};
+
+#define RH_DEFINE_PLATFORM_INFO(name) struct rh_platform_info name = { 0 }
+
+/**
+ * rh_platform_new() - create a platform
+ * @info: NULL for the built-in default platform
+ * @ret_plat: the new platform (one reference), written only on success
+ *
+ * @return 0, -EINVAL for a bad device tree (one log line names node and
+ * property), -ENOENT/-EACCES/-EIO for an unreadable @dtb_path, -ENOMEM.
+ */
+RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
+			      struct rh_platform **ret_plat);
+
+RH_EXPORT struct rh_platform *rh_platform_ref(struct rh_platform *plat);
+
+/** rh_platform_unref() - drop a reference; NULL-safe; always returns NULL */
+RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat);
+
+RH_EXPORT const struct rh_platform_desc *
+rh_platform_get_desc(const struct rh_platform *plat);
+
+RH_EXPORT void rh_platform_set_log_fn(struct rh_platform *plat,
+				      void (*log_fn)(void *data,
+						     enum rh_log_level level,
+						     const char *msg),
+				      void *data);
+RH_EXPORT void rh_platform_set_log_level(struct rh_platform *plat,
+					 enum rh_log_level level);
+RH_EXPORT enum rh_log_level rh_platform_get_log_level(const struct rh_platform *plat);
+
+/**
+ * rh_platform_parse_dtb() - parse and validate a device tree blob
+ * @blob, @size: the blob
+ * @ret_desc: filled only on success
+ * @errbuf, @errlen: on -EINVAL, one line naming the node and the property
+ */
+RH_EXPORT int rh_platform_parse_dtb(const void *blob, size_t size,
+				    struct rh_platform_desc *ret_desc,
+				    char *errbuf, size_t errlen);
+
+/** The built-in default platform's DTB (mt8188-svp), embedded at build time. */
+RH_EXPORT const void *rh_platform_default_dtb(size_t *ret_size);
+
+RH_END_DECLS
+
+#endif /* RHEAP_PLATFORM_H */

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/* Shared cmocka helpers. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+
+#include <rheap/alloc.h>
+
+#include "rh-test.h"
+
+int rh_test_count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1; /* the DIR's own fd */
+}
+
+unsigned int rh_test_fail_nth_sweep(int (*op)(void *arg),
+				    void (*undo)(void *arg),
+				    void (*check_clean)(void *arg), void *arg)
+{
+	unsigned int n;
+	int ret;
+
+	for (n = 1; n < 100000; n++) {
+		rh_fail_nth_set(n);
+		ret = op(arg);
+		if (rh_fail_nth_get() != 0) {
+			/* The fault was never reached: every site was exercised. */
+			rh_fail_nth_set(0);
+			assert_int_equal(ret, 0);
+			if (undo)
+				undo(arg);
+			if (check_clean)
+				check_clean(arg);
+			return n - 1;
+		}
+		rh_fail_nth_set(0);
+		if (ret == 0) {
+			/* Injected fault swallowed by a fallback path: still valid. */
+			if (undo)
+				undo(arg);
+		} else {
+			assert_int_equal(ret, -ENOMEM);
+		}
+		if (check_clean)
+			check_clean(arg);
+	}
+	fail_msg("fail-nth sweep did not terminate");
+	return 0;
+}
