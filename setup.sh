@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages librheap-sim needs (only those missing) and
+# configures a Meson build directory.
+#
+#   ./setup.sh                      -> build/ with the default options
+#   ./setup.sh DIR [MESON-OPTS...]  -> DIR with extra options (e.g. -Db_sanitize=address,undefined)
+#
+# Idempotent and silent when nothing is missing and DIR is already configured.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+builddir=${1:-build}
+[ $# -gt 0 ] && shift
+
+packages=(meson ninja-build pkg-config gcc python3 libcmocka-dev libbsd-dev
+	  libssl-dev libfdt-dev device-tree-compiler)
+if [ "${CC:-}" = clang ]; then
+	packages+=(clang)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=()
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo=(sudo)
+	else
+		echo "setup.sh: missing packages (${missing[*]}) and neither root nor" \
+		     "password-less sudo: install them, or run as root" >&2
+		exit 1
+	fi
+	echo "setup.sh: installing ${missing[*]}" >&2
+	log=$(mktemp)
+	if ! { "${sudo[@]}" apt-get update -qq &&
+	       DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+		       --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+		cat "$log" >&2
+		echo "setup.sh: apt-get failed" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+fi
+
+extra=()
+if [ "${CC:-}" = clang ]; then
+	extra+=(-Db_lundef=false)
+fi
+
+if [ ! -f "$builddir/build.ninja" ]; then
+	log=$(mktemp)
+	if ! meson setup "$builddir" "${extra[@]}" "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+elif [ $# -gt 0 ]; then
+	meson configure "$builddir" "$@" >/dev/null
+fi
