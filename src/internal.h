@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <rheap/platform.h>
 
@@ -49,6 +52,91 @@ struct rh_platform {
 	struct rh_file_table *files;      /* src/uapi.c */
 	struct rh_tee_emu *tee_emu;       /* emu/tee-core.c */
 	struct rh_trace *trace;           /* src/trace.c */
+
+	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */
 };
+
+/* ------------------------------------------------------------ hardware (emu/) */
+/*
+ * Module constructors of the simulated hardware, in platform.c's order:
+ * physmem (emu/physmem.c) -> firewall (emu/firewall.c) -> devices
+ * (src/device.c). Each builds its object from plat->desc.
+ */
+int rh_physmem_init(struct rh_platform *plat);
+void rh_physmem_fini(struct rh_platform *plat);
+int rh_firewall_init(struct rh_platform *plat);
+void rh_firewall_fini(struct rh_platform *plat);
+int rh_devices_init(struct rh_platform *plat);
+void rh_devices_fini(struct rh_platform *plat);
+
+/*
+ * The documented platform hooks through which src/ reaches the hardware
+ * (DESIGN.md §1); nothing else of emu/ is visible to the normal world.
+ *
+ * rh_phys_normal_ptr() - host pointer to @pa in the NORMAL view of DRAM,
+ * valid for @len bytes (the system heap zeroes and mmaps its pages through
+ * it). Touching a range the firewall protects raises SIGSEGV, as a real
+ * CPU access would. Returns 0, -ERANGE outside DRAM, -EINVAL for @len 0.
+ */
+int rh_phys_normal_ptr(struct rh_platform *plat, rh_phys_addr_t pa,
+		       size_t len, void **ret_ptr);
+
+/*
+ * rh_phys_normal_to_phys() - PA of a normal-view pointer; 0 or -ERANGE.
+ */
+int rh_phys_normal_to_phys(struct rh_platform *plat, const void *ptr,
+			   rh_phys_addr_t *ret_pa);
+
+/*
+ * rh_phys_dma_transfer() - one bus transaction of a DMA master: the
+ * firewall checks [@pa, @pa + @len) for master @master_id (@name for the
+ * log) in state @secure; if allowed, @len bytes are copied between @buf
+ * and DRAM (a master is not the CPU: it reaches protected memory whenever
+ * the firewall lets it). Returns 0, -EACCES (refused: logged, nothing
+ * copied), -ERANGE (outside DRAM), -EINVAL (@len 0).
+ */
+int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
+			 const char *name, bool secure, rh_phys_addr_t pa,
+			 void *buf, size_t len, bool write);
+
+/*
+ * rh_phys_dma_check() - the firewall check of rh_phys_dma_transfer()
+ * alone (a refusal is logged). Same returns.
+ */
+int rh_phys_dma_check(struct rh_platform *plat, uint32_t master_id,
+		      const char *name, bool secure, rh_phys_addr_t pa,
+		      size_t len, bool write);
+
+/*
+ * rh_phys_report_cpu_fault() - log a trapped normal-world CPU access of
+ * [@pa, @pa + @len) that faulted at @fault_pa.
+ */
+void rh_phys_report_cpu_fault(struct rh_platform *plat, rh_phys_addr_t pa,
+			      size_t len, rh_phys_addr_t fault_pa, bool write);
+
+/*
+ * rh_phys_fill_stats() - hardware counters (firewall, violations) into
+ * @stats; the other fields are left alone.
+ */
+void rh_phys_fill_stats(struct rh_platform *plat,
+			struct rh_platform_stats *stats);
+
+/*
+ * rh_phys_trap_get()/rh_phys_trap_put() - install/remove the probe fault
+ * handler (process-wide refcount; the previous SIGSEGV/SIGBUS actions are
+ * restored when the count drops to 0). Used by the probes; exposed for the
+ * tests that prove foreign faults are forwarded. Returns 0 or -errno.
+ */
+int rh_phys_trap_get(void);
+void rh_phys_trap_put(void);
+
+/*
+ * rh_platform_count_world_switch() - count one normal <-> secure world
+ * transition (the TEE core calls it on every SMC entry and return).
+ */
+static inline void rh_platform_count_world_switch(struct rh_platform *plat)
+{
+	atomic_fetch_add_explicit(&plat->world_switches, 1, memory_order_relaxed);
+}
 
 #endif /* RH_INTERNAL_H */

@@ -94,7 +94,11 @@ struct platform_module {
 static const struct platform_module platform_modules[] = {
 	/* first in, last out: every other module may emit events in init and fini */
 	{ "trace", rh_trace_init, rh_trace_fini },
-	/* filled as modules land: physmem, firewall, devices, tee, heaps, files */
+	/* hardware first: DRAM, the firewall guarding it, the bus masters */
+	{ "physmem", rh_physmem_init, rh_physmem_fini },
+	{ "firewall", rh_firewall_init, rh_firewall_fini },
+	{ "devices", rh_devices_init, rh_devices_fini },
+	/* then, as they land: tee, heaps, files */
 	{ NULL, NULL, NULL },
 };
 
@@ -211,6 +215,20 @@ RH_EXPORT const struct rh_platform_desc *
 rh_platform_get_desc(const struct rh_platform *plat)
 {
 	return plat ? &plat->desc : NULL;
+}
+
+RH_EXPORT int rh_platform_get_stats(struct rh_platform *plat,
+				    struct rh_platform_stats *ret_stats)
+{
+	struct rh_platform_stats stats = { 0 };
+
+	if (!plat || !ret_stats)
+		return -EINVAL;
+	rh_phys_fill_stats(plat, &stats);
+	stats.world_switches = atomic_load_explicit(&plat->world_switches,
+						    memory_order_relaxed);
+	*ret_stats = stats;
+	return 0;
 }
 
 RH_EXPORT void rh_platform_set_log_fn(struct rh_platform *plat,

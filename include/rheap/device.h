@@ -45,6 +45,34 @@ RH_EXPORT bool rh_device_is_secure_capable(const struct rh_device *dev);
 /** rh_device_is_secure() - current security state (set by the secure world) */
 RH_EXPORT bool rh_device_is_secure(const struct rh_device *dev);
 RH_EXPORT struct rh_platform *rh_device_platform(const struct rh_device *dev);
+/** rh_device_compatible() - first compatible string of the device node */
+RH_EXPORT const char *rh_device_compatible(const struct rh_device *dev);
+
+/**
+ * struct rh_device_stats - what a simulated master has done
+ * @maps, @unmaps: rh_dma_map_sgtable()/rh_dma_unmap_sgtable() calls that succeeded
+ * @cpu_syncs: cache maintenance done by map/unmap (not with SKIP_CPU_SYNC)
+ * @dma_reads, @dma_writes: successful rh_device_dma_*() calls
+ * @bytes_read, @bytes_written: bytes they moved
+ * @refused: transactions the firewall refused (-EACCES)
+ */
+struct rh_device_stats {
+	uint64_t maps;
+	uint64_t unmaps;
+	uint64_t cpu_syncs;
+	uint64_t dma_reads;
+	uint64_t dma_writes;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t refused;
+};
+
+/**
+ * rh_device_get_stats() - snapshot of @dev's counters
+ * @return 0, -EINVAL for a NULL argument.
+ */
+RH_EXPORT int rh_device_get_stats(const struct rh_device *dev,
+				  struct rh_device_stats *ret_stats);
 
 /**
  * rh_dma_map_sgtable() - map @sgt for DMA by @dev
@@ -56,7 +84,8 @@ RH_EXPORT struct rh_platform *rh_device_platform(const struct rh_device *dev);
  * (counted in the device's statistics).
  *
  * Mirrors: dma_map_sgtable() (kernel/dma/mapping.c)
- * @return 0, -EINVAL for a bad direction/NULL table/empty table.
+ * @return 0, -EINVAL for a bad direction/NULL table/empty table, -EIO when
+ * an entry lies outside DRAM (as dma-direct, the table is left untouched).
  */
 RH_EXPORT int rh_dma_map_sgtable(struct rh_device *dev, struct rh_sg_table *sgt,
 				 enum rh_dma_data_direction dir,

@@ -128,6 +128,47 @@ RH_EXPORT void rh_platform_set_log_level(struct rh_platform *plat,
 RH_EXPORT enum rh_log_level rh_platform_get_log_level(const struct rh_platform *plat);
 
 /**
+ * struct rh_platform_stats - hardware and world-switch counters of a platform
+ * @firewall_regions: regions the firewall has (from the device tree)
+ * @firewall_regions_in_use: regions programmed now
+ * @firewall_regions_peak: most regions programmed at the same time
+ * @firewall_programs: region programming operations since creation
+ * @firewall_clears: region clearing operations since creation
+ * @firewall_policy_changes: policy updates of programmed regions
+ * @violations: accesses refused since creation (rh_phys_violations_reset()
+ *              does not reset it)
+ * @cpu_violations: of which normal-world CPU accesses that trapped
+ * @dma_violations: of which DMA transactions refused
+ * @world_switches: normal <-> secure world transitions (SMC entry + return)
+ *
+ * Reprogramming operations of the firewall are firewall_programs +
+ * firewall_clears + firewall_policy_changes; a CMA heap that lends one
+ * region for many buffers keeps them low (DESIGN.md §3).
+ */
+struct rh_platform_stats {
+	unsigned int firewall_regions;
+	unsigned int firewall_regions_in_use;
+	unsigned int firewall_regions_peak;
+	uint64_t firewall_programs;
+	uint64_t firewall_clears;
+	uint64_t firewall_policy_changes;
+	uint64_t violations;
+	uint64_t cpu_violations;
+	uint64_t dma_violations;
+	uint64_t world_switches;
+};
+
+/**
+ * rh_platform_get_stats() - snapshot of the platform counters
+ * @ret_stats: filled only on success
+ *
+ * Each counter is read atomically; the snapshot as a whole is not.
+ * @return 0, -EINVAL for a NULL argument.
+ */
+RH_EXPORT int rh_platform_get_stats(struct rh_platform *plat,
+				    struct rh_platform_stats *ret_stats);
+
+/**
  * rh_platform_parse_dtb() - parse and validate a device tree blob
  * @blob, @size: the blob
  * @ret_desc: filled only on success

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal API of the emulated secure hardware: DRAM views, firewall, device security state. */
+#ifndef RH_EMU_H
+#define RH_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/phys.h>
+#include <rheap/platform.h>
+
+/*
+ * Only emu/ (the secure world and the hardware it drives) may include this
+ * header. The normal world reaches the hardware through the few hooks
+ * declared in src/internal.h (normal view, DMA bus transfers, CPU fault
+ * reports), never through the secure view.
+ */
+
+struct rh_platform;
+struct rh_physmem;
+struct rh_firewall;
+struct rh_device;
+
+/* ---------------------------------------------------------------- physmem */
+
+/** Largest simulated DRAM (virtual only: the memfd is sparse). */
+#define RH_PHYSMEM_MAX_SIZE (64ULL << 30)
+
+/*
+ * rh_physmem_create() - one memfd of @size bytes mapped twice (normal view,
+ * secure view), nothing populated. @plat is only used for log messages and
+ * may be NULL. @base and @size must be page aligned, @size in
+ * 1..RH_PHYSMEM_MAX_SIZE and @base + @size must not wrap.
+ * Returns 0, -EINVAL, -ENOMEM, or the -errno of memfd_create/ftruncate/mmap.
+ */
+int rh_physmem_create(struct rh_platform *plat, rh_phys_addr_t base,
+		      uint64_t size, struct rh_physmem **ret_pm);
+/* Unmaps both views and closes the memfd; NULL-safe. */
+void rh_physmem_destroy(struct rh_physmem *pm);
+
+rh_phys_addr_t rh_physmem_base(const struct rh_physmem *pm);
+uint64_t rh_physmem_size(const struct rh_physmem *pm);
+
+/*
+ * rh_physmem_check() - 0 if [@pa, @pa + @len) lies inside DRAM, -ERANGE if
+ * it does not (overflow-safe), -EINVAL for @len 0.
+ */
+int rh_physmem_check(const struct rh_physmem *pm, rh_phys_addr_t pa,
+		     uint64_t len);
+
+/*
+ * rh_physmem_secure_ptr() - host pointer to @pa in the secure view, valid
+ * for @len bytes. The secure view is never protected: the secure world and
+ * bus masters the firewall lets through use it. Errors as rh_physmem_check().
+ */
+int rh_physmem_secure_ptr(struct rh_physmem *pm, rh_phys_addr_t pa,
+			  size_t len, void **ret_ptr);
+/* Same in the normal view (faults inside programmed firewall regions). */
+int rh_physmem_normal_ptr(struct rh_physmem *pm, rh_phys_addr_t pa,
+			  size_t len, void **ret_ptr);
+/*
+ * rh_physmem_normal_to_phys() - PA of a normal-view pointer (e.g. a fault
+ * address). Returns 0 or -ERANGE when @ptr is not inside the normal view.
+ */
+int rh_physmem_normal_to_phys(const struct rh_physmem *pm, const void *ptr,
+			      rh_phys_addr_t *ret_pa);
+
+/*
+ * rh_physmem_protect_normal() - make [@pa, @pa + @len) PROT_NONE in the
+ * normal view, after dropping its PTEs (MADV_DONTNEED keeps the data, which
+ * is shared with the secure view, and keeps mprotect at its flat ~2 us).
+ * rh_physmem_unprotect_normal() restores PROT_READ | PROT_WRITE.
+ * Both need page alignment (-EINVAL) and a range inside DRAM (-ERANGE).
+ */
+int rh_physmem_protect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
+			      uint64_t len);
+int rh_physmem_unprotect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
+				uint64_t len);
+
+/*
+ * rh_emu_secure_ptr() - rh_physmem_secure_ptr() on the platform's DRAM; the
+ * entry point the TEE and its TAs use to zero, scrub and fill secure memory.
+ */
+int rh_emu_secure_ptr(struct rh_platform *plat, rh_phys_addr_t pa, size_t len,
+		      void **ret_ptr);
+
+/* ---------------------------------------------------------------- firewall */
+
+/* Most regions a controller may have (TZC-400: 8, MT8188 EMI-MPU: 32). */
+#define RH_FW_MAX_REGIONS 64
+
+/*
+ * rh_firewall_create() - a TZASC / EMI-MPU with @nr_regions regions
+ * (0..RH_FW_MAX_REGIONS) and @granularity (a power of two; base and size of
+ * every region must be multiples of max(@granularity, RH_PAGE_SIZE) since
+ * the normal view is protected page by page). @pm is the DRAM it guards.
+ * Returns 0, -EINVAL, -ENOMEM.
+ */
+int rh_firewall_create(struct rh_platform *plat, struct rh_physmem *pm,
+		       unsigned int nr_regions, uint64_t granularity,
+		       struct rh_firewall **ret_fw);
+void rh_firewall_destroy(struct rh_firewall *fw);
+
+unsigned int rh_firewall_nr_regions(const struct rh_firewall *fw);
+/* Effective alignment of region base and size, in bytes. */
+uint64_t rh_firewall_granularity(const struct rh_firewall *fw);
+
+/*
+ * rh_firewall_program() - protect [@base, @base + @size) with policy
+ * @masters (RH_FW_SECURE_ONLY, RH_FW_ANY_SECURE_MASTER or RH_FW_MASTER()
+ * bits) in the lowest free region, whose index is returned in @ret_index
+ * (may be NULL). The normal view of the range becomes PROT_NONE before the
+ * region is published to DMA checks. Secure-world operation.
+ * Returns 0; -EINVAL for size 0 or a misaligned base/size; -ERANGE outside
+ * DRAM; -EBUSY if the range overlaps a programmed region; -ENOSPC when every
+ * region is in use; -errno of madvise/mprotect.
+ */
+int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
+			uint64_t size, uint64_t masters,
+			unsigned int *ret_index);
+
+/*
+ * rh_firewall_clear() - unprogram region @index and make its range
+ * accessible again in the normal view. The caller (the TEE) scrubs the
+ * memory first. Returns 0, -EINVAL for an index out of range, -ENOENT for a
+ * region that is not programmed, -errno of mprotect.
+ */
+int rh_firewall_clear(struct rh_firewall *fw, unsigned int index);
+
+/*
+ * rh_firewall_set_masters() - change the policy of programmed region
+ * @index (no mapping change). Returns 0, -EINVAL, -ENOENT.
+ */
+int rh_firewall_set_masters(struct rh_firewall *fw, unsigned int index,
+			    uint64_t masters);
+
+/* Describe region @index. Returns 0 or -EINVAL for an index out of range. */
+int rh_firewall_get_region(struct rh_firewall *fw, unsigned int index,
+			   struct rh_fw_region *ret_region);
+
+/*
+ * rh_firewall_find() - index of the programmed region containing @pa.
+ * Returns 0 or -ENOENT.
+ */
+int rh_firewall_find(struct rh_firewall *fw, rh_phys_addr_t pa,
+		     unsigned int *ret_index);
+
+/*
+ * rh_firewall_check() - may master @master_id (named @master_name for the
+ * log; NULL = "?") in security state @secure access [@pa, @pa + @len)?
+ * Lock-free for readers (seqlock over the region table); costs a few ns
+ * when no region is programmed. A refusal is logged as a violation.
+ * Returns 0, -EACCES (refused, logged), -ERANGE (outside DRAM), -EINVAL
+ * (@len 0).
+ */
+int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
+		      uint32_t master_id, const char *master_name, bool secure,
+		      bool write);
+
+/*
+ * rh_firewall_record_cpu_fault() - log a normal-world CPU access of
+ * [@pa, @pa + @len) that faulted at @fault_pa.
+ */
+void rh_firewall_record_cpu_fault(struct rh_firewall *fw, rh_phys_addr_t pa,
+				  uint64_t len, rh_phys_addr_t fault_pa,
+				  bool write);
+
+/* Violation log (the public rh_phys_violation*() calls wrap these). */
+uint64_t rh_firewall_violation_count(struct rh_firewall *fw);
+unsigned int rh_firewall_violations_get(struct rh_firewall *fw,
+					struct rh_violation *records,
+					unsigned int max);
+void rh_firewall_violations_reset(struct rh_firewall *fw);
+
+/*
+ * rh_firewall_fill_stats() - firewall and violation counters of @fw into
+ * the matching fields of @stats (the others are left alone).
+ */
+void rh_firewall_fill_stats(struct rh_firewall *fw,
+			    struct rh_platform_stats *stats);
+
+/* ---------------------------------------------------------------- devices */
+
+/*
+ * rh_emu_device_set_secure() - switch @dev (a device of @plat) to secure or
+ * non-secure mode, as the secure world does on request (MTK: the TEE
+ * programs the master's security domain). Defined in src/device.c, where
+ * struct rh_device lives; only the secure world calls it.
+ * Returns 0, -EINVAL (NULL, or @dev not of @plat), -EPERM (secure mode on a
+ * device that is not secure-capable).
+ */
+int rh_emu_device_set_secure(struct rh_platform *plat, struct rh_device *dev,
+			     bool secure);
+
+#endif /* RH_EMU_H */
