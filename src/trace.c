@@ -975,7 +975,7 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 			rh_sbuf_puts(sb, ": SUCCEEDED");
 		return USED_ERR;
 	case RH_TRACE_NOTE:
-		rh_sbuf_text(sb, ev->msg ? ev->msg : "", RH_TRACE_MSG_MAX);
+		rh_sbuf_text(sb, ev->msg && ev->msg[0] ? ev->msg : "(note)", RH_TRACE_MSG_MAX);
 		return USED_MSG;
 	case RH_TRACE_PHASE_BEGIN:
 		rh_sbuf_puts(sb, "== ");
