@@ -29,6 +29,7 @@ struct rh_physmem;
 struct rh_firewall;
 struct rh_device_table;
 struct rh_heap_registry;
+struct rh_dma_buf_core;
 struct rh_file_table;
 struct rh_tee_emu;
 struct rh_trace;
@@ -48,6 +49,7 @@ struct rh_platform {
 	struct rh_physmem *physmem;       /* emu/physmem.c */
 	struct rh_firewall *firewall;     /* emu/firewall.c */
 	struct rh_device_table *devices;  /* src/device.c */
+	struct rh_dma_buf_core *dmabufs;  /* src/dma-buf.c */
 	struct rh_heap_registry *heaps;   /* src/dma-heap.c */
 	struct rh_file_table *files;      /* src/uapi.c */
 	struct rh_tee_emu *tee_emu;       /* emu/tee-core.c */

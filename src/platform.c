@@ -12,6 +12,7 @@
 
 #include <rheap/platform.h>
 
+#include "dmabuf-internal.h"
 #include "internal.h"
 #include "trace.h"
 
@@ -98,7 +99,12 @@ static const struct platform_module platform_modules[] = {
 	{ "physmem", rh_physmem_init, rh_physmem_fini },
 	{ "firewall", rh_firewall_init, rh_firewall_fini },
 	{ "devices", rh_devices_init, rh_devices_fini },
-	/* then, as they land: tee, heaps, files */
+	/* then, as they land: tee */
+	/* heaps: the dma-buf core and the registry, then each heap */
+	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
+	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },
+	/* files last: their fini closes every fd and mapping, releasing the buffers */
+	{ "files", rh_file_table_init, rh_file_table_fini },
 	{ NULL, NULL, NULL },
 };
 
