@@ -16,16 +16,16 @@ void rh_log(const struct rh_platform *plat, enum rh_log_level level,
 #define rh_dbg(plat, ...) rh_log(plat, RH_LOG_DEBUG, __VA_ARGS__)
 
 /* Blame: who got it wrong. */
-#define rh_bug_caller(plat, fmt, ...) \
-	rh_log(plat, RH_LOG_ERR, "caller bug: " fmt, ##__VA_ARGS__)
-#define rh_bug_tee(plat, fmt, ...) \
-	rh_log(plat, RH_LOG_ERR, "TEE bug: " fmt, ##__VA_ARGS__)
-#define rh_bug_lib(plat, fmt, ...) \
-	rh_log(plat, RH_LOG_ERR, "librheap-sim bug: " fmt, ##__VA_ARGS__)
+/* The format must be a string literal: it is pasted after the prefix. */
+#define rh_bug_caller(plat, ...) \
+	rh_log(plat, RH_LOG_ERR, "caller bug: " __VA_ARGS__)
+#define rh_bug_tee(plat, ...) rh_log(plat, RH_LOG_ERR, "TEE bug: " __VA_ARGS__)
+#define rh_bug_lib(plat, ...) \
+	rh_log(plat, RH_LOG_ERR, "librheap-sim bug: " __VA_ARGS__)
 
 /* Secure-world (emu/) messages, named like OP-TEE's trace macros. */
-#define EMSG(plat, fmt, ...) rh_log(plat, RH_LOG_ERR, "[secure] " fmt, ##__VA_ARGS__)
-#define IMSG(plat, fmt, ...) rh_log(plat, RH_LOG_INFO, "[secure] " fmt, ##__VA_ARGS__)
-#define DMSG(plat, fmt, ...) rh_log(plat, RH_LOG_DEBUG, "[secure] " fmt, ##__VA_ARGS__)
+#define EMSG(plat, ...) rh_log(plat, RH_LOG_ERR, "[secure] " __VA_ARGS__)
+#define IMSG(plat, ...) rh_log(plat, RH_LOG_INFO, "[secure] " __VA_ARGS__)
+#define DMSG(plat, ...) rh_log(plat, RH_LOG_DEBUG, "[secure] " __VA_ARGS__)
 
 #endif /* RH_LOG_H */
