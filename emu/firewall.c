@@ -34,9 +34,9 @@ struct rh_firewall {
 	/*
 	 * lock serialises programming (region writers and their mprotect calls).
 	 * Readers (one check per DMA transaction) never take it: they retry
-	 * while seq is odd or changed under them, so checks from many threads
-	 * do not bounce a lock cache line (perf.md §2: a shared mutex makes two
-	 * threads 0.27x of one).
+	 * while seq is odd or changed under them (seqlock), so checks from many
+	 * threads do not bounce a lock cache line (perf.md §2: a shared mutex
+	 * makes two threads 0.27x of one).
 	 */
 	pthread_mutex_t lock;
 	atomic_uint seq;
@@ -111,20 +111,32 @@ uint64_t rh_firewall_granularity(const struct rh_firewall *fw)
 	return fw->granularity;
 }
 
-/* Seqlock writer side; called with fw->lock held. */
+/*
+ * Seqlock without fences (TSan does not model them): the writer's field
+ * stores are releases and the reader's field loads acquires, so a reader
+ * that sees any new field value also sees the odd sequence number on its
+ * re-check (H.-J. Boehm, "Can seqlocks get along with programming language
+ * memory models?", 2012). On x86 and arm64 these are plain or ldar/stlr
+ * moves. Writers run under fw->lock.
+ */
 static void fw_write_begin(struct rh_firewall *fw)
 {
-	unsigned int s = atomic_load_explicit(&fw->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&fw->seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
+	atomic_fetch_add_explicit(&fw->seq, 1, memory_order_relaxed);
 }
 
 static void fw_write_end(struct rh_firewall *fw)
 {
-	unsigned int s = atomic_load_explicit(&fw->seq, memory_order_relaxed);
+	atomic_fetch_add_explicit(&fw->seq, 1, memory_order_release);
+}
 
-	atomic_store_explicit(&fw->seq, s + 1, memory_order_release);
+static void fw_store(_Atomic uint64_t *field, uint64_t val)
+{
+	atomic_store_explicit(field, val, memory_order_release);
+}
+
+static uint64_t fw_load(_Atomic uint64_t *field)
+{
+	return atomic_load_explicit(field, memory_order_acquire);
 }
 
 static void fw_region_publish(struct rh_firewall *fw, unsigned int i,
@@ -132,9 +144,9 @@ static void fw_region_publish(struct rh_firewall *fw, unsigned int i,
 {
 	struct fw_region *r = &fw->regions[i];
 
-	atomic_store_explicit(&r->base, base, memory_order_relaxed);
-	atomic_store_explicit(&r->masters, masters, memory_order_relaxed);
-	atomic_store_explicit(&r->end, end, memory_order_relaxed);
+	fw_store(&r->base, base);
+	fw_store(&r->masters, masters);
+	fw_store(&r->end, end);
 }
 
 int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
@@ -257,7 +269,7 @@ int rh_firewall_set_masters(struct rh_firewall *fw, unsigned int index,
 		goto out_unlock;
 	}
 	fw_write_begin(fw);
-	atomic_store_explicit(&r->masters, masters, memory_order_relaxed);
+	fw_store(&r->masters, masters);
 	fw_write_end(fw);
 	atomic_fetch_add_explicit(&fw->policy_changes, 1, memory_order_relaxed);
 	IMSG(fw->plat, "firewall: region %u masters 0x%" PRIx64, index, masters);
@@ -346,15 +358,13 @@ static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
 			struct fw_region *r = &fw->regions[i];
 			uint64_t end, base, start;
 
-			end = atomic_load_explicit(&r->end, memory_order_relaxed);
+			end = fw_load(&r->end);
 			if (!end || end <= pa)
 				continue;
-			base = atomic_load_explicit(&r->base, memory_order_relaxed);
+			base = fw_load(&r->base);
 			if (base > last)
 				continue;
-			if (fw_allows(atomic_load_explicit(&r->masters,
-							   memory_order_relaxed),
-				      master_id, secure))
+			if (fw_allows(fw_load(&r->masters), master_id, secure))
 				continue;
 			start = base > pa ? base : pa;
 			if (region < 0 || start < fault) {
@@ -362,7 +372,6 @@ static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
 				fault = start;
 			}
 		}
-		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&fw->seq, memory_order_relaxed) == s)
 			break;
 	}
