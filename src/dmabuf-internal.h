@@ -22,6 +22,7 @@ void rh_dma_buf_core_fini(struct rh_platform *plat);
 int rh_dma_heap_registry_init(struct rh_platform *plat);
 void rh_dma_heap_registry_fini(struct rh_platform *plat);
 int rh_system_heap_init(struct rh_platform *plat);
+void rh_system_heap_fini(struct rh_platform *plat);
 int rh_file_table_init(struct rh_platform *plat);
 void rh_file_table_fini(struct rh_platform *plat);
 

@@ -30,6 +30,7 @@ struct rh_firewall;
 struct rh_device_table;
 struct rh_heap_registry;
 struct rh_dma_buf_core;
+struct rh_page_alloc;
 struct rh_file_table;
 struct rh_tee_emu;
 struct rh_trace;
@@ -49,6 +50,7 @@ struct rh_platform {
 	struct rh_physmem *physmem;       /* emu/physmem.c */
 	struct rh_firewall *firewall;     /* emu/firewall.c */
 	struct rh_device_table *devices;  /* src/device.c */
+	struct rh_page_alloc *page_alloc; /* normal DRAM minus reserved-memory, src/heaps/system.c */
 	struct rh_dma_buf_core *dmabufs;  /* src/dma-buf.c */
 	struct rh_heap_registry *heaps;   /* src/dma-heap.c */
 	struct rh_file_table *files;      /* src/uapi.c */

@@ -103,6 +103,7 @@ static const struct platform_module platform_modules[] = {
 	/* heaps: the dma-buf core and the registry, then each heap */
 	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
 	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },
+	{ "system-heap", rh_system_heap_init, rh_system_heap_fini },
 	/* files last: their fini closes every fd and mapping, releasing the buffers */
 	{ "files", rh_file_table_init, rh_file_table_fini },
 	{ NULL, NULL, NULL },
