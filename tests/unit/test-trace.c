@@ -1320,6 +1320,8 @@ static void *emitter(void *arg)
 		RH_TRACE(tc->plat, RH_TRACE_BUFFER_ALLOC, .name = "system", .size = 4096,
 			 .msg = "from a thread \"quoted\"");
 		atomic_fetch_add(&tc->emitted, 1);
+		/* let the main thread take the lock too: this tests races, not throughput */
+		sched_yield();
 	}
 	return NULL;
 }
@@ -1500,5 +1502,8 @@ int main(void)
 		cmocka_unit_test(test_platform),
 	};
 
+	/* RH_TEST_FILTER=test_threads runs one test (cmocka pattern). */
+	if (getenv("RH_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("RH_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
