@@ -104,6 +104,20 @@ static inline void hand_platform_free(struct rh_platform *plat)
 	free(plat);
 }
 
+/* platforms/minimal.dtb, embedded by tests/data/meson.build (test_dtb_sources). */
+extern const unsigned char rh_test_dtb_platform_minimal[];
+extern const size_t rh_test_dtb_platform_minimal_size;
+
+/* A real platform parsed from platforms/minimal.dts (same layout as hand_desc_minimal()). */
+static inline int minimal_platform_new(struct rh_platform **ret_plat)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+
+	info.dtb = rh_test_dtb_platform_minimal;
+	info.dtb_size = rh_test_dtb_platform_minimal_size;
+	return rh_platform_new(&info, ret_plat);
+}
+
 /*
  * True if @len bytes at @p can be read. Uses process_vm_readv() on our own
  * pid: the kernel refuses PROT_NONE pages with EFAULT instead of raising a

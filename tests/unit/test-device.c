@@ -507,6 +507,33 @@ static void test_init_empty_and_too_many(void **state)
 	assert_neg_errno(hand_platform_new(&desc, &plat), EINVAL);
 }
 
+static void test_minimal_platform(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t master_id;
+		bool secure_capable;
+	} expect[] = {
+		{ "vcodec", 1, true }, { "display", 2, true }, { "gpu", 3, false },
+	};
+	struct rh_platform *plat = NULL;
+	struct rh_device *dev;
+	unsigned int i;
+
+	assert_int_equal(minimal_platform_new(&plat), 0);
+	assert_int_equal(rh_device_count(plat), RH_ARRAY_SIZE(expect));
+	for (i = 0; i < RH_ARRAY_SIZE(expect); i++) {
+		dev = rh_device_find(plat, expect[i].name);
+		assert_non_null(dev);
+		assert_int_equal(rh_device_master_id(dev), expect[i].master_id);
+		assert_int_equal(rh_device_is_secure_capable(dev), expect[i].secure_capable);
+		assert_false(rh_device_is_secure(dev));
+		assert_ptr_equal(rh_device_platform(dev), plat);
+	}
+	assert_null(rh_device_find(plat, "camisp"));
+	rh_platform_unref(plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_sg_refused_copies_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_fail_nth, setup, teardown),
 		cmocka_unit_test(test_init_empty_and_too_many),
+		cmocka_unit_test(test_minimal_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

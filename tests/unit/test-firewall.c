@@ -556,6 +556,28 @@ static void test_init_bad_desc(void **state)
 	assert_int_equal(rh_test_count_fds(), fds);
 }
 
+static void test_minimal_platform(void **state)
+{
+	struct rh_platform *plat = NULL;
+	struct rh_platform_stats st;
+	unsigned int i, idx;
+
+	/* minimal.dts: 4 regions of 4 KiB granularity */
+	assert_int_equal(minimal_platform_new(&plat), 0);
+	assert_int_equal(rh_firewall_nr_regions(plat->firewall), 4);
+	assert_int_equal(rh_firewall_granularity(plat->firewall), 0x1000);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(rh_firewall_program(plat->firewall, HAND_DRAM_BASE + i * MB,
+						     RH_PAGE_SIZE, RH_FW_SECURE_ONLY, &idx), 0);
+	assert_neg_errno(rh_firewall_program(plat->firewall, HAND_DRAM_BASE + 8 * MB,
+					     RH_PAGE_SIZE, RH_FW_SECURE_ONLY, &idx), ENOSPC);
+	assert_int_equal(rh_platform_get_stats(plat, &st), 0);
+	assert_int_equal(st.firewall_regions, 4);
+	assert_int_equal(st.firewall_regions_in_use, 4);
+	assert_int_equal(st.firewall_programs, 4);
+	rh_platform_unref(plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_create_fail_nth),
 		cmocka_unit_test(test_platform_wiring),
 		cmocka_unit_test(test_init_bad_desc),
+		cmocka_unit_test(test_minimal_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

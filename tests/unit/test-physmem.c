@@ -275,6 +275,26 @@ static void test_init_bad_desc(void **state)
 	assert_null(plat);
 }
 
+static void test_minimal_platform(void **state)
+{
+	struct rh_platform *plat = NULL;
+	unsigned char *nor, *sec;
+
+	assert_int_equal(minimal_platform_new(&plat), 0);
+	assert_int_equal(rh_physmem_base(plat->physmem), HAND_DRAM_BASE);
+	assert_int_equal(rh_physmem_size(plat->physmem), HAND_DRAM_SIZE);
+	assert_int_equal(rh_phys_normal_ptr(plat, HAND_DRAM_BASE + HAND_DRAM_SIZE - 1, 1,
+					    (void **)&nor), 0);
+	assert_int_equal(rh_emu_secure_ptr(plat, HAND_DRAM_BASE + HAND_DRAM_SIZE - 1, 1,
+					   (void **)&sec), 0);
+	*sec = 0x3e;
+	assert_int_equal(*nor, 0x3e);
+	assert_neg_errno(rh_phys_normal_ptr(plat, HAND_DRAM_BASE + HAND_DRAM_SIZE, 1,
+					    (void **)&nor), ERANGE);
+	assert_neg_errno(rh_phys_normal_ptr(plat, HAND_DRAM_BASE - 1, 1, (void **)&nor), ERANGE);
+	rh_platform_unref(plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_create_fail_nth),
 		cmocka_unit_test(test_platform_hooks),
 		cmocka_unit_test(test_init_bad_desc),
+		cmocka_unit_test(test_minimal_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
