@@ -24,8 +24,10 @@ struct rh_platform;
  * takes in JSON output is given in brackets. Every type may also carry @msg
  * and @err (0 or a negative errno: the step failed or was refused).
  *
- * Conceptually these mirror the kernel's tracepoints (include/trace/events/
- * dma_buf.h, tee, cma.h): one event per observable state change.
+ * Conceptually these play the part of the kernel's tracepoints (TRACE_EVENT,
+ * include/linux/tracepoint.h): one event per observable state change. Only
+ * the CMA pair has an upstream counterpart (include/trace/events/cma.h);
+ * docs/kernel-map.md lists where each is emitted.
  */
 enum rh_trace_event_type {
 	/* ---- Platform (normal world) */
