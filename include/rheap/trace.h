@@ -224,7 +224,8 @@ struct rh_trace_event {
  * @finish: optional; called exactly once when the sink is removed or the
  *          platform is destroyed, after its last @event and without the lock.
  *          Completes the output and releases @priv; its return value (0 or
- *          -errno) is what rh_trace_remove_sink() returns.
+ *          -errno) is what rh_trace_remove_sink() returns (on platform
+ *          destroy it is lost: remove a sink first to learn of write errors).
  */
 struct rh_trace_sink_ops {
 	void (*event)(void *priv, const struct rh_trace_event *ev);
