@@ -545,6 +545,16 @@ static int params_from_msg(struct rh_tee_param *param, uint32_t num,
 	return 0;
 }
 
+static const char *cmd_name(uint32_t cmd)
+{
+	static const char *const names[] = {
+		"OPEN_SESSION", "INVOKE_COMMAND", "CLOSE_SESSION",
+		"CANCEL",	"REGISTER_SHM",	  "UNREGISTER_SHM",
+	};
+
+	return cmd < RH_ARRAY_SIZE(names) ? names[cmd] : "unknown command";
+}
+
 /*
  * Hand @msg to the backend. On a transport failure, or an answer whose
  * header changed, the result is TEEC_ERROR_COMMUNICATION from COMMS, as
@@ -561,9 +571,7 @@ static bool msg_send(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
 			      RH_OPTEE_MSG_GET_ARG_SIZE(num));
 	if (err) {
 		rh_err(ctx->plat, "tee: %s transport failed: %s",
-		       cmd == RH_OPTEE_MSG_CMD_INVOKE_COMMAND ? "invoke" :
-							       "call",
-		       strerror(-err));
+		       cmd_name(cmd), strerror(-err));
 	} else if (msg->cmd != cmd || msg->num_params != num) {
 		rh_bug_tee(ctx->plat, "tee: answer changed cmd %u->%u or num_params %u->%u",
 			   cmd, msg->cmd, num, msg->num_params);
