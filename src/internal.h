@@ -33,6 +33,7 @@ struct rh_dma_buf_core;
 struct rh_page_alloc;
 struct rh_file_table;
 struct rh_tee_emu;
+struct rh_tee_ops;
 struct rh_trace;
 
 struct rh_platform {
@@ -55,6 +56,13 @@ struct rh_platform {
 	struct rh_heap_registry *heaps;   /* src/dma-heap.c */
 	struct rh_file_table *files;      /* src/uapi.c */
 	struct rh_tee_emu *tee_emu;       /* emu/tee-core.c */
+	/* TEE backend (src/tee-client.c): ops/priv/nr_contexts under lock */
+	const struct rh_tee_ops *tee_ops;         /* NULL: no TEE */
+	void *tee_priv;
+	const struct rh_tee_ops *tee_default_ops; /* the emulator, set by its init */
+	void *tee_default_priv;
+	unsigned int tee_nr_contexts;             /* open or still referenced by shm */
+	atomic_ullong tee_next_shm_cookie;        /* last shared-memory cookie handed out */
 	struct rh_trace *trace;           /* src/trace.c */
 
 	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */
@@ -142,5 +150,13 @@ static inline void rh_platform_count_world_switch(struct rh_platform *plat)
 {
 	atomic_fetch_add_explicit(&plat->world_switches, 1, memory_order_relaxed);
 }
+
+/* ------------------------------------------------------------ TEE (emu/tee-core.c) */
+/*
+ * The emulated TEE: creates plat->tee_emu and installs it as the default
+ * and current TEE backend (plat->tee_default_ops / tee_ops).
+ */
+int rh_tee_emu_init(struct rh_platform *plat);
+void rh_tee_emu_fini(struct rh_platform *plat);
 
 #endif /* RH_INTERNAL_H */

@@ -99,7 +99,8 @@ static const struct platform_module platform_modules[] = {
 	{ "physmem", rh_physmem_init, rh_physmem_fini },
 	{ "firewall", rh_firewall_init, rh_firewall_fini },
 	{ "devices", rh_devices_init, rh_devices_fini },
-	/* then, as they land: tee */
+	/* the secure OS: TEE core and its trusted applications */
+	{ "tee", rh_tee_emu_init, rh_tee_emu_fini },
 	/* heaps: the dma-buf core and the registry, then each heap */
 	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
 	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },
