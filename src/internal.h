@@ -34,6 +34,8 @@ struct rh_page_alloc;
 struct rh_file_table;
 struct rh_tee_emu;
 struct rh_tee_ops;
+struct rh_secmem;
+struct rh_svp;
 struct rh_trace;
 
 struct rh_platform {
@@ -56,6 +58,8 @@ struct rh_platform {
 	struct rh_heap_registry *heaps;   /* src/dma-heap.c */
 	struct rh_file_table *files;      /* src/uapi.c */
 	struct rh_tee_emu *tee_emu;       /* emu/tee-core.c */
+	struct rh_secmem *secmem;         /* emu/ta-secmem.c: secure-memory pools and handles */
+	struct rh_svp *svp;               /* emu/ta-svp.c: the secure video TA's key */
 	/* TEE backend (src/tee-client.c): ops/priv/nr_contexts under lock */
 	const struct rh_tee_ops *tee_ops;         /* NULL: no TEE */
 	void *tee_priv;
@@ -158,5 +162,17 @@ static inline void rh_platform_count_world_switch(struct rh_platform *plat)
  */
 int rh_tee_emu_init(struct rh_platform *plat);
 void rh_tee_emu_fini(struct rh_platform *plat);
+
+/*
+ * The trusted applications installed at boot (after the TEE core):
+ * rh_ta_secmem_init() protects the static chunk with a firewall region,
+ * builds its allocator and registers the MTK secure-memory TA
+ * (emu/ta-secmem.c); rh_ta_svp_init() provisions the secure video TA's key
+ * and registers it (emu/ta-svp.c). Their fini run before the TEE core's.
+ */
+int rh_ta_secmem_init(struct rh_platform *plat);
+void rh_ta_secmem_fini(struct rh_platform *plat);
+int rh_ta_svp_init(struct rh_platform *plat);
+void rh_ta_svp_fini(struct rh_platform *plat);
 
 #endif /* RH_INTERNAL_H */

@@ -3,7 +3,13 @@
 #ifndef RHEAP_TEE_SECMEM_H
 #define RHEAP_TEE_SECMEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <rheap/export.h>
+#include <rheap/platform.h>
+
+RH_BEGIN_DECLS
 
 /* ---- MTK secure memory TA (restricted_heap_mtk.c, v5 patch 8) ---------- */
 
@@ -35,6 +41,23 @@ enum rh_mtk_secure_mem_type {
  * RETRIEVE_SG: p0 VALUE_INPUT  a = secure handle
  *              p1 MEMREF_INOUT array of struct rh_mtk_tee_scatterlist
  *              (SHORT_BUFFER with the needed size when too small)
+ *
+ * Answers of the emulator's TA (emu/ta-secmem.c):
+ * - parameter types other than listed, size 0 or not page aligned,
+ *   alignment not a power of two >= 4096, size + alignment overflowing,
+ *   an unknown mem type, CM_TZ with p2 in != 0/0, CM_CMA with a region
+ *   other than the platform's "mediatek,dynamic-restricted-region" (the
+ *   TEE firmware is configured with the same one) -> BAD_PARAMETERS;
+ * - no room -> TEE_RESULT_OOM. When no free block can hold the whole
+ *   request but the free space can, and the alignment is 4096, the buffer
+ *   is made of several extents (largest free blocks first, listed in
+ *   address order, at most RH_MTK_TEE_MAX_SG_ENTRIES, none longer than
+ *   4 GiB - 4 KiB): p2.a > 1 and the normal world calls RETRIEVE_SG;
+ * - handles are random non-zero 32-bit values, never a PA;
+ * - FREE of an unknown or already freed handle: TEE_SUCCESS with
+ *   p1.a = TEEC_ERROR_ITEM_NOT_FOUND (0xFFFF0008): the seed reports the
+ *   TA's own status in p1.a; nothing changes;
+ * - RETRIEVE_SG of an unknown handle: ITEM_NOT_FOUND.
  */
 enum rh_mtk_secure_buffer_tee_cmd {
 	RH_MTK_TZCMD_SECMEM_ZALLOC = 0x10000,
@@ -60,6 +83,74 @@ _Static_assert(sizeof(struct rh_mtk_tee_scatterlist) == 12, "12-byte entries");
 /** Bound on the entries of one buffer that the normal world accepts. */
 #define RH_MTK_TEE_MAX_SG_ENTRIES 256
 
+/**
+ * struct rh_secmem_stats - what the secure-memory TA holds in one pool
+ * @available: the pool exists (CM_TZ: the static chunk was found and
+ *             protected at boot; CM_CMA: the platform describes a dynamic
+ *             restricted region)
+ * @lent: the pool is protected and managed now (CM_TZ: same as
+ *        @available; CM_CMA: from the first ZALLOC to the last FREE)
+ * @base, @size: the pool's region (0 when not @available)
+ * @bytes_used: bytes of live buffers (page multiples)
+ * @live_buffers: live secure handles of this pool
+ * @live_extents: physically contiguous pieces of those buffers
+ * @largest_free: largest free block (0 while the pool is not @lent)
+ * @free_blocks: free blocks, always coalesced (0 while not @lent)
+ * @firewall_regions: firewall regions the pool holds now (0 or 1)
+ * @zallocs: ZALLOC requests that succeeded
+ * @discontiguous: of which answered with more than one extent
+ * @oom: ZALLOC requests answered TEE_RESULT_OOM (no room, or the TA's own
+ *       metadata could not be allocated)
+ * @frees: FREE requests that released a buffer of this pool
+ * @retrieves: RETRIEVE_SG requests answered for buffers of this pool
+ * @lends, @unlends: CM_CMA: times the region was protected on a first
+ *                   ZALLOC and given back on a last FREE (0 for CM_TZ)
+ * @bad_params: requests refused with BAD_PARAMETERS (whole TA)
+ * @refused_handles: unknown, forged or already freed handles presented to
+ *                   FREE, RETRIEVE_SG or another TA (whole TA)
+ *
+ * The last two are TA-wide: a refused request may have no pool.
+ */
+struct rh_secmem_stats {
+	bool available;
+	bool lent;
+	rh_phys_addr_t base;
+	uint64_t size;
+	uint64_t bytes_used;
+	uint64_t live_buffers;
+	uint64_t live_extents;
+	uint64_t largest_free;
+	uint64_t free_blocks;
+	unsigned int firewall_regions;
+	uint64_t zallocs;
+	uint64_t discontiguous;
+	uint64_t oom;
+	uint64_t frees;
+	uint64_t retrieves;
+	uint64_t lends;
+	uint64_t unlends;
+	uint64_t bad_params;
+	uint64_t refused_handles;
+};
+
+/**
+ * rh_secmem_get_stats() - read the secure-memory TA's numbers for one pool
+ * @plat: the platform
+ * @type: RH_MTK_SECURE_MEMORY_TYPE_CM_TZ or _CM_CMA
+ * @ret_stats: filled on success
+ *
+ * A read-only window on the secure world's bookkeeping (as a debugfs file
+ * of the TEE would be), so that tests and tools can compare what the
+ * normal-world heaps believe with what the TA holds. It reveals no handle,
+ * address of a buffer or content. One consistent snapshot (taken under
+ * the TA's lock).
+ * @return 0, -EINVAL for a NULL argument or an unknown @type, -ENODEV when
+ * the platform runs no secure-memory TA.
+ */
+RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
+				  enum rh_mtk_secure_mem_type type,
+				  struct rh_secmem_stats *ret_stats);
+
 /* ---- Secure video path TA (librheap-sim's own; drives the demo) -------- */
 
 #define RH_TA_SVP_UUID "5cf4a2b8-1d3e-4f60-8a7b-9c0d1e2f3a4b"
@@ -80,5 +171,7 @@ enum rh_svp_cmd {
 	RH_SVP_CMD_SET_DEVICE_SECURE = 0x1,
 	RH_SVP_CMD_DECRYPT = 0x2,
 };
+
+RH_END_DECLS
 
 #endif /* RHEAP_TEE_SECMEM_H */

@@ -36,6 +36,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct rh_fw_region reg;
 	uint64_t masters;
 	void *sec;
 
@@ -54,8 +55,12 @@ static int setup(void **state)
 
 	masters = RH_FW_MASTER(rh_device_master_id(f->vcodec)) |
 		  RH_FW_MASTER(rh_device_master_id(f->display));
-	assert_int_equal(rh_firewall_program(f->plat->firewall, f->chunk->base, f->chunk->size,
-					     masters, &f->chunk_region), 0);
+	/* The secure-memory TA protected the static chunk at boot for the video masters. */
+	assert_int_equal(rh_firewall_find(f->plat->firewall, f->chunk->base, &f->chunk_region), 0);
+	assert_int_equal(rh_firewall_get_region(f->plat->firewall, f->chunk_region, &reg), 0);
+	assert_int_equal(reg.base, f->chunk->base);
+	assert_int_equal(reg.size, f->chunk->size);
+	assert_int_equal(reg.masters, masters);
 	assert_int_equal(rh_emu_secure_ptr(f->plat, f->chunk->base + 0x1000, sizeof(SECRET),
 					   &sec), 0);
 	memcpy(sec, SECRET, sizeof(SECRET));

@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: MIT
+/* MediaTek secure-memory TA: static chunk and lent CMA pools, zeroed buffers, random handles. */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/tree.h>
+
+#include <rheap/device.h>
+#include <rheap/phys.h>
+#include <rheap/tee-secmem.h>
+
+#include "chunk-alloc.h"
+#include "emu.h"
+#include "internal.h"
+#include "ta-secmem.h"
+#include "tee.h"
+#include "trace.h"
+
+/*
+ * What the TEE side of seed patches 8 and 9 does (the firmware is not part
+ * of the series; this follows its protocol and the binding's description):
+ *
+ * - CM_TZ: the static chunk ("mediatek,secure-chunk-memory", no-map) is
+ *   protected by a firewall region at boot and sub-allocated here for the
+ *   whole life of the platform;
+ * - CM_CMA: the first ZALLOC carries the lent "mediatek,dynamic-restricted-
+ *   region"; the TA protects the whole region with one firewall region
+ *   (per region, never per buffer: DESIGN.md §3, perf.md §1.3) and
+ *   sub-allocates inside it; the last FREE scrubs, unprotects and drops
+ *   the sub-allocator, and the normal world cma_releases the region.
+ *
+ * Locking (perf.md §2): sm->lock covers metadata only -- the allocators,
+ * the handle tree, the pool counters. Zeroing and scrubbing run outside:
+ * ZALLOC reserves the extents and inserts the buffer unpublished under the
+ * lock, zeroes, then publishes it with one atomic store; FREE unpublishes
+ * under the lock, scrubs outside, and gives the extents back under the
+ * lock. Only a first lend and a last free make system calls (mprotect via
+ * the firewall), and they do so under the lock so that lend and unlend
+ * never interleave.
+ */
+
+#define SECMEM_GRANULE ((uint64_t)RH_PAGE_SIZE)
+#define SECMEM_CHUNK_COMPATIBLE "mediatek,secure-chunk-memory"
+#define SECMEM_CMA_COMPATIBLE "mediatek,dynamic-restricted-region"
+/* An entry's length is a u32 on the wire: pieces stay below 4 GiB. */
+#define SECMEM_MAX_EXTENT_LEN ((uint64_t)UINT32_MAX & ~(SECMEM_GRANULE - 1))
+#define SECMEM_ENTRY_SIZE sizeof(struct rh_mtk_tee_scatterlist)
+#define SECMEM_NR_POOLS 2
+
+struct secmem_pool {
+	const char *name;
+	enum rh_mtk_secure_mem_type type;
+	bool available;
+	rh_phys_addr_t base;
+	uint64_t size;
+	struct rh_chunk_alloc *ca; /* NULL while not lent */
+	unsigned int fw_index;
+	bool fw_programmed;
+	unsigned int nr_bufs;  /* in the handle tree, published or not */
+	uint64_t live_extents;
+	/* lend-time accounting: every byte handed out was scrubbed */
+	uint64_t lend_handed_out;
+	uint64_t lend_scrubbed;
+	rh_phys_addr_t lend_lo;
+	rh_phys_addr_t lend_hi;
+	/* statistics */
+	uint64_t zallocs;
+	uint64_t discontiguous;
+	uint64_t oom;
+	uint64_t frees;
+	uint64_t retrieves;
+	uint64_t lends;
+	uint64_t unlends;
+};
+
+struct rh_secmem_buf {
+	RB_ENTRY(rh_secmem_buf) link;
+	uint32_t handle;
+	atomic_bool published; /* zeroed and returned to the normal world */
+	unsigned int pins;     /* under sm->lock */
+	struct secmem_pool *pool;
+	uint64_t size;
+	unsigned int nr;
+	struct rh_secmem_extent ext[];
+};
+
+static int buf_cmp(const struct rh_secmem_buf *a, const struct rh_secmem_buf *b)
+{
+	return a->handle < b->handle ? -1 : a->handle > b->handle;
+}
+
+RB_HEAD(secmem_tree, rh_secmem_buf);
+/* RB_GENERATE_STATIC needs __unused, which libbsd's cdefs.h leaves undefined. */
+#define SECMEM_RB_ATTR __attribute__((unused)) static
+RB_GENERATE_INTERNAL(secmem_tree, rh_secmem_buf, link, buf_cmp, SECMEM_RB_ATTR)
+
+struct rh_secmem {
+	struct rh_platform *plat;
+	pthread_mutex_t lock;
+	pthread_cond_t unpinned;
+	struct secmem_tree handles;
+	uint64_t masters;
+	struct secmem_pool pools[SECMEM_NR_POOLS];
+	atomic_ullong bad_params;
+	atomic_ullong refused_handles;
+};
+
+static struct rh_secmem *secmem_of(struct rh_platform *plat)
+{
+	return plat ? plat->secmem : NULL;
+}
+
+static struct secmem_pool *pool_of(struct rh_secmem *sm, uint64_t type)
+{
+	if (type != RH_MTK_SECURE_MEMORY_TYPE_CM_TZ &&
+	    type != RH_MTK_SECURE_MEMORY_TYPE_CM_CMA)
+		return NULL;
+	return &sm->pools[type - 1];
+}
+
+uint64_t rh_secmem_master_mask(struct rh_platform *plat)
+{
+	unsigned int i, n = rh_device_count(plat);
+	uint64_t mask = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rh_device *dev = rh_device_get(plat, i);
+		uint32_t id = rh_device_master_id(dev);
+
+		if (!rh_device_is_secure_capable(dev))
+			continue;
+		if (id >= 64) {
+			EMSG(plat, "secmem: master %s (id %" PRIu32 ") is beyond the firewall's 64 policy bits",
+			     rh_device_name(dev), id);
+			continue;
+		}
+		mask |= RH_FW_MASTER(id);
+	}
+	return mask;
+}
+
+/* ------------------------------------------------------------ secure memory */
+
+/* memset(0) through the secure view; the range was validated at boot. */
+static int secure_zero(struct rh_platform *plat, const struct rh_secmem_extent *ext)
+{
+	void *p;
+	int ret;
+
+	ret = rh_emu_secure_ptr(plat, ext->pa, ext->len, &p);
+	if (ret) {
+		EMSG(plat, "secmem: no secure view of 0x%" PRIx64 "+0x%" PRIx64 ": %s",
+		     ext->pa, ext->len, strerror(-ret));
+		return ret;
+	}
+	memset(p, 0, ext->len);
+	return 0;
+}
+
+static int secure_zero_all(struct rh_platform *plat, const struct rh_secmem_buf *buf)
+{
+	unsigned int i;
+	int ret = 0;
+
+	/* Go on after a failure: scrub as much as can be scrubbed. */
+	for (i = 0; i < buf->nr; i++) {
+		int r = secure_zero(plat, &buf->ext[i]);
+
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------ pools */
+
+/* Protect the whole pool and build its allocator; under sm->lock. */
+static int pool_lend(struct rh_secmem *sm, struct secmem_pool *pool)
+{
+	struct rh_chunk_alloc *ca;
+	unsigned int idx;
+	int ret;
+
+	ret = rh_chunk_alloc_create(pool->base, pool->size, SECMEM_GRANULE, &ca);
+	if (ret)
+		return ret;
+	/* The normal view goes PROT_NONE before any master can be let in. */
+	ret = rh_firewall_program(sm->plat->firewall, pool->base, pool->size,
+				  sm->masters, &idx);
+	if (ret) {
+		EMSG(sm->plat, "secmem: cannot protect %s 0x%" PRIx64 "+0x%" PRIx64 ": %s",
+		     pool->name, pool->base, pool->size, strerror(-ret));
+		rh_chunk_alloc_destroy(ca);
+		return ret;
+	}
+	pool->ca = ca;
+	pool->fw_index = idx;
+	pool->fw_programmed = true;
+	pool->lend_handed_out = 0;
+	pool->lend_scrubbed = 0;
+	pool->lend_lo = UINT64_MAX;
+	pool->lend_hi = 0;
+	pool->lends++;
+	IMSG(sm->plat, "secmem: %s 0x%" PRIx64 "+0x%" PRIx64 " protected (firewall region %u)",
+	     pool->name, pool->base, pool->size, idx);
+	return 0;
+}
+
+/*
+ * The last CMA buffer is gone: make sure nothing secure is left, drop the
+ * protection and the allocator (the region is "reported free"). Under
+ * sm->lock. Every buffer was scrubbed when it was freed, so the region's
+ * used area is clean by construction; that is verified by accounting (no
+ * second pass over memory) and, should it ever not hold, the whole span
+ * handed out during the lend is scrubbed again before the normal world
+ * sees it.
+ */
+static void pool_unlend(struct rh_secmem *sm, struct secmem_pool *pool)
+{
+	int ret;
+
+	assert(pool->ca && pool->fw_programmed && !pool->nr_bufs);
+	if (!rh_chunk_alloc_is_empty(pool->ca) ||
+	    pool->lend_scrubbed != pool->lend_handed_out) {
+		struct rh_secmem_extent span = {
+			.pa = pool->lend_lo,
+			.len = pool->lend_hi - pool->lend_lo,
+		};
+
+		EMSG(sm->plat, "secmem: %s: %" PRIu64 " bytes handed out, %" PRIu64 " scrubbed; scrubbing the used span",
+		     pool->name, pool->lend_handed_out, pool->lend_scrubbed);
+		if (pool->lend_hi > pool->lend_lo && secure_zero(sm->plat, &span))
+			return; /* stay protected rather than leak */
+	}
+	ret = rh_firewall_clear(sm->plat->firewall, pool->fw_index);
+	if (ret) {
+		/* Still protected and empty: the next ZALLOC reuses the lend. */
+		EMSG(sm->plat, "secmem: cannot unprotect %s: %s", pool->name,
+		     strerror(-ret));
+		return;
+	}
+	rh_chunk_alloc_destroy(pool->ca);
+	pool->ca = NULL;
+	pool->fw_programmed = false;
+	pool->unlends++;
+	IMSG(sm->plat, "secmem: %s scrubbed and unprotected, reported free",
+	     pool->name);
+}
+
+static void sort_extents(struct rh_secmem_extent *ext, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++) {
+		struct rh_secmem_extent e = ext[i];
+
+		for (j = i; j && ext[j - 1].pa > e.pa; j--)
+			ext[j] = ext[j - 1];
+		ext[j] = e;
+	}
+}
+
+/*
+ * No free block holds @size: build it from pieces, each the largest free
+ * block (the last piece: the best-fitting block), at most
+ * RH_MTK_TEE_MAX_SG_ENTRIES of them. Deterministic for a given allocator
+ * state. Returns the number of pieces in @ext (address order) or -ENOMEM
+ * with nothing taken. Under sm->lock.
+ */
+static int pool_take_pieces(struct secmem_pool *pool, uint64_t size,
+			    struct rh_secmem_extent *ext)
+{
+	struct rh_chunk_alloc_stats st;
+	uint64_t left = size;
+	unsigned int n = 0;
+	int ret;
+
+	while (left) {
+		uint64_t piece = left;
+		rh_phys_addr_t pa;
+
+		rh_chunk_alloc_stats(pool->ca, &st);
+		if (piece > st.largest_free)
+			piece = st.largest_free;
+		if (piece > SECMEM_MAX_EXTENT_LEN)
+			piece = SECMEM_MAX_EXTENT_LEN;
+		if (!piece || n == RH_MTK_TEE_MAX_SG_ENTRIES) {
+			ret = -ENOMEM;
+			goto err_give_back;
+		}
+		ret = rh_chunk_alloc_alloc(pool->ca, piece, SECMEM_GRANULE, &pa);
+		if (ret)
+			goto err_give_back;
+		ext[n].pa = pa;
+		ext[n].len = piece;
+		n++;
+		left -= piece;
+	}
+	sort_extents(ext, n);
+	return (int)n;
+
+err_give_back:
+	while (n--)
+		rh_chunk_alloc_free(pool->ca, ext[n].pa, NULL);
+	return ret;
+}
+
+/*
+ * Reserve @size bytes aligned to @align in @pool for *@bufp (which has
+ * room for one extent; replaced by a larger one for a discontiguous
+ * buffer). Returns 0 or -ENOMEM with nothing taken. Under sm->lock.
+ */
+static int pool_take(struct secmem_pool *pool, uint64_t size, uint64_t align,
+		     struct rh_secmem_buf **bufp)
+{
+	struct rh_secmem_extent ext[RH_MTK_TEE_MAX_SG_ENTRIES];
+	struct rh_chunk_alloc_stats st;
+	struct rh_secmem_buf *big;
+	rh_phys_addr_t pa;
+	unsigned int i;
+	int ret, n;
+
+	ret = rh_chunk_alloc_alloc(pool->ca, size, align, &pa);
+	if (!ret) {
+		(*bufp)->nr = 1;
+		(*bufp)->ext[0].pa = pa;
+		(*bufp)->ext[0].len = size;
+		return 0;
+	}
+	if (ret != -ENOMEM || align != SECMEM_GRANULE)
+		return -ENOMEM;
+	/* Discontiguous only when free space, not metadata, was short. */
+	rh_chunk_alloc_stats(pool->ca, &st);
+	if (st.largest_free >= size || st.bytes_free < size)
+		return -ENOMEM;
+	n = pool_take_pieces(pool, size, ext);
+	if (n < 0)
+		return n;
+	big = rh_malloc(sizeof(*big) + (size_t)n * sizeof(big->ext[0]));
+	if (!big) {
+		for (i = 0; i < (unsigned int)n; i++)
+			rh_chunk_alloc_free(pool->ca, ext[i].pa, NULL);
+		return -ENOMEM;
+	}
+	memcpy(big, *bufp, sizeof(*big));
+	memcpy(big->ext, ext, (size_t)n * sizeof(ext[0]));
+	big->nr = (unsigned int)n;
+	rh_free(*bufp);
+	*bufp = big;
+	return 0;
+}
+
+/* Give the extents of an unlinked buffer back; under sm->lock. */
+static void pool_give_back(struct rh_secmem *sm, struct rh_secmem_buf *buf,
+			   bool scrubbed)
+{
+	struct secmem_pool *pool = buf->pool;
+	unsigned int i;
+
+	for (i = 0; i < buf->nr; i++) {
+		int ret = rh_chunk_alloc_free(pool->ca, buf->ext[i].pa, NULL);
+
+		if (ret)
+			EMSG(sm->plat, "secmem: %s: extent 0x%" PRIx64 " was not live: %s",
+			     pool->name, buf->ext[i].pa, strerror(-ret));
+	}
+	if (scrubbed)
+		pool->lend_scrubbed += buf->size;
+	pool->nr_bufs--;
+	pool->live_extents -= buf->nr;
+	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
+		pool_unlend(sm, pool);
+}
+
+/* ------------------------------------------------------------ handles */
+
+/* A published buffer by handle, or NULL; under sm->lock. */
+static struct rh_secmem_buf *find_published(struct rh_secmem *sm, uint64_t handle)
+{
+	struct rh_secmem_buf key, *buf;
+
+	if (!handle || handle > UINT32_MAX)
+		return NULL;
+	key.handle = (uint32_t)handle;
+	buf = RB_FIND(secmem_tree, &sm->handles, &key);
+	if (!buf || !atomic_load_explicit(&buf->published, memory_order_acquire))
+		return NULL;
+	return buf;
+}
+
+static int draw_handle(struct rh_secmem *sm, uint32_t *ret_handle)
+{
+	uint32_t h;
+	int ret;
+
+	do {
+		ret = rh_tee_emu_random(sm->plat, &h, sizeof(h));
+		if (ret)
+			return ret;
+	} while (!h);
+	*ret_handle = h;
+	return 0;
+}
+
+/* Unique among live buffers (published or not); under sm->lock. */
+static int insert_handle(struct rh_secmem *sm, struct rh_secmem_buf *buf)
+{
+	int ret;
+
+	while (RB_INSERT(secmem_tree, &sm->handles, buf)) {
+		/* 2^-32 per live buffer: draw again. */
+		ret = draw_handle(sm, &buf->handle);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void refuse_handle(struct rh_secmem *sm, uint64_t handle, const char *what)
+{
+	atomic_fetch_add_explicit(&sm->refused_handles, 1, memory_order_relaxed);
+	EMSG(sm->plat, "secmem: %s: unknown or freed secure handle 0x%" PRIx64 " refused",
+	     what, handle);
+}
+
+int rh_secmem_lookup(struct rh_platform *plat, uint32_t handle,
+		     struct rh_secmem_pin *ret_pin)
+{
+	struct rh_secmem *sm = secmem_of(plat);
+	struct rh_secmem_buf *buf;
+
+	if (!plat || !ret_pin)
+		return -EINVAL;
+	if (!sm)
+		return -ENODEV;
+	pthread_mutex_lock(&sm->lock);
+	buf = find_published(sm, handle);
+	if (!buf) {
+		pthread_mutex_unlock(&sm->lock);
+		refuse_handle(sm, handle, "lookup");
+		return -ENOENT;
+	}
+	buf->pins++;
+	pthread_mutex_unlock(&sm->lock);
+	ret_pin->handle = handle;
+	ret_pin->type = buf->pool->type;
+	ret_pin->size = buf->size;
+	ret_pin->nr_extents = buf->nr;
+	ret_pin->extents = buf->ext;
+	ret_pin->buf = buf;
+	return 0;
+}
+
+void rh_secmem_unpin(struct rh_platform *plat, struct rh_secmem_pin *pin)
+{
+	struct rh_secmem *sm = secmem_of(plat);
+
+	if (!sm || !pin || !pin->buf)
+		return;
+	pthread_mutex_lock(&sm->lock);
+	assert(pin->buf->pins);
+	if (!--pin->buf->pins)
+		pthread_cond_broadcast(&sm->unpinned);
+	pthread_mutex_unlock(&sm->lock);
+	pin->buf = NULL;
+	pin->extents = NULL;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static uint32_t bad_params(struct rh_secmem *sm, const char *fmt_what, uint64_t v)
+{
+	atomic_fetch_add_explicit(&sm->bad_params, 1, memory_order_relaxed);
+	EMSG(sm->plat, "secmem: bad parameter: %s (0x%" PRIx64 ")", fmt_what, v);
+	return RH_TEEC_ERROR_BAD_PARAMETERS;
+}
+
+/* CM_CMA: the lent region must be the one the firmware is configured with. */
+static uint32_t check_cma_region(struct rh_secmem *sm, struct secmem_pool *pool,
+				 uint64_t base, uint64_t size)
+{
+	uint64_t gran = rh_firewall_granularity(sm->plat->firewall);
+
+	if (!size || rh_physmem_check(sm->plat->physmem, base, size))
+		return bad_params(sm, "CMA region outside DRAM", base);
+	if (!RH_IS_ALIGNED(base, gran) || !RH_IS_ALIGNED(size, gran))
+		return bad_params(sm, "CMA region not aligned to the firewall granularity",
+				  base);
+	if (!pool->available)
+		return bad_params(sm, "no dynamic restricted region configured", base);
+	if (base != pool->base || size != pool->size)
+		return bad_params(sm, "CMA region differs from the configured one", base);
+	return RH_TEEC_SUCCESS;
+}
+
+static uint32_t take_result(struct secmem_pool *pool, int err)
+{
+	/* No room, no metadata, no free firewall region: out of memory. */
+	if (err == -ENOMEM || err == -ENOSPC) {
+		pool->oom++;
+		return RH_MTK_TEE_RESULT_OOM;
+	}
+	return rh_errno_to_tee_result(err);
+}
+
+static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
+			   struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	struct secmem_pool *pool;
+	struct rh_secmem_buf *buf;
+	uint64_t size, align, type;
+	uint32_t res, handle;
+	unsigned int i;
+	int ret;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_INPUT,
+				       RH_TA_PARAM_VALUE_INOUT, RH_TA_PARAM_VALUE_OUTPUT))
+		return bad_params(sm, "ZALLOC parameter types", types);
+	size = p[0].u.value.a;
+	align = p[0].u.value.b;
+	type = p[1].u.value.a;
+	if (!size || !RH_IS_ALIGNED(size, SECMEM_GRANULE))
+		return bad_params(sm, "size", size);
+	if (align < SECMEM_GRANULE || (align & (align - 1)))
+		return bad_params(sm, "alignment", align);
+	if (size + align < size)
+		return bad_params(sm, "size + alignment overflows", size);
+	pool = pool_of(sm, type);
+	if (!pool)
+		return bad_params(sm, "mem type", type);
+	if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA) {
+		res = check_cma_region(sm, pool, p[2].u.value.a, p[2].u.value.b);
+		if (res)
+			return res;
+	} else {
+		if (p[2].u.value.a || p[2].u.value.b)
+			return bad_params(sm, "CM_TZ request carries a region", p[2].u.value.a);
+		if (!pool->available) {
+			EMSG(sm->plat, "secmem: no protected chunk memory on this platform");
+			return RH_TEEC_ERROR_NOT_SUPPORTED;
+		}
+	}
+
+	ret = draw_handle(sm, &handle);
+	if (ret)
+		return rh_errno_to_tee_result(ret);
+	buf = rh_malloc(sizeof(*buf) + sizeof(buf->ext[0]));
+	if (!buf) {
+		pthread_mutex_lock(&sm->lock);
+		pool->oom++;
+		pthread_mutex_unlock(&sm->lock);
+		return RH_MTK_TEE_RESULT_OOM;
+	}
+	memset(buf, 0, sizeof(*buf));
+	atomic_init(&buf->published, false);
+	buf->handle = handle;
+	buf->pool = pool;
+	buf->size = size;
+
+	pthread_mutex_lock(&sm->lock);
+	if (!pool->ca) {
+		ret = pool_lend(sm, pool);
+		if (ret)
+			goto err_unlock;
+	}
+	ret = pool_take(pool, size, align, &buf);
+	if (ret)
+		goto err_unlend;
+	ret = insert_handle(sm, buf);
+	if (ret)
+		goto err_give_back;
+	pool->nr_bufs++;
+	pool->live_extents += buf->nr;
+	pool->lend_handed_out += size;
+	pool->zallocs++;
+	if (buf->nr > 1)
+		pool->discontiguous++;
+	for (i = 0; i < buf->nr; i++) {
+		if (buf->ext[i].pa < pool->lend_lo)
+			pool->lend_lo = buf->ext[i].pa;
+		if (buf->ext[i].pa + buf->ext[i].len > pool->lend_hi)
+			pool->lend_hi = buf->ext[i].pa + buf->ext[i].len;
+	}
+	pthread_mutex_unlock(&sm->lock);
+
+	/* Outside the lock: only the allocated bytes, through the secure view. */
+	ret = secure_zero_all(sm->plat, buf);
+	if (ret) {
+		pthread_mutex_lock(&sm->lock);
+		RB_REMOVE(secmem_tree, &sm->handles, buf);
+		pool->zallocs--;
+		if (buf->nr > 1)
+			pool->discontiguous--;
+		pool_give_back(sm, buf, false);
+		pthread_mutex_unlock(&sm->lock);
+		rh_free(buf);
+		return rh_errno_to_tee_result(ret);
+	}
+
+	p[2].u.value.a = buf->nr;
+	p[2].u.value.b = buf->nr == 1 ? buf->ext[0].pa : 0;
+	p[3].u.value.a = buf->handle;
+	atomic_store_explicit(&buf->published, true, memory_order_release);
+	RH_TRACE(sm->plat, RH_TRACE_TA_ALLOC, .name = rh_ta_secmem_ops.name,
+		 .handle = buf->handle, .pa = buf->ext[0].pa, .size = size,
+		 .count = buf->nr);
+	DMSG(sm->plat, "secmem: %s: 0x%" PRIx64 " bytes in %u extent(s), handle 0x%08" PRIx32,
+	     pool->name, size, buf->nr, buf->handle);
+	return RH_TEEC_SUCCESS;
+
+err_give_back:
+	for (i = 0; i < buf->nr; i++)
+		rh_chunk_alloc_free(pool->ca, buf->ext[i].pa, NULL);
+err_unlend:
+	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
+		pool_unlend(sm, pool);
+err_unlock:
+	res = take_result(pool, ret);
+	pthread_mutex_unlock(&sm->lock);
+	rh_free(buf);
+	RH_TRACE(sm->plat, RH_TRACE_TA_ALLOC, .name = rh_ta_secmem_ops.name,
+		 .size = size, .err = rh_tee_result_to_errno(res));
+	return res;
+}
+
+static uint32_t cmd_free(struct rh_secmem *sm, uint32_t types,
+			 struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	uint64_t handle = p[0].u.value.a;
+	struct rh_secmem_buf *buf;
+	int ret;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_OUTPUT,
+				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
+		return bad_params(sm, "FREE parameter types", types);
+
+	pthread_mutex_lock(&sm->lock);
+	buf = find_published(sm, handle);
+	if (!buf) {
+		pthread_mutex_unlock(&sm->lock);
+		refuse_handle(sm, handle, "FREE");
+		RH_TRACE(sm->plat, RH_TRACE_TA_FREE, .name = rh_ta_secmem_ops.name,
+			 .handle = handle, .err = -ENOENT);
+		/* The seed's protocol: the TA's own status travels in p1.a. */
+		p[1].u.value.a = RH_TEEC_ERROR_ITEM_NOT_FOUND;
+		return RH_TEEC_SUCCESS;
+	}
+	/* Unpublish: from here no FREE, RETRIEVE_SG or lookup finds it. */
+	RB_REMOVE(secmem_tree, &sm->handles, buf);
+	atomic_store_explicit(&buf->published, false, memory_order_relaxed);
+	while (buf->pins)
+		pthread_cond_wait(&sm->unpinned, &sm->lock);
+	pthread_mutex_unlock(&sm->lock);
+
+	ret = secure_zero_all(sm->plat, buf);
+	if (!ret)
+		RH_TRACE(sm->plat, RH_TRACE_TA_SCRUB, .name = rh_ta_secmem_ops.name,
+			 .pa = buf->ext[0].pa, .size = buf->size, .count = buf->nr);
+
+	pthread_mutex_lock(&sm->lock);
+	buf->pool->frees++;
+	pool_give_back(sm, buf, !ret);
+	pthread_mutex_unlock(&sm->lock);
+	RH_TRACE(sm->plat, RH_TRACE_TA_FREE, .name = rh_ta_secmem_ops.name,
+		 .handle = buf->handle, .size = buf->size);
+	DMSG(sm->plat, "secmem: freed handle 0x%08" PRIx32, buf->handle);
+	rh_free(buf);
+	p[1].u.value.a = RH_TEEC_SUCCESS;
+	return RH_TEEC_SUCCESS;
+}
+
+static void put_le(uint8_t *dst, uint64_t v, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		dst[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t cmd_retrieve_sg(struct rh_secmem *sm, uint32_t types,
+				struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	uint64_t handle = p[0].u.value.a;
+	struct rh_secmem_buf *buf;
+	uint8_t *dst = p[1].u.memref.buffer;
+	size_t need;
+	unsigned int i;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_MEMREF_INOUT,
+				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
+		return bad_params(sm, "RETRIEVE_SG parameter types", types);
+
+	pthread_mutex_lock(&sm->lock);
+	buf = find_published(sm, handle);
+	if (!buf) {
+		pthread_mutex_unlock(&sm->lock);
+		refuse_handle(sm, handle, "RETRIEVE_SG");
+		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
+	}
+	need = (size_t)buf->nr * SECMEM_ENTRY_SIZE;
+	if (!dst || p[1].u.memref.size < need) {
+		pthread_mutex_unlock(&sm->lock);
+		p[1].u.memref.size = need;
+		return RH_TEEC_ERROR_SHORT_BUFFER;
+	}
+	/* Packed little-endian {u64 pa; u32 length}, whatever the host order. */
+	for (i = 0; i < buf->nr; i++) {
+		put_le(dst + i * SECMEM_ENTRY_SIZE, buf->ext[i].pa, 8);
+		put_le(dst + i * SECMEM_ENTRY_SIZE + 8, buf->ext[i].len, 4);
+	}
+	buf->pool->retrieves++;
+	pthread_mutex_unlock(&sm->lock);
+	p[1].u.memref.size = need;
+	return RH_TEEC_SUCCESS;
+}
+
+/* ------------------------------------------------------------ TA entry points */
+
+static uint32_t secmem_create(struct rh_ta_ctx *ctx)
+{
+	struct rh_secmem *sm = secmem_of(rh_ta_get_platform(ctx));
+
+	/* The state is the platform's (boot); a bare emulator has none. */
+	if (!sm)
+		return RH_TEEC_ERROR_BAD_STATE;
+	rh_ta_set_priv(ctx, sm);
+	return RH_TEEC_SUCCESS;
+}
+
+static uint32_t secmem_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
+			      uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	struct rh_secmem *sm = rh_ta_get_priv(ctx);
+
+	(void)sess_ctx;
+	switch (cmd) {
+	case RH_MTK_TZCMD_SECMEM_ZALLOC:
+		return cmd_zalloc(sm, types, p);
+	case RH_MTK_TZCMD_SECMEM_FREE:
+		return cmd_free(sm, types, p);
+	case RH_MTK_TZCMD_SECMEM_RETRIEVE_SG:
+		return cmd_retrieve_sg(sm, types, p);
+	default:
+		EMSG(sm->plat, "secmem: unknown command 0x%" PRIx32, cmd);
+		return RH_TEEC_ERROR_NOT_SUPPORTED;
+	}
+}
+
+/*
+ * One instance serves both heaps' sessions; its state is the platform's,
+ * so destroying the instance (all sessions closed) frees nothing: live
+ * buffers stay valid for the next session, as in the real TEE.
+ */
+const struct rh_ta_ops rh_ta_secmem_ops = {
+	.name = "mtk-secmem",
+	/* 4477588a-8476-11e2-ad15-e41f1390d676 (RH_TZ_TA_MEM_UUID_MTK) */
+	.uuid = { 0x44, 0x77, 0x58, 0x8a, 0x84, 0x76, 0x11, 0xe2,
+		  0xad, 0x15, 0xe4, 0x1f, 0x13, 0x90, 0xd6, 0x76 },
+	.flags = RH_TA_FLAG_SINGLE_INSTANCE | RH_TA_FLAG_MULTI_SESSION,
+	.create = secmem_create,
+	.invoke = secmem_invoke,
+};
+
+/* ------------------------------------------------------------ statistics */
+
+RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
+				  enum rh_mtk_secure_mem_type type,
+				  struct rh_secmem_stats *ret_stats)
+{
+	struct rh_chunk_alloc_stats cs;
+	struct rh_secmem_stats st;
+	struct secmem_pool *pool;
+	struct rh_secmem *sm;
+
+	if (!plat || !ret_stats)
+		return -EINVAL;
+	sm = secmem_of(plat);
+	if (!sm)
+		return -ENODEV;
+	pool = pool_of(sm, type);
+	if (!pool)
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&sm->lock);
+	st.available = pool->available;
+	st.lent = pool->ca != NULL;
+	if (pool->available) {
+		st.base = pool->base;
+		st.size = pool->size;
+	}
+	if (pool->ca) {
+		rh_chunk_alloc_stats(pool->ca, &cs);
+		st.bytes_used = cs.bytes_used;
+		st.largest_free = cs.largest_free;
+		st.free_blocks = cs.free_blocks;
+	}
+	st.live_buffers = pool->nr_bufs;
+	st.live_extents = pool->live_extents;
+	st.firewall_regions = pool->fw_programmed ? 1 : 0;
+	st.zallocs = pool->zallocs;
+	st.discontiguous = pool->discontiguous;
+	st.oom = pool->oom;
+	st.frees = pool->frees;
+	st.retrieves = pool->retrieves;
+	st.lends = pool->lends;
+	st.unlends = pool->unlends;
+	pthread_mutex_unlock(&sm->lock);
+	st.bad_params = atomic_load_explicit(&sm->bad_params, memory_order_relaxed);
+	st.refused_handles = atomic_load_explicit(&sm->refused_handles,
+						  memory_order_relaxed);
+	*ret_stats = st;
+	return 0;
+}
+
+/* ------------------------------------------------------------ boot */
+
+/* A pool's region: inside DRAM and aligned to what the firewall can protect. */
+static bool region_usable(struct rh_platform *plat, const struct rh_reserved_region *r)
+{
+	uint64_t gran = rh_firewall_granularity(plat->firewall);
+
+	if (rh_physmem_check(plat->physmem, r->base, r->size)) {
+		EMSG(plat, "secmem: %s 0x%" PRIx64 "+0x%" PRIx64 " is not inside DRAM",
+		     r->name, r->base, r->size);
+		return false;
+	}
+	if (!RH_IS_ALIGNED(r->base, gran) || !RH_IS_ALIGNED(r->size, gran)) {
+		EMSG(plat, "secmem: %s 0x%" PRIx64 "+0x%" PRIx64 " is not aligned to the firewall granularity 0x%" PRIx64,
+		     r->name, r->base, r->size, gran);
+		return false;
+	}
+	return true;
+}
+
+static void secmem_free(struct rh_secmem *sm)
+{
+	struct rh_secmem_buf *buf, *next;
+	unsigned int i;
+
+	RB_FOREACH_SAFE(buf, secmem_tree, &sm->handles, next) {
+		RB_REMOVE(secmem_tree, &sm->handles, buf);
+		rh_free(buf);
+	}
+	for (i = 0; i < SECMEM_NR_POOLS; i++)
+		rh_chunk_alloc_destroy(sm->pools[i].ca);
+	pthread_cond_destroy(&sm->unpinned);
+	pthread_mutex_destroy(&sm->lock);
+	rh_free(sm);
+}
+
+int rh_ta_secmem_init(struct rh_platform *plat)
+{
+	const struct rh_reserved_region *r;
+	struct secmem_pool *tz, *cma;
+	struct rh_secmem *sm;
+	int ret;
+
+	sm = rh_zalloc(sizeof(*sm));
+	if (!sm)
+		return -ENOMEM;
+	sm->plat = plat;
+	pthread_mutex_init(&sm->lock, NULL);
+	pthread_cond_init(&sm->unpinned, NULL);
+	RB_INIT(&sm->handles);
+	atomic_init(&sm->bad_params, 0);
+	atomic_init(&sm->refused_handles, 0);
+	sm->masters = rh_secmem_master_mask(plat);
+	tz = &sm->pools[RH_MTK_SECURE_MEMORY_TYPE_CM_TZ - 1];
+	cma = &sm->pools[RH_MTK_SECURE_MEMORY_TYPE_CM_CMA - 1];
+	tz->name = "chunk";
+	tz->type = RH_MTK_SECURE_MEMORY_TYPE_CM_TZ;
+	cma->name = "cma";
+	cma->type = RH_MTK_SECURE_MEMORY_TYPE_CM_CMA;
+
+	/*
+	 * A platform whose regions the firewall cannot protect still boots
+	 * (logged); the pool is then refused at ZALLOC, never used unprotected.
+	 */
+	r = rh_phys_reserved_find_compatible(plat, SECMEM_CHUNK_COMPATIBLE);
+	if (r && region_usable(plat, r)) {
+		tz->base = r->base;
+		tz->size = r->size;
+		ret = pool_lend(sm, tz);
+		if (ret == -ENOMEM)
+			goto err_free;
+		tz->available = !ret;
+	}
+	r = rh_phys_reserved_find_compatible(plat, SECMEM_CMA_COMPATIBLE);
+	if (r && region_usable(plat, r)) {
+		cma->base = r->base;
+		cma->size = r->size;
+		cma->available = true;
+	}
+
+	plat->secmem = sm;
+	ret = rh_tee_emu_register_ta(plat, &rh_ta_secmem_ops);
+	if (ret) {
+		EMSG(plat, "secmem: cannot register the TA: %s", strerror(-ret));
+		goto err_unprotect;
+	}
+	return 0;
+
+err_unprotect:
+	plat->secmem = NULL;
+	if (tz->fw_programmed)
+		rh_firewall_clear(plat->firewall, tz->fw_index);
+err_free:
+	secmem_free(sm);
+	return ret;
+}
+
+void rh_ta_secmem_fini(struct rh_platform *plat)
+{
+	struct rh_secmem *sm = plat->secmem;
+	unsigned int i;
+
+	if (!sm)
+		return;
+	for (i = 0; i < SECMEM_NR_POOLS; i++)
+		if (sm->pools[i].nr_bufs)
+			EMSG(plat, "secmem: %u %s buffer(s) still live at shutdown",
+			     sm->pools[i].nr_bufs, sm->pools[i].name);
+	/*
+	 * The firewall and DRAM go away right after (platform.c order); the
+	 * TA stays registered until the TEE core ends, and its remaining
+	 * entry points (close/destroy) do not touch this state.
+	 */
+	plat->secmem = NULL;
+	secmem_free(sm);
+}
