@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Secure-world range allocator: best fit, immediate coalescing, red-black trees. */
+/* Secure-world range allocator: best fit on a red-black tree, immediate coalescing. */
 #include "config.h"
 
 #include <assert.h>
@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/tree.h>
 
 #include "util/alloc.h"
@@ -14,41 +15,89 @@
 #include "chunk-alloc.h"
 
 /*
- * One record per extent. A free extent is linked in free_by_addr (for
- * coalescing) and free_by_size (for best fit); a live range is linked in
- * used_by_addr only. Positions are in granules from the region base so the
- * best-fit key (size, start) packs into one 64-bit compare.
+ * Data structures (all outside the region, which is never touched):
+ *
+ * - every extent, free or live, has a 64-byte record; the records form a
+ *   list in address order that tiles the region (boundary tags kept off
+ *   the memory), so a freed range finds its neighbours in O(1);
+ * - free extents are also in libbsd red-black trees ordered by
+ *   (size, start), one tree per size class (8 classes per power of two, a
+ *   bitmap of the non-empty ones). Read in class order the trees are one
+ *   (size, start) order, so the best fit -- the first extent >= (n, 0),
+ *   lowest address among equal sizes -- is exact; splitting the order into
+ *   classes only keeps each tree a few nodes deep;
+ * - live ranges are in an open-addressing hash table keyed by start, so
+ *   free() finds its record in O(1).
+ *
+ * A first version kept all free extents in one size tree, free extents
+ * again in an address tree and live ranges in a third tree: three
+ * O(log n) searches and up to six rebalancing operations per alloc+free
+ * pair, 2.8-3.3x the TLSF baseline's time on benchmark 4. The list and the
+ * hash answer the neighbour and lookup questions in O(1), and the classes
+ * cut the depth of what is left (docs/performance.md has the figures).
+ *
+ * Positions are in granules from the region base, so a region has at most
+ * 2^32 - 1 granules and the best-fit key packs into one 64-bit compare.
  */
 struct chunk_extent {
-	RB_ENTRY(chunk_extent) addr_link;
-	union {
-		RB_ENTRY(chunk_extent) size_link;
-		struct chunk_extent *next_spare; /* while in the node pool */
-	};
 	uint32_t start;
 	uint32_t size;
+	RB_ENTRY(chunk_extent) size_link; /* free extents only */
+	struct chunk_extent *prev;	/* address order; NULL at the start */
+	struct chunk_extent *next;	/* address order; doubles as pool link */
+	uint16_t free;
+	uint16_t cls;		/* size class whose tree holds it (free only) */
+	uint32_t pad;
 };
 
-RB_HEAD(chunk_addr_tree, chunk_extent);
+_Static_assert(sizeof(struct chunk_extent) == 64, "one cache line per record");
+/* The searches index { rbe_left, rbe_right } as an array (see below). */
+_Static_assert(offsetof(struct chunk_extent, size_link.rbe_right) ==
+	       offsetof(struct chunk_extent, size_link.rbe_left) +
+	       sizeof(struct chunk_extent *), "RB_ENTRY child layout");
+
 RB_HEAD(chunk_size_tree, chunk_extent);
+
+/* A hash slot keeps the key and its home slot, so probing and deletion
+ * never touch a record nor rehash. */
+struct chunk_slot {
+	uint32_t start;
+	uint32_t home;
+	struct chunk_extent *e;
+};
 
 /* Records come from slabs so the hot path never calls the system allocator. */
 struct chunk_slab {
 	struct chunk_slab *next;
+	struct chunk_extent *nodes; /* 64-byte aligned inside this allocation */
 	uint32_t nr;
-	struct chunk_extent nodes[];
 };
+
+/* Size classes: exact below 8 granules, then 8 per power of two (TLSF's
+ * mapping with SL = 8), up to 2^32 - 1 granules. */
+#define CHUNK_SL_LOG2 5
+#define CHUNK_SL_COUNT (1u << CHUNK_SL_LOG2)
+#define CHUNK_NR_CLASSES ((32 - CHUNK_SL_LOG2 + 1) * CHUNK_SL_COUNT)
+#define CHUNK_CLASS_WORDS ((CHUNK_NR_CLASSES + 63) / 64)
+/* Classes below this one hold a single size each (class == size). */
+#define CHUNK_EXACT_CLASSES (2 * CHUNK_SL_COUNT)
 
 #define CHUNK_SLAB_FIRST 16
 #define CHUNK_SLAB_MAX 1024
-/* Aligned requests scan this many best-fit candidates before settling for
- * the smallest extent that fits at any alignment (bounds the worst case). */
+#define CHUNK_HASH_FIRST_BITS 6
+/*
+ * Aligned requests scan this many best-fit candidates before settling for
+ * the smallest extent that fits at any alignment (bounds the usual case).
+ */
 #define CHUNK_ALIGN_SCAN 32
 
 struct rh_chunk_alloc {
-	struct chunk_addr_tree free_by_addr;
-	struct chunk_size_tree free_by_size;
-	struct chunk_addr_tree used_by_addr;
+	struct chunk_size_tree by_size[CHUNK_NR_CLASSES];
+	uint64_t class_map[CHUNK_CLASS_WORDS];	/* bit c: by_size[c] non-empty */
+	struct chunk_extent *first;	/* lowest extent, never NULL */
+
+	struct chunk_slot *used_tab;	/* .e == NULL: empty slot */
+	uint32_t used_bits;		/* capacity is 1 << used_bits */
 
 	rh_phys_addr_t base;
 	uint64_t size;
@@ -74,12 +123,6 @@ static inline uint64_t ext_key(const struct chunk_extent *e)
 	return (uint64_t)e->size << 32 | e->start;
 }
 
-static inline int addr_cmp(const struct chunk_extent *a,
-			   const struct chunk_extent *b)
-{
-	return (a->start > b->start) - (a->start < b->start);
-}
-
 static inline int size_cmp(const struct chunk_extent *a,
 			   const struct chunk_extent *b)
 {
@@ -90,8 +133,6 @@ static inline int size_cmp(const struct chunk_extent *a,
 
 /* RB_GENERATE_STATIC needs __unused, which libbsd's cdefs.h leaves undefined. */
 #define CHUNK_RB_ATTR __attribute__((unused)) static
-RB_GENERATE_INTERNAL(chunk_addr_tree, chunk_extent, addr_link, addr_cmp,
-		     CHUNK_RB_ATTR)
 RB_GENERATE_INTERNAL(chunk_size_tree, chunk_extent, size_link, size_cmp,
 		     CHUNK_RB_ATTR)
 
@@ -101,16 +142,19 @@ static int pool_grow(struct rh_chunk_alloc *ca)
 {
 	uint32_t nr = ca->next_slab_nr, i;
 	struct chunk_slab *slab;
-	size_t bytes = sizeof(*slab) + (size_t)nr * sizeof(slab->nodes[0]);
+	size_t bytes = sizeof(*slab) + 63 + (size_t)nr * sizeof(slab->nodes[0]);
+	uintptr_t p;
 
 	slab = rh_malloc(bytes);
 	if (!slab)
 		return -ENOMEM;
+	p = ((uintptr_t)(slab + 1) + 63) & ~(uintptr_t)63;
+	slab->nodes = (struct chunk_extent *)p;
 	slab->nr = nr;
 	slab->next = ca->slabs;
 	ca->slabs = slab;
 	for (i = 0; i < nr; i++) {
-		slab->nodes[i].next_spare = ca->spare;
+		slab->nodes[i].next = ca->spare;
 		ca->spare = &slab->nodes[i];
 	}
 	ca->nr_spare += nr;
@@ -121,202 +165,364 @@ static int pool_grow(struct rh_chunk_alloc *ca)
 	return 0;
 }
 
-/* Makes sure @n records can be taken without failing; changes nothing else. */
-static int pool_reserve(struct rh_chunk_alloc *ca, uint32_t n)
-{
-	while (ca->nr_spare < n) {
-		if (pool_grow(ca))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static struct chunk_extent *node_get(struct rh_chunk_alloc *ca)
 {
 	struct chunk_extent *e = ca->spare;
 
 	assert(e && ca->nr_spare);
-	ca->spare = e->next_spare;
+	ca->spare = e->next;
 	ca->nr_spare--;
 	return e;
 }
 
 static void node_put(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 {
-	e->next_spare = ca->spare;
+	e->next = ca->spare;
 	ca->spare = e;
 	ca->nr_spare++;
 }
 
-/* ------------------------------------------------------------ tree helpers */
+/* ------------------------------------------------------------ live-range hash */
+
+static inline uint32_t hash_slot(uint32_t start, uint32_t bits)
+{
+	return (uint32_t)(start * UINT32_C(2654435769)) >> (32 - bits);
+}
+
+static void hash_put(struct chunk_slot *tab, uint32_t bits,
+		     struct chunk_extent *e)
+{
+	uint32_t mask = (UINT32_C(1) << bits) - 1;
+	uint32_t home = hash_slot(e->start, bits), i = home;
+
+	while (tab[i].e)
+		i = (i + 1) & mask;
+	tab[i].start = e->start;
+	tab[i].home = home;
+	tab[i].e = e;
+}
+
+/* Slot of the live range starting at @start, or UINT32_MAX. */
+static uint32_t hash_find(const struct rh_chunk_alloc *ca, uint32_t start)
+{
+	uint32_t mask = (UINT32_C(1) << ca->used_bits) - 1;
+	uint32_t i = hash_slot(start, ca->used_bits);
+
+	while (ca->used_tab[i].e) {
+		if (ca->used_tab[i].start == start)
+			return i;
+		i = (i + 1) & mask;
+	}
+	return UINT32_MAX;
+}
+
+/* Linear-probing deletion by backward shift (Knuth 6.4, algorithm R). */
+static void hash_del(struct rh_chunk_alloc *ca, uint32_t i)
+{
+	uint32_t mask = (UINT32_C(1) << ca->used_bits) - 1, j = i, k;
+	struct chunk_slot *tab = ca->used_tab;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!tab[j].e)
+			break;
+		k = tab[j].home;
+		/* tab[j] may move to i unless its home k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		tab[i] = tab[j];
+		i = j;
+	}
+	tab[i].e = NULL;
+}
+
+/* Keeps the load factor <= 1/2 for one more live range; -ENOMEM changes nothing. */
+static int hash_reserve(struct rh_chunk_alloc *ca)
+{
+	struct chunk_slot *tab;
+	uint32_t bits = ca->used_bits + 1, i;
+
+	if ((ca->used_blocks + 1) * 2 <= (UINT64_C(1) << ca->used_bits))
+		return 0;
+	tab = rh_calloc(UINT64_C(1) << bits, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++)
+		if (ca->used_tab[i].e)
+			hash_put(tab, bits, ca->used_tab[i].e);
+	ca->metadata_bytes += (sizeof(*tab) << bits) -
+			      (sizeof(*tab) << ca->used_bits);
+	rh_free(ca->used_tab);
+	ca->used_tab = tab;
+	ca->used_bits = bits;
+	return 0;
+}
+
+/* ------------------------------------------------------------ size trees */
+
+static inline unsigned int size_class(uint32_t n)
+{
+	unsigned int fl;
+
+	if (n < CHUNK_SL_COUNT)
+		return n;
+	fl = 31u - (unsigned int)__builtin_clz(n);
+	return (fl - CHUNK_SL_LOG2 + 1) * CHUNK_SL_COUNT +
+	       ((n >> (fl - CHUNK_SL_LOG2)) & (CHUNK_SL_COUNT - 1));
+}
 
 /*
- * The searches below walk the libbsd trees with conditional moves instead
- * of the generated three-way-branch loops: the branches are unpredictable
- * and cost more than the compares (measured with perf on benchmark 4).
- * Insertion links the node itself and lets the generated
- * RB_INSERT_COLOR rebalance, as the kernel's rb_link_node() +
+ * Classes below CHUNK_EXACT_CLASSES hold one size each (class == size), so
+ * their extents need no order: they are a LIFO list threaded through
+ * size_link (rbe_left = next, rbe_right = prev) with the head in rbh_root.
+ * That is where small slivers pile up by the dozen, and a list makes their
+ * insertion and removal O(1) instead of a rebalancing tree operation.
+ */
+static inline bool class_is_list(unsigned int c)
+{
+	return c < CHUNK_EXACT_CLASSES;
+}
+
+/* First non-empty class >= @c, or CHUNK_NR_CLASSES. */
+static unsigned int class_next(const struct rh_chunk_alloc *ca, unsigned int c)
+{
+	unsigned int w = c / 64;
+	uint64_t bits;
+
+	if (c >= CHUNK_NR_CLASSES)
+		return CHUNK_NR_CLASSES;
+	bits = ca->class_map[w] & (~UINT64_C(0) << (c % 64));
+	while (!bits) {
+		if (++w == CHUNK_CLASS_WORDS)
+			return CHUNK_NR_CLASSES;
+		bits = ca->class_map[w];
+	}
+	return w * 64 + (unsigned int)__builtin_ctzll(bits);
+}
+
+static inline void class_mark(struct rh_chunk_alloc *ca, unsigned int c)
+{
+	ca->class_map[c / 64] |= UINT64_C(1) << (c % 64);
+}
+
+static inline void class_unmark_if_empty(struct rh_chunk_alloc *ca,
+					 unsigned int c)
+{
+	if (RB_EMPTY(&ca->by_size[c]))
+		ca->class_map[c / 64] &= ~(UINT64_C(1) << (c % 64));
+}
+
+/*
+ * The descents below walk the libbsd trees without branches on the key:
+ * { rbe_left, rbe_right } are indexed by the comparison, which removes the
+ * unpredictable three-way branch of the generated loops (the first cost in
+ * `perf annotate` of benchmark 4). Insertion links the node and lets the
+ * generated RB_INSERT_COLOR rebalance, as the kernel's rb_link_node() +
  * rb_insert_color() pair does.
  */
+static inline struct chunk_extent **children(struct chunk_extent *e)
+{
+	return &RB_LEFT(e, size_link);
+}
 
-/* Smallest free extent with key >= @key: best fit, lowest address first. */
+/* Smallest extent of non-empty class @c. */
+static struct chunk_extent *class_first(const struct rh_chunk_alloc *ca,
+					unsigned int c)
+{
+	struct chunk_extent *e = RB_ROOT(&ca->by_size[c]);
+
+	if (class_is_list(c))
+		return e;
+	while (e && RB_LEFT(e, size_link))
+		e = RB_LEFT(e, size_link);
+	return e;
+}
+
+/*
+ * Smallest free extent with key >= @key: the best fit; among equal sizes
+ * the lowest address in tree classes, the latest freed in list classes.
+ */
 static struct chunk_extent *size_nfind(const struct rh_chunk_alloc *ca,
 				       uint64_t key)
 {
-	struct chunk_extent *node = RB_ROOT(&ca->free_by_size), *res = NULL;
-	bool left;
+	unsigned int c = size_class((uint32_t)(key >> 32));
+	struct chunk_extent *node = RB_ROOT(&ca->by_size[c]), *res = NULL;
+	bool right;
 
-	while (node) {
-		left = key <= ext_key(node);
-		res = left ? node : res;
-		node = left ? RB_LEFT(node, size_link) : RB_RIGHT(node, size_link);
+	if (class_is_list(c)) {
+		if (node)
+			return node;
+	} else {
+		while (node) {
+			right = key > ext_key(node);
+			res = right ? res : node;
+			node = children(node)[right];
+		}
+		if (res)
+			return res;
 	}
-	return res;
+	/* Every extent of a higher class is larger: take the smallest. */
+	c = class_next(ca, c + 1);
+	return c < CHUNK_NR_CLASSES ? class_first(ca, c) : NULL;
+}
+
+/* The next free extent in size order, across classes. */
+static struct chunk_extent *size_next(const struct rh_chunk_alloc *ca,
+				      struct chunk_extent *e)
+{
+	struct chunk_extent *next;
+	unsigned int c;
+
+	if (class_is_list(e->cls))
+		next = RB_LEFT(e, size_link);
+	else
+		next = chunk_size_tree_RB_NEXT(e);
+	if (next)
+		return next;
+	c = class_next(ca, e->cls + 1u);
+	return c < CHUNK_NR_CLASSES ? class_first(ca, c) : NULL;
+}
+
+/* Links free extent @e into class @c, which must be size_class(e->size). */
+static void size_insert_class(struct rh_chunk_alloc *ca, struct chunk_extent *e,
+			      unsigned int c)
+{
+	struct chunk_extent **link = &RB_ROOT(&ca->by_size[c]);
+	struct chunk_extent *parent = NULL;
+	uint64_t key = ext_key(e);
+
+	e->cls = (uint16_t)c;
+	class_mark(ca, c);
+	if (class_is_list(c)) {
+		RB_LEFT(e, size_link) = *link;
+		RB_RIGHT(e, size_link) = NULL;
+		if (*link)
+			RB_RIGHT(*link, size_link) = e;
+		*link = e;
+		return;
+	}
+	if (!*link) {
+		/* Most tree classes hold zero or one extent: no rebalancing. */
+		RB_SET(e, NULL, size_link);
+		RB_COLOR(e, size_link) = RB_BLACK;
+		*link = e;
+		return;
+	}
+	while (*link) {
+		parent = *link;
+		link = &children(parent)[key > ext_key(parent)];
+	}
+	RB_SET(e, parent, size_link);
+	*link = e;
+	chunk_size_tree_RB_INSERT_COLOR(&ca->by_size[c], e);
 }
 
 static void size_insert(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 {
-	struct chunk_extent **link = &RB_ROOT(&ca->free_by_size);
-	struct chunk_extent *parent = NULL;
-	uint64_t key = ext_key(e);
-
-	while (*link) {
-		parent = *link;
-		link = key < ext_key(parent) ? &RB_LEFT(parent, size_link) :
-					       &RB_RIGHT(parent, size_link);
-	}
-	RB_SET(e, parent, size_link);
-	*link = e;
-	chunk_size_tree_RB_INSERT_COLOR(&ca->free_by_size, e);
+	size_insert_class(ca, e, size_class(e->size));
 }
 
-/* @e's key just decreased (or increased): restore the size order. */
-static void size_shrunk(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+/* Unlinks @e from the class it was inserted in (its size may have changed). */
+static void size_remove(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 {
-	struct chunk_extent *prev = chunk_size_tree_RB_PREV(e);
+	unsigned int c = e->cls;
+	struct chunk_extent *next = RB_LEFT(e, size_link);
+	struct chunk_extent *prev = RB_RIGHT(e, size_link);
 
-	if (prev && ext_key(prev) > ext_key(e)) {
-		chunk_size_tree_RB_REMOVE(&ca->free_by_size, e);
-		size_insert(ca, e);
-	}
-}
-
-static void size_grew(struct rh_chunk_alloc *ca, struct chunk_extent *e)
-{
-	struct chunk_extent *next = chunk_size_tree_RB_NEXT(e);
-
-	if (next && ext_key(next) < ext_key(e)) {
-		chunk_size_tree_RB_REMOVE(&ca->free_by_size, e);
-		size_insert(ca, e);
-	}
-}
-
-static struct chunk_extent *used_find(const struct rh_chunk_alloc *ca,
-				      uint32_t start)
-{
-	struct chunk_extent *node = RB_ROOT(&ca->used_by_addr);
-
-	while (node && node->start != start)
-		node = start < node->start ? RB_LEFT(node, addr_link) :
-					     RB_RIGHT(node, addr_link);
-	return node;
-}
-
-static void used_insert(struct rh_chunk_alloc *ca, struct chunk_extent *e)
-{
-	struct chunk_extent **link = &RB_ROOT(&ca->used_by_addr);
-	struct chunk_extent *parent = NULL;
-
-	while (*link) {
-		parent = *link;
-		link = e->start < parent->start ? &RB_LEFT(parent, addr_link) :
-						  &RB_RIGHT(parent, addr_link);
-	}
-	RB_SET(e, parent, addr_link);
-	*link = e;
-	chunk_addr_tree_RB_INSERT_COLOR(&ca->used_by_addr, e);
-}
-
-/* Free extents just below and just above granule @start (either may be NULL). */
-static void free_neighbours(const struct rh_chunk_alloc *ca, uint32_t start,
-			    struct chunk_extent **ret_prev,
-			    struct chunk_extent **ret_next)
-{
-	struct chunk_extent *node = RB_ROOT(&ca->free_by_addr);
-	struct chunk_extent *prev = NULL, *next = NULL;
-	bool left;
-
-	while (node) {
-		left = start < node->start;
-		next = left ? node : next;
-		prev = left ? prev : node;
-		node = left ? RB_LEFT(node, addr_link) : RB_RIGHT(node, addr_link);
-	}
-	*ret_prev = prev;
-	*ret_next = next;
-}
-
-/*
- * Links @e into free_by_addr between its neighbours without a search: if
- * @next has no left child @e becomes it; otherwise @prev is the rightmost
- * node of that subtree (or the maximum when @next is NULL) and has no right
- * child.
- */
-static void free_addr_link(struct rh_chunk_alloc *ca, struct chunk_extent *e,
-			   struct chunk_extent *prev, struct chunk_extent *next)
-{
-	struct chunk_extent *parent = NULL;
-
-	if (next && !RB_LEFT(next, addr_link)) {
-		parent = next;
-		RB_LEFT(parent, addr_link) = e;
-	} else if (prev) {
-		assert(!RB_RIGHT(prev, addr_link));
-		parent = prev;
-		RB_RIGHT(parent, addr_link) = e;
+	if (class_is_list(c)) {
+		if (prev)
+			RB_LEFT(prev, size_link) = next;
+		else
+			RB_ROOT(&ca->by_size[c]) = next;
+		if (next)
+			RB_RIGHT(next, size_link) = prev;
+	} else if (RB_ROOT(&ca->by_size[c]) == e && !next && !prev) {
+		RB_ROOT(&ca->by_size[c]) = NULL;
 	} else {
-		assert(!RB_ROOT(&ca->free_by_addr));
-		RB_ROOT(&ca->free_by_addr) = e;
+		chunk_size_tree_RB_REMOVE(&ca->by_size[c], e);
 	}
-	RB_PARENT(e, addr_link) = parent;
-	RB_LEFT(e, addr_link) = RB_RIGHT(e, addr_link) = NULL;
-	RB_COLOR(e, addr_link) = RB_RED;
-	chunk_addr_tree_RB_INSERT_COLOR(&ca->free_by_addr, e);
+	class_unmark_if_empty(ca, c);
 }
 
-/* Links @e into free_by_addr right after @prev (which is linked). */
-static void free_addr_link_after(struct rh_chunk_alloc *ca,
-				 struct chunk_extent *e,
-				 struct chunk_extent *prev)
+/* @e's size changed while linked: move it only when its place is wrong. */
+static void size_update(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 {
-	struct chunk_extent *next = RB_RIGHT(prev, addr_link);
+	unsigned int c = size_class(e->size);
+	struct chunk_extent *nb;
 
-	if (!next) {
-		RB_RIGHT(prev, addr_link) = e;
-		RB_SET(e, prev, addr_link);
-	} else {
-		while (RB_LEFT(next, addr_link))
-			next = RB_LEFT(next, addr_link);
-		RB_LEFT(next, addr_link) = e;
-		RB_SET(e, next, addr_link);
+	/* A list class holds one size: a new size is always a new class. */
+	if (c == e->cls && !class_is_list(c)) {
+		nb = chunk_size_tree_RB_PREV(e);
+		if (!nb || ext_key(nb) < ext_key(e)) {
+			nb = chunk_size_tree_RB_NEXT(e);
+			if (!nb || ext_key(e) < ext_key(nb))
+				return;
+		}
 	}
-	chunk_addr_tree_RB_INSERT_COLOR(&ca->free_by_addr, e);
+	size_remove(ca, e);
+	size_insert_class(ca, e, c);
 }
 
-static void free_unlink(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+/* ------------------------------------------------------------ address list */
+
+static void list_insert_after(struct chunk_extent *pos, struct chunk_extent *e)
 {
-	chunk_size_tree_RB_REMOVE(&ca->free_by_size, e);
-	chunk_addr_tree_RB_REMOVE(&ca->free_by_addr, e);
-	ca->free_blocks--;
+	e->prev = pos;
+	e->next = pos->next;
+	if (pos->next)
+		pos->next->prev = e;
+	pos->next = e;
+}
+
+static void list_insert_before(struct rh_chunk_alloc *ca,
+			       struct chunk_extent *pos, struct chunk_extent *e)
+{
+	e->next = pos;
+	e->prev = pos->prev;
+	if (pos->prev)
+		pos->prev->next = e;
+	else
+		ca->first = e;
+	pos->prev = e;
+}
+
+static void list_unlink(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		ca->first = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
 }
 
 /* ------------------------------------------------------------ API */
+
+/* The whole region as one free extent (create and reset). */
+static void init_extents(struct rh_chunk_alloc *ca)
+{
+	struct chunk_extent *e = node_get(ca);
+
+	unsigned int c;
+
+	for (c = 0; c < CHUNK_NR_CLASSES; c++)
+		RB_INIT(&ca->by_size[c]);
+	memset(ca->class_map, 0, sizeof(ca->class_map));
+	e->start = 0;
+	e->size = ca->nr_granules;
+	e->prev = e->next = NULL;
+	e->free = 1;
+	ca->first = e;
+	size_insert(ca, e);
+	ca->free_blocks = 1;
+	ca->used_blocks = 0;
+	ca->used_granules = 0;
+}
 
 int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 			  struct rh_chunk_alloc **ret)
 {
 	struct rh_chunk_alloc *ca;
-	struct chunk_extent *e;
 	int err;
 
 	if (!ret || !granule || (granule & (granule - 1)) ||
@@ -328,9 +534,6 @@ int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 	ca = rh_zalloc(sizeof(*ca));
 	if (!ca)
 		return -ENOMEM;
-	RB_INIT(&ca->free_by_addr);
-	RB_INIT(&ca->free_by_size);
-	RB_INIT(&ca->used_by_addr);
 	ca->base = base;
 	ca->size = size;
 	ca->granule = granule;
@@ -340,20 +543,25 @@ int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 	ca->next_slab_nr = CHUNK_SLAB_FIRST;
 	ca->metadata_bytes = sizeof(*ca);
 
+	ca->used_bits = CHUNK_HASH_FIRST_BITS;
+	ca->used_tab = rh_calloc(UINT64_C(1) << ca->used_bits,
+				 sizeof(*ca->used_tab));
+	if (!ca->used_tab) {
+		err = -ENOMEM;
+		goto err_free_ca;
+	}
+	ca->metadata_bytes += sizeof(*ca->used_tab) << ca->used_bits;
+
 	err = pool_grow(ca);
 	if (err)
-		goto err_free_ca;
-
-	e = node_get(ca);
-	e->start = 0;
-	e->size = ca->nr_granules;
-	free_addr_link(ca, e, NULL, NULL);
-	size_insert(ca, e);
-	ca->free_blocks = 1;
+		goto err_free_tab;
+	init_extents(ca);
 
 	*ret = ca;
 	return 0;
 
+err_free_tab:
+	rh_free(ca->used_tab);
 err_free_ca:
 	rh_free(ca);
 	return err;
@@ -369,6 +577,7 @@ void rh_chunk_alloc_destroy(struct rh_chunk_alloc *ca)
 		next = slab->next;
 		rh_free(slab);
 	}
+	rh_free(ca->used_tab);
 	rh_free(ca);
 }
 
@@ -406,9 +615,19 @@ static struct chunk_extent *find_fit(const struct rh_chunk_alloc *ca,
 				return big;
 			}
 		}
-		e = chunk_size_tree_RB_NEXT(e);
+		e = size_next(ca, e);
 	}
 	return NULL;
+}
+
+/* Makes sure @n records can be taken without failing; changes nothing else. */
+static int pool_reserve(struct rh_chunk_alloc *ca, uint32_t n)
+{
+	while (ca->nr_spare < n) {
+		if (pool_grow(ca))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
@@ -428,37 +647,42 @@ int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 	if (!e)
 		return -ENOMEM;
 	tail = e->size - head - n;
-	/* Records first: a failure here must leave the trees untouched. */
-	if (pool_reserve(ca, (head != 0) + (tail != 0)))
+	/* Records and hash room first: a failure must leave everything as is. */
+	if (pool_reserve(ca, (head != 0) + (tail != 0)) || hash_reserve(ca))
 		return -ENOMEM;
 
 	if (!head && !tail) {
-		free_unlink(ca, e);
+		size_remove(ca, e);
+		ca->free_blocks--;
 		u = e;
 	} else if (!head) {
-		/* Carve from the start: the rest keeps its place by address. */
+		/* Carve from the start; the rest keeps its place in the list. */
 		u = node_get(ca);
 		u->start = e->start;
 		u->size = n;
+		list_insert_before(ca, e, u);
 		e->start += n;
 		e->size = tail;
-		size_shrunk(ca, e);
+		size_update(ca, e);
 	} else {
 		u = node_get(ca);
 		u->start = e->start + head;
 		u->size = n;
+		list_insert_after(e, u);
 		e->size = head;
-		size_shrunk(ca, e);
+		size_update(ca, e);
 		if (tail) {
 			t = node_get(ca);
 			t->start = u->start + n;
 			t->size = tail;
-			free_addr_link_after(ca, t, e);
+			t->free = 1;
+			list_insert_after(u, t);
 			size_insert(ca, t);
 			ca->free_blocks++;
 		}
 	}
-	used_insert(ca, u);
+	u->free = 0;
+	hash_put(ca->used_tab, ca->used_bits, u);
 	ca->used_blocks++;
 	ca->used_granules += n;
 
@@ -486,43 +710,48 @@ int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 {
 	struct chunk_extent *u, *prev, *next;
 	bool merge_prev, merge_next;
-	uint32_t s, n;
+	uint32_t s, n, slot;
 
 	if (!ca)
 		return -EINVAL;
 	if (!pa_to_granule(ca, pa, &s))
 		return -ENOENT;
-	u = used_find(ca, s);
-	if (!u)
+	slot = hash_find(ca, s);
+	if (slot == UINT32_MAX)
 		return -ENOENT;
+	u = ca->used_tab[slot].e;
 	n = u->size;
-
-	chunk_addr_tree_RB_REMOVE(&ca->used_by_addr, u);
+	hash_del(ca, slot);
 	ca->used_blocks--;
 	ca->used_granules -= n;
 
-	free_neighbours(ca, s, &prev, &next);
-	merge_prev = prev && prev->start + prev->size == s;
-	merge_next = next && s + n == next->start;
+	prev = u->prev;
+	next = u->next;
+	merge_prev = prev && prev->free;
+	merge_next = next && next->free;
 
 	if (merge_prev && merge_next) {
-		free_unlink(ca, next);
+		size_remove(ca, next);
+		ca->free_blocks--;
 		prev->size += n + next->size;
-		size_grew(ca, prev);
+		list_unlink(ca, u);
+		list_unlink(ca, next);
+		size_update(ca, prev);
 		node_put(ca, next);
 		node_put(ca, u);
 	} else if (merge_prev) {
 		prev->size += n;
-		size_grew(ca, prev);
+		list_unlink(ca, u);
+		size_update(ca, prev);
 		node_put(ca, u);
 	} else if (merge_next) {
-		/* Grows downwards: its place by address does not change. */
 		next->start = s;
 		next->size += n;
-		size_grew(ca, next);
+		list_unlink(ca, u);
+		size_update(ca, next);
 		node_put(ca, u);
 	} else {
-		free_addr_link(ca, u, prev, next);
+		u->free = 1;
 		size_insert(ca, u);
 		ca->free_blocks++;
 	}
@@ -535,31 +764,39 @@ int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 int rh_chunk_alloc_lookup(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			  uint64_t *ret_size)
 {
-	struct chunk_extent *u;
-	uint32_t s;
+	uint32_t s, slot;
 
 	if (!ca || !ret_size)
 		return -EINVAL;
 	if (!pa_to_granule(ca, pa, &s))
 		return -ENOENT;
-	u = used_find(ca, s);
-	if (!u)
+	slot = hash_find(ca, s);
+	if (slot == UINT32_MAX)
 		return -ENOENT;
-	*ret_size = (uint64_t)u->size << ca->shift;
+	*ret_size = (uint64_t)ca->used_tab[slot].e->size << ca->shift;
 	return 0;
 }
 
 void rh_chunk_alloc_stats(const struct rh_chunk_alloc *ca,
 			  struct rh_chunk_alloc_stats *ret)
 {
-	struct chunk_extent *e;
+	struct chunk_extent *e = NULL;
+	unsigned int c;
+	int w;
 
 	if (!ca || !ret)
 		return;
-	/* The maximum of the size tree is its rightmost node. */
-	e = RB_ROOT(&ca->free_by_size);
-	while (e && RB_RIGHT(e, size_link))
-		e = RB_RIGHT(e, size_link);
+	/* The largest extent: any of a list class, else a tree's rightmost. */
+	for (w = CHUNK_CLASS_WORDS - 1; w >= 0; w--) {
+		if (ca->class_map[w]) {
+			c = (unsigned int)(w * 64 + 63 -
+					   __builtin_clzll(ca->class_map[w]));
+			e = RB_ROOT(&ca->by_size[c]);
+			while (!class_is_list(c) && RB_RIGHT(e, size_link))
+				e = RB_RIGHT(e, size_link);
+			break;
+		}
+	}
 
 	ret->bytes_used = ca->used_granules << ca->shift;
 	ret->bytes_free = ca->size - ret->bytes_used;
@@ -579,14 +816,16 @@ int rh_chunk_alloc_for_each_used(struct rh_chunk_alloc *ca,
 					   void *data),
 				 void *data)
 {
-	struct chunk_extent *u;
+	struct chunk_extent *e;
 	int ret;
 
 	if (!ca || !fn)
 		return -EINVAL;
-	RB_FOREACH(u, chunk_addr_tree, &ca->used_by_addr) {
-		ret = fn(ca->base + ((uint64_t)u->start << ca->shift),
-			 (uint64_t)u->size << ca->shift, data);
+	for (e = ca->first; e; e = e->next) {
+		if (e->free)
+			continue;
+		ret = fn(ca->base + ((uint64_t)e->start << ca->shift),
+			 (uint64_t)e->size << ca->shift, data);
 		if (ret)
 			return ret;
 	}
@@ -596,7 +835,6 @@ int rh_chunk_alloc_for_each_used(struct rh_chunk_alloc *ca,
 void rh_chunk_alloc_reset(struct rh_chunk_alloc *ca)
 {
 	struct chunk_slab *slab;
-	struct chunk_extent *e;
 	uint32_t i;
 
 	if (!ca)
@@ -607,93 +845,120 @@ void rh_chunk_alloc_reset(struct rh_chunk_alloc *ca)
 		for (i = 0; i < slab->nr; i++)
 			node_put(ca, &slab->nodes[i]);
 	}
-	RB_INIT(&ca->free_by_addr);
-	RB_INIT(&ca->free_by_size);
-	RB_INIT(&ca->used_by_addr);
-	ca->used_granules = 0;
-	ca->used_blocks = 0;
-
-	e = node_get(ca);
-	e->start = 0;
-	e->size = ca->nr_granules;
-	free_addr_link(ca, e, NULL, NULL);
-	size_insert(ca, e);
-	ca->free_blocks = 1;
+	memset(ca->used_tab, 0, sizeof(*ca->used_tab) << ca->used_bits);
+	init_extents(ca);
 }
 
 /* ------------------------------------------------------------ self-check */
 
-/* Red-black shape of one subtree: returns its black height, -1 if broken. */
-#define DEFINE_RB_CHECK(name, field)						\
-static int name##_check(struct chunk_extent *e, struct chunk_extent *parent,	\
-			uint64_t *count)					\
-{										\
-	int l, r;								\
-										\
-	if (!e)									\
-		return 1;							\
-	if (RB_PARENT(e, field) != parent)					\
-		return -1;							\
-	if (RB_COLOR(e, field) == RB_RED && parent &&				\
-	    RB_COLOR(parent, field) == RB_RED)					\
-		return -1;							\
-	(*count)++;								\
-	l = name##_check(RB_LEFT(e, field), e, count);				\
-	r = name##_check(RB_RIGHT(e, field), e, count);				\
-	if (l < 0 || r < 0 || l != r)						\
-		return -1;							\
-	return l + (RB_COLOR(e, field) == RB_BLACK);				\
+/* Red-black shape of a size subtree: its black height, or -1 if broken. */
+static int size_tree_check(struct chunk_extent *e, struct chunk_extent *parent,
+			   uint64_t *count)
+{
+	int l, r;
+
+	if (!e)
+		return 1;
+	if (RB_PARENT(e, size_link) != parent || !e->free ||
+	    size_class(e->size) != e->cls)
+		return -1;
+	if (RB_COLOR(e, size_link) == RB_RED && parent &&
+	    RB_COLOR(parent, size_link) == RB_RED)
+		return -1;
+	(*count)++;
+	l = size_tree_check(RB_LEFT(e, size_link), e, count);
+	r = size_tree_check(RB_RIGHT(e, size_link), e, count);
+	if (l < 0 || r < 0 || l != r)
+		return -1;
+	return l + (RB_COLOR(e, size_link) == RB_BLACK);
 }
 
-DEFINE_RB_CHECK(addr_tree, addr_link)
-DEFINE_RB_CHECK(size_tree, size_link)
+static int list_class_check(const struct rh_chunk_alloc *ca, unsigned int c,
+			    uint64_t *count)
+{
+	struct chunk_extent *e, *prev = NULL;
+
+	for (e = RB_ROOT(&ca->by_size[c]); e; prev = e, e = RB_LEFT(e, size_link)) {
+		if (RB_RIGHT(e, size_link) != prev || !e->free || e->cls != c ||
+		    e->size != c)
+			return -1;
+		(*count)++;
+	}
+	return 0;
+}
 
 int rh_chunk_alloc_check(struct rh_chunk_alloc *ca)
 {
-	struct chunk_extent *f, *u, *e, *last = NULL;
-	uint64_t cursor = 0, used = 0, nfree = 0, nused = 0, nsize = 0;
-	bool last_free = false;
+	struct chunk_extent *e, *last = NULL;
+	uint64_t cursor = 0, used = 0, nfree = 0, nused = 0, nsize = 0, slots = 0;
+	uint32_t slot, i;
+	unsigned int c;
+	bool nonempty;
 
 	if (!ca)
 		return -EINVAL;
-	if (addr_tree_check(RB_ROOT(&ca->free_by_addr), NULL, &nfree) < 0 ||
-	    addr_tree_check(RB_ROOT(&ca->used_by_addr), NULL, &nused) < 0 ||
-	    size_tree_check(RB_ROOT(&ca->free_by_size), NULL, &nsize) < 0)
-		return -EUCLEAN;
-	if (nfree != ca->free_blocks || nsize != ca->free_blocks ||
-	    nused != ca->used_blocks)
-		return -EUCLEAN;
-
-	/* Merge-walk both address trees: the extents must tile the region. */
-	f = RB_MIN(chunk_addr_tree, &ca->free_by_addr);
-	u = RB_MIN(chunk_addr_tree, &ca->used_by_addr);
-	while (f || u) {
-		bool is_free = f && (!u || f->start < u->start);
-
-		e = is_free ? f : u;
-		if (e->start != cursor || e->size == 0)
+	for (c = 0; c < CHUNK_NR_CLASSES; c++) {
+		nonempty = ca->class_map[c / 64] & (UINT64_C(1) << (c % 64));
+		if (nonempty == RB_EMPTY(&ca->by_size[c]))
 			return -EUCLEAN;
-		if (is_free && last_free)
-			return -EUCLEAN; /* two touching free extents */
-		cursor += e->size;
-		if (is_free) {
-			f = chunk_addr_tree_RB_NEXT(f);
-		} else {
-			used += e->size;
-			u = chunk_addr_tree_RB_NEXT(u);
+		if (class_is_list(c)) {
+			if (list_class_check(ca, c, &nsize) < 0)
+				return -EUCLEAN;
+		} else if (size_tree_check(RB_ROOT(&ca->by_size[c]), NULL,
+					   &nsize) < 0) {
+			return -EUCLEAN;
 		}
-		last_free = is_free;
+		if (RB_ROOT(&ca->by_size[c]) &&
+		    RB_ROOT(&ca->by_size[c])->cls != c)
+			return -EUCLEAN;
 	}
-	if (cursor != ca->nr_granules || used != ca->used_granules)
+	if (nsize != ca->free_blocks)
 		return -EUCLEAN;
 
-	/* Size order strictly increasing, and every member is a free extent. */
-	RB_FOREACH(e, chunk_size_tree, &ca->free_by_size) {
-		if (last && ext_key(last) >= ext_key(e))
+	/* The address list tiles the region; no two free extents touch. */
+	if (!ca->first || ca->first->prev)
+		return -EUCLEAN;
+	for (e = ca->first; e; last = e, e = e->next) {
+		if (e->start != cursor || e->size == 0 || e->prev != last)
 			return -EUCLEAN;
-		if (chunk_addr_tree_RB_FIND(&ca->free_by_addr, e) != e)
+		if (e->free && last && last->free)
 			return -EUCLEAN;
-		last = e;
+		cursor += e->size;
+		if (e->free) {
+			nfree++;
+		} else {
+			nused++;
+			used += e->size;
+			slot = hash_find(ca, e->start);
+			if (slot == UINT32_MAX || ca->used_tab[slot].e != e)
+				return -EUCLEAN;
+		}
+	}
+	if (cursor != ca->nr_granules || used != ca->used_granules ||
+	    nfree != ca->free_blocks || nused != ca->used_blocks)
+		return -EUCLEAN;
+
+	/* The hash holds live ranges only, each once (the walk found them all). */
+	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++) {
+		if (!ca->used_tab[i].e)
+			continue;
+		if (ca->used_tab[i].e->free ||
+		    ca->used_tab[i].start != ca->used_tab[i].e->start)
+			return -EUCLEAN;
+		slots++;
+	}
+	if (slots != ca->used_blocks)
+		return -EUCLEAN;
+
+	/* (size, start) strictly increasing through the tree classes in order
+	 * (list classes hold one size each, checked above). */
+	last = NULL;
+	for (c = CHUNK_EXACT_CLASSES; c < CHUNK_NR_CLASSES; c++) {
+		RB_FOREACH(e, chunk_size_tree, &ca->by_size[c]) {
+			if (last && ext_key(last) >= ext_key(e))
+				return -EUCLEAN;
+			last = e;
+		}
 	}
 	if (ca->nr_spare + ca->free_blocks + ca->used_blocks != ca->nr_nodes)
 		return -EUCLEAN;

@@ -357,12 +357,14 @@ static void test_exhaustion_and_recovery(void **state)
 	get_stats(ca, &after);
 	assert_memory_equal(&before, &after, sizeof(before));
 
-	/* Recovery: the single pages are reusable, lowest address first. */
-	assert_int_equal(alloc_ok(ca, PG, PG), pas[0]);
-	free_ok(ca, pas[1], PG); /* joins pas[0]'s neighbour hole at pas[2] */
+	/* Recovery: single pages are reused, the latest freed first (small
+	 * sizes are exact-size LIFO classes). */
+	assert_int_equal(alloc_ok(ca, PG, PG), pas[14]);
+	free_ok(ca, pas[1], PG); /* joins the holes at pas[0] and pas[2] */
 	get_stats(ca, &after);
-	assert_int_equal(after.largest_free, 2 * PG);
-	assert_int_equal(alloc_ok(ca, 2 * PG, PG), pas[1]);
+	assert_int_equal(after.largest_free, 3 * PG);
+	assert_int_equal(after.free_blocks, 6);
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), pas[0]);
 
 	rh_chunk_alloc_reset(ca);
 	assert_pristine(ca, 1 * MIB);
@@ -469,42 +471,75 @@ static void test_coalesce_cases(void **state)
 
 /* ------------------------------------------------------------ best fit */
 
+/* Sizes of 64 granules and more live in (size, address) trees. */
+#define U (32 * PG)
+
 static void test_best_fit_choice(void **state)
 {
-	/* pages:            A  x  B  x  C  x  D  x  E  x  rest */
-	static const uint64_t layout[] = { 8, 1, 4, 1, 2, 1, 4, 1, 3, 1, 38 };
-	struct rh_chunk_alloc *ca = create(ODD_BASE, 64 * PG);
+	/* units of U:              A  x  B  x  C  x  D  x  E  x  rest */
+	static const uint64_t layout[] = { 8, 0, 4, 0, 2, 0, 4, 0, 3, 0, 0 };
+	struct rh_chunk_alloc *ca = create(ODD_BASE, 1024 * PG);
 	rh_phys_addr_t p[ARRAY_SIZE(layout)], pa;
+	unsigned int i;
+
+	(void)state;
+	/* x: one-page spacers; rest: whatever is left, kept live. */
+	for (i = 0; i < ARRAY_SIZE(layout) - 1; i++)
+		p[i] = alloc_ok(ca, layout[i] ? layout[i] * U : PG, PG);
+	p[i] = alloc_ok(ca, 1024 * PG - (21 * U + 5 * PG), PG);
+	/* Holes of 8, 4, 2, 4 and 3 U. */
+	for (i = 0; i < 10; i += 2)
+		free_ok(ca, p[i], layout[i] * U);
+
+	/* Exact fit wins over everything larger. */
+	pa = alloc_ok(ca, 2 * U, PG);
+	assert_int_equal(pa, p[4]);
+	/* 3U: the 3U hole E, not the earlier 4U holes. */
+	pa = alloc_ok(ca, 3 * U, PG);
+	assert_int_equal(pa, p[8]);
+	/* 1U: the smallest holes left are the two of 4U; equal sizes go to
+	 * the lower address (B), carved from its start. */
+	pa = alloc_ok(ca, U, PG);
+	assert_int_equal(pa, p[2]);
+	/* B has 3U left: 3U goes there rather than to D (4U). */
+	pa = alloc_ok(ca, 3 * U, PG);
+	assert_int_equal(pa, p[2] + U);
+	/* 5U: only A (8U) can hold it. */
+	pa = alloc_ok(ca, 5 * U, PG);
+	assert_int_equal(pa, p[0]);
+	/* 4U: D is exact; A's remaining 3U is too small. */
+	pa = alloc_ok(ca, 4 * U, PG);
+	assert_int_equal(pa, p[6]);
+	/* 4U again: nothing left that large. */
+	assert_neg_errno(rh_chunk_alloc_alloc(ca, 4 * U, PG, &pa), ENOMEM);
+	/* One page: the smallest hole is A's 3U tail. */
+	pa = alloc_ok(ca, PG, PG);
+	assert_int_equal(pa, p[0] + 5 * U);
+	rh_chunk_alloc_destroy(ca);
+}
+
+/* Below 64 granules every class is one size: still best fit by size, and
+ * among equal sizes the latest freed extent goes first. */
+static void test_best_fit_small_sizes(void **state)
+{
+	static const uint64_t layout[] = { 5, 1, 3, 1, 5, 1, 4, 1, 3, 1 };
+	struct rh_chunk_alloc *ca = create(0, 64 * PG);
+	rh_phys_addr_t p[ARRAY_SIZE(layout)];
 	unsigned int i;
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(layout); i++)
 		p[i] = alloc_ok(ca, layout[i] * PG, PG);
-	/* Holes of 8, 4, 2, 4 and 3 pages; "rest" (38) stays live. */
-	for (i = 0; i < 10; i += 2)
-		free_ok(ca, p[i], layout[i] * PG);
+	alloc_ok(ca, 39 * PG, PG); /* the rest */
+	for (i = 0; i < ARRAY_SIZE(layout); i += 2)
+		free_ok(ca, p[i], layout[i] * PG); /* holes 5, 3, 5, 4, 3 */
 
-	/* Exact fit wins over everything larger. */
-	pa = alloc_ok(ca, 2 * PG, PG);
-	assert_int_equal(pa, p[4]);
-	/* 3 pages: the 3-page hole E, not the earlier 4-page holes. */
-	pa = alloc_ok(ca, 3 * PG, PG);
-	assert_int_equal(pa, p[8]);
-	/* 1 page: smallest remaining holes are the two 4-page ones; equal
-	 * sizes go to the lower address (B), and from its start. */
-	pa = alloc_ok(ca, PG, PG);
-	assert_int_equal(pa, p[2]);
-	/* Now B has 3 pages left; 3 pages go there rather than D (4). */
-	pa = alloc_ok(ca, 3 * PG, PG);
-	assert_int_equal(pa, p[2] + PG);
-	/* 5 pages: only A (8) can hold it. */
-	pa = alloc_ok(ca, 5 * PG, PG);
-	assert_int_equal(pa, p[0]);
-	/* 4 pages: D (4) is exact, A's remaining 3 is too small. */
-	pa = alloc_ok(ca, 4 * PG, PG);
-	assert_int_equal(pa, p[6]);
-	/* 4 pages again: nothing left that large. */
-	assert_neg_errno(rh_chunk_alloc_alloc(ca, 4 * PG, PG, &pa), ENOMEM);
+	assert_int_equal(alloc_ok(ca, 4 * PG, PG), p[6]);	/* exact */
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[8]);	/* 3: latest */
+	assert_int_equal(alloc_ok(ca, 3 * PG, PG), p[2]);	/* 3: exact */
+	assert_int_equal(alloc_ok(ca, 1 * PG, PG), p[8] + 2 * PG); /* 1 left */
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);	/* 5: latest */
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);
 	rh_chunk_alloc_destroy(ca);
 }
 
@@ -583,6 +618,8 @@ static void test_alloc_fail_nth(void **state)
 			assert_neg_errno(ret, ENOMEM);
 			assert_int_equal(pa, 0x99);
 			get_stats(ca, &after);
+			/* Records reserved before the failing step are kept. */
+			before.metadata_bytes = after.metadata_bytes;
 			assert_memory_equal(&before, &after, sizeof(before));
 			assert_int_equal(rh_chunk_alloc_check(ca), 0);
 		}
@@ -721,10 +758,11 @@ static uint64_t xorshift(uint64_t *s)
 /*
  * The reference answer for a request of @n pages at page alignment @a:
  * the first page of the best-fit run (smallest free run that holds an
- * aligned range, lowest address among equals), or -1 when none fits.
+ * aligned range, lowest address among equals) and its length in
+ * *@ret_len, or -1 when none fits.
  */
 static long model_best(const struct model *m, uint64_t base_pg, uint64_t n,
-		       uint64_t a, bool *ret_any)
+		       uint64_t a, bool *ret_any, long *ret_len)
 {
 	long best = -1, best_len = 0;
 	uint64_t i = 0, j, pad;
@@ -747,7 +785,20 @@ static long model_best(const struct model *m, uint64_t base_pg, uint64_t n,
 		}
 		i = j;
 	}
+	*ret_len = best_len;
 	return best;
+}
+
+/* Length of the free run starting at page @first (0 if it is used). */
+static long model_run_len(const struct model *m, uint64_t first)
+{
+	uint64_t j;
+
+	if (first > 0 && !m->used[first - 1])
+		return 0; /* not the start of a run */
+	for (j = first; j < MC_PAGES && !m->used[j]; j++)
+		;
+	return (long)(j - first);
 }
 
 static void model_stats(const struct model *m, struct rh_chunk_alloc_stats *st)
@@ -781,8 +832,8 @@ static void test_model_check(void **state)
 	uint64_t seed = 0x9e3779b97f4a7c15ull, r, n, a, size, k;
 	struct rh_chunk_alloc *ca;
 	unsigned int op, idx, allocs = 0, fails = 0;
+	long best, best_len, got_len = 0;
 	bool any;
-	long best;
 	int ret;
 
 	(void)state;
@@ -796,8 +847,10 @@ static void test_model_check(void **state)
 						1 + (r >> 16) % 12;
 			a = aligns[(r >> 32) % ARRAY_SIZE(aligns)];
 			size = n * PG - (r >> 40) % PG; /* unrounded bytes */
-			best = model_best(m, base / PG, n, a, &any);
+			best = model_best(m, base / PG, n, a, &any, &best_len);
 			ret = rh_chunk_alloc_alloc(ca, size, a * PG, &pa);
+			if (a == 1 && ret == 0)
+				got_len = model_run_len(m, (pa - base) / PG);
 			if (!any) {
 				assert_neg_errno(ret, ENOMEM);
 				fails++;
@@ -810,9 +863,16 @@ static void test_model_check(void **state)
 					assert_false(m->used[(pa - base) / PG + k]);
 					m->used[(pa - base) / PG + k] = true;
 				}
-				/* Unaligned requests: exactly the best fit. */
-				if (a == 1)
-					assert_int_equal(pa, base + best * PG);
+				/*
+				 * Unaligned requests: a run of exactly the best-fit
+				 * length, carved from its start; the lowest such
+				 * run when that length is tree-indexed (>= 64).
+				 */
+				if (a == 1) {
+					assert_int_equal(got_len, best_len);
+					if (best_len >= 64)
+						assert_int_equal(pa, base + best * PG);
+				}
 				m->live_pa[m->nlive] = pa;
 				m->live_pages[m->nlive++] = n;
 				allocs++;
@@ -871,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_coalesce_every_order),
 		cmocka_unit_test(test_coalesce_cases),
 		cmocka_unit_test(test_best_fit_choice),
+		cmocka_unit_test(test_best_fit_small_sizes),
 		cmocka_unit_test(test_free_unknown_and_double),
 		cmocka_unit_test(test_alloc_fail_nth),
 		cmocka_unit_test(test_free_never_allocates),

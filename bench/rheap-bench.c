@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* rheap-bench: one program, one subcommand per benchmark, shared options and output. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+struct bench_cmd {
+	const char *name;
+	const char *help;
+	int (*main)(struct bench_ctx *ctx, int argc, char **argv);
+};
+
+/* One line per benchmark (issue 8); keep in the order of the issue. */
+static const struct bench_cmd cmds[] = {
+	{ "fragmentation",
+	  "4: secmem chunk allocator vs tlsf-off and genalloc-ff (W1, W2, issue mix)",
+	  bench_fragmentation_main },
+};
+
+#define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: rheap-bench <benchmark|all> [options]\n"
+		   "       rheap-bench <benchmark> --help\n\nbenchmarks:\n");
+	for (i = 0; i < NR_CMDS; i++)
+		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "  %-14s every benchmark above with the common options\n\n",
+		"all");
+	bench_usage_common(f);
+}
+
+int main(int argc, char **argv)
+{
+	const struct bench_cmd *cmd = NULL;
+	struct bench_ctx ctx;
+	bool all;
+	size_t i;
+	int ret = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	all = !strcmp(argv[1], "all");
+	for (i = 0; !all && i < NR_CMDS; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			cmd = &cmds[i];
+	if (!all && !cmd) {
+		fprintf(stderr, "rheap-bench: unknown benchmark '%s'\n\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+
+	/* The subcommand sees argv[0] = its name, then its own options. */
+	argc--;
+	argv++;
+	if (bench_init(&ctx, &argc, argv))
+		return 2;
+	if (all && argc > 1) {
+		fprintf(stderr, "rheap-bench all: only common options allowed\n");
+		return 2;
+	}
+	bench_describe_machine(&ctx);
+	if (all) {
+		for (i = 0; i < NR_CMDS && !ret; i++) {
+			bench_printf(&ctx, "\n######## %s\n", cmds[i].name);
+			ret = cmds[i].main(&ctx, argc, argv);
+		}
+	} else {
+		ret = cmd->main(&ctx, argc, argv);
+	}
+	if (bench_finish(&ctx) && !ret)
+		ret = 1;
+	return ret;
+}
