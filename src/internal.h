@@ -34,6 +34,7 @@ struct rh_page_alloc;
 struct rh_file_table;
 struct rh_tee_emu;
 struct rh_tee_ops;
+struct rh_restricted_mtk;
 struct rh_secmem;
 struct rh_svp;
 struct rh_trace;
@@ -68,6 +69,7 @@ struct rh_platform {
 	unsigned int tee_nr_contexts;             /* open or still referenced by shm */
 	atomic_ullong tee_next_shm_cookie;        /* last shared-memory cookie handed out */
 	struct rh_trace *trace;           /* src/trace.c */
+	struct rh_restricted_mtk *restricted_mtk; /* src/heaps/restricted-mtk.c */
 
 	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */
 };

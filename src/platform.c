@@ -13,6 +13,7 @@
 #include <rheap/platform.h>
 
 #include "dmabuf-internal.h"
+#include "heaps/mtk-internal.h"
 #include "internal.h"
 #include "trace.h"
 
@@ -107,6 +108,7 @@ static const struct platform_module platform_modules[] = {
 	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
 	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },
 	{ "system-heap", rh_system_heap_init, rh_system_heap_fini },
+	{ "restricted-mtk", rh_restricted_mtk_init, rh_restricted_mtk_fini },
 	/* files last: their fini closes every fd and mapping, releasing the buffers */
 	{ "files", rh_file_table_init, rh_file_table_fini },
 	{ NULL, NULL, NULL },

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* MediaTek restricted heaps restricted_mtk_cm / restricted_mtk_cma: names and statistics. */
+#ifndef RHEAP_HEAPS_RESTRICTED_MTK_H
+#define RHEAP_HEAPS_RESTRICTED_MTK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rheap/export.h>
+#include <rheap/platform.h>
+
+RH_BEGIN_DECLS
+
+/*
+ * The two heaps of drivers/dma-buf/heaps/restricted_heap_mtk.c (seed
+ * patches 7/9-9/9), registered by every platform: the chunk-memory heap
+ * always, the CMA heap only when the device tree has a
+ * "mediatek,dynamic-restricted-region" reserved-memory node and its CMA
+ * area could be set up.
+ */
+#define RH_RESTRICTED_MTK_CM_NAME "restricted_mtk_cm"
+#define RH_RESTRICTED_MTK_CMA_NAME "restricted_mtk_cma"
+
+/** Compatible of the static chunk the TEE owns from boot (CM_TZ memory). */
+#define RH_MTK_SECURE_CHUNK_COMPATIBLE "mediatek,secure-chunk-memory"
+/** Compatible of the region lent to the TEE on demand (seed patch 1/9). */
+#define RH_MTK_DYNAMIC_REGION_COMPATIBLE "mediatek,dynamic-restricted-region"
+
+/**
+ * struct rh_restricted_mtk_stats - state and counters of one MTK heap
+ * @mem_type: RH_MTK_SECURE_MEMORY_TYPE_CM_TZ (1) or _CM_CMA (2)
+ * @tee_open: the heap holds a TEE context and a session to the TA
+ * @tee_session: that session's id (0 when not open)
+ * @tee_inits: context + session opened (more than 1 after a TA panic)
+ * @tee_init_failures: heap_init calls that failed (no TEE, no TA ...)
+ * @region_base, @region_size: where the TEE's physical addresses must lie
+ *                             (CM: the static chunk, or DRAM without one;
+ *                             CMA: the CMA region)
+ * @has_cma: the heap has a CMA area (@cma_paddr, @cma_size)
+ * @cma_paddr, @cma_size: the region lent to the TEE (cma_paddr, cma_size)
+ * @cma_used_size: bytes of live buffers (and of allocations in flight)
+ * @cma_held: the whole region is cma-allocated (lent) now
+ * @cma_allocs, @cma_releases: whole-region cma_alloc / cma_release calls
+ * @tee_buffers, @tee_bytes: secure handles the heap holds (ZALLOC done,
+ *                           FREE not sent yet) and their sizes
+ * @zallocs: ZALLOC commands that succeeded
+ * @zalloc_failures: ZALLOC commands the TEE failed
+ * @retrieve_sgs: RETRIEVE_SG commands that succeeded
+ * @tee_errors: other commands the TEE failed (RETRIEVE_SG ...)
+ * @invalid_layouts: answers refused by validation (entry count, PA,
+ *                   alignment, region, sum of lengths, overlap)
+ * @frees: FREE commands sent
+ * @free_failures: of which the TEE did not confirm (failed call or a
+ *                 non-zero status): those buffers may still live there
+ */
+struct rh_restricted_mtk_stats {
+	uint32_t mem_type;
+	bool tee_open;
+	uint32_t tee_session;
+	uint64_t tee_inits;
+	uint64_t tee_init_failures;
+	rh_phys_addr_t region_base;
+	uint64_t region_size;
+	bool has_cma;
+	rh_phys_addr_t cma_paddr;
+	uint64_t cma_size;
+	uint64_t cma_used_size;
+	bool cma_held;
+	uint64_t cma_allocs;
+	uint64_t cma_releases;
+	uint64_t tee_buffers;
+	uint64_t tee_bytes;
+	uint64_t zallocs;
+	uint64_t zalloc_failures;
+	uint64_t retrieve_sgs;
+	uint64_t tee_errors;
+	uint64_t invalid_layouts;
+	uint64_t frees;
+	uint64_t free_failures;
+};
+
+/**
+ * rh_restricted_mtk_get_stats() - snapshot of MTK heap @name of @plat
+ * @name: RH_RESTRICTED_MTK_CM_NAME or RH_RESTRICTED_MTK_CMA_NAME
+ * @ret_stats: written only on success
+ *
+ * The CMA fields are read together under the heap's lock; the counters
+ * each atomically.
+ * @return 0, -EINVAL for NULL arguments, -ENOENT when @plat has no such
+ * MTK heap registered (e.g. the CMA heap without a dynamic region).
+ */
+RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
+					  const char *name,
+					  struct rh_restricted_mtk_stats *ret_stats);
+
+RH_END_DECLS
+
+#endif /* RHEAP_HEAPS_RESTRICTED_MTK_H */
