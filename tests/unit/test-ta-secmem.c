@@ -1,0 +1,1123 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests of the MTK secure-memory TA (emu/ta-secmem.c) through the real TEE client. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rheap/alloc.h>
+#include <rheap/device.h>
+#include <rheap/phys.h>
+#include <rheap/platform.h>
+#include <rheap/tee-secmem.h>
+#include <rheap/tee.h>
+
+#include "emu.h"
+#include "internal.h"
+#include "rh-test.h"
+#include "secmem-client.h"
+#include "ta-secmem.h"
+
+#define KB (1024ULL)
+#define MB (1024ULL * 1024)
+#define TZ RH_MTK_SECURE_MEMORY_TYPE_CM_TZ
+#define CMA RH_MTK_SECURE_MEMORY_TYPE_CM_CMA
+#define OOM RH_MTK_TEE_RESULT_OOM
+#define BADP RH_TEEC_ERROR_BAD_PARAMETERS
+
+struct fixture {
+	struct rh_platform *plat;
+	struct tc tc;
+	rh_phys_addr_t chunk_base, cma_base;
+	uint64_t chunk_size, cma_size;
+	struct rh_device *vcodec, *display, *gpu;
+	uint64_t masters;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const struct rh_reserved_region *r;
+
+	assert_non_null(f);
+	tc_minimal_platform(&f->plat);
+	r = rh_phys_reserved_find_compatible(f->plat, "mediatek,secure-chunk-memory");
+	assert_non_null(r);
+	f->chunk_base = r->base;
+	f->chunk_size = r->size;
+	r = rh_phys_reserved_find_compatible(f->plat, "mediatek,dynamic-restricted-region");
+	assert_non_null(r);
+	f->cma_base = r->base;
+	f->cma_size = r->size;
+	/* minimal.dts: 32 MiB chunk, 64 MiB dynamic region */
+	assert_int_equal(f->chunk_size, 32 * MB);
+	assert_int_equal(f->cma_size, 64 * MB);
+	f->vcodec = rh_device_find(f->plat, "vcodec");
+	f->display = rh_device_find(f->plat, "display");
+	f->gpu = rh_device_find(f->plat, "gpu");
+	assert_non_null(f->vcodec);
+	assert_non_null(f->display);
+	assert_non_null(f->gpu);
+	f->masters = RH_FW_MASTER(rh_device_master_id(f->vcodec)) |
+		     RH_FW_MASTER(rh_device_master_id(f->display));
+	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &f->tc);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats tz = tc_stats(f->plat, TZ), cma = tc_stats(f->plat, CMA);
+
+	/* Every test gives back what it took, and the TA agrees. */
+	assert_int_equal(tz.live_buffers, 0);
+	assert_int_equal(tz.bytes_used, 0);
+	assert_int_equal(tz.free_blocks, 1);
+	assert_int_equal(tz.largest_free, f->chunk_size);
+	assert_int_equal(cma.live_buffers, 0);
+	assert_false(cma.lent);
+	assert_int_equal(cma.firewall_regions, 0);
+	tc_close(&f->tc);
+	rh_platform_unref(f->plat);
+	free(f);
+	return 0;
+}
+
+static unsigned char *sec(struct fixture *f, rh_phys_addr_t pa, size_t len)
+{
+	void *p;
+
+	assert_int_equal(rh_emu_secure_ptr(f->plat, pa, len, &p), 0);
+	return p;
+}
+
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static struct rh_platform_stats plat_stats(struct fixture *f)
+{
+	struct rh_platform_stats st;
+
+	assert_int_equal(rh_platform_get_stats(f->plat, &st), 0);
+	return st;
+}
+
+static uint64_t zalloc_cma(struct fixture *f, uint64_t size, uint64_t *ret_nr,
+			   uint64_t *ret_pa)
+{
+	uint64_t h = 0;
+
+	assert_int_equal(tc_zalloc(&f->tc, size, RH_PAGE_SIZE, CMA, f->cma_base,
+				   f->cma_size, ret_nr, ret_pa, &h),
+			 RH_TEEC_SUCCESS);
+	return h;
+}
+
+/* ------------------------------------------------------------ boot */
+
+static void test_boot_state(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats tz, cma, st;
+	struct rh_fw_region reg;
+	unsigned char byte;
+	unsigned int idx;
+
+	/* The static chunk is protected from boot, for the secure-capable masters. */
+	assert_int_equal(rh_firewall_find(f->plat->firewall, f->chunk_base, &idx), 0);
+	assert_int_equal(rh_firewall_get_region(f->plat->firewall, idx, &reg), 0);
+	assert_int_equal(reg.base, f->chunk_base);
+	assert_int_equal(reg.size, f->chunk_size);
+	assert_int_equal(reg.masters, f->masters);
+	assert_int_equal(rh_secmem_master_mask(f->plat), f->masters);
+	assert_neg_errno(rh_phys_probe_read(f->plat, f->chunk_base, &byte, 1), EFAULT);
+	assert_neg_errno(rh_phys_probe_read(f->plat, f->chunk_base + f->chunk_size - 1,
+					    &byte, 1), EFAULT);
+	/* The dynamic region belongs to the normal world until it is lent. */
+	assert_neg_errno(rh_firewall_find(f->plat->firewall, f->cma_base, &idx), ENOENT);
+	assert_int_equal(rh_phys_probe_read(f->plat, f->cma_base, &byte, 1), 0);
+	assert_int_equal(plat_stats(f).firewall_regions_in_use, 1);
+
+	tz = tc_stats(f->plat, TZ);
+	assert_true(tz.available);
+	assert_true(tz.lent);
+	assert_int_equal(tz.base, f->chunk_base);
+	assert_int_equal(tz.size, f->chunk_size);
+	assert_int_equal(tz.bytes_used, 0);
+	assert_int_equal(tz.live_buffers, 0);
+	assert_int_equal(tz.largest_free, f->chunk_size);
+	assert_int_equal(tz.free_blocks, 1);
+	assert_int_equal(tz.firewall_regions, 1);
+	assert_int_equal(tz.zallocs, 0);
+	assert_int_equal(tz.frees, 0);
+	assert_int_equal(tz.oom, 0);
+	assert_int_equal(tz.lends, 1); /* protected at boot */
+	assert_int_equal(tz.unlends, 0);
+	cma = tc_stats(f->plat, CMA);
+	assert_true(cma.available);
+	assert_false(cma.lent);
+	assert_int_equal(cma.base, f->cma_base);
+	assert_int_equal(cma.size, f->cma_size);
+	assert_int_equal(cma.largest_free, 0);
+	assert_int_equal(cma.free_blocks, 0);
+	assert_int_equal(cma.firewall_regions, 0);
+	assert_int_equal(cma.lends, 0);
+
+	assert_neg_errno(rh_secmem_get_stats(NULL, TZ, &st), EINVAL);
+	assert_neg_errno(rh_secmem_get_stats(f->plat, TZ, NULL), EINVAL);
+	assert_neg_errno(rh_secmem_get_stats(f->plat, 0, &st), EINVAL);
+	assert_neg_errno(rh_secmem_get_stats(f->plat, 3, &st), EINVAL);
+}
+
+/* ------------------------------------------------------------ ZALLOC */
+
+static void test_zalloc_tz(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats before = tc_stats(f->plat, TZ), st;
+	uint64_t nr = 0, pa = 0, h, epa;
+	unsigned char sg[12];
+	size_t sz = sizeof(sg);
+	uint32_t elen;
+
+	h = tc_zalloc_tz(&f->tc, MB, &nr, &pa);
+	assert_int_equal(nr, 1);
+	assert_true(pa >= f->chunk_base && pa + MB <= f->chunk_base + f->chunk_size);
+	assert_int_equal(pa % RH_PAGE_SIZE, 0);
+	assert_true(h <= UINT32_MAX);
+	assert_true(h != pa && h != (uint32_t)pa && h != pa >> RH_PAGE_SHIFT);
+	assert_true(all_zero(sec(f, pa, MB), MB));
+
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.bytes_used, MB);
+	assert_int_equal(st.live_buffers, 1);
+	assert_int_equal(st.live_extents, 1);
+	assert_int_equal(st.zallocs, before.zallocs + 1);
+	assert_int_equal(st.largest_free, f->chunk_size - MB);
+	assert_int_equal(st.free_blocks, 1);
+	assert_int_equal(st.discontiguous, 0);
+	/* The CMA pool is not touched by a CM_TZ request. */
+	assert_false(tc_stats(f->plat, CMA).lent);
+
+	/* A contiguous buffer can be asked for its list too: one entry. */
+	assert_int_equal(tc_retrieve_sg(&f->tc, h, sg, &sz), RH_TEEC_SUCCESS);
+	assert_int_equal(sz, 12);
+	tc_sg_entry(sg, 0, &epa, &elen);
+	assert_int_equal(epa, pa);
+	assert_int_equal(elen, MB);
+
+	tc_free_ok(&f->tc, h);
+	st = tc_stats(f->plat, TZ);
+	before.zallocs++;
+	before.frees++;
+	before.retrieves++;
+	tc_assert_stats_equal(&st, &before);
+}
+
+struct bad_case {
+	const char *what;
+	uint32_t attr[4];
+	uint64_t size, align, type, base, rsize;
+};
+
+#define VI RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
+#define VO RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT
+#define VIO RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT
+#define NONE RH_TEE_IOCTL_PARAM_ATTR_TYPE_NONE
+#define GOOD_ATTR { VI, VI, VIO, VO }
+
+static void test_zalloc_bad_parameters(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t cb = f->cma_base, cs = f->cma_size;
+	const struct bad_case cases[] = {
+		{ "p0 inout", { VIO, VI, VIO, VO }, MB, 4096, TZ, 0, 0 },
+		{ "p1 output", { VI, VO, VIO, VO }, MB, 4096, TZ, 0, 0 },
+		{ "p2 input", { VI, VI, VI, VO }, MB, 4096, TZ, 0, 0 },
+		{ "p2 output", { VI, VI, VO, VO }, MB, 4096, TZ, 0, 0 },
+		{ "p3 none", { VI, VI, VIO, NONE }, MB, 4096, TZ, 0, 0 },
+		{ "p3 inout", { VI, VI, VIO, VIO }, MB, 4096, TZ, 0, 0 },
+		{ "all none", { NONE, NONE, NONE, NONE }, MB, 4096, TZ, 0, 0 },
+		{ "size 0", GOOD_ATTR, 0, 4096, TZ, 0, 0 },
+		{ "size 4095", GOOD_ATTR, 4095, 4096, TZ, 0, 0 },
+		{ "size 4097", GOOD_ATTR, 4097, 4096, TZ, 0, 0 },
+		{ "align 0", GOOD_ATTR, MB, 0, TZ, 0, 0 },
+		{ "align 1", GOOD_ATTR, MB, 1, TZ, 0, 0 },
+		{ "align 2048", GOOD_ATTR, MB, 2048, TZ, 0, 0 },
+		{ "align 3 pages", GOOD_ATTR, MB, 3 * 4096, TZ, 0, 0 },
+		{ "align 2^64-4096", GOOD_ATTR, MB, ~4095ULL, TZ, 0, 0 },
+		{ "size+align wraps", GOOD_ATTR, ~4095ULL, 4096, TZ, 0, 0 },
+		{ "size+align wraps 2^63", GOOD_ATTR, 1ULL << 63, 1ULL << 63, TZ, 0, 0 },
+		{ "type 0", GOOD_ATTR, MB, 4096, 0, 0, 0 },
+		{ "type 3", GOOD_ATTR, MB, 4096, 3, 0, 0 },
+		{ "type 2^32+1", GOOD_ATTR, MB, 4096, (1ULL << 32) | 1, 0, 0 },
+		{ "CM_TZ with a region", GOOD_ATTR, MB, 4096, TZ, cb, cs },
+		{ "CM_TZ with a size", GOOD_ATTR, MB, 4096, TZ, 0, 1 },
+		{ "CMA no region", GOOD_ATTR, MB, 4096, CMA, 0, 0 },
+		{ "CMA size 0", GOOD_ATTR, MB, 4096, CMA, cb, 0 },
+		{ "CMA below DRAM", GOOD_ATTR, MB, 4096, CMA, 0x10000000, cs },
+		{ "CMA beyond DRAM", GOOD_ATTR, MB, 4096, CMA, cb, 0x10000000 },
+		{ "CMA wraps", GOOD_ATTR, MB, 4096, CMA, ~4095ULL, 2 * 4096 },
+		{ "CMA base misaligned", GOOD_ATTR, MB, 4096, CMA, cb + 0x800, cs - 0x1000 },
+		{ "CMA size misaligned", GOOD_ATTR, MB, 4096, CMA, cb, cs - 0x800 },
+		{ "CMA other base", GOOD_ATTR, MB, 4096, CMA, cb + 4096, cs - 4096 },
+		{ "CMA other size", GOOD_ATTR, MB, 4096, CMA, cb, cs / 2 },
+		{ "CMA the chunk", GOOD_ATTR, MB, 4096, CMA, f->chunk_base, f->chunk_size },
+	};
+	struct rh_secmem_stats tz = tc_stats(f->plat, TZ), cma = tc_stats(f->plat, CMA), st;
+	struct rh_platform_stats ps = plat_stats(f);
+	struct rh_tee_param p[4];
+	size_t i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(cases); i++) {
+		const struct bad_case *c = &cases[i];
+		unsigned int k;
+
+		memset(p, 0, sizeof(p));
+		for (k = 0; k < 4; k++)
+			p[k].attr = c->attr[k];
+		p[0].u.value.a = c->size;
+		p[0].u.value.b = c->align;
+		p[1].u.value.a = c->type;
+		p[2].u.value.a = c->base;
+		p[2].u.value.b = c->rsize;
+		if (tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_ZALLOC, p) != BADP)
+			fail_msg("case \"%s\" was not refused with BAD_PARAMETERS", c->what);
+		assert_int_equal(f->tc.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+		/* Nothing is handed out. */
+		assert_int_equal(p[3].u.value.a, 0);
+		/* Counted once; nothing else moved, nothing was protected. */
+		tz.bad_params++;
+		cma.bad_params++;
+		st = tc_stats(f->plat, TZ);
+		tc_assert_stats_equal(&st, &tz);
+		st = tc_stats(f->plat, CMA);
+		tc_assert_stats_equal(&st, &cma);
+	}
+	assert_int_equal(plat_stats(f).firewall_programs, ps.firewall_programs);
+	assert_int_equal(plat_stats(f).firewall_regions_in_use, 1);
+
+	/* An unknown command is not a parameter problem. */
+	memset(p, 0, sizeof(p));
+	assert_int_equal(tc_invoke(&f->tc, 0x10003, p), RH_TEEC_ERROR_NOT_SUPPORTED);
+	assert_int_equal(tc_stats(f->plat, TZ).bad_params, tz.bad_params);
+}
+
+static void test_alignment(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h1, h2, h3, pa1, pa2, pa3, nr, h;
+	uint64_t oom = tc_stats(f->plat, TZ).oom;
+
+	h1 = tc_zalloc_tz(&f->tc, 4 * KB, NULL, &pa1);
+	assert_int_equal(pa1, f->chunk_base); /* best fit, lowest address */
+	assert_int_equal(tc_zalloc(&f->tc, 64 * KB, MB, TZ, 0, 0, &nr, &pa2, &h2),
+			 RH_TEEC_SUCCESS);
+	assert_int_equal(nr, 1);
+	assert_int_equal(pa2 % MB, 0);
+	assert_true(pa2 > pa1);
+	assert_int_equal(tc_zalloc(&f->tc, 4 * KB, 16 * MB, TZ, 0, 0, &nr, &pa3, &h3),
+			 RH_TEEC_SUCCESS);
+	assert_int_equal(pa3 % (16 * MB), 0);
+	assert_true(pa3 >= f->chunk_base && pa3 < f->chunk_base + f->chunk_size);
+	assert_true(all_zero(sec(f, pa2, 64 * KB), 64 * KB));
+	/* No address of the chunk is 2^40 aligned: no room for such a buffer. */
+	assert_int_equal(tc_zalloc(&f->tc, 4 * KB, 1ULL << 40, TZ, 0, 0, &nr, &pa3, &h), OOM);
+	assert_int_equal(tc_stats(f->plat, TZ).oom, oom + 1);
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 3);
+	tc_free_ok(&f->tc, h2);
+	tc_free_ok(&f->tc, h1);
+	tc_free_ok(&f->tc, h3);
+}
+
+static void test_exhaustion_oom(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats before, st;
+	uint64_t h, pa, nr;
+
+	h = tc_zalloc_tz(&f->tc, f->chunk_size, &nr, &pa);
+	assert_int_equal(nr, 1);
+	assert_int_equal(pa, f->chunk_base);
+	before = tc_stats(f->plat, TZ);
+	assert_int_equal(before.bytes_used, f->chunk_size);
+	assert_int_equal(before.largest_free, 0);
+	assert_int_equal(before.free_blocks, 0);
+
+	/* TEE_RESULT_OOM, from the TA, and nothing changes but the count. */
+	assert_int_equal(tc_zalloc(&f->tc, 4 * KB, 4096, TZ, 0, 0, NULL, NULL, NULL),
+			 0xFFFF000Cu);
+	assert_int_equal(f->tc.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	st = tc_stats(f->plat, TZ);
+	before.oom++;
+	tc_assert_stats_equal(&st, &before);
+	tc_free_ok(&f->tc, h);
+
+	/* Larger than the whole pool: no split can help either. */
+	assert_int_equal(tc_zalloc(&f->tc, f->chunk_size + 4 * KB, 4096, TZ, 0, 0, NULL,
+				   NULL, NULL), OOM);
+	assert_int_equal(tc_stats(f->plat, TZ).oom, before.oom + 1);
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 0);
+}
+
+static void test_coalescing(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h[4], pa[4], big, bpa, nr;
+	struct rh_secmem_stats st;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		h[i] = tc_zalloc_tz(&f->tc, 8 * MB, NULL, &pa[i]);
+		assert_int_equal(pa[i], f->chunk_base + i * 8 * MB);
+	}
+	assert_int_equal(tc_stats(f->plat, TZ).free_blocks, 0);
+	tc_free_ok(&f->tc, h[1]);
+	tc_free_ok(&f->tc, h[3]);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.free_blocks, 2);
+	assert_int_equal(st.largest_free, 8 * MB);
+	/* Freeing the block between them merges all three. */
+	tc_free_ok(&f->tc, h[2]);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.free_blocks, 1);
+	assert_int_equal(st.largest_free, 24 * MB);
+	big = tc_zalloc_tz(&f->tc, 24 * MB, &nr, &bpa);
+	assert_int_equal(nr, 1);
+	assert_int_equal(bpa, pa[1]);
+	tc_free_ok(&f->tc, big);
+	tc_free_ok(&f->tc, h[0]);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.free_blocks, 1);
+	assert_int_equal(st.largest_free, f->chunk_size);
+}
+
+/* ------------------------------------------------------------ discontiguous + RETRIEVE_SG */
+
+static void test_discontiguous_retrieve_sg(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h[8], pa[8], a, b, nr, bpa, epa;
+	unsigned char sg[100];
+	struct rh_secmem_stats st;
+	unsigned int i;
+	uint32_t elen;
+	size_t sz;
+
+	for (i = 0; i < 8; i++)
+		h[i] = tc_zalloc_tz(&f->tc, 4 * MB, NULL, &pa[i]);
+	/* Free blocks: #1 (4 MiB), #3 (4 MiB), #5..#6 (8 MiB). */
+	tc_free_ok(&f->tc, h[1]);
+	tc_free_ok(&f->tc, h[3]);
+	tc_free_ok(&f->tc, h[5]);
+	tc_free_ok(&f->tc, h[6]);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.free_blocks, 3);
+	assert_int_equal(st.largest_free, 8 * MB);
+
+	/* Page alignment only: a larger alignment never splits. */
+	assert_int_equal(tc_zalloc(&f->tc, 10 * MB, 2 * 4096, TZ, 0, 0, NULL, NULL, NULL),
+			 OOM);
+	/* 10 MiB: the largest block (8 MiB), then the best fit for 2 MiB (#1). */
+	a = 0;
+	assert_int_equal(tc_zalloc(&f->tc, 10 * MB, 4096, TZ, 0, 0, &nr, &bpa, &a),
+			 RH_TEEC_SUCCESS);
+	assert_int_equal(nr, 2);
+	assert_int_equal(bpa, 0); /* no single PA for a split buffer */
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.discontiguous, 1);
+	assert_int_equal(st.live_buffers, 4 + 1);
+	assert_int_equal(st.live_extents, 4 + 2);
+	assert_int_equal(st.bytes_used, 16 * MB + 10 * MB);
+
+	/* SHORT_BUFFER reports the size needed and leaves the buffer alone. */
+	memset(sg, 0xee, sizeof(sg));
+	sz = 12;
+	assert_int_equal(tc_retrieve_sg(&f->tc, a, sg, &sz), RH_TEEC_ERROR_SHORT_BUFFER);
+	assert_int_equal(f->tc.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	assert_int_equal(sz, 24);
+	assert_int_equal(sg[0], 0xee);
+	sz = 0;
+	assert_int_equal(tc_retrieve_sg(&f->tc, a, NULL, &sz), RH_TEEC_ERROR_SHORT_BUFFER);
+	assert_int_equal(sz, 24);
+	assert_int_equal(tc_stats(f->plat, TZ).retrieves, st.retrieves);
+	/* A larger buffer is fine: the size written back is the size used. */
+	sz = sizeof(sg);
+	assert_int_equal(tc_retrieve_sg(&f->tc, a, sg, &sz), RH_TEEC_SUCCESS);
+	assert_int_equal(sz, 24);
+	assert_int_equal(sg[24], 0xee);
+	tc_sg_entry(sg, 0, &epa, &elen);
+	assert_int_equal(epa, pa[1]);
+	assert_int_equal(elen, 2 * MB);
+	tc_sg_entry(sg, 1, &epa, &elen);
+	assert_int_equal(epa, pa[5]);
+	assert_int_equal(elen, 8 * MB);
+	/* Exactly the needed size. */
+	sz = 24;
+	assert_int_equal(tc_retrieve_sg(&f->tc, a, sg, &sz), RH_TEEC_SUCCESS);
+	assert_int_equal(tc_stats(f->plat, TZ).retrieves, st.retrieves + 2);
+	assert_true(all_zero(sec(f, pa[1], 2 * MB), 2 * MB));
+	assert_true(all_zero(sec(f, pa[5], 8 * MB), 8 * MB));
+
+	/* 6 MiB: block #3 (4 MiB, now the largest), then the 2 MiB left of #1. */
+	assert_int_equal(tc_zalloc(&f->tc, 6 * MB, 4096, TZ, 0, 0, &nr, NULL, &b),
+			 RH_TEEC_SUCCESS);
+	assert_int_equal(nr, 2);
+	sz = 24;
+	assert_int_equal(tc_retrieve_sg(&f->tc, b, sg, &sz), RH_TEEC_SUCCESS);
+	tc_sg_entry(sg, 0, &epa, &elen);
+	assert_int_equal(epa, pa[1] + 2 * MB);
+	assert_int_equal(elen, 2 * MB);
+	tc_sg_entry(sg, 1, &epa, &elen);
+	assert_int_equal(epa, pa[3]);
+	assert_int_equal(elen, 4 * MB);
+	assert_int_equal(tc_stats(f->plat, TZ).free_blocks, 0);
+
+	/* Freeing a split buffer returns every piece (they coalesce back). */
+	tc_free_ok(&f->tc, a);
+	tc_free_ok(&f->tc, b);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.live_extents, 4);
+	assert_int_equal(st.free_blocks, 3);
+	for (i = 0; i < 8; i++)
+		if (i != 1 && i != 3 && i != 5 && i != 6)
+			tc_free_ok(&f->tc, h[i]);
+}
+
+/* More pieces than RH_MTK_TEE_MAX_SG_ENTRIES are never handed out. */
+static void test_discontiguous_entry_bound(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned int pages = (unsigned int)(f->chunk_size / RH_PAGE_SIZE);
+	uint64_t *h = calloc(pages, sizeof(*h));
+	uint64_t big, nr, epa, prev = 0;
+	struct rh_secmem_stats st;
+	unsigned char *sg;
+	unsigned int i;
+	uint32_t elen;
+	size_t sz;
+
+	assert_non_null(h);
+	for (i = 0; i < pages; i++)
+		h[i] = tc_zalloc_tz(&f->tc, RH_PAGE_SIZE, NULL, NULL);
+	for (i = 0; i < pages; i += 2)
+		tc_free_ok(&f->tc, h[i]);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.free_blocks, pages / 2);
+	assert_int_equal(st.largest_free, RH_PAGE_SIZE);
+
+	assert_int_equal(tc_zalloc(&f->tc, (RH_MTK_TEE_MAX_SG_ENTRIES + 1) * RH_PAGE_SIZE,
+				   4096, TZ, 0, 0, NULL, NULL, NULL), OOM);
+	st.oom++;
+	{
+		struct rh_secmem_stats now = tc_stats(f->plat, TZ);
+
+		tc_assert_stats_equal(&now, &st);
+	}
+	big = 0;
+	assert_int_equal(tc_zalloc(&f->tc, RH_MTK_TEE_MAX_SG_ENTRIES * RH_PAGE_SIZE, 4096, TZ,
+				   0, 0, &nr, NULL, &big), RH_TEEC_SUCCESS);
+	assert_int_equal(nr, RH_MTK_TEE_MAX_SG_ENTRIES);
+	sz = RH_MTK_TEE_MAX_SG_ENTRIES * 12;
+	sg = malloc(sz);
+	assert_non_null(sg);
+	assert_int_equal(tc_retrieve_sg(&f->tc, big, sg, &sz), RH_TEEC_SUCCESS);
+	assert_int_equal(sz, RH_MTK_TEE_MAX_SG_ENTRIES * 12);
+	for (i = 0; i < RH_MTK_TEE_MAX_SG_ENTRIES; i++) {
+		tc_sg_entry(sg, i, &epa, &elen);
+		assert_int_equal(elen, RH_PAGE_SIZE);
+		/* the even pages, in address order */
+		assert_int_equal((epa - f->chunk_base) / RH_PAGE_SIZE % 2, 0);
+		assert_true(epa > prev);
+		prev = epa;
+	}
+	free(sg);
+	tc_free_ok(&f->tc, big);
+	for (i = 1; i < pages; i += 2)
+		tc_free_ok(&f->tc, h[i]);
+	free(h);
+}
+
+/* ------------------------------------------------------------ zero / scrub */
+
+static void test_zero_on_alloc_exact(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h, pa;
+
+	/* Free secure memory holding stale bytes (e.g. left by a secure master). */
+	memset(sec(f, f->chunk_base, 128 * KB), 0xa5, 128 * KB);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
+	assert_int_equal(pa, f->chunk_base);
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+	/* Only the allocated bytes are written. */
+	assert_int_equal(sec(f, pa + 64 * KB, 1)[0], 0xa5);
+	tc_free_ok(&f->tc, h);
+	memset(sec(f, f->chunk_base, 128 * KB), 0, 128 * KB);
+}
+
+static void test_scrub_on_free(void **state)
+{
+	struct fixture *f = *state;
+	static const char secret[] = "frame of a premium movie";
+	char buf[sizeof(secret)];
+	uint64_t h, pa, pa2;
+
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
+	/* A secure master writes the content; the secure world writes a tail. */
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_device_dma_write(f->vcodec, pa, secret, sizeof(secret)), 0);
+	memset(sec(f, pa + 60 * KB, 4 * KB), 0x5a, 4 * KB);
+	assert_int_equal(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, secret, sizeof(secret));
+	/* Non-secure masters never get in. */
+	assert_neg_errno(rh_device_dma_read(f->gpu, pa, buf, sizeof(buf)), EACCES);
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+	assert_neg_errno(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), EACCES);
+
+	tc_free_ok(&f->tc, h);
+	/* Scrubbed on free, before anyone else can get the pages. */
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	assert_int_equal(pa2, pa);
+	assert_true(all_zero(sec(f, pa2, 64 * KB), 64 * KB));
+	tc_free_ok(&f->tc, h);
+}
+
+/* ------------------------------------------------------------ handles */
+
+static void test_handles_unguessable(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 64 };
+	uint64_t h[N], pa[N], first_other, pa_other;
+	struct rh_platform *other;
+	bool all_same_step = true;
+	unsigned int i, j;
+	struct tc tc2;
+
+	for (i = 0; i < N; i++) {
+		h[i] = tc_zalloc_tz(&f->tc, RH_PAGE_SIZE, NULL, &pa[i]);
+		assert_true(h[i] != 0 && h[i] <= UINT32_MAX);
+		assert_true(h[i] != pa[i] && h[i] != (uint32_t)pa[i]);
+		assert_true(h[i] != pa[i] >> RH_PAGE_SHIFT);
+		assert_true(h[i] != pa[i] - f->chunk_base);
+		assert_true(h[i] != i && h[i] != i + 1);
+		for (j = 0; j < i; j++)
+			assert_true(h[i] != h[j]);
+		if (i >= 2 && h[i] - h[i - 1] != h[1] - h[0])
+			all_same_step = false;
+	}
+	assert_false(all_same_step);
+
+	/* Another platform, the same request, the same PA: another handle. */
+	tc_minimal_platform(&other);
+	tc_open(other, RH_TZ_TA_MEM_UUID_MTK, &tc2);
+	first_other = tc_zalloc_tz(&tc2, RH_PAGE_SIZE, NULL, &pa_other);
+	assert_int_equal(pa_other, pa[0]);
+	assert_true(first_other != h[0]);
+	/* A handle of one platform means nothing on the other. */
+	{
+		uint64_t status = 0;
+
+		assert_int_equal(tc_free(&tc2, h[1], &status), RH_TEEC_SUCCESS);
+		assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	}
+	tc_free_ok(&tc2, first_other);
+	tc_close(&tc2);
+	rh_platform_unref(other);
+
+	for (i = 0; i < N; i++)
+		tc_free_ok(&f->tc, h[i]);
+}
+
+static void test_forged_and_double_free(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats tz, cma, st;
+	uint64_t h, pa, status, forged[7];
+	struct rh_tee_param p[4];
+	unsigned char sg[12];
+	unsigned int i;
+	size_t sz;
+
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
+	memset(sec(f, pa, 16), 0x77, 16);
+	forged[0] = h ^ 1;
+	forged[1] = (uint32_t)(h + 1);
+	forged[2] = 0;
+	forged[3] = h | (1ULL << 32);
+	forged[4] = UINT64_MAX;
+	forged[5] = pa;
+	forged[6] = pa >> RH_PAGE_SHIFT;
+	tz = tc_stats(f->plat, TZ);
+	cma = tc_stats(f->plat, CMA);
+	for (i = 0; i < RH_ARRAY_SIZE(forged); i++) {
+		status = 0;
+		assert_int_equal(tc_free(&f->tc, forged[i], &status), RH_TEEC_SUCCESS);
+		assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+		sz = sizeof(sg);
+		assert_int_equal(tc_retrieve_sg(&f->tc, forged[i], sg, &sz),
+				 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+		assert_int_equal(f->tc.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+		tz.refused_handles += 2;
+		cma.refused_handles += 2;
+		st = tc_stats(f->plat, TZ);
+		tc_assert_stats_equal(&st, &tz);
+		st = tc_stats(f->plat, CMA);
+		tc_assert_stats_equal(&st, &cma);
+	}
+	/* The real buffer is untouched. */
+	assert_int_equal(sec(f, pa, 16)[15], 0x77);
+
+	/* FREE with the wrong parameter types frees nothing. */
+	memset(p, 0, sizeof(p));
+	p[0].attr = VI;
+	p[0].u.value.a = h;
+	p[1].attr = VI;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_FREE, p), BADP);
+	p[1].attr = VO;
+	p[2].attr = VI;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_FREE, p), BADP);
+	/* RETRIEVE_SG with a value instead of a memref, or an output memref. */
+	memset(p, 0, sizeof(p));
+	p[0].attr = VI;
+	p[0].u.value.a = h;
+	p[1].attr = VIO;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p), BADP);
+	p[0].attr = VIO;
+	p[1].attr = NONE;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p), BADP);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.live_buffers, 1);
+	assert_int_equal(st.bad_params, tz.bad_params + 4);
+
+	tc_free_ok(&f->tc, h);
+	tz = tc_stats(f->plat, TZ);
+	/* Double free: refused, counted, nothing else changes. */
+	status = 0;
+	assert_int_equal(tc_free(&f->tc, h, &status), RH_TEEC_SUCCESS);
+	assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	sz = sizeof(sg);
+	assert_int_equal(tc_retrieve_sg(&f->tc, h, sg, &sz), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	tz.refused_handles += 2;
+	st = tc_stats(f->plat, TZ);
+	tc_assert_stats_equal(&st, &tz);
+}
+
+/* ------------------------------------------------------------ CM_CMA */
+
+static void test_cma_lend_and_return(void **state)
+{
+	struct fixture *f = *state;
+	static const char secret[] = "decoded frame";
+	struct rh_platform_stats ps0 = plat_stats(f), ps;
+	uint64_t h1, h2, pa1, pa2, nr, h;
+	struct rh_secmem_stats st, tz = tc_stats(f->plat, TZ);
+	unsigned char buf[64], zero[64] = { 0 };
+	struct rh_fw_region reg;
+	unsigned int idx;
+
+	h1 = zalloc_cma(f, 2 * MB, &nr, &pa1);
+	assert_int_equal(nr, 1);
+	assert_true(pa1 >= f->cma_base && pa1 + 2 * MB <= f->cma_base + f->cma_size);
+	/* The whole region is protected by one firewall region. */
+	assert_int_equal(rh_firewall_find(f->plat->firewall, f->cma_base, &idx), 0);
+	assert_int_equal(rh_firewall_get_region(f->plat->firewall, idx, &reg), 0);
+	assert_int_equal(reg.base, f->cma_base);
+	assert_int_equal(reg.size, f->cma_size);
+	assert_int_equal(reg.masters, f->masters);
+	assert_neg_errno(rh_phys_probe_read(f->plat, f->cma_base + f->cma_size - 64, buf,
+					    sizeof(buf)), EFAULT);
+	ps = plat_stats(f);
+	assert_int_equal(ps.firewall_programs, ps0.firewall_programs + 1);
+	assert_int_equal(ps.firewall_regions_in_use, 2);
+	st = tc_stats(f->plat, CMA);
+	assert_true(st.lent);
+	assert_int_equal(st.lends, 1);
+	assert_int_equal(st.firewall_regions, 1);
+	assert_int_equal(st.bytes_used, 2 * MB);
+	assert_int_equal(st.largest_free, f->cma_size - 2 * MB);
+	assert_true(all_zero(sec(f, pa1, 2 * MB), 2 * MB));
+
+	/* Later buffers come from the lent region: no reprogramming. */
+	h2 = zalloc_cma(f, 4 * MB, &nr, &pa2);
+	assert_int_equal(nr, 1);
+	assert_int_equal(plat_stats(f).firewall_programs, ps.firewall_programs);
+	assert_int_equal(tc_stats(f->plat, CMA).lends, 1);
+	assert_int_equal(tc_stats(f->plat, CMA).live_buffers, 2);
+	/* The region must still be the configured one. */
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size / 2,
+				   NULL, NULL, &h), BADP);
+	/* CM_TZ and CM_CMA are separate pools: the chunk saw only the refusal. */
+	st = tc_stats(f->plat, TZ);
+	tz.bad_params++;
+	tc_assert_stats_equal(&st, &tz);
+
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	assert_int_equal(rh_device_dma_write(f->display, pa2, secret, sizeof(secret)), 0);
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, false), 0);
+	assert_neg_errno(rh_device_dma_read(f->gpu, pa2, buf, sizeof(buf)), EACCES);
+
+	/* Not the last buffer: the region stays lent. */
+	tc_free_ok(&f->tc, h1);
+	assert_true(tc_stats(f->plat, CMA).lent);
+	assert_neg_errno(rh_phys_probe_read(f->plat, pa1, buf, sizeof(buf)), EFAULT);
+
+	/* The last one: scrubbed, unprotected, reported free. */
+	tc_free_ok(&f->tc, h2);
+	st = tc_stats(f->plat, CMA);
+	assert_false(st.lent);
+	assert_int_equal(st.unlends, 1);
+	assert_int_equal(st.firewall_regions, 0);
+	assert_int_equal(st.largest_free, 0);
+	assert_int_equal(st.bytes_used, 0);
+	assert_int_equal(st.zallocs, 2);
+	assert_int_equal(st.frees, 2);
+	ps = plat_stats(f);
+	assert_int_equal(ps.firewall_clears, ps0.firewall_clears + 1);
+	assert_int_equal(ps.firewall_regions_in_use, 1);
+	assert_neg_errno(rh_firewall_find(f->plat->firewall, f->cma_base, &idx), ENOENT);
+	/* The normal world reads the pages back: zeros, no secret. */
+	assert_int_equal(rh_phys_probe_read(f->plat, pa2, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, zero, sizeof(buf));
+	assert_int_equal(rh_phys_probe_read(f->plat, pa1, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, zero, sizeof(buf));
+	assert_int_equal(rh_device_dma_read(f->gpu, pa2, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, zero, sizeof(buf));
+
+	/* A new session of secure playback lends it again. */
+	h1 = zalloc_cma(f, MB, NULL, NULL);
+	assert_int_equal(tc_stats(f->plat, CMA).lends, 2);
+	assert_neg_errno(rh_phys_probe_read(f->plat, f->cma_base, buf, 1), EFAULT);
+	tc_free_ok(&f->tc, h1);
+	assert_int_equal(tc_stats(f->plat, CMA).unlends, 2);
+}
+
+static void test_cma_first_lend_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_platform_stats ps0 = plat_stats(f);
+	struct rh_secmem_stats st;
+	unsigned int idx[3], i;
+	unsigned char byte;
+	uint64_t h = 0;
+
+	/* Larger than the region: refused and the region is given back at once. */
+	assert_int_equal(tc_zalloc(&f->tc, f->cma_size + 4 * KB, 4096, CMA, f->cma_base,
+				   f->cma_size, NULL, NULL, NULL), OOM);
+	st = tc_stats(f->plat, CMA);
+	assert_false(st.lent);
+	assert_int_equal(st.oom, 1);
+	assert_int_equal(st.live_buffers, 0);
+	assert_int_equal(st.firewall_regions, 0);
+	assert_int_equal(plat_stats(f).firewall_regions_in_use, ps0.firewall_regions_in_use);
+	assert_int_equal(rh_phys_probe_read(f->plat, f->cma_base, &byte, 1), 0);
+
+	/* Every firewall region taken (4 on minimal.dts, 1 is the chunk's). */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rh_firewall_program(f->plat->firewall,
+						     f->plat->desc.dram_base + i * MB,
+						     RH_PAGE_SIZE, RH_FW_SECURE_ONLY,
+						     &idx[i]), 0);
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size, NULL,
+				   NULL, NULL), OOM);
+	st = tc_stats(f->plat, CMA);
+	assert_false(st.lent);
+	assert_int_equal(st.oom, 2);
+	assert_int_equal(rh_phys_probe_read(f->plat, f->cma_base, &byte, 1), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(rh_firewall_clear(f->plat->firewall, idx[i]), 0);
+	/* And it works once a region is free again. */
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size, NULL,
+				   NULL, &h), RH_TEEC_SUCCESS);
+	tc_free_ok(&f->tc, h);
+}
+
+/* ------------------------------------------------------------ sessions, pins */
+
+static void test_sessions_share_the_pools(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h, nr, pa, epa;
+	unsigned char sg[12];
+	struct tc other;
+	uint32_t elen;
+	size_t sz = sizeof(sg);
+
+	/* Both heaps open their own session to the one instance. */
+	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &other);
+	h = tc_zalloc_tz(&f->tc, 8 * KB, &nr, &pa);
+	assert_int_equal(tc_retrieve_sg(&other, h, sg, &sz), RH_TEEC_SUCCESS);
+	tc_sg_entry(sg, 0, &epa, &elen);
+	assert_int_equal(epa, pa);
+	assert_int_equal(elen, 8 * KB);
+	/* Buffers outlive sessions: the pools are the secure OS's. */
+	tc_close(&f->tc);
+	tc_close(&other);
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 1);
+	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &f->tc);
+	tc_free_ok(&f->tc, h);
+}
+
+struct free_job {
+	struct tc *tc;
+	uint64_t handle;
+	uint64_t status;
+	uint32_t res;
+};
+
+static void *free_thread(void *arg)
+{
+	struct free_job *job = arg;
+	struct tc tc;
+
+	/* Its own context: one thread per context, as the heaps have. */
+	tc_open(job->tc->plat, RH_TZ_TA_MEM_UUID_MTK, &tc);
+	job->res = tc_free(&tc, job->handle, &job->status);
+	tc_close(&tc);
+	return NULL;
+}
+
+static void test_lookup_pins_buffer(void **state)
+{
+	struct fixture *f = *state;
+	struct free_job job = { &f->tc, 0, ~0ULL, ~0u };
+	struct rh_secmem_pin pin, other;
+	uint64_t pa, refused;
+	pthread_t thread;
+
+	job.handle = tc_zalloc_tz(&f->tc, 16 * KB, NULL, &pa);
+	assert_neg_errno(rh_secmem_lookup(NULL, (uint32_t)job.handle, &pin), EINVAL);
+	assert_neg_errno(rh_secmem_lookup(f->plat, (uint32_t)job.handle, NULL), EINVAL);
+	refused = tc_stats(f->plat, TZ).refused_handles;
+	assert_neg_errno(rh_secmem_lookup(f->plat, (uint32_t)job.handle ^ 0x80, &other),
+			 ENOENT);
+	assert_neg_errno(rh_secmem_lookup(f->plat, 0, &other), ENOENT);
+	assert_int_equal(tc_stats(f->plat, TZ).refused_handles, refused + 2);
+	rh_secmem_unpin(f->plat, NULL);
+
+	assert_int_equal(rh_secmem_lookup(f->plat, (uint32_t)job.handle, &pin), 0);
+	assert_int_equal(pin.handle, job.handle);
+	assert_int_equal(pin.type, TZ);
+	assert_int_equal(pin.size, 16 * KB);
+	assert_int_equal(pin.nr_extents, 1);
+	assert_int_equal(pin.extents[0].pa, pa);
+	assert_int_equal(pin.extents[0].len, 16 * KB);
+	memset(sec(f, pa, 16 * KB), 0x3c, 16 * KB);
+
+	/* FREE unpublishes at once but waits for the pin before scrubbing. */
+	assert_int_equal(pthread_create(&thread, NULL, free_thread, &job), 0);
+	while (rh_secmem_lookup(f->plat, (uint32_t)job.handle, &other) == 0) {
+		rh_secmem_unpin(f->plat, &other);
+		sched_yield();
+	}
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 1);
+	assert_int_equal(tc_stats(f->plat, TZ).bytes_used, 16 * KB);
+	assert_int_equal(sec(f, pa, 16 * KB)[16 * KB - 1], 0x3c);
+	rh_secmem_unpin(f->plat, &pin);
+	assert_null(pin.buf);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(job.res, RH_TEEC_SUCCESS);
+	assert_int_equal(job.status, 0);
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 0);
+	assert_true(all_zero(sec(f, pa, 16 * KB), 16 * KB));
+}
+
+/* ------------------------------------------------------------ fail-nth */
+
+struct sweep {
+	struct fixture *f;
+	uint64_t type;
+	uint64_t size;
+	uint64_t handle;
+	struct rh_secmem_stats tz, cma;
+	unsigned int fw_in_use;
+};
+
+static int sweep_op(void *arg)
+{
+	struct sweep *s = arg;
+	uint64_t base = s->type == CMA ? s->f->cma_base : 0;
+	uint64_t size = s->type == CMA ? s->f->cma_size : 0;
+
+	return rh_tee_result_to_errno(tc_zalloc(&s->f->tc, s->size, 4096, s->type, base,
+						size, NULL, NULL, &s->handle));
+}
+
+static void sweep_undo(void *arg)
+{
+	struct sweep *s = arg;
+
+	tc_free_ok(&s->f->tc, s->handle);
+}
+
+/* What the pools hold must be as before; only the counters may move. */
+static void state_equal(const struct rh_secmem_stats *a, const struct rh_secmem_stats *b)
+{
+	assert_int_equal(a->lent, b->lent);
+	assert_int_equal(a->bytes_used, b->bytes_used);
+	assert_int_equal(a->live_buffers, b->live_buffers);
+	assert_int_equal(a->live_extents, b->live_extents);
+	assert_int_equal(a->largest_free, b->largest_free);
+	assert_int_equal(a->free_blocks, b->free_blocks);
+	assert_int_equal(a->firewall_regions, b->firewall_regions);
+	assert_int_equal(a->bad_params, b->bad_params);
+	assert_int_equal(a->refused_handles, b->refused_handles);
+}
+
+static void sweep_check(void *arg)
+{
+	struct sweep *s = arg;
+	struct rh_secmem_stats tz = tc_stats(s->f->plat, TZ), cma = tc_stats(s->f->plat, CMA);
+
+	state_equal(&tz, &s->tz);
+	state_equal(&cma, &s->cma);
+	assert_int_equal(plat_stats(s->f).firewall_regions_in_use, s->fw_in_use);
+}
+
+static unsigned int sweep(struct fixture *f, uint64_t type, uint64_t size)
+{
+	struct sweep s = { .f = f, .type = type, .size = size };
+	struct rh_secmem_stats before;
+	unsigned int sites;
+
+	s.tz = tc_stats(f->plat, TZ);
+	s.cma = tc_stats(f->plat, CMA);
+	s.fw_in_use = plat_stats(f).firewall_regions_in_use;
+	before = tc_stats(f->plat, type);
+	sites = rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_check, &s);
+	/* Every injected failure was answered OOM and counted as such. */
+	assert_int_equal(tc_stats(f->plat, type).oom, before.oom + sites);
+	return sites;
+}
+
+static void test_fail_nth_zalloc(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t h[4];
+	unsigned int i;
+
+	/* Contiguous CM_TZ, first and later allocations. */
+	assert_true(sweep(f, TZ, 64 * KB) >= 1);
+	h[0] = tc_zalloc_tz(&f->tc, 64 * KB, NULL, NULL);
+	assert_true(sweep(f, TZ, 64 * KB) >= 1);
+	tc_free_ok(&f->tc, h[0]);
+
+	/* Discontiguous: the chunk in four, two holes. */
+	for (i = 0; i < 4; i++)
+		h[i] = tc_zalloc_tz(&f->tc, 8 * MB, NULL, NULL);
+	tc_free_ok(&f->tc, h[0]);
+	tc_free_ok(&f->tc, h[2]);
+	assert_true(sweep(f, TZ, 12 * MB) >= 2);
+	tc_free_ok(&f->tc, h[1]);
+	tc_free_ok(&f->tc, h[3]);
+
+	/* CM_CMA: the first request lends the region (allocator + firewall). */
+	assert_true(sweep(f, CMA, MB) >= 2);
+	assert_false(tc_stats(f->plat, CMA).lent);
+}
+
+/* ------------------------------------------------------------ threads */
+
+struct worker {
+	struct fixture *f;
+	unsigned int seed;
+	unsigned int errors;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t held[8] = { 0 };
+	unsigned int i, slot;
+	struct tc tc;
+
+	tc_open(w->f->plat, RH_TZ_TA_MEM_UUID_MTK, &tc);
+	for (i = 0; i < 400; i++) {
+		uint64_t type = (rand_r(&w->seed) & 1) ? TZ : CMA;
+		uint64_t size = (1 + rand_r(&w->seed) % 64) * RH_PAGE_SIZE;
+		uint64_t status = 1;
+
+		slot = (unsigned int)rand_r(&w->seed) % 8;
+		if (held[slot]) {
+			if (tc_free(&tc, held[slot], &status) || status)
+				w->errors++;
+			held[slot] = 0;
+			continue;
+		}
+		if (tc_zalloc(&tc, size, 4096, type, type == CMA ? w->f->cma_base : 0,
+			      type == CMA ? w->f->cma_size : 0, NULL, NULL, &held[slot]))
+			w->errors++;
+	}
+	for (slot = 0; slot < 8; slot++) {
+		uint64_t status = 1;
+
+		if (held[slot] && (tc_free(&tc, held[slot], &status) || status))
+			w->errors++;
+	}
+	tc_close(&tc);
+	return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct worker w[2] = { { f, 1, 0 }, { f, 2, 0 } };
+	struct rh_secmem_stats tz, cma;
+	pthread_t t[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].errors, 0);
+	}
+	tz = tc_stats(f->plat, TZ);
+	cma = tc_stats(f->plat, CMA);
+	assert_int_equal(tz.zallocs, tz.frees);
+	assert_int_equal(cma.zallocs, cma.frees);
+	assert_true(tz.zallocs > 0 && cma.zallocs > 0);
+	assert_int_equal(cma.lends, cma.unlends);
+	assert_int_equal(plat_stats(f).firewall_regions_in_use, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_boot_state),
+		T(test_zalloc_tz),
+		T(test_zalloc_bad_parameters),
+		T(test_alignment),
+		T(test_exhaustion_oom),
+		T(test_coalescing),
+		T(test_discontiguous_retrieve_sg),
+		T(test_discontiguous_entry_bound),
+		T(test_zero_on_alloc_exact),
+		T(test_scrub_on_free),
+		T(test_handles_unguessable),
+		T(test_forged_and_double_free),
+		T(test_cma_lend_and_return),
+		T(test_cma_first_lend_failures),
+		T(test_sessions_share_the_pools),
+		T(test_lookup_pins_buffer),
+		T(test_fail_nth_zalloc),
+		T(test_two_threads),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
