@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* rheap-sim: command line front end of librheap-sim (subcommand dispatch). */
+/* rheap-sim: command line front end of librheap-sim (subcommand dispatch, shared helpers). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/device.h>
+#include <rheap/dma-heap.h>
 #include <rheap/platform.h>
 #include <rheap/version.h>
 
-#define EXIT_USAGE 2
+#include "commands.h"
 
 struct subcommand {
 	const char *name;
@@ -18,10 +21,12 @@ struct subcommand {
 	int (*run)(int argc, char **argv);
 };
 
-static int cmd_platform(int argc, char **argv);
-
 static const struct subcommand subcommands[] = {
-	{ "platform", "show the platform's memory map, regions and devices", cmd_platform },
+	{ "demo", "narrate a secure video playback and the attacks it resists", cmd_demo },
+	{ "platform", "show the platform's memory map, firewall, devices and heaps", cmd_platform },
+	{ "alloc", "allocate from a heap, show the sg_table and bufinfo, then free", cmd_alloc },
+	{ "bufinfo", "dma-buf state after a scripted run, in the debugfs format", cmd_bufinfo },
+	{ "replay", "replay an allocation trace (CSV) and report latencies", cmd_replay },
 };
 
 static void usage(FILE *out)
@@ -29,7 +34,7 @@ static void usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-		"Usage: rheap-sim [--help] [--version] COMMAND [ARGS...]\n"
+		"Usage: " PROG " [--help] [--version] COMMAND [ARGS...]\n"
 		"\n"
 		"Simulate restricted (secure) dma-buf heaps on a fake secure world.\n"
 		"\n"
@@ -37,70 +42,142 @@ static void usage(FILE *out)
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name,
 			subcommands[i].summary);
-	fprintf(out, "\nRun 'rheap-sim COMMAND --help' for a command's options.\n");
+	fprintf(out, "\nRun '" PROG " COMMAND --help' for a command's options.\n");
 }
 
-static int cmd_platform(int argc, char **argv)
+int cli_option_error(const char *cmd, char **argv, int c)
 {
-	static const struct option opts[] = {
-		{ "dtb", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	RH_DEFINE_PLATFORM_INFO(info);
-	const struct rh_platform_desc *desc;
-	struct rh_platform *plat;
-	unsigned int i;
-	int c, ret;
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			info.dtb_path = optarg;
-			break;
-		case 'h':
-			printf("Usage: rheap-sim platform [--dtb FILE]\n");
-			return 0;
-		default:
-			return EXIT_USAGE;
-		}
+	if (c == ':')
+		return tools_usage_error(stderr, PROG, cmd,
+					 "option '%s' needs an argument", arg);
+	/* optopt is the unknown character of a short option, 0 for a long one. */
+	if (optopt)
+		return tools_usage_error(stderr, PROG, cmd, "unknown option '-%c'", optopt);
+	return tools_usage_error(stderr, PROG, cmd, "unknown option '%s'", arg);
+}
+
+int cli_extra_args(const char *cmd, int argc, char **argv)
+{
+	(void)argc;
+	return tools_usage_error(stderr, PROG, cmd, "unexpected argument '%s'",
+				 argv[optind]);
+}
+
+const char *cli_errno_name(int err, char *buf, size_t len)
+{
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, len, "E%d", err);
+	return buf;
+}
+
+const char *cli_size_str(uint64_t size, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	if (!size || size % 1024) {
+		snprintf(buf, len, "%llu bytes", (unsigned long long)size);
+		return buf;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "rheap-sim platform: unexpected argument '%s'\n",
-			argv[optind]);
-		return EXIT_USAGE;
+	size /= 1024;
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && size % 1024 == 0) {
+		size /= 1024;
+		u++;
 	}
-	ret = rh_platform_new(&info, &plat);
-	if (ret) {
-		fprintf(stderr, "rheap-sim platform: cannot create platform: %s\n",
-			strerror(-ret));
-		return 1;
+	snprintf(buf, len, "%llu %s", (unsigned long long)size, units[u]);
+	return buf;
+}
+
+const char *cli_heap_list(struct rh_platform *plat, char *buf, size_t len)
+{
+	const char *names[RH_DMA_HEAP_MAX];
+	size_t used = 0;
+	int n, i;
+
+	buf[0] = '\0';
+	n = rh_dma_heap_list(plat, names, RH_DMA_HEAP_MAX);
+	for (i = 0; i < n && i < RH_DMA_HEAP_MAX && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 names[i]);
+	return buf;
+}
+
+const char *cli_device_list(struct rh_platform *plat, char *buf, size_t len)
+{
+	unsigned int i, n = rh_device_count(plat);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 rh_device_name(rh_device_get(plat, i)));
+	return buf;
+}
+
+/* Keeps the first error line logged while the platform is being built. */
+struct boot_log {
+	char first[256];
+	void (*chain)(void *data, enum rh_log_level level, const char *msg);
+	void *chain_data;
+};
+
+static void boot_log_fn(void *data, enum rh_log_level level, const char *msg)
+{
+	struct boot_log *bl = data;
+
+	if (level <= RH_LOG_ERR && !bl->first[0]) {
+		snprintf(bl->first, sizeof(bl->first), "%s", msg);
+		return;
 	}
-	desc = rh_platform_get_desc(plat);
-	printf("model: %s\n", desc->model);
-	printf("dram:  0x%010llx-0x%010llx (%llu MiB)\n",
-	       (unsigned long long)desc->dram_base,
-	       (unsigned long long)(desc->dram_base + desc->dram_size - 1),
-	       (unsigned long long)(desc->dram_size >> 20));
-	for (i = 0; i < desc->nr_reserved; i++)
-		printf("reserved: %-20s 0x%010llx +%llu MiB %s%s%s\n",
-		       desc->reserved[i].name,
-		       (unsigned long long)desc->reserved[i].base,
-		       (unsigned long long)(desc->reserved[i].size >> 20),
-		       desc->reserved[i].compatible,
-		       desc->reserved[i].no_map ? " no-map" : "",
-		       desc->reserved[i].reusable ? " reusable" : "");
-	printf("firewall: %u regions, granularity 0x%llx\n",
-	       desc->firewall_regions,
-	       (unsigned long long)desc->firewall_granularity);
-	for (i = 0; i < desc->nr_devices; i++)
-		printf("device: %-10s master %u %s\n", desc->devices[i].name,
-		       desc->devices[i].master_id,
-		       desc->devices[i].secure_capable ? "secure-capable" :
-							 "non-secure");
-	rh_platform_unref(plat);
-	return 0;
+	if (bl->chain)
+		bl->chain(bl->chain_data, level, msg);
+	else if (level <= RH_LOG_ERR)
+		fprintf(stderr, PROG ": %s\n", msg);
+}
+
+int cli_platform_new(const char *cmd, const char *dtb_path,
+		     const struct rh_platform_info *info,
+		     struct rh_platform **ret_plat)
+{
+	RH_DEFINE_PLATFORM_INFO(pi);
+	struct boot_log bl = { .first = "" };
+	char ebuf[16];
+	int ret;
+
+	if (info)
+		pi = *info;
+	if (dtb_path)
+		pi.dtb_path = dtb_path;
+	bl.chain = pi.log_fn;
+	bl.chain_data = pi.log_data;
+	pi.log_fn = boot_log_fn;
+	pi.log_data = &bl;
+	ret = rh_platform_new(&pi, ret_plat);
+	if (!ret) {
+		rh_platform_set_log_fn(*ret_plat, info ? info->log_fn : NULL,
+				       info ? info->log_data : NULL);
+		return 0;
+	}
+	if (pi.dtb_path && ret != -ENOMEM) {
+		const char *why = bl.first;
+		const char *p = strstr(why, "platform: ");
+
+		if (p)
+			why = p + strlen("platform: ");
+		return tools_usage_error(stderr, PROG, cmd, "%s: %s", pi.dtb_path,
+					 why[0] ? why : strerror(-ret));
+	}
+	return tools_error(stderr, PROG, cmd, "cannot create the platform: %s (%s)%s%s",
+			   strerror(-ret), cli_errno_name(ret, ebuf, sizeof(ebuf)),
+			   bl.first[0] ? ": " : "", bl.first);
 }
 
 int main(int argc, char **argv)
@@ -113,28 +190,33 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	opterr = 0;
 	/* '+' stops at the first non-option: the rest belongs to the command. */
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("rheap-sim %s\n", RH_VERSION_STRING);
+			printf(PROG " %s\n", RH_VERSION_STRING);
 			return 0;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_option_error(NULL, argv, c);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (optind >= argc)
+		return tools_usage_error(stderr, PROG, NULL,
+					 "no command given (see --help)");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (!strcmp(argv[optind], subcommands[i].name)) {
+			char **sub_argv = argv + optind;
+			int sub_argc = argc - optind;
+
+			/* optind 0 makes glibc's getopt start over for the command. */
+			optind = 0;
+			return subcommands[i].run(sub_argc, sub_argv);
+		}
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (!strcmp(argv[optind], subcommands[i].name))
-			return subcommands[i].run(argc - optind, argv + optind);
-	fprintf(stderr, "rheap-sim: unknown command '%s' (see --help)\n",
-		argv[optind]);
-	return EXIT_USAGE;
+	return tools_usage_error(stderr, PROG, NULL, "unknown command '%s' (see --help)",
+				 argv[optind]);
 }

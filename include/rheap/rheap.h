@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Umbrella header: the whole public API of librheap-sim. */
+#ifndef RHEAP_RHEAP_H
+#define RHEAP_RHEAP_H
+
+#include <rheap/export.h>
+#include <rheap/err.h>
+#include <rheap/version.h>
+#include <rheap/alloc.h>
+#include <rheap/platform.h>
+#include <rheap/trace.h>
+#include <rheap/phys.h>
+#include <rheap/device.h>
+#include <rheap/scatterlist.h>
+#include <rheap/dma-buf.h>
+#include <rheap/dma-heap.h>
+#include <rheap/uapi/ioctl.h>
+#include <rheap/uapi/dma-buf.h>
+#include <rheap/uapi/dma-heap.h>
+#include <rheap/uapi.h>
+#include <rheap/heaps/restricted.h>
+#include <rheap/heaps/restricted-mtk.h>
+#include <rheap/tee-msg.h>
+#include <rheap/tee.h>
+#include <rheap/tee-secmem.h>
+#include <rheap/svp.h>
+#include <rheap/replay.h>
+
+#endif /* RHEAP_RHEAP_H */

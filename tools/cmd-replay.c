@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+/* rheap-sim replay: run an allocation trace against the heaps, report latencies, peaks, failures. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rheap/dma-heap.h>
+#include <rheap/heaps/restricted-mtk.h>
+#include <rheap/replay.h>
+
+#include "commands.h"
+
+#define CMD "replay"
+/* Failures listed one by one; the rest are only counted. */
+#define REPLAY_MAX_LISTED 32u
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROG " " CMD " TRACE.csv [--timed] [--json] [--dtb FILE]\n"
+		"\n"
+		"Replay an allocation trace (CSV: t_us,op,heap,size,id,attrs; see\n"
+		"rheap-sim(1)) against the platform's heaps through the fd layer, with a\n"
+		"progress bar on a terminal, then print latency percentiles per op and\n"
+		"heap, peak usage, and the failures: expected (expect=ENOMEM) or not.\n"
+		"Exits 1 when an operation failed unexpectedly, or an expected failure\n"
+		"did not happen.\n"
+		"\n"
+		"  --timed      wait for each row's t_us (real time) instead of running\n"
+		"               as fast as possible\n"
+		"  --json       one JSON document on stdout\n"
+		"  --dtb FILE   build the platform from FILE.dtb\n"
+		"  --help       this text\n");
+}
+
+/* Latencies of one (op, heap) pair. */
+struct lat_group {
+	char op;
+	const char *heap;
+	uint64_t *ns;
+	size_t nr, cap;
+};
+
+struct heap_peak {
+	const char *heap;
+	uint64_t live, peak;
+};
+
+struct failure {
+	const struct rh_replay_event *ev;
+	int err;
+	bool expected;
+};
+
+struct replay_run {
+	struct lat_group groups[2 * RH_DMA_HEAP_MAX];
+	unsigned int nr_groups;
+	struct heap_peak heaps[RH_DMA_HEAP_MAX];
+	unsigned int nr_heaps;
+	struct failure failures[REPLAY_MAX_LISTED];
+	unsigned int nr_failures;
+	uint64_t failures_not_listed;
+	struct tools_progress progress;
+	bool oom;
+};
+
+static struct lat_group *group_of(struct replay_run *r, char op, const char *heap)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_groups; i++)
+		if (r->groups[i].op == op && !strcmp(r->groups[i].heap, heap))
+			return &r->groups[i];
+	if (r->nr_groups == sizeof(r->groups) / sizeof(r->groups[0]))
+		return NULL;
+	r->groups[r->nr_groups].op = op;
+	r->groups[r->nr_groups].heap = heap;
+	return &r->groups[r->nr_groups++];
+}
+
+static struct heap_peak *peak_of(struct replay_run *r, const char *heap)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_heaps; i++)
+		if (!strcmp(r->heaps[i].heap, heap))
+			return &r->heaps[i];
+	if (r->nr_heaps == sizeof(r->heaps) / sizeof(r->heaps[0]))
+		return NULL;
+	r->heaps[r->nr_heaps].heap = heap;
+	return &r->heaps[r->nr_heaps++];
+}
+
+static void on_op(void *data, const struct rh_replay_op_result *res)
+{
+	struct replay_run *r = data;
+	const struct rh_replay_event *ev = res->ev;
+	struct lat_group *g;
+	struct heap_peak *hp;
+
+	tools_progress_update(&r->progress, res->index + 1);
+	if (ev->op == RH_REPLAY_OP_MARK || res->skipped)
+		return;
+	if (res->err || !res->expected) {
+		if (r->nr_failures < REPLAY_MAX_LISTED) {
+			r->failures[r->nr_failures].ev = ev;
+			r->failures[r->nr_failures].err = res->err;
+			r->failures[r->nr_failures].expected = res->expected;
+			r->nr_failures++;
+		} else {
+			r->failures_not_listed++;
+		}
+	}
+	/* Latency of what succeeded: a failure's cost is another question. */
+	if (!res->err) {
+		g = group_of(r, (char)ev->op, res->heap);
+		if (g) {
+			if (g->nr == g->cap) {
+				size_t cap = g->cap ? 2 * g->cap : 64;
+				uint64_t *ns = realloc(g->ns, cap * sizeof(*ns));
+
+				if (!ns) {
+					r->oom = true;
+					return;
+				}
+				g->ns = ns;
+				g->cap = cap;
+			}
+			g->ns[g->nr++] = res->latency_ns;
+		}
+		hp = peak_of(r, res->heap);
+		if (hp) {
+			if (ev->op == RH_REPLAY_OP_ALLOC)
+				hp->live += res->bytes;
+			else
+				hp->live -= res->bytes;
+			if (hp->live > hp->peak)
+				hp->peak = hp->live;
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted @ns; @per_mille 500 = p50, 999 = p99.9. */
+static uint64_t percentile(const uint64_t *ns, size_t nr, unsigned int per_mille)
+{
+	size_t rank = (nr * per_mille + 999) / 1000;
+
+	return ns[rank ? rank - 1 : 0];
+}
+
+static const unsigned int pct_pm[] = { 500, 900, 990, 999 };
+static const char *const pct_key[] = { "p50_ns", "p90_ns", "p99_ns", "p99_9_ns" };
+
+static void print_text(struct replay_run *r, const char *path,
+		       const struct rh_replay_trace *trace,
+		       const struct rh_replay_result *res, bool timed,
+		       const struct rh_platform_stats *ps, struct rh_platform *plat)
+{
+	size_t n = rh_replay_trace_count(trace), nr_free = 0, e;
+	const struct rh_replay_event *last = n ? rh_replay_trace_event(trace, n - 1) : NULL;
+	char sz[32], ebuf[16];
+	unsigned int i, k;
+
+	for (e = 0; e < n; e++)
+		nr_free += rh_replay_trace_event(trace, e)->op == RH_REPLAY_OP_FREE;
+	printf("Trace %s: %zu events (%" PRIu64 " A, %zu F, %" PRIu64
+	       " M) over %.3f s of trace time\n", path, n, res->allocs, nr_free,
+	       res->marks, last ? (double)last->t_us / 1e6 : 0.0);
+	printf("Replayed %s in %.3f ms\n\n", timed ? "in real time" : "as fast as possible",
+	       (double)res->elapsed_ns / 1e6);
+
+	printf("%-2s %-22s %7s %10s %10s %10s %10s %10s\n", "op", "heap", "count", "p50 us",
+	       "p90 us", "p99 us", "p99.9 us", "max us");
+	for (i = 0; i < r->nr_groups; i++) {
+		struct lat_group *g = &r->groups[i];
+
+		if (!g->nr)
+			continue;
+		printf("%-2c %-22s %7zu", g->op, g->heap, g->nr);
+		for (k = 0; k < 4; k++)
+			printf(" %10.1f", (double)percentile(g->ns, g->nr, pct_pm[k]) / 1e3);
+		printf(" %10.1f\n", (double)g->ns[g->nr - 1] / 1e3);
+	}
+
+	printf("\nPeak: %s live in %" PRIu64 " buffer%s (%" PRIu64 " bytes)\n",
+	       cli_size_str(res->peak_bytes, sz, sizeof(sz)), res->peak_count,
+	       res->peak_count == 1 ? "" : "s", res->peak_bytes);
+	for (i = 0; i < r->nr_heaps; i++)
+		printf("  %-22s peak %" PRIu64 " bytes\n", r->heaps[i].heap, r->heaps[i].peak);
+	for (i = 0; i < r->nr_heaps; i++) {
+		struct rh_restricted_mtk_stats ms;
+
+		if (rh_restricted_mtk_get_stats(plat, r->heaps[i].heap, &ms) || !ms.has_cma)
+			continue;
+		printf("  %-22s region lent to the TEE %" PRIu64 " time%s, given back %" PRIu64 "\n",
+		       r->heaps[i].heap, ms.cma_allocs, ms.cma_allocs == 1 ? "" : "s",
+		       ms.cma_releases);
+	}
+	printf("Platform: %" PRIu64 " world switches, firewall: %" PRIu64 " programs, %" PRIu64
+	       " clears, %" PRIu64 " violations\n", ps->world_switches, ps->firewall_programs,
+	       ps->firewall_clears, ps->violations);
+
+	printf("\nFailures: %" PRIu64 " expected, %" PRIu64 " unexpected", res->expected_failures,
+	       res->unexpected_failures);
+	if (res->unexpected_successes)
+		printf(", %" PRIu64 " expected failure%s that did not happen",
+		       res->unexpected_successes, res->unexpected_successes == 1 ? "" : "s");
+	if (res->frees_skipped)
+		printf(", %" PRIu64 " free%s skipped (allocation had failed)", res->frees_skipped,
+		       res->frees_skipped == 1 ? "" : "s");
+	putchar('\n');
+	for (i = 0; i < r->nr_failures; i++) {
+		const struct failure *f = &r->failures[i];
+
+		printf("  line %u: %c %s %" PRIu64 " %s: %s, %s\n", f->ev->line, (char)f->ev->op,
+		       f->ev->heap, f->ev->size, f->ev->id,
+		       f->err ? cli_errno_name(f->err, ebuf, sizeof(ebuf)) : "succeeded",
+		       f->expected ? "expected" : "UNEXPECTED");
+	}
+	if (r->failures_not_listed)
+		printf("  ... and %" PRIu64 " more\n", r->failures_not_listed);
+	if (res->leftover)
+		printf("%" PRIu64 " buffer%s never freed by the trace (closed at the end)\n",
+		       res->leftover, res->leftover == 1 ? "" : "s");
+}
+
+static int print_json(struct replay_run *r, const char *path,
+		      const struct rh_replay_trace *trace,
+		      const struct rh_replay_result *res, bool timed,
+		      const struct rh_platform_stats *ps, struct rh_platform *plat)
+{
+	struct tools_json j;
+	char ebuf[16];
+	unsigned int i, k;
+
+	tools_json_init(&j, stdout);
+	tools_json_object_begin(&j);
+	tools_json_kv_string(&j, "trace", path);
+	tools_json_kv_uint(&j, "events", rh_replay_trace_count(trace));
+	tools_json_kv_bool(&j, "timed", timed);
+	tools_json_kv_uint(&j, "elapsed_ns", res->elapsed_ns);
+	tools_json_kv_uint(&j, "allocs", res->allocs);
+	tools_json_kv_uint(&j, "frees", res->frees);
+	tools_json_kv_uint(&j, "frees_skipped", res->frees_skipped);
+	tools_json_kv_uint(&j, "marks", res->marks);
+	tools_json_key(&j, "latency");
+	tools_json_array_begin(&j);
+	for (i = 0; i < r->nr_groups; i++) {
+		struct lat_group *g = &r->groups[i];
+		char op[2] = { g->op, '\0' };
+
+		if (!g->nr)
+			continue;
+		tools_json_object_begin(&j);
+		tools_json_kv_string(&j, "op", op);
+		tools_json_kv_string(&j, "heap", g->heap);
+		tools_json_kv_uint(&j, "count", g->nr);
+		for (k = 0; k < 4; k++)
+			tools_json_kv_uint(&j, pct_key[k], percentile(g->ns, g->nr, pct_pm[k]));
+		tools_json_kv_uint(&j, "max_ns", g->ns[g->nr - 1]);
+		tools_json_object_end(&j);
+	}
+	tools_json_array_end(&j);
+	tools_json_kv_uint(&j, "peak_bytes", res->peak_bytes);
+	tools_json_kv_uint(&j, "peak_count", res->peak_count);
+	tools_json_key(&j, "heaps");
+	tools_json_array_begin(&j);
+	for (i = 0; i < r->nr_heaps; i++) {
+		struct rh_restricted_mtk_stats ms;
+
+		tools_json_object_begin(&j);
+		tools_json_kv_string(&j, "heap", r->heaps[i].heap);
+		tools_json_kv_uint(&j, "peak_bytes", r->heaps[i].peak);
+		if (!rh_restricted_mtk_get_stats(plat, r->heaps[i].heap, &ms) && ms.has_cma) {
+			tools_json_kv_uint(&j, "region_lends", ms.cma_allocs);
+			tools_json_kv_uint(&j, "region_releases", ms.cma_releases);
+		}
+		tools_json_object_end(&j);
+	}
+	tools_json_array_end(&j);
+	tools_json_kv_uint(&j, "expected_failures", res->expected_failures);
+	tools_json_kv_uint(&j, "unexpected_failures", res->unexpected_failures);
+	tools_json_kv_uint(&j, "unexpected_successes", res->unexpected_successes);
+	tools_json_kv_uint(&j, "leftover", res->leftover);
+	tools_json_key(&j, "failures");
+	tools_json_array_begin(&j);
+	for (i = 0; i < r->nr_failures; i++) {
+		const struct failure *f = &r->failures[i];
+		char op[2] = { (char)f->ev->op, '\0' };
+
+		tools_json_object_begin(&j);
+		tools_json_kv_uint(&j, "line", f->ev->line);
+		tools_json_kv_string(&j, "op", op);
+		tools_json_kv_string(&j, "heap", f->ev->heap);
+		tools_json_kv_string(&j, "id", f->ev->id);
+		tools_json_kv_uint(&j, "size", f->ev->size);
+		tools_json_key(&j, "errno");
+		if (f->err)
+			tools_json_string(&j, cli_errno_name(f->err, ebuf, sizeof(ebuf)));
+		else
+			tools_json_null(&j);
+		tools_json_kv_bool(&j, "expected", f->expected);
+		tools_json_object_end(&j);
+	}
+	tools_json_array_end(&j);
+	tools_json_kv_uint(&j, "failures_not_listed", r->failures_not_listed);
+	tools_json_key(&j, "platform");
+	tools_json_object_begin(&j);
+	tools_json_kv_uint(&j, "world_switches", ps->world_switches);
+	tools_json_kv_uint(&j, "firewall_programs", ps->firewall_programs);
+	tools_json_kv_uint(&j, "firewall_clears", ps->firewall_clears);
+	tools_json_kv_uint(&j, "violations", ps->violations);
+	tools_json_object_end(&j);
+	tools_json_object_end(&j);
+	if (tools_json_finish(&j))
+		return tools_error(stderr, PROG, CMD, "writing the JSON output failed");
+	putchar('\n');
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timed", no_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "dtb", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rh_replay_options ro = { 0 };
+	struct rh_replay_trace *trace;
+	struct rh_replay_result res;
+	struct rh_platform_stats ps;
+	struct rh_platform *plat;
+	const char *dtb_path = NULL, *path;
+	bool timed = false, json = false;
+	struct replay_run *r;
+	char err[512];
+	unsigned int i;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":tjd:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			timed = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			dtb_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_option_error(CMD, argv, c);
+		}
+	}
+	if (optind >= argc)
+		return tools_usage_error(stderr, PROG, CMD, "needs a TRACE.csv (see --help)");
+	path = argv[optind++];
+	if (optind < argc)
+		return cli_extra_args(CMD, argc, argv);
+
+	ret = rh_replay_parse_file(path, &trace, err, sizeof(err));
+	if (ret == -ENOMEM)
+		return tools_error(stderr, PROG, CMD, "out of memory reading %s", path);
+	if (ret)
+		return tools_usage_error(stderr, PROG, CMD, "%s: %s", path, err);
+	ret = cli_platform_new(CMD, dtb_path, NULL, &plat);
+	if (ret)
+		goto out_free_trace;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		ret = tools_error(stderr, PROG, CMD, "out of memory");
+		goto out_unref;
+	}
+	tools_progress_init(&r->progress, stderr, "replay", rh_replay_trace_count(trace));
+	ro.timed = timed;
+	ro.on_op = on_op;
+	ro.data = r;
+	ro.errbuf = err;
+	ro.errlen = sizeof(err);
+	ret = rh_replay_run(plat, trace, &ro, &res);
+	tools_progress_finish(&r->progress);
+	if (ret == -ENOENT) {
+		ret = tools_usage_error(stderr, PROG, CMD, "%s: %s", path, err);
+		goto out_free_run;
+	}
+	if (ret) {
+		ret = tools_error(stderr, PROG, CMD, "replay failed: %s", strerror(-ret));
+		goto out_free_run;
+	}
+	if (r->oom) {
+		ret = tools_error(stderr, PROG, CMD, "out of memory recording latencies");
+		goto out_free_run;
+	}
+	for (i = 0; i < r->nr_groups; i++)
+		qsort(r->groups[i].ns, r->groups[i].nr, sizeof(uint64_t), cmp_u64);
+	rh_platform_get_stats(plat, &ps);
+	if (json)
+		ret = print_json(r, path, trace, &res, timed, &ps, plat);
+	else
+		print_text(r, path, trace, &res, timed, &ps, plat);
+	if (!ret && res.unexpected_failures)
+		ret = tools_error(stderr, PROG, CMD, "%" PRIu64 " operation%s failed unexpectedly",
+				  res.unexpected_failures,
+				  res.unexpected_failures == 1 ? "" : "s");
+	else if (!ret && res.unexpected_successes)
+		ret = tools_error(stderr, PROG, CMD, "%" PRIu64 " expected failure%s did not happen",
+				  res.unexpected_successes,
+				  res.unexpected_successes == 1 ? "" : "s");
+out_free_run:
+	for (i = 0; i < r->nr_groups; i++)
+		free(r->groups[i].ns);
+	free(r);
+out_unref:
+	rh_platform_unref(plat);
+out_free_trace:
+	rh_replay_trace_free(trace);
+	if (!ret && fflush(stdout))
+		ret = TOOLS_EXIT_FAILURE;
+	return ret;
+}
