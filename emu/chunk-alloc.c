@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Secure-world range allocator: best fit on a red-black tree, immediate coalescing. */
+/* Secure-world range allocator: best fit on size-class red-black trees, immediate coalescing. */
 #include "config.h"
 
 #include <assert.h>
@@ -20,21 +20,22 @@
  * - every extent, free or live, has a 64-byte record; the records form a
  *   list in address order that tiles the region (boundary tags kept off
  *   the memory), so a freed range finds its neighbours in O(1);
- * - free extents are also in libbsd red-black trees ordered by
- *   (size, start), one tree per size class (8 classes per power of two, a
- *   bitmap of the non-empty ones). Read in class order the trees are one
- *   (size, start) order, so the best fit -- the first extent >= (n, 0),
- *   lowest address among equal sizes -- is exact; splitting the order into
- *   classes only keeps each tree a few nodes deep;
- * - live ranges are in an open-addressing hash table keyed by start, so
- *   free() finds its record in O(1).
+ * - free extents are indexed by size class (TLSF's mapping: one class per
+ *   size below 64 granules, then 32 per power of two, with a two-level
+ *   bitmap of the non-empty ones). A class above 64 granules is a libbsd
+ *   red-black tree ordered by (size, start); a class below holds a single
+ *   size, so it is a LIFO list. Read in class order this is one size order
+ *   and the best fit -- the smallest extent >= n, the lowest address among
+ *   equal sizes from 64 granules up, the latest freed below -- is exact
+ *   (not TLSF's good fit). The classes only keep each tree a few nodes deep;
+ * - live ranges are in a chained hash keyed by start (chains threaded
+ *   through the record's tree links, unused while it is live), so free()
+ *   finds its record in O(1).
  *
- * A first version kept all free extents in one size tree, free extents
- * again in an address tree and live ranges in a third tree: three
- * O(log n) searches and up to six rebalancing operations per alloc+free
- * pair, 2.8-3.3x the TLSF baseline's time on benchmark 4. The list and the
- * hash answer the neighbour and lookup questions in O(1), and the classes
- * cut the depth of what is left (docs/performance.md has the figures).
+ * Why not three plain trees (free by size, free by address, live by
+ * address): that first version made three O(log n) searches and up to six
+ * rebalancing operations per alloc+free pair and ran at 2.8-3.3x the TLSF
+ * baseline's time on benchmark 4 (docs/performance.md has the history).
  *
  * Positions are in granules from the region base, so a region has at most
  * 2^32 - 1 granules and the best-fit key packs into one 64-bit compare.
@@ -42,7 +43,10 @@
 struct chunk_extent {
 	uint32_t start;
 	uint32_t size;
-	RB_ENTRY(chunk_extent) size_link; /* free extents only */
+	union {
+		RB_ENTRY(chunk_extent) size_link; /* free: its size class */
+		struct chunk_extent *hash_next;	  /* live: its hash chain */
+	};
 	struct chunk_extent *prev;	/* address order; NULL at the start */
 	struct chunk_extent *next;	/* address order; doubles as pool link */
 	uint16_t free;
@@ -58,13 +62,6 @@ _Static_assert(offsetof(struct chunk_extent, size_link.rbe_right) ==
 
 RB_HEAD(chunk_size_tree, chunk_extent);
 
-/* A hash slot keeps the key and its home slot, so probing and deletion
- * never touch a record nor rehash. */
-struct chunk_slot {
-	uint32_t start;
-	uint32_t home;
-	struct chunk_extent *e;
-};
 
 /* Records come from slabs so the hot path never calls the system allocator. */
 struct chunk_slab {
@@ -77,10 +74,13 @@ struct chunk_slab {
  * mapping with SL = 8), up to 2^32 - 1 granules. */
 #define CHUNK_SL_LOG2 5
 #define CHUNK_SL_COUNT (1u << CHUNK_SL_LOG2)
-#define CHUNK_NR_CLASSES ((32 - CHUNK_SL_LOG2 + 1) * CHUNK_SL_COUNT)
+/* Sizes below 2^CHUNK_EXACT_LOG2 granules have a class each (class == size). */
+#define CHUNK_EXACT_LOG2 6
+#define CHUNK_EXACT_CLASSES (1u << CHUNK_EXACT_LOG2)
+#define CHUNK_NR_CLASSES \
+	(CHUNK_EXACT_CLASSES + (32 - CHUNK_EXACT_LOG2) * CHUNK_SL_COUNT)
 #define CHUNK_CLASS_WORDS ((CHUNK_NR_CLASSES + 63) / 64)
-/* Classes below this one hold a single size each (class == size). */
-#define CHUNK_EXACT_CLASSES (2 * CHUNK_SL_COUNT)
+#define CHUNK_SUMMARY_WORDS ((CHUNK_CLASS_WORDS + 63) / 64)
 
 #define CHUNK_SLAB_FIRST 16
 #define CHUNK_SLAB_MAX 1024
@@ -94,9 +94,10 @@ struct chunk_slab {
 struct rh_chunk_alloc {
 	struct chunk_size_tree by_size[CHUNK_NR_CLASSES];
 	uint64_t class_map[CHUNK_CLASS_WORDS];	/* bit c: by_size[c] non-empty */
+	uint64_t class_summary[CHUNK_SUMMARY_WORDS]; /* bit w: class_map[w] != 0 */
 	struct chunk_extent *first;	/* lowest extent, never NULL */
 
-	struct chunk_slot *used_tab;	/* .e == NULL: empty slot */
+	struct chunk_extent **used_tab;	/* hash buckets of live ranges */
 	uint32_t used_bits;		/* capacity is 1 << used_bits */
 
 	rh_phys_addr_t base;
@@ -189,67 +190,47 @@ static inline uint32_t hash_slot(uint32_t start, uint32_t bits)
 	return (uint32_t)(start * UINT32_C(2654435769)) >> (32 - bits);
 }
 
-static void hash_put(struct chunk_slot *tab, uint32_t bits,
+static void hash_put(struct chunk_extent **tab, uint32_t bits,
 		     struct chunk_extent *e)
 {
-	uint32_t mask = (UINT32_C(1) << bits) - 1;
-	uint32_t home = hash_slot(e->start, bits), i = home;
+	struct chunk_extent **head = &tab[hash_slot(e->start, bits)];
 
-	while (tab[i].e)
-		i = (i + 1) & mask;
-	tab[i].start = e->start;
-	tab[i].home = home;
-	tab[i].e = e;
+	e->hash_next = *head;
+	*head = e;
 }
 
-/* Slot of the live range starting at @start, or UINT32_MAX. */
-static uint32_t hash_find(const struct rh_chunk_alloc *ca, uint32_t start)
+/* The link pointing at the live range starting at @start, or NULL. */
+static struct chunk_extent **hash_find(const struct rh_chunk_alloc *ca,
+				       uint32_t start)
 {
-	uint32_t mask = (UINT32_C(1) << ca->used_bits) - 1;
-	uint32_t i = hash_slot(start, ca->used_bits);
+	struct chunk_extent **link =
+		&ca->used_tab[hash_slot(start, ca->used_bits)];
 
-	while (ca->used_tab[i].e) {
-		if (ca->used_tab[i].start == start)
-			return i;
-		i = (i + 1) & mask;
+	while (*link) {
+		if ((*link)->start == start)
+			return link;
+		link = &(*link)->hash_next;
 	}
-	return UINT32_MAX;
+	return NULL;
 }
 
-/* Linear-probing deletion by backward shift (Knuth 6.4, algorithm R). */
-static void hash_del(struct rh_chunk_alloc *ca, uint32_t i)
-{
-	uint32_t mask = (UINT32_C(1) << ca->used_bits) - 1, j = i, k;
-	struct chunk_slot *tab = ca->used_tab;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!tab[j].e)
-			break;
-		k = tab[j].home;
-		/* tab[j] may move to i unless its home k lies cyclically in (i, j]. */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		tab[i] = tab[j];
-		i = j;
-	}
-	tab[i].e = NULL;
-}
-
-/* Keeps the load factor <= 1/2 for one more live range; -ENOMEM changes nothing. */
+/* Keeps the load factor <= 1 for one more live range; -ENOMEM changes nothing. */
 static int hash_reserve(struct rh_chunk_alloc *ca)
 {
-	struct chunk_slot *tab;
+	struct chunk_extent **tab, *e, *next;
 	uint32_t bits = ca->used_bits + 1, i;
 
-	if ((ca->used_blocks + 1) * 2 <= (UINT64_C(1) << ca->used_bits))
+	if (ca->used_blocks + 1 <= (UINT64_C(1) << ca->used_bits))
 		return 0;
 	tab = rh_calloc(UINT64_C(1) << bits, sizeof(*tab));
 	if (!tab)
 		return -ENOMEM;
-	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++)
-		if (ca->used_tab[i].e)
-			hash_put(tab, bits, ca->used_tab[i].e);
+	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++) {
+		for (e = ca->used_tab[i]; e; e = next) {
+			next = e->hash_next;
+			hash_put(tab, bits, e);
+		}
+	}
 	ca->metadata_bytes += (sizeof(*tab) << bits) -
 			      (sizeof(*tab) << ca->used_bits);
 	rh_free(ca->used_tab);
@@ -264,10 +245,10 @@ static inline unsigned int size_class(uint32_t n)
 {
 	unsigned int fl;
 
-	if (n < CHUNK_SL_COUNT)
+	if (n < CHUNK_EXACT_CLASSES)
 		return n;
 	fl = 31u - (unsigned int)__builtin_clz(n);
-	return (fl - CHUNK_SL_LOG2 + 1) * CHUNK_SL_COUNT +
+	return CHUNK_EXACT_CLASSES + (fl - CHUNK_EXACT_LOG2) * CHUNK_SL_COUNT +
 	       ((n >> (fl - CHUNK_SL_LOG2)) & (CHUNK_SL_COUNT - 1));
 }
 
@@ -286,30 +267,41 @@ static inline bool class_is_list(unsigned int c)
 /* First non-empty class >= @c, or CHUNK_NR_CLASSES. */
 static unsigned int class_next(const struct rh_chunk_alloc *ca, unsigned int c)
 {
-	unsigned int w = c / 64;
+	unsigned int w = c / 64, sw;
 	uint64_t bits;
 
 	if (c >= CHUNK_NR_CLASSES)
 		return CHUNK_NR_CLASSES;
 	bits = ca->class_map[w] & (~UINT64_C(0) << (c % 64));
-	while (!bits) {
-		if (++w == CHUNK_CLASS_WORDS)
-			return CHUNK_NR_CLASSES;
-		bits = ca->class_map[w];
+	if (bits)
+		return w * 64 + (unsigned int)__builtin_ctzll(bits);
+	/* The next non-empty word, through the summary bitmap. */
+	w++;
+	for (sw = w / 64; sw < CHUNK_SUMMARY_WORDS; sw++, w = sw * 64) {
+		bits = ca->class_summary[sw] & (~UINT64_C(0) << (w % 64));
+		if (bits) {
+			w = sw * 64 + (unsigned int)__builtin_ctzll(bits);
+			return w * 64 +
+			       (unsigned int)__builtin_ctzll(ca->class_map[w]);
+		}
 	}
-	return w * 64 + (unsigned int)__builtin_ctzll(bits);
+	return CHUNK_NR_CLASSES;
 }
 
 static inline void class_mark(struct rh_chunk_alloc *ca, unsigned int c)
 {
 	ca->class_map[c / 64] |= UINT64_C(1) << (c % 64);
+	ca->class_summary[c / 4096] |= UINT64_C(1) << (c / 64 % 64);
 }
 
 static inline void class_unmark_if_empty(struct rh_chunk_alloc *ca,
 					 unsigned int c)
 {
-	if (RB_EMPTY(&ca->by_size[c]))
-		ca->class_map[c / 64] &= ~(UINT64_C(1) << (c % 64));
+	if (!RB_EMPTY(&ca->by_size[c]))
+		return;
+	ca->class_map[c / 64] &= ~(UINT64_C(1) << (c % 64));
+	if (!ca->class_map[c / 64])
+		ca->class_summary[c / 4096] &= ~(UINT64_C(1) << (c / 64 % 64));
 }
 
 /*
@@ -508,6 +500,7 @@ static void init_extents(struct rh_chunk_alloc *ca)
 	for (c = 0; c < CHUNK_NR_CLASSES; c++)
 		RB_INIT(&ca->by_size[c]);
 	memset(ca->class_map, 0, sizeof(ca->class_map));
+	memset(ca->class_summary, 0, sizeof(ca->class_summary));
 	e->start = 0;
 	e->size = ca->nr_granules;
 	e->prev = e->next = NULL;
@@ -648,7 +641,9 @@ int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 		return -ENOMEM;
 	tail = e->size - head - n;
 	/* Records and hash room first: a failure must leave everything as is. */
-	if (pool_reserve(ca, (head != 0) + (tail != 0)) || hash_reserve(ca))
+	if (__builtin_expect(ca->nr_spare < 2 || ca->used_blocks >=
+			     (UINT64_C(1) << ca->used_bits), 0) &&
+	    (pool_reserve(ca, (head != 0) + (tail != 0)) || hash_reserve(ca)))
 		return -ENOMEM;
 
 	if (!head && !tail) {
@@ -708,20 +703,20 @@ static bool pa_to_granule(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			uint64_t *ret_size)
 {
-	struct chunk_extent *u, *prev, *next;
+	struct chunk_extent *u, *prev, *next, **link;
 	bool merge_prev, merge_next;
-	uint32_t s, n, slot;
+	uint32_t s, n;
 
 	if (!ca)
 		return -EINVAL;
 	if (!pa_to_granule(ca, pa, &s))
 		return -ENOENT;
-	slot = hash_find(ca, s);
-	if (slot == UINT32_MAX)
+	link = hash_find(ca, s);
+	if (!link)
 		return -ENOENT;
-	u = ca->used_tab[slot].e;
+	u = *link;
+	*link = u->hash_next; /* before size_link reuses the word */
 	n = u->size;
-	hash_del(ca, slot);
 	ca->used_blocks--;
 	ca->used_granules -= n;
 
@@ -764,16 +759,17 @@ int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 int rh_chunk_alloc_lookup(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			  uint64_t *ret_size)
 {
-	uint32_t s, slot;
+	struct chunk_extent **link;
+	uint32_t s;
 
 	if (!ca || !ret_size)
 		return -EINVAL;
 	if (!pa_to_granule(ca, pa, &s))
 		return -ENOENT;
-	slot = hash_find(ca, s);
-	if (slot == UINT32_MAX)
+	link = hash_find(ca, s);
+	if (!link)
 		return -ENOENT;
-	*ret_size = (uint64_t)ca->used_tab[slot].e->size << ca->shift;
+	*ret_size = (uint64_t)(*link)->size << ca->shift;
 	return 0;
 }
 
@@ -891,12 +887,18 @@ int rh_chunk_alloc_check(struct rh_chunk_alloc *ca)
 {
 	struct chunk_extent *e, *last = NULL;
 	uint64_t cursor = 0, used = 0, nfree = 0, nused = 0, nsize = 0, slots = 0;
-	uint32_t slot, i;
+	struct chunk_extent **link;
+	uint32_t i;
 	unsigned int c;
 	bool nonempty;
 
 	if (!ca)
 		return -EINVAL;
+	for (i = 0; i < CHUNK_CLASS_WORDS; i++) {
+		nonempty = ca->class_summary[i / 64] & (UINT64_C(1) << (i % 64));
+		if (nonempty != (ca->class_map[i] != 0))
+			return -EUCLEAN;
+	}
 	for (c = 0; c < CHUNK_NR_CLASSES; c++) {
 		nonempty = ca->class_map[c / 64] & (UINT64_C(1) << (c % 64));
 		if (nonempty == RB_EMPTY(&ca->by_size[c]))
@@ -929,8 +931,8 @@ int rh_chunk_alloc_check(struct rh_chunk_alloc *ca)
 		} else {
 			nused++;
 			used += e->size;
-			slot = hash_find(ca, e->start);
-			if (slot == UINT32_MAX || ca->used_tab[slot].e != e)
+			link = hash_find(ca, e->start);
+			if (!link || *link != e)
 				return -EUCLEAN;
 		}
 	}
@@ -940,12 +942,11 @@ int rh_chunk_alloc_check(struct rh_chunk_alloc *ca)
 
 	/* The hash holds live ranges only, each once (the walk found them all). */
 	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++) {
-		if (!ca->used_tab[i].e)
-			continue;
-		if (ca->used_tab[i].e->free ||
-		    ca->used_tab[i].start != ca->used_tab[i].e->start)
-			return -EUCLEAN;
-		slots++;
+		for (e = ca->used_tab[i]; e; e = e->hash_next) {
+			if (e->free || hash_slot(e->start, ca->used_bits) != i ||
+			    ++slots > ca->used_blocks)
+				return -EUCLEAN;
+		}
 	}
 	if (slots != ca->used_blocks)
 		return -EUCLEAN;

@@ -15,13 +15,17 @@
  * secure memory): every record lives in normal host memory taken through
  * rh_malloc(), so fail-nth works and the metadata can be counted.
  *
- * Policy: best fit with immediate coalescing, address-ordered among equal
- * sizes, O(log n) per operation on libbsd red-black trees.
+ * Policy: best fit (the smallest free extent that holds the request) with
+ * immediate coalescing. Among equal sizes the lowest address wins from 64
+ * granules up; below, the most recently freed extent (exact-size classes
+ * are LIFO lists). O(log n) per operation: free extents sit in libbsd
+ * red-black trees per size class, neighbours and live ranges are found in
+ * O(1) (address-ordered record list, hash). Metadata: one 64-byte record
+ * per extent plus 8 bytes of hash bucket per live range, grown on demand.
  *
  * Locking: none. The caller (the secmem TA) serialises every call on one
- * allocator with its own lock; benchmark 4 measures an uncontended mutex
- * pair as a noticeable share of one alloc+free pair, so taking it twice
- * (TA and allocator) would only cost.
+ * allocator with its own lock; benchmark 4 ("chunk+mutex") measures what
+ * a second, internal lock would add to every alloc+free pair.
  */
 struct rh_chunk_alloc;
 
@@ -76,9 +80,12 @@ void rh_chunk_alloc_destroy(struct rh_chunk_alloc *ca);
  *          no smaller than the granule
  * @ret_pa: the range's first physical address
  *
- * Picks the smallest free extent that can hold the aligned range (lowest
- * address among equal sizes) and carves the range from its start, or from
- * the first aligned address inside it (the head stays free).
+ * Picks the smallest free extent that can hold the aligned range (see the
+ * tie-break above) and carves the range from its start, or from the first
+ * aligned address inside it (the head stays free). Aligned requests look
+ * at up to 32 misaligned candidates in size order, then take the smallest
+ * extent that fits at any alignment, else keep scanning: a fit is always
+ * found when one exists.
  *
  * Mirrors: gen_pool_alloc_algo() with a best-fit algorithm
  * (gen_pool_best_fit(), lib/genalloc.c).
