@@ -30,6 +30,14 @@ void tc_minimal_platform(struct rh_platform **ret_plat)
 	assert_int_equal(rh_platform_new(&info, ret_plat), 0);
 }
 
+void tc_default_platform(struct rh_platform **ret_plat)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+
+	info.log_fn = quiet_log;
+	assert_int_equal(rh_platform_new(&info, ret_plat), 0);
+}
+
 void tc_open(struct rh_platform *plat, const char *uuid, struct tc *ret_tc)
 {
 	struct rh_tee_ioctl_open_session_arg arg;

@@ -67,5 +67,7 @@ void tc_assert_stats_equal(const struct rh_secmem_stats *a,
 
 /* platforms/minimal.dtb embedded by tests/data/meson.build. */
 void tc_minimal_platform(struct rh_platform **ret_plat);
+/* The built-in default platform (mt8188-svp), logs as quiet. */
+void tc_default_platform(struct rh_platform **ret_plat);
 
 #endif /* RH_TEST_SECMEM_CLIENT_H */
