@@ -126,6 +126,8 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 					 NULL, NULL);
 	if (RH_IS_ERR(ctx)) {
 		/* Fixed: tee_ctx stays NULL, so the next allocation retries. */
+		if (RH_PTR_ERR(ctx) == -ENOMEM)
+			return -ENOMEM;
 		rh_err(data->plat, "rheap_mtk: tee context create fail: no OP-TEE device (%ld)",
 		       RH_PTR_ERR(ctx));
 		return -ENODEV;
@@ -138,6 +140,8 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 		goto err_close_context;
 
 	ret = rh_tee_client_open_session(ctx, &arg, t_param);
+	if (ret == -ENOMEM)
+		goto err_close_context;
 	if (ret < 0 || arg.ret) {
 		rh_err(data->plat,
 		       "rheap_mtk: open session to the secure memory TA %s fail: ret %d, %s (origin %u)",
