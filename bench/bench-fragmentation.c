@@ -347,6 +347,7 @@ struct frag_params {
 
 struct frag_result {
 	bool done;
+	bool steady;			/* steady-state figures measured */
 	struct bench_stats pair_ns;	/* over samples */
 	struct bench_stats lat_alloc, lat_free;
 	double fail_rate;		/* steady state */
@@ -529,6 +530,13 @@ static void print_table(struct bench_ctx *ctx, const struct frag_result *res)
 
 		if (!f->done)
 			continue;
+		if (!f->steady) {
+			bench_printf(ctx, "  %-12s %9s %9s | %8s %8s %8s %8s | %8s | "
+				     "%.3f (%.3f-%.3f)\n", allocators[ai]->name,
+				     "-", "-", "-", "-", "-", "-", "-",
+				     f->util.median, f->util.min, f->util.max);
+			continue;
+		}
 		if (f->util.n)
 			snprintf(util, sizeof(util), "%.3f (%.3f-%.3f)",
 				 f->util.median, f->util.min, f->util.max);
@@ -562,6 +570,8 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 			continue;
 		snprintf(name, sizeof(name), "%s %s", wl->name,
 			 allocators[ai]->name);
+		if (!f->steady)
+			goto util;
 		row.metric = "ns/pair";
 		row.unit = "ns";
 		row.value = f->pair_ns.median;
@@ -577,7 +587,7 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 		row.min = f->lat_alloc.min;
 		row.baseline_value = res[A_TLSF].lat_alloc.p999;
 		bench_report(ctx, &row);
-
+util:
 		if (!f->util.n)
 			continue;
 		row.metric = "utilisation";
@@ -589,6 +599,8 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 		row.baseline_value = res[A_GENALLOC].util.median;
 		bench_report(ctx, &row);
 
+		if (!f->steady)
+			continue;
 		row.metric = "fail rate";
 		row.unit = "ratio";
 		row.value = f->fail_rate;
@@ -601,7 +613,7 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 	if (!res[A_CHUNK].done)
 		return;
 	snprintf(name, sizeof(name), "%s chunk", wl->name);
-	if (res[A_TLSF].done)
+	if (res[A_TLSF].done && res[A_CHUNK].steady)
 		bench_report(ctx, &(struct bench_result){
 			.bench = "fragmentation", .case_name = name,
 			.metric = "ns/pair", .unit = "ns",
@@ -620,6 +632,8 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 			.baseline = "genalloc-ff",
 			.baseline_value = res[A_GENALLOC].util.median,
 			.goal_kind = BENCH_GOAL_RATIO_MIN, .goal = 1.0 });
+	if (!res[A_CHUNK].steady)
+		return;
 	bench_report(ctx, &(struct bench_result){
 		.bench = "fragmentation", .case_name = name,
 		.metric = "alloc p99.9", .unit = "ns",
@@ -651,8 +665,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rheap-bench fragmentation [--workload W1|W2|WR]... "
-		"[--allocator NAME]... [common options]\n"
-		"allocators: null tlsf-off genalloc-ff chunk chunk+mutex\n");
+		"[--allocator NAME]... [--seeds N]\n"
+		"                                  [--steady-only | --util-only] "
+		"[common options]\n"
+		"allocators: null tlsf-off genalloc-ff chunk chunk+mutex\n"
+		"--seeds N: utilisation seeds (default 25, quick 3)\n");
 	bench_usage_common(f);
 }
 
@@ -661,6 +678,9 @@ int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv)
 	struct frag_result res[NR_ALLOCATORS];
 	bool want_wl[3] = { false }, want_a[NR_ALLOCATORS] = { false };
 	bool any_wl = false, any_a = false, sel[NR_ALLOCATORS];
+	bool steady_only = false, util_only = false;
+	unsigned int seeds = 0;
+	char *end;
 	struct frag_params p;
 	unsigned int wi, ai;
 	char title[160];
@@ -683,6 +703,14 @@ int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv)
 			if (ai == NR_ALLOCATORS)
 				goto err_usage;
 			want_a[ai] = any_a = true;
+		} else if (!strcmp(argv[i], "--seeds") && i + 1 < argc) {
+			seeds = (unsigned int)strtoul(argv[++i], &end, 10);
+			if (*end || seeds == 0 || seeds > 1000)
+				goto err_usage;
+		} else if (!strcmp(argv[i], "--steady-only")) {
+			steady_only = true;
+		} else if (!strcmp(argv[i], "--util-only")) {
+			util_only = true;
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -698,7 +726,9 @@ int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv)
 	else
 		p = (struct frag_params){ .warmup = 200000, .steps = 1000000,
 					  .lat_steps = 400000, .churn = 200000,
-					  .samples = ctx->reps, .seeds = 9 };
+					  .samples = ctx->reps, .seeds = 25 };
+	if (seeds)
+		p.seeds = seeds;
 
 	bench_printf(ctx, "fragmentation: 1 GiB region in 4 KiB pages, metadata only; "
 		     "%" PRIu64 " warm-up steps, %u samples of %" PRIu64
@@ -726,11 +756,13 @@ int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv)
 				return 1;
 			}
 		}
-		err = measure_steady(ctx, &p, wi, sel, res);
+		if (!util_only)
+			err = measure_steady(ctx, &p, wi, sel, res);
 		for (ai = 0; ai < NR_ALLOCATORS && !err; ai++) {
 			if (!sel[ai])
 				continue;
-			if (!allocators[ai]->never_fails)
+			res[ai].steady = !util_only;
+			if (!allocators[ai]->never_fails && !steady_only)
 				err = measure_util(ctx, &p, wi, ai, &res[ai]);
 			if (!err)
 				err = res[ai].err;

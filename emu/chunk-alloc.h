@@ -17,8 +17,10 @@
  *
  * Policy: best fit (the smallest free extent that holds the request) with
  * immediate coalescing. Among equal sizes the lowest address wins from 64
- * granules up; below, the most recently freed extent (exact-size classes
- * are LIFO lists). O(log n) per operation: free extents sit in libbsd
+ * granules up; below, each size is a list whose head goes first, and an
+ * extent freed below the head's address becomes the head (others queue at
+ * the tail): address order approximated in O(1). O(log n) per operation:
+ * free extents sit in libbsd
  * red-black trees per size class, neighbours and live ranges are found in
  * O(1) (address-ordered record list, hash). Metadata: one 64-byte record
  * per extent plus 8 bytes of hash bucket per live range, grown on demand.

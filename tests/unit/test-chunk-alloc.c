@@ -357,14 +357,13 @@ static void test_exhaustion_and_recovery(void **state)
 	get_stats(ca, &after);
 	assert_memory_equal(&before, &after, sizeof(before));
 
-	/* Recovery: single pages are reused, the latest freed first (small
-	 * sizes are exact-size LIFO classes). */
-	assert_int_equal(alloc_ok(ca, PG, PG), pas[14]);
-	free_ok(ca, pas[1], PG); /* joins the holes at pas[0] and pas[2] */
+	/* Recovery: the single pages are reusable, lowest address first. */
+	assert_int_equal(alloc_ok(ca, PG, PG), pas[0]);
+	free_ok(ca, pas[1], PG); /* joins the hole at pas[2] */
 	get_stats(ca, &after);
-	assert_int_equal(after.largest_free, 3 * PG);
-	assert_int_equal(after.free_blocks, 6);
-	assert_int_equal(alloc_ok(ca, 2 * PG, PG), pas[0]);
+	assert_int_equal(after.largest_free, 2 * PG);
+	assert_int_equal(after.free_blocks, 7);
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), pas[1]);
 
 	rh_chunk_alloc_reset(ca);
 	assert_pristine(ca, 1 * MIB);
@@ -518,8 +517,11 @@ static void test_best_fit_choice(void **state)
 	rh_chunk_alloc_destroy(ca);
 }
 
-/* Below 64 granules every class is one size: still best fit by size, and
- * among equal sizes the latest freed extent goes first. */
+/*
+ * Below 64 granules every class is one size: still best fit by size; among
+ * equal sizes the head of the class goes first, and an extent freed below
+ * the head's address becomes the head (otherwise it queues at the tail).
+ */
 static void test_best_fit_small_sizes(void **state)
 {
 	static const uint64_t layout[] = { 5, 1, 3, 1, 5, 1, 4, 1, 3, 1 };
@@ -535,11 +537,21 @@ static void test_best_fit_small_sizes(void **state)
 		free_ok(ca, p[i], layout[i] * PG); /* holes 5, 3, 5, 4, 3 */
 
 	assert_int_equal(alloc_ok(ca, 4 * PG, PG), p[6]);	/* exact */
-	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[8]);	/* 3: latest */
-	assert_int_equal(alloc_ok(ca, 3 * PG, PG), p[2]);	/* 3: exact */
-	assert_int_equal(alloc_ok(ca, 1 * PG, PG), p[8] + 2 * PG); /* 1 left */
-	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);	/* 5: latest */
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[2]);	/* 3: head */
+	assert_int_equal(alloc_ok(ca, 3 * PG, PG), p[8]);	/* 3: exact */
+	assert_int_equal(alloc_ok(ca, 1 * PG, PG), p[2] + 2 * PG); /* 1 left */
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);	/* 5: head */
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
+	/* Freed high then low: the lower one becomes the head (not FIFO). */
+	free_ok(ca, p[4], 5 * PG);
+	free_ok(ca, p[0], 5 * PG);
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
+	/* Freed low then high: the higher one queues behind (not LIFO). */
+	free_ok(ca, p[0], 5 * PG);
+	free_ok(ca, p[4], 5 * PG);
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
 	rh_chunk_alloc_destroy(ca);
 }
 
