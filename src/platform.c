@@ -114,6 +114,35 @@ static const struct platform_module platform_modules[] = {
 	{ NULL, NULL, NULL },
 };
 
+/*
+ * Attaches the caller's initial sinks, then tells them what the device tree
+ * describes, as the kernel logs the memory layout early in boot before any
+ * driver probes.
+ */
+static int platform_boot_trace(struct rh_platform *plat,
+			       const struct rh_platform_info *info)
+{
+	const struct rh_platform_desc *d = &plat->desc;
+	unsigned int i;
+	int ret;
+
+	if (info && info->trace_fn) {
+		ret = info->trace_fn(info->trace_data, plat);
+		if (ret) {
+			rh_err(plat, "platform: trace setup failed: %s",
+			       strerror(ret < 0 ? -ret : EINVAL));
+			return ret < 0 ? ret : -EINVAL;
+		}
+	}
+	RH_TRACE(plat, RH_TRACE_PLATFORM_BOOT, .name = d->model, .pa = d->dram_base,
+		 .size = d->dram_size, .count = d->nr_reserved);
+	for (i = 0; i < d->nr_reserved; i++)
+		RH_TRACE(plat, RH_TRACE_REGION_RESERVED, .name = d->reserved[i].name,
+			 .pa = d->reserved[i].base, .size = d->reserved[i].size,
+			 .msg = d->reserved[i].compatible);
+	return 0;
+}
+
 static void platform_destroy(struct rh_platform *plat, size_t nr_inited)
 {
 	while (nr_inited--)
@@ -192,6 +221,14 @@ RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 			platform_destroy(plat, i);
 			return ret;
 		}
+		/* Trace is up and nothing else yet: the caller's sinks see all of boot. */
+		if (platform_modules[i].init == rh_trace_init) {
+			ret = platform_boot_trace(plat, info);
+			if (ret) {
+				platform_destroy(plat, i + 1);
+				return ret;
+			}
+		}
 	}
 
 	*ret_plat = plat;
@@ -217,6 +254,7 @@ RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
 		return NULL;
 	if (atomic_fetch_sub_explicit(&plat->refcount, 1, memory_order_acq_rel) != 1)
 		return NULL;
+	RH_TRACE(plat, RH_TRACE_PLATFORM_SHUTDOWN, .name = plat->desc.model);
 	for (n = 0; platform_modules[n].init; n++)
 		;
 	platform_destroy(plat, n);

@@ -87,6 +87,14 @@ struct rh_platform_desc {
  * @dtb_path: a .dtb file; used when @dtb is NULL; both NULL: built-in default
  * @log_level: 0 = $RHEAP_LOG_LEVEL or RH_LOG_ERR
  * @log_fn, @log_data: log sink; NULL = one line per message on stderr
+ * @trace_fn, @trace_data: optional; called once inside rh_platform_new(),
+ *	right after the trace module is up and before any other module is
+ *	built, so that the sinks it attaches (rh_trace_add_*_sink(),
+ *	rh_trace_add_sink()) see the boot events too: the platform and its
+ *	reserved regions, firewall regions programmed at boot, heaps being
+ *	registered. Only the trace API may be used on @plat there. A non-zero
+ *	return fails rh_platform_new() with it (-EINVAL when positive); the
+ *	sinks attached so far are finished as on destruction.
  */
 struct rh_platform_info {
 	const void *dtb;
@@ -95,6 +103,8 @@ struct rh_platform_info {
 	enum rh_log_level log_level;
 	void (*log_fn)(void *data, enum rh_log_level level, const char *msg);
 	void *log_data;
+	int (*trace_fn)(void *data, struct rh_platform *plat);
+	void *trace_data;
 };
 
 #define RH_DEFINE_PLATFORM_INFO(name) struct rh_platform_info name = { 0 }
