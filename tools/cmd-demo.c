@@ -491,9 +491,6 @@ static int step_boot(struct demo *d)
 	note(d, "%s: %u MiB of DRAM, %u firewall slots of %s granularity, %u DMA masters",
 	     desc->model, (unsigned int)(desc->dram_size >> 20), desc->firewall_regions,
 	     cli_size_str(desc->firewall_granularity, sz, sizeof(sz)), desc->nr_devices);
-	if (!check(d, cm && cma, "the platform has no %s region",
-		   cm ? "dynamic restricted (CMA)" : "secure chunk"))
-		return TOOLS_EXIT_FAILURE;
 	slot = fw_slot_over(d, cm->base, cm->size);
 	note(d, "%s (%s at 0x%" PRIx64 ") belongs to the TEE from boot: firewall slot %d "
 	     "makes it secure-only, so Linux never maps it (no-map)", cm->name,
@@ -1068,8 +1065,11 @@ static int run(struct demo *d)
 		phase_end(d, titles[i]);
 	}
 	cleanup(d);
-	if (ret)
+	if (ret) {
+		note(d, "result: stopped in step %s after %u of %u checks failed (first: %s)",
+		     titles[i], d->failures, d->checks, d->first_failure);
 		return ret;
+	}
 	if (d->failures)
 		note(d, "result: %u of %u checks FAILED (first: %s)", d->failures, d->checks,
 		     d->first_failure);
@@ -1213,6 +1213,12 @@ int cmd_demo(int argc, char **argv)
 	if (!d->vcodec || !d->display || !d->gpu) {
 		ret = tools_usage_error(stderr, PROG, CMD,
 					"%s: the demo needs devices named vcodec, display and gpu",
+					d->dtb_path ? d->dtb_path : "platform");
+	} else if (!rh_phys_reserved_find_compatible(d->plat, RH_MTK_SECURE_CHUNK_COMPATIBLE) ||
+		   !rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE)) {
+		ret = tools_usage_error(stderr, PROG, CMD,
+					"%s: the demo needs a " RH_MTK_SECURE_CHUNK_COMPATIBLE
+					" and a " RH_MTK_DYNAMIC_REGION_COMPATIBLE " region",
 					d->dtb_path ? d->dtb_path : "platform");
 	} else {
 		ret = run(d);

@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Integration tests of the rheap-sim command line.
+
+Runs every subcommand, checks exit codes (0 ok, 1 failed run, 2 bad
+arguments with exactly one "rheap-sim <cmd>: <problem>" line on stderr),
+parses the JSON, JSON-lines and Chrome trace outputs with the json module
+and checks the events they carry and their order.
+
+Usage: cli-test.py RHEAP_SIM MINIMAL_DTB SOURCE_ROOT [unittest args]
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+RHEAP_SIM = MINIMAL_DTB = SOURCE_ROOT = None
+
+HEADER = 't_us,op,heap,size,id,attrs\n'
+
+
+def run(*args, input_text=None, env=None):
+    full_env = dict(os.environ)
+    full_env.pop('NO_COLOR', None)
+    if env:
+        full_env.update(env)
+    return subprocess.run([RHEAP_SIM] + list(args), capture_output=True, text=True,
+                          input=input_text, env=full_env, timeout=120)
+
+
+def json_lines(text):
+    """Every line must be one JSON object."""
+    events = []
+    for n, line in enumerate(text.splitlines(), 1):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise AssertionError('line %d is not JSON (%s): %r' % (n, e, line))
+        if not isinstance(obj, dict):
+            raise AssertionError('line %d is not a JSON object: %r' % (n, line))
+        events.append(obj)
+    return events
+
+
+class CliTestCase(unittest.TestCase):
+    def assertUsageError(self, res, cmd):
+        """Exit 2 and exactly one line naming the program and the command."""
+        self.assertEqual(res.returncode, 2, res.stderr)
+        lines = res.stderr.splitlines()
+        self.assertEqual(len(lines), 1, res.stderr)
+        prefix = 'rheap-sim %s: ' % cmd if cmd else 'rheap-sim: '
+        self.assertTrue(lines[0].startswith(prefix), lines[0])
+        self.assertGreater(len(lines[0]), len(prefix))
+
+    def assertOk(self, res):
+        self.assertEqual(res.returncode, 0, 'stdout:\n%s\nstderr:\n%s' % (res.stdout[-3000:],
+                                                                          res.stderr))
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+
+class TestMain(CliTestCase):
+    def test_help_and_version(self):
+        res = run('--help')
+        self.assertOk(res)
+        for cmd in ('demo', 'platform', 'alloc', 'bufinfo', 'replay'):
+            self.assertIn(cmd, res.stdout)
+            sub = run(cmd, '--help')
+            self.assertOk(sub)
+            self.assertIn('Usage: rheap-sim ' + cmd, sub.stdout)
+        res = run('--version')
+        self.assertOk(res)
+        self.assertRegex(res.stdout, r'^rheap-sim \d+\.\d+\.\d+\n$')
+
+    def test_bad_command_lines(self):
+        self.assertUsageError(run(), None)
+        self.assertUsageError(run('frobnicate'), None)
+        self.assertUsageError(run('--frobnicate'), None)
+        self.assertUsageError(run('-z'), None)
+
+
+class TestPlatform(CliTestCase):
+    def test_text(self):
+        res = run('platform')
+        self.assertOk(res)
+        for word in ('Memory map', 'tee-chunk', 'restricted-cma', 'Firewall: 8 region slots',
+                     'slot 0: 0x0060000000', 'vcodec', 'restricted_mtk_cma'):
+            self.assertIn(word, res.stdout)
+
+    def test_json(self):
+        res = run('platform', '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertEqual(doc['dram'], {'base': '0x40000000', 'size': 2 << 30})
+        names = [r['name'] for r in doc['reserved']]
+        self.assertEqual(names, ['tee-chunk', 'restricted-cma'])  # address order
+        self.assertEqual(doc['firewall']['regions'], len(doc['firewall']['slots']))
+        used = [s for s in doc['firewall']['slots'] if s['in_use']]
+        # Only the TEE's static chunk is protected at boot.
+        self.assertEqual(len(used), 1)
+        self.assertEqual(used[0]['region'], 'tee-chunk')
+        self.assertEqual(int(used[0]['base'], 16), int(doc['reserved'][0]['base'], 16))
+        devs = {d['name']: d for d in doc['devices']}
+        self.assertTrue(devs['vcodec']['secure_capable'])
+        self.assertFalse(devs['gpu']['secure_capable'])
+        self.assertFalse(any(d['secure'] for d in doc['devices']))
+        for heap in ('system', 'restricted_mtk_cm', 'restricted_mtk_cma'):
+            self.assertIn(heap, doc['heaps'])
+
+    def test_dtb(self):
+        res = run('platform', '--dtb', MINIMAL_DTB, '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertEqual(doc['firewall']['regions'], 4)
+        self.assertIn('minimal', doc['model'])
+
+    def test_bad_arguments(self):
+        bad = self.write('bad.dtb', 'this is not a device tree\n')
+        for args in (['--dtb'], ['--dtb', '/nonexistent/x.dtb'], ['--dtb', bad],
+                     ['--dtb', self.tmp.name], ['--bogus'], ['extra'], ['-x']):
+            with self.subTest(args=args):
+                self.assertUsageError(run('platform', *args), 'platform')
+
+
+class TestAlloc(CliTestCase):
+    def test_system_attached(self):
+        res = run('alloc', 'system', '64K', '--count', '3', '--attach', 'gpu', '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertEqual(doc['heap'], 'system')
+        self.assertEqual(len(doc['buffers']), 3)
+        self.assertEqual(doc['freed'], 3)
+        for b in doc['buffers']:
+            self.assertEqual(b['size'], 65536)
+            self.assertFalse(b['restricted_heap'])
+            att = b['attachment']
+            self.assertEqual(att['device'], 'gpu')
+            self.assertFalse(att['sg_dma_is_restricted'])
+            self.assertEqual(sum(e['len'] for e in att['entries']), 65536)
+            for e in att['entries']:
+                self.assertIn('dma_address', e)
+            self.assertIn('exp_name:\tsystem', b['fdinfo'])
+        self.assertIn('Total 3 objects, 196608 bytes', doc['bufinfo'])
+        self.assertEqual(doc['bufinfo'].count('\tgpu\n'), 3)
+
+    def test_restricted_cma(self):
+        plat = json.loads(run('platform', '--json').stdout)
+        cma = [r for r in plat['reserved'] if r['name'] == 'restricted-cma'][0]
+        base, size = int(cma['base'], 16), cma['size']
+        res = run('alloc', 'restricted_mtk_cma', '12M', '--attach', 'vcodec', '--json')
+        self.assertOk(res)
+        b = json.loads(res.stdout)['buffers'][0]
+        self.assertTrue(b['restricted_heap'])
+        self.assertNotEqual(int(b['secure_handle'], 16), 0)
+        self.assertTrue(b['attachment']['sg_dma_is_restricted'])
+        for e in b['sg_table']['entries']:
+            pa = int(e['pa'], 16)
+            self.assertTrue(base <= pa and pa + e['len'] <= base + size)
+        self.assertEqual(sum(e['len'] for e in b['sg_table']['entries']), 12 << 20)
+
+    def test_page_rounding_and_text(self):
+        res = run('alloc', 'restricted_mtk_cm', '4097')
+        self.assertOk(res)
+        self.assertIn('8 KiB (8192 bytes)', res.stdout)
+        self.assertIn('restricted heap buffer: secure handle 0x', res.stdout)
+        self.assertIn('Dma-buf Objects:', res.stdout)
+        self.assertIn('freed 1 buffer', res.stdout)
+
+    def test_failure(self):
+        # Larger than the CMA region: the run fails (1), nothing is left behind.
+        res = run('alloc', 'restricted_mtk_cma', '1G')
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('rheap-sim alloc: allocation 1 of', res.stderr)
+
+    def test_bad_arguments(self):
+        for args in ([], ['system'], ['system', '4K', 'extra'], ['nosuchheap', '4K'],
+                     ['system', '12Q'], ['system', '0'], ['system', '-4K'], ['system', ''],
+                     ['system', '4K', '--count', '0'], ['system', '4K', '--count', 'x'],
+                     ['system', '4K', '--count', '100000'], ['system', '4K', '--attach', 'nodev'],
+                     ['system', '4K', '--attach'], ['system', '4K', '--frob'],
+                     ['a/b', '4K'], ['system', '99999999999999999999999']):
+            with self.subTest(args=args):
+                self.assertUsageError(run('alloc', *args), 'alloc')
+
+
+class TestBufinfo(CliTestCase):
+    def test_bufinfo(self):
+        res = run('bufinfo')
+        self.assertOk(res)
+        out = res.stdout
+        self.assertTrue(out.startswith('\nDma-buf Objects:\n'), out[:80])
+        header = out.splitlines()[2]
+        self.assertEqual(header.split('\t'), ['size    ', 'flags   ', 'mode    ', 'count   ',
+                                              'exp_name', 'ino     ', 'name'])
+        rows = [l.split('\t') for l in out.splitlines() if re.match(r'^\d{8}\t', l)]
+        self.assertEqual(len(rows), 5)
+        by_name = {r[6]: r for r in rows}
+        self.assertEqual(set(by_name), {'ui-layer', '<none>', 'es-bitstream', 'frame-0',
+                                        'frame-1'})
+        self.assertEqual(by_name['es-bitstream'][4], 'restricted_mtk_cm')
+        self.assertEqual(by_name['frame-0'][4], 'restricted_mtk_cma')
+        # The duplicated fd shows in the count column (fds + the tool's reference).
+        self.assertGreater(int(by_name['<none>'][3]), int(by_name['ui-layer'][3]))
+        total = sum(int(r[0]) for r in rows)
+        self.assertIn('Total 5 objects, %d bytes' % total, out)
+        self.assertEqual(out.count('Total 2 devices attached'), 2)
+        self.assertIn('\tvcodec\n\tdisplay\n', out)
+
+    def test_fdinfo(self):
+        res = run('bufinfo', '--fdinfo')
+        self.assertOk(res)
+        self.assertEqual(res.stdout.count('/proc/self/fdinfo/'), 5)
+        self.assertIn('exp_name:\trestricted_mtk_cm\nname:\tes-bitstream', res.stdout)
+
+    def test_bad_arguments(self):
+        for args in (['extra'], ['--bogus'], ['--dtb', '/nonexistent']):
+            with self.subTest(args=args):
+                self.assertUsageError(run('bufinfo', *args), 'bufinfo')
+
+
+class TestReplay(CliTestCase):
+    def test_good_trace(self):
+        path = self.write('good.csv', '# a comment\n' + HEADER +
+                          '0,A,restricted_mtk_cm,4194304,1.in0,role=bitstream\n'
+                          '0,A,system,4096,1.ui,\n'
+                          '\n'
+                          '5000,A,restricted_mtk_cma,12533760,1.fr0,role=frame sess=1\n'
+                          '5100,A,restricted_mtk_cma,12533760,1.fr1,role=frame\n'
+                          '10000000,M,,,seek,sess=1\n'
+                          '20000000,F,restricted_mtk_cma,,1.fr1,\n'
+                          '20000050,F,,,1.fr0,\n'
+                          '20000100,F,,4194304,1.in0,\n'
+                          '20000150,F,system,,1.ui,\n')
+        res = run('replay', path, '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertEqual(doc['events'], 9)
+        self.assertEqual((doc['allocs'], doc['frees'], doc['marks']), (4, 4, 1))
+        self.assertEqual(doc['peak_count'], 4)
+        self.assertEqual(doc['peak_bytes'], 4194304 + 4096 + 2 * 12533760)
+        self.assertEqual(doc['unexpected_failures'], 0)
+        self.assertEqual(doc['leftover'], 0)
+        heaps = {h['heap']: h for h in doc['heaps']}
+        self.assertEqual(heaps['restricted_mtk_cma']['peak_bytes'], 2 * 12533760)
+        self.assertEqual(heaps['restricted_mtk_cma']['region_lends'], 1)
+        self.assertEqual(heaps['restricted_mtk_cma']['region_releases'], 1)
+        ops = {(l['op'], l['heap']): l for l in doc['latency']}
+        self.assertEqual(ops[('A', 'restricted_mtk_cma')]['count'], 2)
+        for l in doc['latency']:
+            self.assertTrue(l['p50_ns'] <= l['p90_ns'] <= l['p99_ns'] <= l['p99_9_ns']
+                            <= l['max_ns'])
+        text = run('replay', path)
+        self.assertOk(text)
+        self.assertIn('p99.9 us', text.stdout)
+        self.assertIn('Failures: 0 expected, 0 unexpected', text.stdout)
+
+    def test_expected_enomem(self):
+        # The static chunk is 384 MiB: the second 300 MiB buffer cannot fit.
+        path = self.write('oom.csv', HEADER +
+                          '0,A,restricted_mtk_cm,314572800,a,\n'
+                          '1,A,restricted_mtk_cm,314572800,b,expect=ENOMEM\n'
+                          '2,F,,,b,\n'
+                          '3,F,,,a,\n')
+        res = run('replay', path, '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertEqual(doc['expected_failures'], 1)
+        self.assertEqual(doc['frees_skipped'], 1)
+        self.assertEqual(doc['failures'][0]['line'], 3)
+        self.assertEqual(doc['failures'][0]['errno'], 'ENOMEM')
+        self.assertTrue(doc['failures'][0]['expected'])
+
+    def test_unexpected_failure(self):
+        path = self.write('fail.csv', HEADER +
+                          '0,A,restricted_mtk_cm,314572800,a,\n'
+                          '1,A,restricted_mtk_cm,314572800,b,\n'
+                          '3,F,,,a,\n')
+        res = run('replay', path)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('line 3: A restricted_mtk_cm 314572800 b: ENOMEM, UNEXPECTED', res.stdout)
+        self.assertIn('rheap-sim replay: 1 operation failed unexpectedly', res.stderr)
+
+    def test_unexpected_success(self):
+        path = self.write('succ.csv', HEADER + '0,A,system,4096,a,expect=ENOMEM\n0,F,,,a,\n')
+        res = run('replay', path, '--json')
+        self.assertEqual(res.returncode, 1)
+        self.assertEqual(json.loads(res.stdout)['unexpected_successes'], 1)
+
+    def test_timed(self):
+        path = self.write('timed.csv', HEADER + '0,A,system,4096,a,\n20000,F,,,a,\n')
+        res = run('replay', path, '--timed', '--json')
+        self.assertOk(res)
+        doc = json.loads(res.stdout)
+        self.assertTrue(doc['timed'])
+        self.assertGreaterEqual(doc['elapsed_ns'], 20000 * 1000)
+
+    def test_malformed_traces(self):
+        cases = {
+            'no header': ('0,A,system,4096,a,\n', 'line 1: expected the header'),
+            'empty': ('', 'no header'),
+            'fields': (HEADER + '0,A,system,4096,a\n', 'line 2: 5 fields'),
+            'op': (HEADER + '0,X,system,4096,a,\n', "line 2: op 'X'"),
+            'time': (HEADER + '5,A,system,4096,a,\n4,F,,,a,\n', 'line 3: t_us 4 goes back'),
+            'unknown free': (HEADER + '0,A,system,4096,a,\n1,F,,,b,\n',
+                             "line 3: F of unknown id 'b'"),
+            'double free': (HEADER + '0,A,system,4096,a,\n1,F,,,a,\n2,F,,,a,\n',
+                            "line 4: F of unknown id 'a'"),
+            'dup id': (HEADER + '0,A,system,4096,a,\n1,A,system,4096,a,\n',
+                       "line 3: id 'a' is already live (allocated on line 2)"),
+            'size': (HEADER + '0,A,system,4K,a,\n', "line 2: size '4K'"),
+            'zero': (HEADER + '0,A,system,0,a,\n', "line 2: size '0'"),
+            'heap': (HEADER + '0,A,,4096,a,\n', 'line 2: A needs a heap'),
+            'mark': (HEADER + '0,M,system,,seek,\n', 'line 2: M takes no heap'),
+            'attr': (HEADER + '0,A,system,4096,a,role\n', "line 2: attribute 'role'"),
+            'expect': (HEADER + '0,A,system,4096,a,expect=EINVAL\n', "line 2: expect 'EINVAL'"),
+            'id': (HEADER + '0,A,system,4096,a b,\n', "line 2: id 'a b'"),
+            'quote': (HEADER + '0,A,system,4096,"a",\n', 'line 2: quoted fields'),
+            'free heap': (HEADER + '0,A,system,4096,a,\n1,F,restricted_mtk_cm,,a,\n',
+                          'line 3: F of \'a\' names heap'),
+        }
+        for name, (text, msg) in cases.items():
+            with self.subTest(case=name):
+                path = self.write('bad.csv', text)
+                res = run('replay', path)
+                self.assertUsageError(res, 'replay')
+                self.assertIn(msg, res.stderr)
+
+    def test_bad_arguments(self):
+        path = self.write('ok.csv', HEADER)
+        nohp = self.write('noheap.csv', HEADER + '0,A,nosuchheap,4096,a,\n')
+        for args in ([], [path, 'extra'], ['/nonexistent.csv'], [path, '--bogus'],
+                     [self.tmp.name], [nohp], [path, '--dtb']):
+            with self.subTest(args=args):
+                self.assertUsageError(run('replay', *args), 'replay')
+        res = run('replay', nohp)
+        self.assertIn('line 2: cannot open heap nosuchheap', res.stderr)
+
+    def test_benchmark_traces(self):
+        traces = sorted(glob.glob(os.path.join(SOURCE_ROOT, 'bench', 'traces', '*.csv')))
+        for path in traces:
+            with self.subTest(trace=os.path.basename(path)):
+                res = run('replay', path, '--json')
+                self.assertOk(res)
+                doc = json.loads(res.stdout)
+                self.assertEqual(doc['unexpected_failures'], 0)
+                self.assertEqual(doc['unexpected_successes'], 0)
+
+
+# The run-wide order the demo must show, by event type (first occurrence).
+DEMO_ORDER = ['platform_boot', 'region_reserved', 'ta_alloc', 'decrypt', 'frame_digest',
+              'attack', 'ta_scrub', 'platform_shutdown']
+
+
+class TestDemo(CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.text = run('demo', '--no-color')
+        cls.json_run = run('demo', '--json')
+
+    def test_text(self):
+        res = self.text
+        self.assertOk(res)
+        out = res.stdout
+        self.assertNotIn('\033[', out)
+        titles = re.findall(r'== (\d)\. ', out)
+        self.assertEqual(titles, list('1234567'))
+        self.assertIn('4477588a-8476-11e2-ad15-e41f1390d676', out)  # the TA's UUID
+        self.assertEqual(len(re.findall(r'display +frame \d+ digest [0-9a-f]{16}\n', out)), 8)
+        self.assertIn('12443648 bytes each', out)  # 3840x2160 NV12, page-rounded
+        self.assertRegex(out, r'result: all \d+ checks passed')
+        self.assertNotIn('CHECK FAILED', out)
+        self.assertEqual(res.stderr, '')
+
+    def test_json_events(self):
+        res = self.json_run
+        self.assertOk(res)
+        events = json_lines(res.stdout)
+        for ev in events:
+            for key in ('ts_ns', 'type', 'track', 'actor'):
+                self.assertIn(key, ev)
+        ts = [e['ts_ns'] for e in events]
+        self.assertEqual(ts, sorted(ts))
+        types = [e['type'] for e in events]
+        first = {}
+        for i, t in enumerate(types):
+            first.setdefault(t, i)
+        for t in DEMO_ORDER:
+            self.assertIn(t, first)
+        order = [first[t] for t in DEMO_ORDER]
+        self.assertEqual(order, sorted(order), [(t, first[t]) for t in DEMO_ORDER])
+        self.assertEqual(types[-1], 'platform_shutdown')
+        phases = [e['phase'] for e in events if e['type'] == 'phase_begin']
+        self.assertEqual([p.split('.')[0] for p in phases], list('1234567'))
+        ends = [e['phase'] for e in events if e['type'] == 'phase_end']
+        self.assertEqual(ends, phases)
+        # Boot happens inside phase 1, before any allocation.
+        self.assertLess(types.index('phase_begin'), first['platform_boot'])
+        # Every attack refused, in the attack phase, each with its errno.
+        attack_phase = [i for i, e in enumerate(events)
+                        if e['type'] == 'phase_begin' and e['phase'].startswith('6.')][0]
+        stop_phase = [i for i, e in enumerate(events)
+                      if e['type'] == 'phase_begin' and e['phase'].startswith('7.')][0]
+        attacks = [(i, e) for i, e in enumerate(events) if e['type'] == 'attack']
+        self.assertEqual(len(attacks), 8)
+        want = {'mmap': 'EPERM', 'dma_buf_sync': 'EPERM', 'cpu_read_frame': 'EFAULT',
+                'cpu_read_bitstream': 'EFAULT', 'gpu_dma_read': 'EACCES',
+                'gpu_secure_switch': 'EACCES', 'forged_handle_free': 'ENOENT',
+                'double_free': 'ENOENT'}
+        self.assertEqual({e['attack']: e['errno'] for _, e in attacks}, want)
+        for i, e in attacks:
+            self.assertTrue(attack_phase < i < stop_phase)
+            self.assertNotEqual(e['err'], 0)
+            self.assertTrue(e['msg'])
+        # The TA refused the forged handle and the double free.
+        refused = [e for e in events if e['type'] == 'ta_free' and e.get('err')]
+        self.assertEqual(len(refused), 2)
+        # The region is scrubbed after the attacks, in the stop phase.
+        scrubs = [i for i, e in enumerate(events) if e['type'] == 'ta_scrub']
+        self.assertGreater(scrubs[-1], stop_phase)
+        digests = [e for e in events if e['type'] == 'frame_digest']
+        self.assertEqual([d['id'] for d in digests], list(range(8)))
+        self.assertTrue(all(d['actor'] == 'display' for d in digests))
+        results = [e['msg'] for e in events if e['type'] == 'note'
+                   and e['msg'].startswith('result: ')]
+        self.assertEqual(len(results), 1)
+        self.assertIn('checks passed', results[0])
+
+    def test_deterministic_pictures(self):
+        a = re.findall(r'frame \d+ digest ([0-9a-f]+)', self.text.stdout)
+        b = [e['msg'] for e in json_lines(self.json_run.stdout)
+             if e['type'] == 'frame_digest']
+        self.assertEqual(a, b)
+        self.assertEqual(len(set(a)), len(a))
+
+    def test_trace_and_mermaid(self):
+        trace = os.path.join(self.tmp.name, 'demo.json')
+        mmd = os.path.join(self.tmp.name, 'demo.mmd')
+        res = run('demo', '--quiet', '--frames', '2', '--resolution', '1920x1080',
+                  '--trace', trace, '--mermaid', mmd)
+        self.assertOk(res)
+        self.assertEqual(res.stdout, '')
+        with open(trace) as f:
+            doc = json.load(f)
+        evs = doc['traceEvents']
+        meta = [e for e in evs if e['ph'] == 'M']
+        names = {e['args']['name'] for e in meta if e['name'] in ('process_name',
+                                                                   'thread_name')}
+        for track in ('Normal world', 'Secure world', 'Hardware', 'TEE', 'display'):
+            self.assertTrue(any(track in n for n in names), (track, names))
+        body = [e for e in evs if e['ph'] != 'M']
+        for e in body:
+            for key in ('name', 'ph', 'ts', 'pid', 'tid'):
+                self.assertIn(key, e)
+        self.assertEqual(sum(1 for e in body if e['ph'] == 'B'),
+                         sum(1 for e in body if e['ph'] == 'E'))
+        self.assertEqual(sum(1 for e in body if e['ph'] == 'B'), 7)
+        ts = [e['ts'] for e in body]
+        self.assertEqual(ts, sorted(ts))
+        order = []
+        for e in body:
+            n = e['name']
+            if n not in order:
+                order.append(n)
+        idx = {n: order.index(n) for n in order}
+        for a, b in zip(DEMO_ORDER, DEMO_ORDER[1:]):
+            if a in idx and b in idx:
+                self.assertLess(idx[a], idx[b], (a, b))
+        for n in DEMO_ORDER:
+            self.assertTrue(any(n in o for o in order), (n, order))
+        self.assertEqual(sum(1 for e in body if e['name'] == 'frame_digest'), 2)
+        with open(mmd) as f:
+            text = f.read()
+        self.assertTrue(text.startswith('sequenceDiagram\n'), text[:40])
+        for who in ('App', 'Kernel', 'TEE', 'Firewall'):
+            self.assertRegex(text, r'participant %s' % who)
+        self.assertIn('attack', text)
+
+    def test_small_platform(self):
+        res = run('demo', '--platform', MINIMAL_DTB, '--frames', '2', '--resolution',
+                  '1280x720', '--json')
+        self.assertOk(res)
+        events = json_lines(res.stdout)
+        self.assertIn('minimal', events[[e['type'] for e in events].index('platform_boot')]
+                      ['model'])
+        self.assertEqual(sum(1 for e in events if e['type'] == 'frame_digest'), 2)
+
+    def test_too_many_frames_fails(self):
+        # 64 MiB of CMA on the minimal platform: the 6th 4K frame does not fit.
+        res = run('demo', '--platform', MINIMAL_DTB, '--no-color')
+        self.assertEqual(res.returncode, 1)
+        self.assertIn('rheap-sim demo: check failed: frame 5: allocation', res.stderr)
+        self.assertIn('result: stopped in step 4.', res.stdout)
+
+    def test_bad_arguments(self):
+        for args in (['--frames', '0'], ['--frames', '65'], ['--frames', 'x'], ['--frames'],
+                     ['--resolution', '10x10'], ['--resolution', 'abc'],
+                     ['--resolution', '9000x100'], ['--platform', '/nonexistent.dtb'],
+                     ['--trace', '/nonexistent-dir/t.json'], ['--mermaid', '/nonexistent/m'],
+                     ['--trace', 'same', '--mermaid', 'same'], ['--bogus'], ['extra'], ['-x']):
+            with self.subTest(args=args):
+                self.assertUsageError(run('demo', *args), 'demo')
+
+
+class TestUmbrella(unittest.TestCase):
+    def test_rheap_h_includes_every_header(self):
+        inc = os.path.join(SOURCE_ROOT, 'include')
+        with open(os.path.join(inc, 'rheap', 'rheap.h')) as f:
+            included = set(re.findall(r'#include <(rheap/[^>]+)>', f.read()))
+        headers = {os.path.relpath(p, inc)
+                   for p in glob.glob(os.path.join(inc, 'rheap', '**', '*.h'), recursive=True)}
+        headers.discard('rheap/rheap.h')
+        headers.add('rheap/version.h')  # generated from version.h.in
+        self.assertEqual(sorted(headers - included), [])
+        self.assertEqual(sorted(included - headers), [])
+
+
+if __name__ == '__main__':
+    RHEAP_SIM, MINIMAL_DTB, SOURCE_ROOT = sys.argv[1:4]
+    unittest.main(argv=[sys.argv[0]] + sys.argv[4:], verbosity=2)
