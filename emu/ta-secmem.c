@@ -474,10 +474,10 @@ void rh_secmem_unpin(struct rh_platform *plat, struct rh_secmem_pin *pin)
 
 /* ------------------------------------------------------------ commands */
 
-static uint32_t bad_params(struct rh_secmem *sm, const char *fmt_what, uint64_t v)
+static uint32_t bad_params(struct rh_secmem *sm, const char *what, uint64_t v)
 {
 	atomic_fetch_add_explicit(&sm->bad_params, 1, memory_order_relaxed);
-	EMSG(sm->plat, "secmem: bad parameter: %s (0x%" PRIx64 ")", fmt_what, v);
+	EMSG(sm->plat, "secmem: bad parameter: %s (0x%" PRIx64 ")", what, v);
 	return RH_TEEC_ERROR_BAD_PARAMETERS;
 }
 

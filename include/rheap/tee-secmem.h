@@ -92,7 +92,8 @@ _Static_assert(sizeof(struct rh_mtk_tee_scatterlist) == 12, "12-byte entries");
  *        @available; CM_CMA: from the first ZALLOC to the last FREE)
  * @base, @size: the pool's region (0 when not @available)
  * @bytes_used: bytes of live buffers (page multiples)
- * @live_buffers: live secure handles of this pool
+ * @live_buffers: buffers holding memory of this pool (one being zeroed or
+ *                scrubbed by a ZALLOC or FREE in flight included)
  * @live_extents: physically contiguous pieces of those buffers
  * @largest_free: largest free block (0 while the pool is not @lent)
  * @free_blocks: free blocks, always coalesced (0 while not @lent)
