@@ -38,16 +38,26 @@
  *   lengths summing to the buffer size, no overlap);
  * - the first CMA buffer is checked against the region size too;
  * - a session whose TA died (TARGET_DEAD) is reopened by the next
- *   allocation instead of being used forever.
+ *   allocation instead of being used forever, and a FREE that could not
+ *   reach the TA (dead TA, failed transport) is sent again then, so the
+ *   secure world does not keep the buffer; the CMA region is released
+ *   only once those FREEs went through.
  */
 
 #define MTK_HEAP_CM 0
 #define MTK_HEAP_CMA 1
 #define MTK_NR_HEAPS 2
 
+/* A FREE to send again once the TA can be reached. */
+struct mtk_pending_free {
+	uint64_t handle;
+	uint64_t size;
+};
+
 /* Mirrors: struct mtk_restricted_heap_data, plus the simulator's counters. */
 struct mtk_restricted_heap_data {
 	struct rh_platform *plat;
+	struct rh_restricted_heap *rheap;
 
 	/*
 	 * TEE context and session: written only by heap_init (serialised by
@@ -62,13 +72,18 @@ struct mtk_restricted_heap_data {
 
 	enum rh_mtk_secure_mem_type mem_type;
 
-	/* CMA accounting (patch 9), under lock. */
+	/* CMA accounting (patch 9) and the deferred FREEs, under lock. */
 	pthread_mutex_t lock;
 	rh_phys_addr_t cma_page;
 	bool cma_held;
 	uint64_t cma_used_size;
 	uint64_t cma_allocs;
 	uint64_t cma_releases;
+	struct mtk_pending_free *pending;
+	unsigned int nr_pending;
+	unsigned int max_pending;
+	uint64_t pending_bytes; /* the TEE may still hold them: the region stays */
+	atomic_uint pending_hint; /* nr_pending, for heap_init's fast path */
 
 	/* Every PA the TEE reports must lie in here. */
 	rh_phys_addr_t region_base;
@@ -170,39 +185,14 @@ static void mtk_tee_session_close(struct mtk_restricted_heap_data *data)
 	atomic_store(&data->tee_dead, false);
 }
 
-/* Mirrors: mtk_restricted_heap_init(), the heap_init op. */
-static int mtk_restricted_heap_init(struct rh_restricted_heap *rheap)
-{
-	struct mtk_restricted_heap_data *data = rheap->priv_data;
-	int ret;
-
-	/* Only heap_init writes tee_ctx, and the core serialises it. */
-	if (data->tee_ctx && !atomic_load(&data->tee_dead))
-		return 0;
-
-	pthread_rwlock_wrlock(&data->tee_lock);
-	if (data->tee_ctx) {
-		rh_warn(data->plat, "rheap_mtk: %s: the secure memory TA died, reopening its session",
-			rheap->name);
-		mtk_tee_session_close(data);
-	}
-	ret = mtk_tee_session_init(data);
-	pthread_rwlock_unlock(&data->tee_lock);
-
-	if (ret)
-		ctr_inc(data->tee_init_failures);
-	else
-		ctr_inc(data->tee_inits);
-	return ret;
-}
-
 /*
  * Mirrors: mtk_tee_service_call(). Every failure is -EOPNOTSUPP, as in v5;
  * a TA that died is remembered so that heap_init reopens the session.
  * tee_lock held for reading.
  */
 static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
-				uint32_t command, struct rh_tee_param *params)
+				uint32_t command, struct rh_tee_param *params,
+				uint32_t *ret_result)
 {
 	struct rh_tee_ioctl_invoke_arg arg = { 0 };
 	int ret;
@@ -212,6 +202,8 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 	arg.func = command;
 
 	ret = rh_tee_client_invoke_func(data->tee_ctx, &arg, params);
+	if (ret_result)
+		*ret_result = ret < 0 ? RH_TEEC_ERROR_COMMUNICATION : arg.ret;
 	if (ret < 0 || arg.ret) {
 		rh_err(data->plat, "rheap_mtk: cmd 0x%x ret %d:%x", command, ret,
 		       arg.ret);
@@ -222,33 +214,75 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 	return 0;
 }
 
+/* Queue a FREE for heap_init to send again; 0, or -ENOMEM (then it is lost). */
+static int mtk_defer_free(struct mtk_restricted_heap_data *data,
+			  uint64_t restricted_addr, uint64_t size)
+{
+	struct mtk_pending_free *p;
+	unsigned int max;
+	int ret = 0;
+
+	pthread_mutex_lock(&data->lock);
+	if (data->nr_pending == data->max_pending) {
+		max = data->max_pending ? 2 * data->max_pending : 8;
+		p = rh_calloc(max, sizeof(*p));
+		if (!p) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+		if (data->nr_pending)
+			memcpy(p, data->pending, sizeof(*p) * data->nr_pending);
+		rh_free(data->pending);
+		data->pending = p;
+		data->max_pending = max;
+	}
+	data->pending[data->nr_pending].handle = restricted_addr;
+	data->pending[data->nr_pending].size = size;
+	data->nr_pending++;
+	data->pending_bytes += size;
+	atomic_store(&data->pending_hint, data->nr_pending);
+out_unlock:
+	pthread_mutex_unlock(&data->lock);
+	return ret;
+}
+
 /*
- * Mirrors: mtk_tee_secmem_free(). The call's own failure is only logged
- * (by the service call), a non-zero TA status is logged here; both are
- * counted. The handle is no longer the heap's afterwards. tee_lock held
- * for reading.
+ * Mirrors: mtk_tee_secmem_free(). The call's own failure is logged by the
+ * service call, a non-zero TA status here; both are counted and, as in
+ * v5, otherwise ignored. Fixed: a FREE that cannot have reached a live TA
+ * (no session, TARGET_DEAD, failed transport) is queued and sent again by
+ * the next heap_init (*@ret_deferred true). The handle is no longer the
+ * heap's once FREE is not deferred. tee_lock held for reading.
  */
 static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
-			       uint64_t restricted_addr, size_t size)
+			       uint64_t restricted_addr, uint64_t size,
+			       bool *ret_deferred)
 {
 	struct rh_tee_param params[RH_MTK_TEE_PARAM_NUM] = { 0 };
-	int ret;
+	uint32_t result = RH_TEEC_ERROR_TARGET_DEAD;
+	int ret = -ENODEV;
 
-	if (!data->tee_ctx) {
-		/* The session could not be reopened after the TA died. */
-		rh_err(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") without a TEE session",
+	*ret_deferred = false;
+	if (data->tee_ctx) {
+		params[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		params[0].u.value.a = restricted_addr;
+		params[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+
+		ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_FREE, params, &result);
+		ctr_inc(data->frees);
+	}
+	if (ret && (result == RH_TEEC_ERROR_TARGET_DEAD ||
+		    result == RH_TEEC_ERROR_COMMUNICATION)) {
+		if (!mtk_defer_free(data, restricted_addr, size)) {
+			rh_warn(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") deferred until the TA can be reached",
+				restricted_addr);
+			*ret_deferred = true;
+			return ret;
+		}
+		rh_err(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") lost: no memory to retry it",
 		       restricted_addr);
-		ctr_inc(data->free_failures);
-		ret = -ENODEV;
-		goto out;
 	}
 
-	params[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
-	params[0].u.value.a = restricted_addr;
-	params[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
-
-	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_FREE, params);
-	ctr_inc(data->frees);
 	if (ret) {
 		ctr_inc(data->free_failures);
 	} else if (params[1].u.value.a) {
@@ -257,10 +291,83 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 		ctr_inc(data->free_failures);
 		ret = -EINVAL;
 	}
-out:
 	ctr_sub(data->tee_buffers, 1);
 	ctr_sub(data->tee_bytes, size);
 	return ret;
+}
+
+/* The CMA region goes back when no buffer and no deferred FREE holds it; under lock. */
+static void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data)
+{
+	struct rh_restricted_heap *rheap = data->rheap;
+
+	if (!data->cma_held || data->cma_used_size || data->pending_bytes)
+		return;
+	/* The TEE scrubbed and unprotected the region at its last FREE. */
+	if (!rh_cma_release(rheap->cma, data->cma_page,
+			    (unsigned long)(rheap->cma_size >> RH_PAGE_SHIFT)))
+		rh_bug_lib(data->plat, "rheap_mtk: cma_release of the whole region failed");
+	data->cma_held = false;
+	data->cma_releases++;
+}
+
+/* Send the deferred FREEs again (heap_init, after the session is fine). */
+static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
+{
+	struct mtk_pending_free *pending;
+	unsigned int i, nr;
+	bool deferred;
+
+	pthread_mutex_lock(&data->lock);
+	pending = data->pending;
+	nr = data->nr_pending;
+	data->pending = NULL;
+	data->nr_pending = 0;
+	data->max_pending = 0;
+	atomic_store(&data->pending_hint, 0);
+	pthread_mutex_unlock(&data->lock);
+
+	pthread_rwlock_rdlock(&data->tee_lock);
+	for (i = 0; i < nr; i++) {
+		/* A lost answer the first time: ITEM_NOT_FOUND now, gone all the same. */
+		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, &deferred);
+		pthread_mutex_lock(&data->lock);
+		/* Deferred again: counted again by mtk_defer_free(). */
+		data->pending_bytes -= pending[i].size;
+		mtk_cma_release_if_unused(data);
+		pthread_mutex_unlock(&data->lock);
+	}
+	pthread_rwlock_unlock(&data->tee_lock);
+	rh_free(pending);
+}
+
+/* Mirrors: mtk_restricted_heap_init(), the heap_init op. */
+static int mtk_restricted_heap_init(struct rh_restricted_heap *rheap)
+{
+	struct mtk_restricted_heap_data *data = rheap->priv_data;
+	int ret;
+
+	/* Only heap_init writes tee_ctx, and the core serialises it. */
+	if (!data->tee_ctx || atomic_load(&data->tee_dead)) {
+		pthread_rwlock_wrlock(&data->tee_lock);
+		if (data->tee_ctx) {
+			rh_warn(data->plat, "rheap_mtk: %s: the secure memory TA died, reopening its session",
+				rheap->name);
+			mtk_tee_session_close(data);
+		}
+		ret = mtk_tee_session_init(data);
+		pthread_rwlock_unlock(&data->tee_lock);
+
+		if (ret) {
+			ctr_inc(data->tee_init_failures);
+			return ret;
+		}
+		ctr_inc(data->tee_inits);
+	}
+
+	if (atomic_load(&data->pending_hint))
+		mtk_retry_pending_frees(data);
+	return 0;
 }
 
 /* ------------------------------------------------------------ layout checks */
@@ -400,7 +507,7 @@ static int mtk_tee_retrieve_sg(struct mtk_restricted_heap_data *data,
 	params[1].u.memref.shm_offs = 0;
 	params[1].u.memref.size = size;
 
-	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, params);
+	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, params, NULL);
 	if (ret) {
 		ctr_inc(data->tee_errors);
 		goto err_put_shm;
@@ -435,6 +542,7 @@ static int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	struct rh_tee_param params[RH_MTK_TEE_PARAM_NUM] = { 0 };
 	struct mtk_pa_range ranges[RH_MTK_TEE_MAX_SG_ENTRIES];
 	uint64_t restricted_addr, sg_num;
+	bool deferred;
 	int ret;
 
 	pthread_rwlock_rdlock(&data->tee_lock);
@@ -458,7 +566,7 @@ static int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	params[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 
 	/* Allocate the zeroed secure memory */
-	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_ZALLOC, params);
+	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_ZALLOC, params, NULL);
 	if (ret) {
 		ctr_inc(data->zalloc_failures);
 		ret = -ENOMEM;
@@ -504,7 +612,7 @@ static int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	return 0;
 
 err_free_secmem:
-	mtk_tee_secmem_free(data, restricted_addr, buf->size);
+	mtk_tee_secmem_free(data, restricted_addr, buf->size, &deferred);
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
 	return ret;
@@ -515,11 +623,12 @@ static void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 				      struct rh_restricted_buffer *buf)
 {
 	struct mtk_restricted_heap_data *data = rheap->priv_data;
+	bool deferred;
 
 	rh_sg_free_table(&buf->sg_table);
 
 	pthread_rwlock_rdlock(&data->tee_lock);
-	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size);
+	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, &deferred);
 	pthread_rwlock_unlock(&data->tee_lock);
 }
 
@@ -546,12 +655,13 @@ static int mtk_restricted_memory_cma_allocate(struct rh_restricted_heap *rheap,
 	int ret = 0;
 
 	pthread_mutex_lock(&data->lock);
-	if (buf->size > rheap->cma_size - data->cma_used_size) {
-		/* Fixed: v5 does not check the first buffer. */
+	/* Fixed: v5 does not check the first buffer. */
+	if (buf->size > rheap->cma_size - data->cma_used_size - data->pending_bytes) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	if (!data->cma_used_size) {
+	/* v5 tests cma_used_size == 0: the same unless a FREE is deferred. */
+	if (!data->cma_held) {
 		/*
 		 * Allocate CMA only when allocating buffer for the first time, and just
 		 * increase cma_used_size at the other time, Actually the memory
@@ -581,14 +691,7 @@ static void mtk_restricted_memory_cma_free(struct rh_restricted_heap *rheap,
 	pthread_mutex_lock(&data->lock);
 	assert(data->cma_held && data->cma_used_size >= buf->size);
 	data->cma_used_size -= buf->size;
-	if (!data->cma_used_size) {
-		/* The TEE scrubbed and unprotected the region at its last FREE. */
-		if (!rh_cma_release(rheap->cma, data->cma_page,
-				    (unsigned long)(rheap->cma_size >> RH_PAGE_SHIFT)))
-			rh_bug_lib(data->plat, "rheap_mtk: cma_release of the whole region failed");
-		data->cma_held = false;
-		data->cma_releases++;
-	}
+	mtk_cma_release_if_unused(data);
 	pthread_mutex_unlock(&data->lock);
 }
 
@@ -670,6 +773,7 @@ static void mtk_heap_data_init(struct rh_restricted_mtk *mtk, unsigned int i)
 	const struct rh_reserved_region *chunk;
 
 	data->plat = mtk->plat;
+	data->rheap = &mtk->heaps[i];
 	data->mem_type = mtk_restricted_heaps[i].mem_type;
 	pthread_rwlock_init(&data->tee_lock, NULL);
 	pthread_mutex_init(&data->lock, NULL);
@@ -741,6 +845,13 @@ void rh_restricted_mtk_fini(struct rh_platform *plat)
 		return;
 	for (i = 0; i < MTK_NR_HEAPS; i++) {
 		data = &mtk->data[i];
+		/* Last chance for the deferred FREEs. */
+		if (data->tee_ctx && data->nr_pending && !atomic_load(&data->tee_dead))
+			mtk_retry_pending_frees(data);
+		if (data->nr_pending)
+			rh_err(plat, "rheap_mtk: %s: %u buffers left in the TEE (FREE never delivered)",
+			       mtk->heaps[i].name, data->nr_pending);
+		rh_free(data->pending);
 		/* The seed never closes them; the platform goes, so do they. */
 		if (data->tee_ctx)
 			mtk_tee_session_close(data);
@@ -797,6 +908,8 @@ RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
 	st.cma_held = data->cma_held;
 	st.cma_allocs = data->cma_allocs;
 	st.cma_releases = data->cma_releases;
+	st.pending_frees = data->nr_pending;
+	st.pending_bytes = data->pending_bytes;
 	pthread_mutex_unlock(&data->lock);
 	st.tee_buffers = ctr_get(data->tee_buffers);
 	st.tee_bytes = ctr_get(data->tee_bytes);

@@ -1136,7 +1136,7 @@ static void test_free_failures(void **state)
 	rh_dma_buf_put(b);
 	assert_non_null(strstr(f->last_log, "SECMEM_FREE buffer(0x1000) fail(7) from TEE"));
 
-	/* A failed call: logged by the service call, release still completes. */
+	/* The TA answers an error: logged by the service call, release completes. */
 	f->ft.free_status = 0;
 	b = alloc(f->cma, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(b));
@@ -1144,21 +1144,118 @@ static void test_free_failures(void **state)
 	rh_dma_buf_put(b);
 	assert_non_null(strstr(f->last_log, "cmd 0x10001"));
 	f->ft.free_ret = 0;
-	b = alloc(f->cma, 4096);
-	assert_false(RH_IS_ERR_OR_NULL(b));
-	f->ft.free_rc = -EIO;
-	rh_dma_buf_put(b);
-	f->ft.free_rc = 0;
 
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
-	assert_int_equal(st.frees, 3);
-	assert_int_equal(st.free_failures, 3);
+	assert_int_equal(st.frees, 2);
+	assert_int_equal(st.free_failures, 2);
+	assert_int_equal(st.pending_frees, 0);
 	assert_int_equal(st.tee_buffers, 0);
-	/* The CMA accounting followed each release regardless. */
+	/* The CMA accounting followed each release regardless (v5). */
 	assert_int_equal(st.cma_used_size, 0);
-	assert_int_equal(st.cma_releases, 3);
-	/* Two buffers stayed in the fake TA (their FREE never reached it). */
-	assert_int_equal(f->ft.nr_live, 2);
+	assert_false(st.cma_held);
+	assert_int_equal(st.cma_releases, 2);
+	/* The refused FREE left its buffer in the TA, as in v5. */
+	assert_int_equal(f->ft.nr_live, 1);
+	f->ft.nr_live = 0;
+}
+
+/*
+ * A FREE that cannot have reached a live TA (transport failure, dead TA)
+ * is sent again by the next allocation; meanwhile the CMA region stays
+ * taken and counted (v5 forgets the buffer and releases the region).
+ */
+static void test_deferred_free(void **state)
+{
+	struct fix *f = *state;
+	struct rh_restricted_mtk_stats st;
+	struct rh_dma_buf *a, *b;
+	uint64_t handle;
+
+	a = alloc(f->cma, 8192);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	handle = rh_restricted_buffer_get(a)->restricted_addr;
+	f->ft.free_rc = -EIO;
+	rh_dma_buf_put(a);
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_int_equal(st.pending_frees, 1);
+	assert_int_equal(st.pending_bytes, 8192);
+	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(st.tee_buffers, f->ft.nr_live);
+	assert_int_equal(st.cma_used_size, 0);
+	assert_true(st.cma_held);
+	assert_int_equal(st.free_failures, 0);
+
+	/* Capacity counts what the TEE may still hold. */
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), EINVAL);
+	/* Still unreachable: deferred again. */
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), EINVAL);
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_int_equal(st.pending_frees, 1);
+	assert_int_equal(st.cma_allocs, 1);
+
+	/* The TEE answers again: the next allocation's heap_init delivers it. */
+	f->ft.free_rc = 0;
+	b = alloc(f->cma, CMA_SIZE - 8192);
+	assert_false(RH_IS_ERR_OR_NULL(b));
+	assert_value(&f->ft.calls[f->ft.nr_calls - 2].p[0], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT,
+		     handle, 0);
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_int_equal(st.pending_frees, 0);
+	assert_int_equal(st.pending_bytes, 0);
+	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(f->ft.nr_live, 1);
+	/*
+	 * The region was kept until the FREE went through (heap_init, before
+	 * the new buffer's alloc), then given back and taken again.
+	 */
+	assert_true(f->ft.calls[f->ft.nr_calls - 2].cma_held);
+	assert_true(f->ft.calls[f->ft.nr_calls - 1].cma_held);
+	assert_int_equal(st.cma_allocs, 2);
+	assert_int_equal(st.cma_releases, 1);
+	rh_dma_buf_put(b);
+
+	/* A deferred FREE alone holds the region; delivering it releases it. */
+	a = alloc(f->cma, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	f->ft.free_ret = RH_TEEC_ERROR_TARGET_DEAD;
+	rh_dma_buf_put(a);
+	f->ft.free_ret = 0;
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_true(st.cma_held);
+	assert_int_equal(st.pending_frees, 1);
+	assert_int_equal(st.cma_releases, 2);
+	/* heap_init reopens the dead session, then retries. */
+	f->ft.zalloc_ret = RH_MTK_TEE_RESULT_OOM;
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, 4096, O_RDWR, 0), ENOMEM);
+	f->ft.zalloc_ret = 0;
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_int_equal(st.tee_inits, 2);
+	assert_int_equal(st.pending_frees, 0);
+	assert_false(st.cma_held);
+	assert_int_equal(st.cma_releases, 4);
+}
+
+/* No memory to queue the retry: the FREE is lost, as in v5, and counted. */
+static void test_deferred_free_no_memory(void **state)
+{
+	struct fix *f = *state;
+	struct rh_restricted_mtk_stats st;
+	struct rh_dma_buf *a;
+
+	a = alloc(f->cm, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	f->ft.free_rc = -EIO;
+	rh_fail_nth_set(1);
+	rh_dma_buf_put(a);
+	assert_int_equal(rh_fail_nth_get(), 0);
+	rh_fail_nth_set(0);
+	f->ft.free_rc = 0;
+	assert_non_null(strstr(f->last_log, "lost: no memory to retry it"));
+	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
+	assert_int_equal(st.pending_frees, 0);
+	assert_int_equal(st.free_failures, 1);
+	assert_int_equal(st.tee_buffers, 0);
+	assert_int_equal(f->ft.nr_live, 1);
 	f->ft.nr_live = 0;
 }
 
@@ -1367,6 +1464,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retrieve_sg_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_sg_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_free_no_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cma_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cma_capacity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cma_alloc_fails, setup, teardown),

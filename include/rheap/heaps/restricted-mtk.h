@@ -39,19 +39,26 @@ RH_BEGIN_DECLS
  * @has_cma: the heap has a CMA area (@cma_paddr, @cma_size)
  * @cma_paddr, @cma_size: the region lent to the TEE (cma_paddr, cma_size)
  * @cma_used_size: bytes of live buffers (and of allocations in flight)
- * @cma_held: the whole region is cma-allocated (lent) now
+ * @cma_held: the whole region is cma-allocated (lent) now: while
+ *            @cma_used_size or @pending_bytes is not 0
  * @cma_allocs, @cma_releases: whole-region cma_alloc / cma_release calls
  * @tee_buffers, @tee_bytes: secure handles the heap holds (ZALLOC done,
- *                           FREE not sent yet) and their sizes
+ *                           FREE not delivered yet, deferred ones
+ *                           included) and their sizes
  * @zallocs: ZALLOC commands that succeeded
  * @zalloc_failures: ZALLOC commands the TEE failed
  * @retrieve_sgs: RETRIEVE_SG commands that succeeded
  * @tee_errors: other commands the TEE failed (RETRIEVE_SG ...)
  * @invalid_layouts: answers refused by validation (entry count, PA,
  *                   alignment, region, sum of lengths, overlap)
- * @frees: FREE commands sent
- * @free_failures: of which the TEE did not confirm (failed call or a
- *                 non-zero status): those buffers may still live there
+ * @frees: FREE commands sent (a deferred one counts each time)
+ * @free_failures: FREEs given up: the TA refused (non-zero status or
+ *                 error result) or the retry could not be queued; those
+ *                 buffers may still live in the TEE
+ * @pending_frees, @pending_bytes: FREEs that could not reach a live TA
+ *                                 (TARGET_DEAD, transport failure, no
+ *                                 session), sent again by the next
+ *                                 allocation's heap_init
  */
 struct rh_restricted_mtk_stats {
 	uint32_t mem_type;
@@ -77,6 +84,8 @@ struct rh_restricted_mtk_stats {
 	uint64_t invalid_layouts;
 	uint64_t frees;
 	uint64_t free_failures;
+	unsigned int pending_frees;
+	uint64_t pending_bytes;
 };
 
 /**
