@@ -22,6 +22,7 @@
 #include <rheap/heaps/restricted-mtk.h>
 #include <rheap/tee-msg.h>
 #include <rheap/tee.h>
+#include <rheap/teec.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/svp.h>
 #include <rheap/replay.h>
