@@ -20,14 +20,20 @@ static void quiet_log(void *data, enum rh_log_level level, const char *msg)
 		fprintf(stderr, "<%d> %s\n", (int)level, msg);
 }
 
-void tc_minimal_platform(struct rh_platform **ret_plat)
+void tc_platform_from_dtb(const void *dtb, size_t size, struct rh_platform **ret_plat)
 {
 	RH_DEFINE_PLATFORM_INFO(info);
 
-	info.dtb = rh_test_dtb_platform_minimal;
-	info.dtb_size = rh_test_dtb_platform_minimal_size;
+	info.dtb = dtb;
+	info.dtb_size = size;
 	info.log_fn = quiet_log;
 	assert_int_equal(rh_platform_new(&info, ret_plat), 0);
+}
+
+void tc_minimal_platform(struct rh_platform **ret_plat)
+{
+	tc_platform_from_dtb(rh_test_dtb_platform_minimal, rh_test_dtb_platform_minimal_size,
+			     ret_plat);
 }
 
 void tc_default_platform(struct rh_platform **ret_plat)

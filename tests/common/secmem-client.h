@@ -65,6 +65,8 @@ struct rh_secmem_stats tc_stats(struct rh_platform *plat,
 void tc_assert_stats_equal(const struct rh_secmem_stats *a,
 			   const struct rh_secmem_stats *b);
 
+/* A platform from a DTB blob, with the quiet log sink. */
+void tc_platform_from_dtb(const void *dtb, size_t size, struct rh_platform **ret_plat);
 /* platforms/minimal.dtb embedded by tests/data/meson.build. */
 void tc_minimal_platform(struct rh_platform **ret_plat);
 /* The built-in default platform (mt8188-svp), logs as quiet. */

@@ -16,6 +16,7 @@
 #include <rheap/tee.h>
 
 #include "emu.h"
+#include "hand-platform.h"
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
@@ -178,6 +179,84 @@ static void test_boot_state(void **state)
 	assert_neg_errno(rh_secmem_get_stats(f->plat, TZ, NULL), EINVAL);
 	assert_neg_errno(rh_secmem_get_stats(f->plat, 0, &st), EINVAL);
 	assert_neg_errno(rh_secmem_get_stats(f->plat, 3, &st), EINVAL);
+}
+
+extern const unsigned char rh_test_dtb_defaults[];
+extern const size_t rh_test_dtb_defaults_size;
+
+/* tests/data/good-dtb/defaults.dts: no reserved memory, no masters. */
+static void test_platform_without_pools(void **state)
+{
+	struct rh_platform *plat;
+	struct rh_secmem_stats st;
+	struct rh_platform_stats ps;
+	uint64_t h = 0;
+	struct tc tc;
+
+	(void)state;
+	tc_platform_from_dtb(rh_test_dtb_defaults, rh_test_dtb_defaults_size, &plat);
+	assert_int_equal(rh_secmem_master_mask(plat), 0);
+	st = tc_stats(plat, TZ);
+	assert_false(st.available);
+	assert_false(st.lent);
+	assert_int_equal(st.base, 0);
+	assert_int_equal(st.firewall_regions, 0);
+	assert_false(tc_stats(plat, CMA).available);
+	assert_int_equal(rh_platform_get_stats(plat, &ps), 0);
+	assert_int_equal(ps.firewall_regions_in_use, 0);
+
+	/* The TA runs, but has nothing to hand out. */
+	tc_open(plat, RH_TZ_TA_MEM_UUID_MTK, &tc);
+	assert_int_equal(tc_zalloc(&tc, MB, 4096, TZ, 0, 0, NULL, NULL, &h),
+			 RH_TEEC_ERROR_NOT_SUPPORTED);
+	assert_int_equal(tc_zalloc(&tc, MB, 4096, CMA, 0x48000000, 0x1000000, NULL, NULL, &h),
+			 BADP);
+	assert_int_equal(h, 0);
+	tc_close(&tc);
+	rh_platform_unref(plat);
+}
+
+/* Without the platform's secure-memory state: -ENODEV, and the TA refuses to start. */
+static void test_no_secure_state(void **state)
+{
+	const struct rh_tee_ops *def_ops;
+	struct rh_tee_ioctl_open_session_arg arg;
+	struct rh_platform_desc desc;
+	struct rh_secmem_stats st;
+	struct rh_secmem_pin pin;
+	struct rh_platform *hand = NULL, *plat;
+	struct rh_tee_context *ctx;
+	struct rh_tee_param p[4];
+	struct rh_tee_emu *emu;
+	void *def_priv;
+
+	(void)state;
+	hand_desc_minimal(&desc);
+	assert_int_equal(hand_platform_new(&desc, &hand), 0);
+	assert_neg_errno(rh_secmem_get_stats(hand, TZ, &st), ENODEV);
+	assert_neg_errno(rh_secmem_lookup(hand, 1, &pin), ENODEV);
+	rh_secmem_unpin(hand, &pin);
+	hand_platform_free(hand);
+
+	/* A bare emulator (no platform) with the TA installed. */
+	tc_minimal_platform(&plat);
+	assert_int_equal(rh_tee_emu_new(NULL, &emu), 0);
+	assert_int_equal(rh_tee_emu_add_ta(emu, &rh_ta_secmem_ops), 0);
+	assert_int_equal(rh_platform_get_default_tee_backend(plat, &def_ops, &def_priv), 0);
+	assert_int_equal(rh_platform_set_tee_backend(plat, rh_tee_emu_get_ops(), emu), 0);
+	ctx = rh_tee_client_open_context(plat, NULL, NULL, NULL, NULL);
+	assert_false(RH_IS_ERR_OR_NULL(ctx));
+	memset(&arg, 0, sizeof(arg));
+	memset(p, 0, sizeof(p));
+	assert_int_equal(rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, arg.uuid), 0);
+	arg.num_params = 4;
+	assert_int_equal(rh_tee_client_open_session(ctx, &arg, p), 0);
+	assert_int_equal(arg.ret, RH_TEEC_ERROR_BAD_STATE);
+	assert_int_equal(arg.ret_origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	rh_tee_client_close_context(ctx);
+	assert_int_equal(rh_platform_set_tee_backend(plat, def_ops, def_priv), 0);
+	rh_tee_emu_free(emu);
+	rh_platform_unref(plat);
 }
 
 /* ------------------------------------------------------------ ZALLOC */
@@ -1099,6 +1178,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_boot_state),
+		cmocka_unit_test(test_platform_without_pools),
+		cmocka_unit_test(test_no_secure_state),
 		T(test_zalloc_tz),
 		T(test_zalloc_bad_parameters),
 		T(test_alignment),

@@ -14,6 +14,7 @@
 #include <rheap/tee.h>
 
 #include "emu.h"
+#include "hand-platform.h"
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
@@ -404,6 +405,37 @@ static void test_package_sample(void **state)
 	tc_free_ok(&f->mem, h);
 }
 
+extern const unsigned char rh_test_dtb_defaults[];
+extern const size_t rh_test_dtb_defaults_size;
+
+/* No masters, no pools (defaults.dts); no TEE at all (a hand-built platform). */
+static void test_bare_platforms(void **state)
+{
+	unsigned char plain[16] = { 1 }, cipher[16];
+	uint8_t iv[RH_SVP_IV_LEN];
+	struct rh_platform_desc desc;
+	struct rh_platform *plat = NULL;
+	uint64_t w;
+	struct tc svp;
+
+	(void)state;
+	tc_platform_from_dtb(rh_test_dtb_defaults, rh_test_dtb_defaults_size, &plat);
+	tc_open(plat, RH_TA_SVP_UUID, &svp);
+	assert_int_equal(tc_set_device_secure(&svp, 1, 1), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&svp, 0, 0), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(rh_svp_package_sample(plat, plain, sizeof(plain), iv, cipher), 0);
+	assert_int_equal(tc_decrypt(&svp, cipher, sizeof(cipher), 1, 0, iv, sizeof(iv), &w),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	tc_close(&svp);
+	rh_platform_unref(plat);
+
+	hand_desc_minimal(&desc);
+	plat = NULL;
+	assert_int_equal(hand_platform_new(&desc, &plat), 0);
+	assert_neg_errno(rh_svp_package_sample(plat, plain, sizeof(plain), iv, cipher), ENODEV);
+	hand_platform_free(plat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +446,7 @@ int main(void)
 		T(test_decrypt_into_cma_frame),
 		T(test_decrypt_bad_parameters),
 		T(test_package_sample),
+		cmocka_unit_test(test_bare_platforms),
 #undef T
 	};
 
