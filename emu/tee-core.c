@@ -127,9 +127,12 @@ struct rh_tee_emu {
 	size_t rng_avail;
 };
 
-/* Built-in trusted applications, registered on every platform. */
+/*
+ * Stateless trusted applications registered on every platform. TAs with
+ * platform state (ta-secmem, ta-svp) register from their own module init
+ * with rh_tee_emu_register_ta().
+ */
 static const struct rh_ta_ops *const builtin_tas[] = {
-	/* emu/ta-secmem.c adds &rh_ta_secmem_ops here */
 	NULL,
 };
 
