@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1183,6 +1184,58 @@ static void test_invoke_allocates_nothing(void **state)
 	assert_int_equal(rh_tee_client_close_session(f->ctx, s), 0);
 }
 
+/* Threads share a context and a session: slots and session checks are lock-free. */
+struct worker {
+	struct rh_tee_context *ctx;
+	uint32_t session;
+	uint64_t seed;
+	unsigned int failures;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rh_tee_ioctl_invoke_arg a;
+	struct rh_tee_param p[4];
+	unsigned int i;
+
+	for (i = 0; i < 2000; i++) {
+		invoke_arg(&a, w->session, TEST_TA_CMD_VALUES);
+		memset(p, 0, sizeof(p));
+		p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		p[0].u.value.a = w->seed + i;
+		p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+		p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+		p[2].u.value.a = 1;
+		if (rh_tee_client_invoke_func(w->ctx, &a, p) || a.ret ||
+		    p[1].u.value.a != w->seed + i + 1 ||
+		    p[2].u.value.a != 2 * (w->seed + i))
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t s = open_session(f, TEST_TA_SINGLE_UUID);
+	struct worker w[4];
+	pthread_t t[4];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .ctx = f->ctx, .session = s,
+					.seed = (uint64_t)i << 32 };
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]),
+				 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(rh_tee_client_close_session(f->ctx, s), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1207,6 +1260,7 @@ int main(void)
 		T(test_message_slots),
 		T(test_fail_nth),
 		T(test_invoke_allocates_nothing),
+		T(test_threads),
 	};
 #undef T
 
