@@ -16,14 +16,14 @@
  * rh_malloc(), so fail-nth works and the metadata can be counted.
  *
  * Policy: best fit (the smallest free extent that holds the request) with
- * immediate coalescing. Among equal sizes the lowest address wins from 64
- * granules up; below, each size is a list whose head goes first, and an
- * extent freed below the head's address becomes the head (others queue at
- * the tail): address order approximated in O(1). O(log n) per operation:
- * free extents sit in libbsd
+ * immediate coalescing. Among equal sizes the lowest address wins (from
+ * 1024 granules up exactly; below, each size is a list kept in address
+ * order by a bounded insertion scan, so almost always). O(log n) per
+ * operation: free extents sit in libbsd
  * red-black trees per size class, neighbours and live ranges are found in
- * O(1) (address-ordered record list, hash). Metadata: one 64-byte record
- * per extent plus 8 bytes of hash bucket per live range, grown on demand.
+ * O(1) (address-ordered record list, hash). Metadata: about 14 KiB per
+ * allocator (class heads) plus one 64-byte record per extent and 8 bytes
+ * of hash bucket per live range, grown on demand.
  *
  * Locking: none. The caller (the secmem TA) serialises every call on one
  * allocator with its own lock; benchmark 4 ("chunk+mutex") measures what

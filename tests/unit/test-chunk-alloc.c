@@ -470,14 +470,15 @@ static void test_coalesce_cases(void **state)
 
 /* ------------------------------------------------------------ best fit */
 
-/* Sizes of 64 granules and more live in (size, address) trees. */
-#define U (32 * PG)
+/* Sizes of 1024 granules and more live in (size, address) trees. */
+#define TREE_PAGES 1024
+#define U (TREE_PAGES * PG)
 
 static void test_best_fit_choice(void **state)
 {
 	/* units of U:              A  x  B  x  C  x  D  x  E  x  rest */
 	static const uint64_t layout[] = { 8, 0, 4, 0, 2, 0, 4, 0, 3, 0, 0 };
-	struct rh_chunk_alloc *ca = create(ODD_BASE, 1024 * PG);
+	struct rh_chunk_alloc *ca = create(ODD_BASE, 32 * U);
 	rh_phys_addr_t p[ARRAY_SIZE(layout)], pa;
 	unsigned int i;
 
@@ -485,7 +486,7 @@ static void test_best_fit_choice(void **state)
 	/* x: one-page spacers; rest: whatever is left, kept live. */
 	for (i = 0; i < ARRAY_SIZE(layout) - 1; i++)
 		p[i] = alloc_ok(ca, layout[i] ? layout[i] * U : PG, PG);
-	p[i] = alloc_ok(ca, 1024 * PG - (21 * U + 5 * PG), PG);
+	p[i] = alloc_ok(ca, 32 * U - (21 * U + 5 * PG), PG);
 	/* Holes of 8, 4, 2, 4 and 3 U. */
 	for (i = 0; i < 10; i += 2)
 		free_ok(ca, p[i], layout[i] * U);
@@ -518,9 +519,8 @@ static void test_best_fit_choice(void **state)
 }
 
 /*
- * Below 64 granules every class is one size: still best fit by size; among
- * equal sizes the head of the class goes first, and an extent freed below
- * the head's address becomes the head (otherwise it queues at the tail).
+ * Below 1024 granules every class is one size, kept as an address-sorted
+ * list: still best fit by size, and the lowest address among equals.
  */
 static void test_best_fit_small_sizes(void **state)
 {
@@ -537,21 +537,42 @@ static void test_best_fit_small_sizes(void **state)
 		free_ok(ca, p[i], layout[i] * PG); /* holes 5, 3, 5, 4, 3 */
 
 	assert_int_equal(alloc_ok(ca, 4 * PG, PG), p[6]);	/* exact */
-	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[2]);	/* 3: head */
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[2]);	/* 3: lowest */
 	assert_int_equal(alloc_ok(ca, 3 * PG, PG), p[8]);	/* 3: exact */
 	assert_int_equal(alloc_ok(ca, 1 * PG, PG), p[2] + 2 * PG); /* 1 left */
-	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);	/* 5: head */
+	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);	/* 5: lowest */
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
-	/* Freed high then low: the lower one becomes the head (not FIFO). */
+	/* Freed high then low: the lower one goes first (not FIFO). */
 	free_ok(ca, p[4], 5 * PG);
 	free_ok(ca, p[0], 5 * PG);
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
-	/* Freed low then high: the higher one queues behind (not LIFO). */
+	/* Freed low then high: still the lower one first (not LIFO). */
 	free_ok(ca, p[0], 5 * PG);
 	free_ok(ca, p[4], 5 * PG);
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[0]);
 	assert_int_equal(alloc_ok(ca, 5 * PG, PG), p[4]);
+	rh_chunk_alloc_destroy(ca);
+}
+
+/* Many equal small holes, freed in a scrambled order, come back lowest
+ * address first (the list keeps address order). */
+static void test_small_sizes_address_order(void **state)
+{
+	struct rh_chunk_alloc *ca = create(0, 256 * PG);
+	rh_phys_addr_t p[64];
+	unsigned int i, k;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		p[i] = alloc_ok(ca, 2 * PG, PG);	/* the hole */
+		alloc_ok(ca, PG, PG);			/* a spacer */
+	}
+	/* 37 is coprime with 64: a permutation, mostly out of order. */
+	for (i = 0, k = 5; i < 64; i++, k = (k + 37) % 64)
+		free_ok(ca, p[k], 2 * PG);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[i]);
 	rh_chunk_alloc_destroy(ca);
 }
 
@@ -750,7 +771,7 @@ static void test_reset(void **state)
 
 /* ------------------------------------------------------------ model check */
 
-#define MC_PAGES 509u /* odd on purpose */
+#define MC_PAGES 4099u /* odd on purpose, room for tree-class extents */
 
 struct model {
 	bool used[MC_PAGES];
@@ -843,7 +864,7 @@ static void test_model_check(void **state)
 	rh_phys_addr_t base = ODD_BASE, pa;
 	uint64_t seed = 0x9e3779b97f4a7c15ull, r, n, a, size, k;
 	struct rh_chunk_alloc *ca;
-	unsigned int op, idx, allocs = 0, fails = 0;
+	unsigned int op, idx, allocs = 0, fails = 0, tree_fits = 0;
 	long best, best_len, got_len = 0;
 	bool any;
 	int ret;
@@ -855,7 +876,8 @@ static void test_model_check(void **state)
 		r = xorshift(&seed);
 		if (r % 100 < 55 || m->nlive == 0) {
 			/* Mostly small, sometimes large requests. */
-			n = (r >> 8) % 8 == 0 ? 1 + (r >> 16) % 120 :
+			n = (r >> 8) % 16 == 0 ? 1 + (r >> 16) % 1400 :
+			    (r >> 8) % 16 < 4 ? 1 + (r >> 16) % 120 :
 						1 + (r >> 16) % 12;
 			a = aligns[(r >> 32) % ARRAY_SIZE(aligns)];
 			size = n * PG - (r >> 40) % PG; /* unrounded bytes */
@@ -878,12 +900,14 @@ static void test_model_check(void **state)
 				/*
 				 * Unaligned requests: a run of exactly the best-fit
 				 * length, carved from its start; the lowest such
-				 * run when that length is tree-indexed (>= 64).
+				 * run when that length is tree-indexed.
 				 */
 				if (a == 1) {
 					assert_int_equal(got_len, best_len);
-					if (best_len >= 64)
+					if (best_len >= TREE_PAGES) {
 						assert_int_equal(pa, base + best * PG);
+						tree_fits++;
+					}
 				}
 				m->live_pa[m->nlive] = pa;
 				m->live_pages[m->nlive++] = n;
@@ -919,6 +943,7 @@ static void test_model_check(void **state)
 	/* The walk must have exercised both outcomes a lot. */
 	assert_true(allocs > 3000);
 	assert_true(fails > 100);
+	assert_true(tree_fits > 20);
 	while (m->nlive) {
 		m->nlive--;
 		free_ok(ca, m->live_pa[m->nlive], m->live_pages[m->nlive] * PG);
@@ -944,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_coalesce_cases),
 		cmocka_unit_test(test_best_fit_choice),
 		cmocka_unit_test(test_best_fit_small_sizes),
+		cmocka_unit_test(test_small_sizes_address_order),
 		cmocka_unit_test(test_free_unknown_and_double),
 		cmocka_unit_test(test_alloc_fail_nth),
 		cmocka_unit_test(test_free_never_allocates),
