@@ -158,6 +158,7 @@ static void importer_unmap_dma(struct rh_importer_map *map)
 {
 	rh_dma_buf_unmap_attachment(map->attach, map->sgt, map->dir);
 	rh_dma_buf_detach(map->dmabuf, map->attach);
+	rh_dma_buf_put(map->dmabuf);
 }
 
 RH_EXPORT int rh_importer_map(struct rh_importer *imp, struct rh_dma_buf *dmabuf,
@@ -176,10 +177,12 @@ RH_EXPORT int rh_importer_map(struct rh_importer *imp, struct rh_dma_buf *dmabuf
 	map->dmabuf = dmabuf;
 	map->dir = dir;
 
+	/* A driver holds its own reference for as long as it is attached. */
+	rh_get_dma_buf(dmabuf);
 	map->attach = rh_dma_buf_attach(dmabuf, imp->dev);
 	if (RH_IS_ERR(map->attach)) {
 		ret = (int)RH_PTR_ERR(map->attach);
-		goto err_free_map;
+		goto err_put_dmabuf;
 	}
 	map->sgt = rh_dma_buf_map_attachment(map->attach, dir);
 	if (RH_IS_ERR(map->sgt)) {
@@ -210,7 +213,8 @@ err_unmap:
 	rh_dma_buf_unmap_attachment(map->attach, map->sgt, dir);
 err_detach:
 	rh_dma_buf_detach(dmabuf, map->attach);
-err_free_map:
+err_put_dmabuf:
+	rh_dma_buf_put(dmabuf);
 	rh_free(map);
 	return ret;
 }
@@ -228,7 +232,7 @@ RH_EXPORT int rh_importer_map_fd(struct rh_importer *imp, int fd,
 	if (RH_IS_ERR(dmabuf))
 		return (int)RH_PTR_ERR(dmabuf);
 	ret = rh_importer_map(imp, dmabuf, dir, ret_map);
-	/* The attachment holds the buffer from here on. */
+	/* The mapping holds its own reference. */
 	rh_dma_buf_put(dmabuf);
 	return ret;
 }

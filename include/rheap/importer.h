@@ -55,7 +55,8 @@ RH_EXPORT void rh_importer_free(struct rh_importer *imp);
  *       writes) or RH_DMA_BIDIRECTIONAL
  * @ret_map: written only on success; undo with rh_importer_unmap()
  *
- * The mapping holds the buffer (through its attachment) until unmapped.
+ * The mapping holds a reference on the buffer (rh_get_dma_buf()) until
+ * it is unmapped, as a driver does while it is attached.
  * If the table is restricted and the importer has no other restricted
  * mapping, the device is switched to secure mode first; when the secure
  * world refuses (a device that is not secure-capable: ACCESS_DENIED), the

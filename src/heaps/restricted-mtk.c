@@ -251,12 +251,13 @@ out_unlock:
  * service call, a non-zero TA status here; both are counted and, as in
  * v5, otherwise ignored. Fixed: a FREE that cannot have reached a live TA
  * (no session, TARGET_DEAD, failed transport) is queued and sent again by
- * the next heap_init (*@ret_deferred true). The handle is no longer the
- * heap's once FREE is not deferred. tee_lock held for reading.
+ * the next heap_init (*@ret_deferred true); for such a @retry, an unknown
+ * handle means the first one was delivered after all. The handle is no
+ * longer the heap's once FREE is not deferred. tee_lock held for reading.
  */
 static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 			       uint64_t restricted_addr, uint64_t size,
-			       bool *ret_deferred)
+			       bool retry, bool *ret_deferred)
 {
 	struct rh_tee_param params[RH_MTK_TEE_PARAM_NUM] = { 0 };
 	uint32_t result = RH_TEEC_ERROR_TARGET_DEAD;
@@ -285,6 +286,9 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 
 	if (ret) {
 		ctr_inc(data->free_failures);
+	} else if (retry && params[1].u.value.a == RH_TEEC_ERROR_ITEM_NOT_FOUND) {
+		rh_info(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") had reached the TA",
+			restricted_addr);
 	} else if (params[1].u.value.a) {
 		rh_err(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") fail(%" PRId64 ") from TEE",
 		       restricted_addr, (int64_t)params[1].u.value.a);
@@ -330,7 +334,7 @@ static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
 	pthread_rwlock_rdlock(&data->tee_lock);
 	for (i = 0; i < nr; i++) {
 		/* A lost answer the first time: ITEM_NOT_FOUND now, gone all the same. */
-		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, &deferred);
+		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, true, &deferred);
 		pthread_mutex_lock(&data->lock);
 		/* Deferred again: counted again by mtk_defer_free(). */
 		data->pending_bytes -= pending[i].size;
@@ -612,7 +616,7 @@ static int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	return 0;
 
 err_free_secmem:
-	mtk_tee_secmem_free(data, restricted_addr, buf->size, &deferred);
+	mtk_tee_secmem_free(data, restricted_addr, buf->size, false, &deferred);
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
 	return ret;
@@ -628,7 +632,7 @@ static void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 	rh_sg_free_table(&buf->sg_table);
 
 	pthread_rwlock_rdlock(&data->tee_lock);
-	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, &deferred);
+	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, false, &deferred);
 	pthread_rwlock_unlock(&data->tee_lock);
 }
 
@@ -845,9 +849,9 @@ void rh_restricted_mtk_fini(struct rh_platform *plat)
 		return;
 	for (i = 0; i < MTK_NR_HEAPS; i++) {
 		data = &mtk->data[i];
-		/* Last chance for the deferred FREEs. */
-		if (data->tee_ctx && data->nr_pending && !atomic_load(&data->tee_dead))
-			mtk_retry_pending_frees(data);
+		/* Last chance for the deferred FREEs, through heap_init. */
+		if (data->nr_pending && mtk->registered[i])
+			mtk_restricted_heap_init(&mtk->heaps[i]);
 		if (data->nr_pending)
 			rh_err(plat, "rheap_mtk: %s: %u buffers left in the TEE (FREE never delivered)",
 			       mtk->heaps[i].name, data->nr_pending);

@@ -87,8 +87,9 @@ struct fake_tee {
 	struct { uint64_t pa; uint32_t len; } entries[FAKE_MAX_ENTRIES];
 	uint64_t retrieve_report;
 
-	/* FREE */
+	/* FREE; @free_after: free it, then fail the transport (a lost reply) */
 	int free_rc;
+	bool free_after;
 	uint32_t free_ret;
 	uint64_t free_status;
 
@@ -292,7 +293,7 @@ static int fake_invoke(void *priv, struct rh_optee_msg_arg *msg, size_t size)
 		break;
 	case RH_MTK_TZCMD_SECMEM_FREE:
 		rc = ft->free_rc;
-		if (!rc)
+		if (!rc || ft->free_after)
 			msg->ret = fake_free(ft, msg);
 		break;
 	case RH_MTK_TZCMD_SECMEM_RETRIEVE_SG:
@@ -1235,6 +1236,35 @@ static void test_deferred_free(void **state)
 	assert_int_equal(st.cma_releases, 4);
 }
 
+/* A lost reply: the retry finds the handle gone, which is success. */
+static void test_deferred_free_lost_reply(void **state)
+{
+	struct fix *f = *state;
+	struct rh_restricted_mtk_stats st;
+	struct rh_dma_buf *a;
+
+	a = alloc(f->cm, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	f->ft.free_rc = -EIO;
+	f->ft.free_after = true;
+	rh_dma_buf_put(a);
+	f->ft.free_rc = 0;
+	f->ft.free_after = false;
+	assert_int_equal(f->ft.nr_live, 0);
+	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
+	assert_int_equal(st.pending_frees, 1);
+	assert_int_equal(st.tee_buffers, 1);
+
+	a = alloc(f->cm, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
+	assert_int_equal(st.pending_frees, 0);
+	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(st.free_failures, 0);
+	assert_int_equal(st.frees, 2);
+	rh_dma_buf_put(a);
+}
+
 /* No memory to queue the retry: the FREE is lost, as in v5, and counted. */
 static void test_deferred_free_no_memory(void **state)
 {
@@ -1465,6 +1495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retrieve_sg_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_free_lost_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_free_no_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cma_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cma_capacity, setup, teardown),
