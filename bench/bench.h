@@ -223,6 +223,11 @@ void bench_progress_done(struct bench_ctx *ctx);
 /* ------------------------------------------------------------ benchmarks */
 
 /* Entry points of the subcommands (bench-<name>.c). */
+int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_memory_main(struct bench_ctx *ctx, int argc, char **argv);
 
 #endif /* RH_BENCH_H */

@@ -15,9 +15,24 @@ struct bench_cmd {
 
 /* One line per benchmark (issue 8); keep in the order of the issue. */
 static const struct bench_cmd cmds[] = {
+	{ "alloc",
+	  "1: alloc+free per heap and size (C API, fd layer) vs malloc+memset(0)+free",
+	  bench_alloc_main },
+	{ "tee",
+	  "2: TEE round trips (no-op invoke, secmem commands) vs call + memcpy",
+	  bench_tee_main },
+	{ "sgdup",
+	  "3: rh_sg_dup_table 1/16/256/4096 entries vs malloc+memcpy+free",
+	  bench_sgdup_main },
 	{ "fragmentation",
 	  "4: secmem chunk allocator vs tlsf-off and genalloc-ff (W1, W2, issue mix)",
 	  bench_fragmentation_main },
+	{ "startup",
+	  "7: platform create+destroy (default DTB) vs memfd + 2 mappings",
+	  bench_startup_main },
+	{ "memory",
+	  "8: library metadata per live buffer (allocation hook)",
+	  bench_memory_main },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

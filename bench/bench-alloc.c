@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/* Benchmark 1: alloc+free per heap and size, C API and fd layer, against malloc+memset(0)+free. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "baselines.h"
+#include "bench-common.h"
+
+/*
+ * Method (issue 8 #1, perf.md §1.4, §6):
+ * - one platform for the warm sweep; each heap is warmed first with one
+ *   alloc+free of the largest size, so the simulated DRAM behind the pages
+ *   the heap reuses is faulted in (a first touch costs ~2.7 µs a page here,
+ *   page faults are not the library's cost);
+ * - the CMA heap lends its whole region on its first buffer and takes it
+ *   back with its last: the steady state is measured with one long-lived
+ *   4 KiB CMA buffer held, and the lend + reclaim cycle is reported on its
+ *   own (alloc+free with nothing else alive);
+ * - the cold pass (a fresh platform, first alloc+free of each size, page
+ *   faults included) is reported separately, next to the warm figure;
+ * - baseline: malloc + memset(0) + free of the same size (the zero hidden
+ *   from the compiler); for >= 32 MiB glibc mmaps fresh pages every time,
+ *   so the baseline there is memset(0) of a pre-faulted buffer;
+ * - goal: >= 1 MiB on the restricted heaps, ratio <= 1.5, both paths.
+ */
+
+#define GOAL_RATIO 1.5
+#define GOAL_MIN_SIZE MIB
+#define PREFAULT_MIN_SIZE (32 * MIB)
+
+static const uint64_t sizes[] = {
+	4 * KIB, 16 * KIB, 64 * KIB, 256 * KIB, MIB, 4 * MIB, 16 * MIB, 64 * MIB,
+};
+#define NR_SIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define MAX_SIZE (64 * MIB)
+
+struct alloc_arg {
+	struct rh_platform *plat;
+	struct rh_dma_heap *heap;
+	int heap_fd;
+	uint64_t size;
+	int err; /* first failure, 0 if none */
+};
+
+static void batch_capi(void *arg, uint64_t iters)
+{
+	struct alloc_arg *a = arg;
+	struct rh_dma_buf *buf;
+
+	while (iters--) {
+		buf = bench_heap_alloc(a->heap, a->size);
+		if (RH_IS_ERR(buf)) {
+			if (!a->err)
+				a->err = (int)RH_PTR_ERR(buf);
+			return;
+		}
+		rh_dma_buf_put(buf);
+	}
+}
+
+static void batch_fd(void *arg, uint64_t iters)
+{
+	struct alloc_arg *a = arg;
+	int fd;
+
+	while (iters--) {
+		fd = bench_fd_alloc(a->plat, a->heap_fd, a->size);
+		if (fd < 0) {
+			if (!a->err)
+				a->err = fd;
+			return;
+		}
+		rh_close(a->plat, fd);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rheap-bench alloc [common options] [--heap NAME] [--no-cold]\n"
+		"  alloc+free per heap (system, restricted_mtk_cm, restricted_mtk_cma)\n"
+		"  for 4 KiB .. 64 MiB through the C API and the fd layer, next to\n"
+		"  malloc+memset(0)+free of the same size (>= 32 MiB: memset(0) of a\n"
+		"  pre-faulted buffer). Goal: restricted heaps >= 1 MiB within %.1fx.\n",
+		GOAL_RATIO);
+}
+
+/* The baseline of @size, measured now. */
+static double measure_baseline(struct bench_ctx *ctx, uint64_t size,
+			       void *prefaulted, const char **ret_name)
+{
+	struct bench_mem_arg m = { .size = (size_t)size, .dst = prefaulted };
+	struct bench_stats st;
+
+	if (size >= PREFAULT_MIN_SIZE) {
+		*ret_name = "memset0";
+		bench_measure(ctx, bench_batch_memset0, &m, &st, 0, NULL);
+	} else {
+		*ret_name = "malloc+memset";
+		bench_measure(ctx, bench_batch_malloc_memset_free, &m, &st, 0,
+			      NULL);
+	}
+	return st.median;
+}
+
+static size_t latency_ops(const struct bench_ctx *ctx, uint64_t size)
+{
+	size_t n = ctx->quick ? 100 : 1000;
+
+	if (size >= 16 * MIB)
+		n /= 10;
+	return n;
+}
+
+static int warm_heap(struct alloc_arg *a)
+{
+	batch_capi(a, 1);
+	return a->err;
+}
+
+/* One heap, one size, both paths: two result rows. */
+static int measure_heap(struct bench_ctx *ctx, const struct bench_heap_desc *hd,
+			struct alloc_arg *a, uint64_t size, const char *bname,
+			double base, double *ret_capi)
+{
+	static const char *const paths[] = { "capi", "fd" };
+	struct bench_stats st, lat;
+	char cname[64], sz[16];
+	unsigned int p;
+
+	for (p = 0; p < 2; p++) {
+		struct bench_result r = {
+			.bench = "alloc", .metric = "alloc+free", .unit = "ns",
+			.baseline = bname, .baseline_value = base,
+		};
+
+		a->size = size;
+		a->err = 0;
+		bench_measure(ctx, p ? batch_fd : batch_capi, a, &st,
+			      latency_ops(ctx, size), &lat);
+		if (a->err) {
+			fprintf(stderr, "alloc: %s %s %s failed: %s\n", hd->name,
+				paths[p], bench_fmt_size(size, sz, sizeof(sz)),
+				strerror(-a->err));
+			return a->err;
+		}
+		snprintf(cname, sizeof(cname), "%s %s %s", hd->tag, paths[p],
+			 bench_fmt_size(size, sz, sizeof(sz)));
+		r.case_name = cname;
+		r.value = st.median;
+		r.p99 = lat.p99;
+		r.min = st.min;
+		if (hd->restricted && size >= GOAL_MIN_SIZE) {
+			r.goal_kind = BENCH_GOAL_RATIO_MAX;
+			r.goal = GOAL_RATIO;
+		}
+		bench_report(ctx, &r);
+		if (!p)
+			*ret_capi = st.median;
+	}
+	return 0;
+}
+
+/* First alloc+free of @size on a fresh platform: page faults included. */
+static int measure_cold(const struct bench_heap_desc *hd, uint64_t size,
+			double *ret_ns)
+{
+	struct rh_platform *plat;
+	struct rh_dma_heap *heap;
+	struct rh_dma_buf *buf;
+	uint64_t t0;
+	int ret;
+
+	ret = bench_platform_new(&plat);
+	if (ret)
+		return ret;
+	heap = rh_dma_heap_find(plat, hd->name);
+	if (!heap) {
+		ret = -ENOENT;
+		goto out;
+	}
+	t0 = bench_now_ns();
+	buf = bench_heap_alloc(heap, size);
+	if (RH_IS_ERR(buf)) {
+		ret = (int)RH_PTR_ERR(buf);
+	} else {
+		rh_dma_buf_put(buf);
+		*ret_ns = (double)(bench_now_ns() - t0);
+	}
+	rh_dma_heap_put(heap);
+out:
+	rh_platform_unref(plat);
+	return ret;
+}
+
+/* CMA lend + reclaim: alloc+free with no other CMA buffer alive. */
+static int measure_cma_cycle(struct bench_ctx *ctx, struct alloc_arg *a,
+			     uint64_t size, double steady)
+{
+	struct bench_result r = {
+		.bench = "alloc", .metric = "lend+reclaim", .unit = "ns",
+		.baseline = "held", .baseline_value = steady,
+	};
+	struct rh_restricted_mtk_stats before, after;
+	struct bench_stats st, lat;
+	char cname[64], sz[16];
+
+	rh_restricted_mtk_get_stats(a->plat, BENCH_HEAP_CMA, &before);
+	a->size = size;
+	a->err = 0;
+	bench_measure(ctx, batch_capi, a, &st, ctx->quick ? 20 : 200, &lat);
+	if (a->err)
+		return a->err;
+	rh_restricted_mtk_get_stats(a->plat, BENCH_HEAP_CMA, &after);
+	if (after.cma_releases == before.cma_releases) {
+		fprintf(stderr, "alloc: the CMA region was never released\n");
+		return -EINVAL;
+	}
+	snprintf(cname, sizeof(cname), "cma cycle %s",
+		 bench_fmt_size(size, sz, sizeof(sz)));
+	r.case_name = cname;
+	r.value = st.median;
+	r.p99 = lat.p99;
+	r.min = st.min;
+	bench_report(ctx, &r);
+	return 0;
+}
+
+int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
+{
+	double steady[BENCH_NR_HEAPS][NR_SIZES];
+	struct alloc_arg args[BENCH_NR_HEAPS];
+	struct rh_dma_buf *keeper = NULL;
+	const char *only = NULL, *bname;
+	struct rh_platform *plat;
+	bool cold = true;
+	void *prefaulted;
+	unsigned int h, s;
+	char sz[16], path[96];
+	int i, ret;
+
+	for (h = 0; h < BENCH_NR_HEAPS; h++)
+		for (s = 0; s < NR_SIZES; s++)
+			steady[h][s] = NAN;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			only = argv[++i];
+		} else if (!strcmp(argv[i], "--no-cold")) {
+			cold = false;
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	prefaulted = mmap(NULL, MAX_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (prefaulted == MAP_FAILED)
+		return 1;
+	bench_fault_in(prefaulted, MAX_SIZE);
+
+	ret = bench_platform_new(&plat);
+	if (ret)
+		goto out_unmap;
+	memset(args, 0, sizeof(args));
+	for (h = 0; h < BENCH_NR_HEAPS; h++) {
+		args[h].plat = plat;
+		args[h].heap_fd = -1;
+	}
+	for (h = 0; h < BENCH_NR_HEAPS; h++) {
+		args[h].heap = rh_dma_heap_find(plat, bench_heaps[h].name);
+		if (!args[h].heap) {
+			fprintf(stderr, "alloc: no heap %s\n", bench_heaps[h].name);
+			ret = -ENOENT;
+			goto out_put;
+		}
+		snprintf(path, sizeof(path), RH_DMA_HEAP_DEV_DIR "/%s",
+			 bench_heaps[h].name);
+		args[h].heap_fd = rh_open(plat, path, O_RDWR | O_CLOEXEC);
+		if (args[h].heap_fd < 0) {
+			ret = args[h].heap_fd;
+			goto out_put;
+		}
+	}
+
+	bench_section(ctx, "alloc: alloc+free per heap, C API (capi) and fd layer (fd)");
+	bench_printf(ctx, "  warm pools; the CMA heap is measured with one 4K buffer held "
+		     "(region stays lent); baseline malloc+memset(0)+free, >= 32M "
+		     "memset(0) of a pre-faulted buffer\n");
+
+	/* Warm: the largest size once on every heap; then the CMA keeper. */
+	for (h = 0; h < BENCH_NR_HEAPS; h++) {
+		args[h].size = MAX_SIZE;
+		ret = warm_heap(&args[h]);
+		if (ret) {
+			fprintf(stderr, "alloc: warming %s failed: %s\n",
+				bench_heaps[h].name, strerror(-ret));
+			goto out_put;
+		}
+	}
+	keeper = bench_heap_alloc(args[2].heap, 4 * KIB);
+	if (RH_IS_ERR(keeper)) {
+		ret = (int)RH_PTR_ERR(keeper);
+		keeper = NULL;
+		goto out_put;
+	}
+
+	for (s = 0; s < NR_SIZES; s++) {
+		double base = measure_baseline(ctx, sizes[s], prefaulted, &bname);
+
+		for (h = 0; h < BENCH_NR_HEAPS; h++) {
+			if (only && strcmp(only, bench_heaps[h].name) &&
+			    strcmp(only, bench_heaps[h].tag))
+				continue;
+			bench_progress(ctx, "alloc", s * BENCH_NR_HEAPS + h,
+				       NR_SIZES * BENCH_NR_HEAPS);
+			ret = measure_heap(ctx, &bench_heaps[h], &args[h], sizes[s],
+					   bname, base, &steady[h][s]);
+			if (ret)
+				goto out_put;
+		}
+	}
+
+	if (!only || !strcmp(only, BENCH_HEAP_CMA) || !strcmp(only, "cma")) {
+		bench_section(ctx, "alloc: CMA lend + reclaim cycle (no other CMA buffer alive) "
+			      "vs the same alloc+free with the region held");
+		rh_dma_buf_put(keeper);
+		keeper = NULL;
+		ret = measure_cma_cycle(ctx, &args[2], 4 * KIB, steady[2][0]);
+		if (!ret)
+			ret = measure_cma_cycle(ctx, &args[2], MIB, steady[2][4]);
+		if (ret)
+			goto out_put;
+	}
+
+	if (cold) {
+		bench_section(ctx, "alloc: cold first alloc+free on a fresh platform "
+			      "(page faults included) vs the warm figure (C API)");
+		for (h = 0; h < BENCH_NR_HEAPS; h++) {
+			if (only && strcmp(only, bench_heaps[h].name) &&
+			    strcmp(only, bench_heaps[h].tag))
+				continue;
+			for (s = 0; s < NR_SIZES; s++) {
+				struct bench_result r = {
+					.bench = "alloc", .metric = "cold", .unit = "ns",
+					.baseline = "warm", .baseline_value = steady[h][s],
+					.p99 = NAN, .min = NAN,
+				};
+				char cname[64];
+				double ns = 0;
+
+				/* Quick: the two ends and 1 MiB. */
+				if (ctx->quick && s != 0 && s != 4 && s != NR_SIZES - 1)
+					continue;
+				ret = measure_cold(&bench_heaps[h], sizes[s], &ns);
+				if (ret)
+					goto out_put;
+				snprintf(cname, sizeof(cname), "%s cold %s",
+					 bench_heaps[h].tag,
+					 bench_fmt_size(sizes[s], sz, sizeof(sz)));
+				r.case_name = cname;
+				r.value = ns;
+				bench_report(ctx, &r);
+			}
+		}
+	}
+	ret = 0;
+
+out_put:
+	rh_dma_buf_put(keeper);
+	for (h = 0; h < BENCH_NR_HEAPS; h++) {
+		if (args[h].heap_fd >= 0)
+			rh_close(plat, args[h].heap_fd);
+		rh_dma_heap_put(args[h].heap);
+	}
+	rh_platform_unref(plat);
+out_unmap:
+	munmap(prefaulted, MAX_SIZE);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the library benchmarks: platforms, heaps, sizes, threads. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench-common.h"
+
+const struct bench_heap_desc bench_heaps[BENCH_NR_HEAPS] = {
+	{ BENCH_HEAP_SYSTEM, "system", false, false },
+	{ BENCH_HEAP_CM, "cm", true, false },
+	{ BENCH_HEAP_CMA, "cma", true, true },
+};
+
+int bench_platform_new(struct rh_platform **ret_plat)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	int ret;
+
+	info.log_level = RH_LOG_ERR;
+	ret = rh_platform_new(&info, ret_plat);
+	if (ret)
+		fprintf(stderr, "rheap-bench: cannot create the default platform: %s\n",
+			strerror(-ret));
+	return ret;
+}
+
+const char *bench_fmt_size(uint64_t size, char *buf, size_t len)
+{
+	if (size >= MIB && !(size % MIB))
+		snprintf(buf, len, "%" PRIu64 "M", size / MIB);
+	else if (size >= KIB && !(size % KIB))
+		snprintf(buf, len, "%" PRIu64 "K", size / KIB);
+	else
+		snprintf(buf, len, "%" PRIu64, size);
+	return buf;
+}
+
+struct rh_dma_buf *bench_heap_alloc(struct rh_dma_heap *heap, uint64_t size)
+{
+	return rh_dma_heap_buffer_alloc_dmabuf(heap, (size_t)size,
+					       O_RDWR | O_CLOEXEC, 0);
+}
+
+int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size)
+{
+	struct rh_dma_heap_allocation_data data = {
+		.len = size,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int ret;
+
+	ret = rh_ioctl(plat, heap_fd, RH_DMA_HEAP_IOCTL_ALLOC, &data);
+	return ret ? ret : (int)data.fd;
+}
+
+void bench_fault_in(void *buf, size_t size)
+{
+	volatile unsigned char *p = buf;
+	size_t off;
+
+	for (off = 0; off < size; off += 4096)
+		p[off] = 1;
+}
+
+/* ------------------------------------------------------------ threads */
+
+struct par_thread {
+	const struct bench_par *p;
+	unsigned int idx;
+	pthread_barrier_t *barrier;
+};
+
+static void *par_main(void *arg)
+{
+	struct par_thread *t = arg;
+
+	pthread_barrier_wait(t->barrier);
+	t->p->fn(t->p->args[t->idx], t->p->iters);
+	return NULL;
+}
+
+uint64_t bench_par_run(const struct bench_par *p)
+{
+	struct par_thread th[8];
+	pthread_t tid[8];
+	pthread_barrier_t barrier;
+	unsigned int i, started;
+	uint64_t t0;
+
+	if (!p->nthreads || p->nthreads > 8)
+		return 0;
+	/* The main thread is the release: it waits on the barrier too. */
+	if (pthread_barrier_init(&barrier, NULL, p->nthreads + 1))
+		return 0;
+	for (started = 0; started < p->nthreads; started++) {
+		th[started].p = p;
+		th[started].idx = started;
+		th[started].barrier = &barrier;
+		if (pthread_create(&tid[started], NULL, par_main, &th[started]))
+			break;
+	}
+	if (started < p->nthreads) {
+		/* Cannot happen on a sane machine; do not leave threads waiting. */
+		fprintf(stderr, "rheap-bench: pthread_create failed\n");
+		abort();
+	}
+	pthread_barrier_wait(&barrier);
+	t0 = bench_now_ns();
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(tid[i], NULL);
+	t0 = bench_now_ns() - t0;
+	pthread_barrier_destroy(&barrier);
+	return t0 ? t0 : 1;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the library benchmarks: platforms, heaps, sizes, threads. */
+#ifndef RH_BENCH_COMMON_H
+#define RH_BENCH_COMMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/rheap.h>
+
+#include "bench.h"
+
+#define KIB (UINT64_C(1) << 10)
+#define MIB (UINT64_C(1) << 20)
+
+/* Heap names as the issue lists them, and their short forms in tables. */
+#define BENCH_HEAP_SYSTEM "system"
+#define BENCH_HEAP_CM "restricted_mtk_cm"
+#define BENCH_HEAP_CMA "restricted_mtk_cma"
+
+struct bench_heap_desc {
+	const char *name;  /* registry name */
+	const char *tag;   /* short name in tables and CSV cases */
+	bool restricted;
+	bool cma;          /* lends its whole region on the first buffer */
+};
+
+extern const struct bench_heap_desc bench_heaps[3];
+#define BENCH_NR_HEAPS 3
+
+/*
+ * bench_platform_new() - the default platform (mt8188-svp DTB), quiet:
+ * only errors are logged. Returns 0 or a negative errno (printed).
+ */
+int bench_platform_new(struct rh_platform **ret_plat);
+
+/* "4K", "1M", "64M": @buf of at least 16 bytes. */
+const char *bench_fmt_size(uint64_t size, char *buf, size_t len);
+
+/* Single allocations through the C API and the fd layer. */
+struct rh_dma_buf *bench_heap_alloc(struct rh_dma_heap *heap, uint64_t size);
+/* DMA_HEAP_IOCTL_ALLOC on @heap_fd: the dma-buf fd, or a negative errno. */
+int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size);
+
+/*
+ * bench_fault_in() - write every page of @buf once so page faults stay out of
+ * the timed baselines (perf.md §1.3).
+ */
+void bench_fault_in(void *buf, size_t size);
+
+/* ------------------------------------------------------------ threads */
+
+/*
+ * Two-thread scaling, perf.md §2: N threads released by a barrier run the
+ * same operations; the wall time goes from the release to the last join.
+ * @fn(@arg[i], @iters) runs thread i's share.
+ */
+struct bench_par {
+	unsigned int nthreads;
+	uint64_t iters;
+	bench_batch_fn fn;
+	void **args;
+};
+
+/* Wall time in ns of one run of @p->nthreads threads, or 0 on failure. */
+uint64_t bench_par_run(const struct bench_par *p);
+
+#endif /* RH_BENCH_COMMON_H */

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/* Benchmark 2: TEE round trips (no-op invoke, secmem commands) against an indirect call + memcpy. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rheap/tee-secmem.h>
+
+#include "bench-common.h"
+#include "tee.h" /* emu/: registering the no-op TA */
+
+/*
+ * Method (issue 8 #2, perf.md §1.4): the full client path of one
+ * rh_tee_client_invoke_func(): parameter checks, marshalling into the
+ * OP-TEE message, the emulator's SMC entry, its strict parser, the
+ * session lookup, the TA entry point and the answer copied back. The TA
+ * is a no-op registered for the benchmark. The baseline is what a
+ * transport cannot avoid: copy the message into a wire buffer, an
+ * indirect call, and a copy of it on the other side (perf.md: 14 ns for
+ * 160 bytes). Messages: 32-byte header + 32 bytes a parameter, so 4
+ * value parameters make the 160-byte message of the goal.
+ *
+ * The secure-memory TA's commands run through the same client: ZALLOC +
+ * FREE of 4 KiB in the static chunk (zeroing and scrubbing 4 KiB each),
+ * and RETRIEVE_SG into shared memory registered once.
+ */
+
+#define GOAL_RATIO 20.0
+#define NOP_CMD 0x42
+
+static uint32_t nop_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
+			   uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	return cmd == NOP_CMD ? RH_TEEC_SUCCESS : RH_TEEC_ERROR_NOT_SUPPORTED;
+}
+
+static const struct rh_ta_ops nop_ta = {
+	.name = "bench-nop",
+	/* b3c40000-0000-4000-8000-00000000b0b0 */
+	.uuid = { 0xb3, 0xc4, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00,
+		  0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb0, 0xb0 },
+	.flags = RH_TA_FLAG_SINGLE_INSTANCE | RH_TA_FLAG_MULTI_SESSION,
+	.invoke = nop_invoke,
+};
+
+/* ------------------------------------------------------------ baseline */
+
+struct wire {
+	unsigned char buf[512];
+	unsigned char other[512];
+	size_t len;
+};
+
+/* The "secure side" of the baseline: takes its own copy of the message. */
+static __attribute__((noinline)) int wire_receive(struct wire *w)
+{
+	memcpy(w->other, w->buf, w->len);
+	__asm__ volatile("" : : "r"(w->other) : "memory");
+	return 0;
+}
+
+struct marshal_arg {
+	struct wire wire;
+	unsigned char msg[512];
+	int (*volatile call)(struct wire *w); /* volatile: stays indirect */
+};
+
+static void batch_marshal(void *arg, uint64_t iters)
+{
+	struct marshal_arg *m = arg;
+
+	while (iters--) {
+		memcpy(m->wire.buf, m->msg, m->wire.len);
+		m->call(&m->wire);
+		__asm__ volatile("" : : "r"(m->wire.buf) : "memory");
+	}
+}
+
+/* ------------------------------------------------------------ library */
+
+struct tee_arg {
+	struct rh_tee_context *ctx;
+	uint32_t session;
+	uint32_t func;
+	unsigned int num_params;
+	struct rh_tee_param param[4];
+	struct rh_tee_shm *shm;
+	uint64_t handle;
+	uint32_t err; /* first unexpected TEE result */
+	/* per-command latency pass */
+	double *lat_zalloc, *lat_free;
+	size_t nlat;
+	double ns_per_tick;
+};
+
+static void note(struct tee_arg *a, int ret, uint32_t res)
+{
+	if ((ret || res) && !a->err)
+		a->err = ret ? RH_TEEC_ERROR_COMMUNICATION : res;
+}
+
+static void batch_invoke(void *arg, uint64_t iters)
+{
+	struct tee_arg *a = arg;
+	struct rh_tee_ioctl_invoke_arg inv = {
+		.func = a->func, .session = a->session,
+		.num_params = a->num_params,
+	};
+	int ret;
+
+	while (iters--) {
+		ret = rh_tee_client_invoke_func(a->ctx, &inv, a->param);
+		note(a, ret, inv.ret);
+	}
+}
+
+static int secmem_call(struct tee_arg *a, uint32_t func,
+		       struct rh_tee_param *p)
+{
+	struct rh_tee_ioctl_invoke_arg inv = {
+		.func = func, .session = a->session,
+		.num_params = RH_MTK_TEE_PARAM_NUM,
+	};
+	int ret;
+
+	ret = rh_tee_client_invoke_func(a->ctx, &inv, p);
+	note(a, ret, inv.ret);
+	return ret || inv.ret ? -EIO : 0;
+}
+
+static int zalloc_4k(struct tee_arg *a, uint64_t *ret_handle)
+{
+	struct rh_tee_param p[4] = { 0 };
+
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = 4096;
+	p[0].u.value.b = 4096;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = RH_MTK_SECURE_MEMORY_TYPE_CM_TZ;
+	p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	if (secmem_call(a, RH_MTK_TZCMD_SECMEM_ZALLOC, p))
+		return -EIO;
+	*ret_handle = p[3].u.value.a;
+	return 0;
+}
+
+static int free_handle(struct tee_arg *a, uint64_t handle)
+{
+	struct rh_tee_param p[4] = { 0 };
+
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = handle;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	if (secmem_call(a, RH_MTK_TZCMD_SECMEM_FREE, p))
+		return -EIO;
+	return p[1].u.value.a ? -EIO : 0;
+}
+
+static void batch_zalloc_free(void *arg, uint64_t iters)
+{
+	struct tee_arg *a = arg;
+	uint64_t h;
+
+	while (iters--) {
+		if (zalloc_4k(a, &h))
+			return;
+		if (free_handle(a, h))
+			return;
+	}
+}
+
+static void batch_retrieve(void *arg, uint64_t iters)
+{
+	struct tee_arg *a = arg;
+	struct rh_tee_param p[4] = { 0 };
+
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = a->handle;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT;
+	p[1].u.memref.shm = a->shm;
+	while (iters--) {
+		p[1].u.memref.size = sizeof(struct rh_mtk_tee_scatterlist);
+		if (secmem_call(a, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p))
+			return;
+	}
+}
+
+/* Each ZALLOC and FREE of @a->nlat pairs timed on its own. */
+static void latency_pairs(struct tee_arg *a)
+{
+	uint64_t t0, t1, t2, h;
+	size_t i;
+
+	for (i = 0; i < a->nlat; i++) {
+		t0 = bench_ticks();
+		if (zalloc_4k(a, &h))
+			return;
+		t1 = bench_ticks();
+		if (free_handle(a, h))
+			return;
+		t2 = bench_ticks();
+		a->lat_zalloc[i] = (double)(t1 - t0) * a->ns_per_tick;
+		a->lat_free[i] = (double)(t2 - t1) * a->ns_per_tick;
+	}
+}
+
+static int open_session(struct rh_tee_context *ctx, const uint8_t *uuid,
+			uint32_t *ret_session)
+{
+	struct rh_tee_param p[4] = { 0 };
+	struct rh_tee_ioctl_open_session_arg arg = { 0 };
+	int ret;
+
+	memcpy(arg.uuid, uuid, sizeof(arg.uuid));
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.num_params = 4;
+	ret = rh_tee_client_open_session(ctx, &arg, p);
+	if (ret)
+		return ret;
+	if (arg.ret) {
+		fprintf(stderr, "tee: open session: %s\n",
+			rh_tee_result_name(arg.ret));
+		return -EIO;
+	}
+	*ret_session = arg.session;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rheap-bench tee [common options]\n"
+		"  TEE round trips through the client API and the emulator: a no-op\n"
+		"  invoke with 0 and 4 value parameters, secmem ZALLOC+FREE 4 KiB and\n"
+		"  RETRIEVE_SG, next to an indirect call + memcpy of the same message.\n"
+		"  Goal: the 160-byte no-op invoke within %.0fx.\n", GOAL_RATIO);
+}
+
+static double measure_marshal(struct bench_ctx *ctx, size_t len)
+{
+	struct marshal_arg *m = calloc(1, sizeof(*m));
+	struct bench_stats st;
+
+	if (!m)
+		return NAN;
+	memset(m->msg, 0x5a, sizeof(m->msg));
+	m->wire.len = len;
+	m->call = wire_receive;
+	bench_measure(ctx, batch_marshal, m, &st, 0, NULL);
+	free(m);
+	return st.median;
+}
+
+static void report(struct bench_ctx *ctx, const char *cname, const char *metric,
+		   const struct bench_stats *st, const struct bench_stats *lat,
+		   const char *bname, double base, bool goal)
+{
+	struct bench_result r = {
+		.bench = "tee", .case_name = cname, .metric = metric,
+		.unit = "ns", .value = st->median,
+		.p99 = lat ? lat->p99 : NAN, .min = st->min,
+		.baseline = bname, .baseline_value = base,
+	};
+
+	if (goal) {
+		r.goal_kind = BENCH_GOAL_RATIO_MAX;
+		r.goal = GOAL_RATIO;
+	}
+	bench_report(ctx, &r);
+}
+
+int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
+{
+	struct tee_arg a = { 0 };
+	struct bench_stats st, lat;
+	struct rh_platform *plat = NULL;
+	uint8_t secmem_uuid[RH_TEE_IOCTL_UUID_LEN];
+	double base32, base160, nop160 = NAN;
+	uint32_t nop_session = 0, mem_session = 0;
+	size_t nlat = ctx->quick ? 2000 : 20000;
+	int ret;
+
+	if (argc > 1) {
+		usage(strcmp(argv[1], "--help") ? stderr : stdout);
+		return strcmp(argv[1], "--help") ? 2 : 0;
+	}
+
+	ret = bench_platform_new(&plat);
+	if (ret)
+		return 1;
+	ret = rh_tee_emu_register_ta(plat, &nop_ta);
+	if (ret)
+		goto out;
+	a.ctx = rh_tee_client_open_context(plat, NULL, NULL, NULL, NULL);
+	if (RH_IS_ERR(a.ctx)) {
+		ret = (int)RH_PTR_ERR(a.ctx);
+		a.ctx = NULL;
+		goto out;
+	}
+	ret = open_session(a.ctx, nop_ta.uuid, &nop_session);
+	if (ret)
+		goto out;
+	rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, secmem_uuid);
+	ret = open_session(a.ctx, secmem_uuid, &mem_session);
+	if (ret)
+		goto out;
+
+	bench_section(ctx, "tee: round trips through the TEE client and the emulator");
+	base32 = measure_marshal(ctx, 32);
+	base160 = measure_marshal(ctx, 160);
+
+	/* No-op invokes: 0 and 4 value parameters (32 and 160 bytes). */
+	a.session = nop_session;
+	a.func = NOP_CMD;
+	a.num_params = 0;
+	bench_measure(ctx, batch_invoke, &a, &st, nlat, &lat);
+	report(ctx, "invoke no-op 0 params", "round trip", &st, &lat,
+	       "call+memcpy32", base32, false);
+	a.num_params = 4;
+	for (ret = 0; ret < 4; ret++) {
+		a.param[ret].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		a.param[ret].u.value.a = (uint64_t)ret;
+	}
+	bench_measure(ctx, batch_invoke, &a, &st, nlat, &lat);
+	nop160 = st.median;
+	report(ctx, "invoke no-op 4 params", "round trip", &st, &lat,
+	       "call+memcpy160", base160, true);
+	if (a.err)
+		goto err_tee;
+
+	/* The secure-memory TA's commands, each next to the no-op round trip. */
+	a.session = mem_session;
+	bench_measure(ctx, batch_zalloc_free, &a, &st, 0, NULL);
+	report(ctx, "secmem ZALLOC+FREE 4K", "pair", &st, NULL,
+	       "invoke160 x2", 2 * nop160, false);
+	a.nlat = nlat;
+	a.ns_per_tick = ctx->ns_per_tick;
+	a.lat_zalloc = calloc(nlat, sizeof(double));
+	a.lat_free = calloc(nlat, sizeof(double));
+	if (!a.lat_zalloc || !a.lat_free) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	latency_pairs(&a);
+	bench_stats_compute(a.lat_zalloc, nlat, &lat);
+	st = lat;
+	report(ctx, "secmem ZALLOC 4K", "call p50", &st, &lat, "invoke160",
+	       nop160, false);
+	bench_stats_compute(a.lat_free, nlat, &lat);
+	st = lat;
+	report(ctx, "secmem FREE 4K", "call p50", &st, &lat, "invoke160",
+	       nop160, false);
+
+	a.shm = rh_tee_shm_alloc_kernel_buf(a.ctx, 4096);
+	if (RH_IS_ERR(a.shm)) {
+		ret = (int)RH_PTR_ERR(a.shm);
+		a.shm = NULL;
+		goto out;
+	}
+	ret = zalloc_4k(&a, &a.handle);
+	if (ret)
+		goto err_tee;
+	bench_measure(ctx, batch_retrieve, &a, &st, nlat, &lat);
+	report(ctx, "secmem RETRIEVE_SG 1 entry", "round trip", &st, &lat,
+	       "invoke160", nop160, false);
+	ret = free_handle(&a, a.handle);
+	if (ret || a.err)
+		goto err_tee;
+	ret = 0;
+	goto out;
+
+err_tee:
+	fprintf(stderr, "tee: a call failed: %s\n", rh_tee_result_name(a.err));
+	ret = -EIO;
+out:
+	free(a.lat_zalloc);
+	free(a.lat_free);
+	rh_tee_shm_put(a.shm);
+	rh_tee_client_close_context(a.ctx);
+	rh_platform_unref(plat);
+	if (ret)
+		fprintf(stderr, "tee: %s\n", strerror(-ret));
+	return ret ? 1 : 0;
+}
