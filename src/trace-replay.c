@@ -360,7 +360,7 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 	struct parser p = { .errbuf = errbuf, .errlen = errlen };
 	uint64_t prev_t = 0;
 	bool header = false;
-	size_t nlines = 1, pos = 0, i;
+	size_t nlines = 0, nrows = 0, row_bytes = 0, pos = 0, i, next;
 	int ret;
 
 	if (errbuf && errlen)
@@ -375,24 +375,38 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 			p.line += text[i] == '\n';
 		return parse_error(&p, "NUL byte in the text");
 	}
-	for (i = 0; i < len; i++)
-		nlines += text[i] == '\n';
-	/* The header is one of the lines, so rows <= nlines - 1 < nlines. */
-	if (nlines - 1 > RH_REPLAY_MAX_EVENTS) {
-		set_err(errbuf, errlen, "more than %u rows", RH_REPLAY_MAX_EVENTS);
+	/*
+	 * Lines: one per '\n', plus a last one without it. Only lines that
+	 * can be rows (not blank, not comments) need an event slot.
+	 */
+	for (i = 0; i < len; i = next) {
+		const char *nl = memchr(text + i, '\n', len - i);
+
+		next = nl ? (size_t)(nl - text) + 1 : len;
+		nlines++;
+		if (text[i] != '\n' && text[i] != '#' &&
+		    !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')) {
+			nrows++;
+			row_bytes += next - i;
+		}
+	}
+	if (nlines > RH_REPLAY_MAX_LINES) {
+		set_err(errbuf, errlen, "more than %u lines", RH_REPLAY_MAX_LINES);
 		return -E2BIG;
 	}
+	/* The header takes one of the candidates; one extra slot keeps calloc non-zero. */
+	nrows++;
 
 	p.trace = rh_zalloc(sizeof(*p.trace));
 	if (!p.trace)
 		return -ENOMEM;
-	p.trace->events = rh_calloc(nlines, sizeof(*p.trace->events));
-	p.nodes = rh_calloc(nlines, sizeof(*p.nodes));
+	p.trace->events = rh_calloc(nrows, sizeof(*p.trace->events));
+	p.nodes = rh_calloc(nrows, sizeof(*p.nodes));
 	/*
 	 * Each row stores id, heap, attrs and role (a part of attrs again):
 	 * at most twice the bytes of the row, plus 4 NULs.
 	 */
-	p.pool_cap = 2 * len + 4 * nlines + 1;
+	p.pool_cap = 2 * row_bytes + 4 * nrows + 1;
 	p.trace->pool = rh_malloc(p.pool_cap);
 	if (!p.trace->events || !p.nodes || !p.trace->pool) {
 		ret = -ENOMEM;

@@ -60,8 +60,7 @@ static void usage(FILE *out)
 struct demo_frame {
 	int fd;
 	struct rh_dma_buf *dmabuf;
-	struct rh_dma_buf_attachment *att_dec, *att_disp;
-	struct rh_sg_table *sgt_dec, *sgt_disp;
+	struct rh_importer_map *dec, *disp; /* vcodec writes it, display reads it */
 	rh_phys_addr_t pa;
 };
 
@@ -80,6 +79,8 @@ struct demo {
 	char first_failure[256];
 
 	struct rh_device *vcodec, *display, *gpu;
+	/* the V4L2 decoder, DRM display and GPU drivers */
+	struct rh_importer *dec_drv, *disp_drv, *gpu_drv;
 	int cm_fd, cma_fd;
 
 	/* the demo's own TEE client: secure video TA and, as attacker, secmem TA */
@@ -90,8 +91,7 @@ struct demo {
 	/* the bitstream */
 	int es_fd;
 	struct rh_dma_buf *es;
-	struct rh_dma_buf_attachment *es_att;
-	struct rh_sg_table *es_sgt;
+	struct rh_importer_map *es_map;
 	uint64_t es_handle;
 	rh_phys_addr_t es_pa;
 	uint8_t *sample;
@@ -294,17 +294,6 @@ static int tee_invoke(struct demo *d, uint32_t session, uint32_t func,
 	return rh_tee_result_to_errno(arg.ret);
 }
 
-/* The secure video TA puts a master in or out of secure mode. */
-static int set_device_secure(struct demo *d, struct rh_device *dev, bool secure)
-{
-	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
-
-	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
-	p[0].u.value.a = rh_device_master_id(dev);
-	p[0].u.value.b = secure;
-	return tee_invoke(d, d->svp_session, RH_SVP_CMD_SET_DEVICE_SECURE, p, NULL);
-}
-
 /* FREE through the demo's own secmem session; returns the TA's status as errno. */
 static int secmem_free(struct demo *d, uint64_t handle, uint32_t *ret_status)
 {
@@ -441,39 +430,6 @@ static int alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
 	*ret_fd = (int)data.fd;
 	*ret_buf = buf;
 	return 0;
-}
-
-/* Attach @dev and map for @dir, as a V4L2/DRM importer does. */
-static int import(struct demo *d, struct rh_dma_buf *buf, struct rh_device *dev,
-		  enum rh_dma_data_direction dir, struct rh_dma_buf_attachment **ret_att,
-		  struct rh_sg_table **ret_sgt)
-{
-	struct rh_dma_buf_attachment *att;
-	struct rh_sg_table *sgt;
-
-	(void)d;
-	att = rh_dma_buf_attach(buf, dev);
-	if (RH_IS_ERR(att))
-		return (int)RH_PTR_ERR(att);
-	sgt = rh_dma_buf_map_attachment(att, dir);
-	if (RH_IS_ERR(sgt)) {
-		rh_dma_buf_detach(buf, att);
-		return (int)RH_PTR_ERR(sgt);
-	}
-	*ret_att = att;
-	*ret_sgt = sgt;
-	return 0;
-}
-
-static void unimport(struct rh_dma_buf *buf, struct rh_dma_buf_attachment **att,
-		     struct rh_sg_table **sgt, enum rh_dma_data_direction dir)
-{
-	if (*sgt)
-		rh_dma_buf_unmap_attachment(*att, *sgt, dir);
-	if (*att)
-		rh_dma_buf_detach(buf, *att);
-	*sgt = NULL;
-	*att = NULL;
 }
 
 /* ------------------------------------------------------------------ the steps */
@@ -680,55 +636,51 @@ static int step_frames(struct demo *d)
 	return 0;
 }
 
+/* Each driver maps what it uses; the importer switches its device to secure mode. */
 static int step_play(struct demo *d)
 {
+	struct rh_importer_stats dst, pst;
 	uint8_t md[32], md2[32];
 	char digest[DEMO_DIGEST_HEX + 1], ebuf[16];
 	unsigned int i, restricted = 0, maps = 0;
 	uint8_t *es_copy;
 	int ret;
 
-	ret = import(d, d->es, d->vcodec, RH_DMA_TO_DEVICE, &d->es_att, &d->es_sgt);
+	ret = rh_importer_map(d->dec_drv, d->es, RH_DMA_TO_DEVICE, &d->es_map);
 	if (!check(d, !ret, "vcodec cannot import the bitstream: %s",
 		   cli_errno_name(ret, ebuf, sizeof(ebuf))))
 		return TOOLS_EXIT_FAILURE;
 	maps++;
-	restricted += rh_sg_dma_is_restricted(d->es_sgt->sgl);
+	restricted += rh_sg_dma_is_restricted(rh_importer_map_sgt(d->es_map)->sgl);
 	for (i = 0; i < d->nr_frames; i++) {
 		struct demo_frame *f = &d->frames[i];
 
-		ret = import(d, f->dmabuf, d->vcodec, RH_DMA_FROM_DEVICE, &f->att_dec, &f->sgt_dec);
+		ret = rh_importer_map(d->dec_drv, f->dmabuf, RH_DMA_FROM_DEVICE, &f->dec);
 		if (!ret)
-			ret = import(d, f->dmabuf, d->display, RH_DMA_TO_DEVICE, &f->att_disp,
-				     &f->sgt_disp);
+			ret = rh_importer_map(d->disp_drv, f->dmabuf, RH_DMA_TO_DEVICE, &f->disp);
 		if (!check(d, !ret, "frame %u cannot be imported: %s", i,
 			   cli_errno_name(ret, ebuf, sizeof(ebuf))))
 			return TOOLS_EXIT_FAILURE;
 		maps += 2;
-		restricted += rh_sg_dma_is_restricted(f->sgt_dec->sgl) +
-			      rh_sg_dma_is_restricted(f->sgt_disp->sgl);
+		restricted += rh_sg_dma_is_restricted(rh_importer_map_sgt(f->dec)->sgl) +
+			      rh_sg_dma_is_restricted(rh_importer_map_sgt(f->disp)->sgl);
 	}
-	note(d, "vcodec imported the bitstream and %u frames, display the %u frames: %u of %u "
-	     "mappings say sg_dma_is_restricted = true", d->nr_frames, d->nr_frames,
+	note(d, "vcodec mapped the bitstream and %u frames, display the %u frames: %u of %u "
+	     "mapped tables say sg_dma_is_restricted = true", d->nr_frames, d->nr_frames,
 	     restricted, maps);
 	check(d, restricted == maps, "only %u of %u mappings are marked restricted", restricted,
 	      maps);
-
-	/* Restricted mappings: the drivers ask the TEE to put their masters in secure mode. */
-	ret = set_device_secure(d, d->vcodec, true);
-	if (!ret)
-		ret = set_device_secure(d, d->display, true);
-	if (!check(d, !ret && rh_device_is_secure(d->vcodec) && rh_device_is_secure(d->display),
-		   "switching vcodec/display to secure mode failed: %s",
-		   cli_errno_name(ret, ebuf, sizeof(ebuf))))
-		return TOOLS_EXIT_FAILURE;
-	note(d, "the secure video TA switched vcodec and display to secure mode: the firewall "
-	     "now lets these two masters reach the protected regions");
+	check(d, !rh_importer_get_stats(d->dec_drv, &dst) && dst.secure_switches == 1 &&
+		 !rh_importer_get_stats(d->disp_drv, &pst) && pst.secure_switches == 1 &&
+		 rh_device_is_secure(d->vcodec) && rh_device_is_secure(d->display),
+	      "vcodec and display are not in secure mode");
+	note(d, "on their first restricted mapping both drivers asked the secure video TA to "
+	     "switch their device to secure mode: the firewall now lets these two masters in");
 
 	es_copy = malloc(DEMO_SAMPLE_LEN);
 	if (!es_copy)
 		return tools_error(stderr, PROG, CMD, "out of memory");
-	ret = rh_device_dma_read_sg(d->vcodec, d->es_sgt, 0, es_copy, DEMO_SAMPLE_LEN);
+	ret = rh_importer_read(d->es_map, 0, es_copy, DEMO_SAMPLE_LEN);
 	check(d, !ret && !memcmp(es_copy, d->sample, DEMO_SAMPLE_LEN),
 	      "the decoder did not read the clear bitstream back (%s)",
 	      ret ? cli_errno_name(ret, ebuf, sizeof(ebuf)) : "content differs");
@@ -740,11 +692,11 @@ static int step_play(struct demo *d)
 		struct demo_frame *f = &d->frames[i];
 
 		decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
-		ret = rh_device_dma_write_sg(d->vcodec, f->sgt_dec, 0, d->pix_out, d->frame_size);
+		ret = rh_importer_write(f->dec, 0, d->pix_out, d->frame_size);
 		if (!check(d, !ret, "vcodec could not write frame %u: %s", i,
 			   cli_errno_name(ret, ebuf, sizeof(ebuf))))
 			break;
-		ret = rh_device_dma_read_sg(d->display, f->sgt_disp, 0, d->pix_in, d->frame_size);
+		ret = rh_importer_read(f->disp, 0, d->pix_in, d->frame_size);
 		if (!check(d, !ret, "display could not read frame %u: %s", i,
 			   cli_errno_name(ret, ebuf, sizeof(ebuf))))
 			break;
@@ -768,9 +720,8 @@ static int step_attacks(struct demo *d)
 {
 	struct demo_frame *f0 = &d->frames[0];
 	struct rh_dma_buf_sync sync = { RH_DMA_BUF_SYNC_START | RH_DMA_BUF_SYNC_READ };
-	struct rh_dma_buf_attachment *gatt = NULL;
-	struct rh_sg_table *gsgt = NULL;
 	struct rh_secmem_stats before, after;
+	struct rh_importer_map *gmap = NULL;
 	struct rh_violation v;
 	uint8_t probe[64];
 	uint32_t status = 0;
@@ -795,36 +746,31 @@ static int step_attacks(struct demo *d)
 	d->expected_violations += ret == -EFAULT;
 	attack(d, "cpu_read_frame", ret, -EFAULT,
 	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
-	       "the lent region PROT_NONE for the normal world");
+	       "the lent region inaccessible to the normal world");
 	check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
 		 v.pa == f0->pa, "the CPU trap was not logged as a violation");
 
 	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
 	d->expected_violations += ret == -EFAULT;
 	attack(d, "cpu_read_bitstream", ret, -EFAULT,
-	       "the decrypted bitstream is in the TEE's static chunk: the CPU read traps too");
+	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
 
-	ret = import(d, f0->dmabuf, d->gpu, RH_DMA_FROM_DEVICE, &gatt, &gsgt);
-	if (check(d, !ret, "the gpu cannot even map the frame: %s",
-		  cli_errno_name(ret, ebuf, sizeof(ebuf)))) {
-		note(d, "the gpu driver attaches and maps frame 0 anyway (sg_dma_is_restricted = "
-		     "%s: a careful importer would stop here)",
-		     rh_sg_dma_is_restricted(gsgt->sgl) ? "true" : "false");
-		ret = rh_device_dma_read_sg(d->gpu, gsgt, 0, probe, sizeof(probe));
-		d->expected_violations += ret == -EACCES;
-		attack(d, "gpu_dma_read", ret, -EACCES,
-		       "the gpu is a non-secure master: the firewall refuses its read and logs "
-		       "a violation (EMI MPU report)");
-		check(d, !rh_phys_violation_last(d->plat, &v) &&
-			 v.master_id == rh_device_master_id(d->gpu),
-		      "the gpu's access was not logged as a violation");
-		unimport(f0->dmabuf, &gatt, &gsgt, RH_DMA_FROM_DEVICE);
-	}
+	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
+	if (!ret)
+		rh_importer_unmap(gmap);
+	attack(d, "gpu_import", ret, -EACCES,
+	       "the gpu driver maps frame 0 to compose it: the table is restricted, the "
+	       "secure video TA refuses to make the gpu secure (not secure-capable), the "
+	       "mapping is undone");
 
-	ret = set_device_secure(d, d->gpu, true);
-	attack(d, "gpu_secure_switch", ret, -EACCES,
-	       "asking the secure video TA to make the gpu secure is refused: it is not a "
-	       "secure-capable master");
+	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
+	d->expected_violations += ret == -EACCES;
+	attack(d, "gpu_dma_read", ret, -EACCES,
+	       "a rogue gpu driver points its DMA engine at the frame anyway: the firewall "
+	       "refuses the non-secure master and logs a violation (EMI MPU report)");
+	check(d, !rh_phys_violation_last(d->plat, &v) &&
+		 v.master_id == rh_device_master_id(d->gpu) && !v.secure,
+	      "the gpu's access was not logged as a violation");
 
 	ret = tee_open(d, RH_TZ_TA_MEM_UUID_MTK, &d->secmem_session);
 	d->secmem_open = !ret;
@@ -832,19 +778,20 @@ static int step_attacks(struct demo *d)
 		   cli_errno_name(ret, ebuf, sizeof(ebuf))))
 		return TOOLS_EXIT_FAILURE;
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &before);
-	/* Not a handle the TA issued: handles are random, so guess one near a real one. */
+	/* Handles are random: a guess next to a real one is still a guess. */
 	forged = (d->es_handle ^ 0x00010000u) & 0xffffffffu;
 	ret = secmem_free(d, forged, &status);
 	attack(d, "forged_handle_free", ret, -ENOENT,
-	       "FREE of a guessed secure handle: the TA knows no such buffer and answers "
-	       "ITEM_NOT_FOUND; nothing is freed");
+	       "FREE of a guessed secure handle through a session of its own: the TA knows "
+	       "no such buffer and answers ITEM_NOT_FOUND; nothing is freed");
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &after);
 	check(d, after.refused_handles == before.refused_handles + 1 &&
 		 after.live_buffers == before.live_buffers,
 	      "the TA did not refuse the forged handle cleanly");
 
 	/* The decoder is done with the bitstream: release it, keep its handle. */
-	unimport(d->es, &d->es_att, &d->es_sgt, RH_DMA_TO_DEVICE);
+	rh_importer_unmap(d->es_map);
+	d->es_map = NULL;
 	rh_dma_buf_put(d->es);
 	d->es = NULL;
 	rh_close(d->plat, d->es_fd);
@@ -852,8 +799,8 @@ static int step_attacks(struct demo *d)
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &before);
 	check(d, before.live_buffers == 0 && before.bytes_used == 0,
 	      "the bitstream buffer is still alive in the TA after its fd was closed");
-	note(d, "the decoder finished with the bitstream: its fd was closed and the heap "
-	     "sent FREE for handle 0x%" PRIx64, d->es_handle);
+	note(d, "the decoder finished with the bitstream: unmapped, fd closed, the heap sent "
+	     "FREE for handle 0x%" PRIx64 " and the TA scrubbed it", d->es_handle);
 	ret = secmem_free(d, d->es_handle, &status);
 	attack(d, "double_free", ret, -ENOENT,
 	       "FREE of that stale handle again: the TA refuses the double free "
@@ -869,26 +816,25 @@ static int step_stop(struct demo *d)
 	const struct rh_reserved_region *cma =
 		rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE);
 	struct rh_restricted_mtk_stats ms;
+	struct rh_importer_stats dst, pst;
 	struct rh_secmem_stats ss;
 	uint64_t off, nonzero = 0;
 	char sz[32], ebuf[16];
 	uint8_t *chunk;
 	unsigned int i;
-	int ret = 0, r;
+	int ret = 0;
 
 	for (i = 0; i < d->nr_frames; i++) {
-		unimport(d->frames[i].dmabuf, &d->frames[i].att_disp, &d->frames[i].sgt_disp,
-			 RH_DMA_TO_DEVICE);
-		unimport(d->frames[i].dmabuf, &d->frames[i].att_dec, &d->frames[i].sgt_dec,
-			 RH_DMA_FROM_DEVICE);
+		rh_importer_unmap(d->frames[i].disp);
+		rh_importer_unmap(d->frames[i].dec);
+		d->frames[i].disp = d->frames[i].dec = NULL;
 	}
-	r = set_device_secure(d, d->vcodec, false);
-	if (!r)
-		r = set_device_secure(d, d->display, false);
-	check(d, !r && !rh_device_is_secure(d->vcodec) && !rh_device_is_secure(d->display),
-	      "vcodec/display did not leave secure mode: %s",
-	      cli_errno_name(r, ebuf, sizeof(ebuf)));
-	note(d, "playback stopped: vcodec and display detached and back in normal mode");
+	check(d, !rh_device_is_secure(d->vcodec) && !rh_device_is_secure(d->display) &&
+		 !rh_importer_get_stats(d->dec_drv, &dst) && dst.normal_switches == 1 &&
+		 !rh_importer_get_stats(d->disp_drv, &pst) && pst.normal_switches == 1,
+	      "vcodec/display did not leave secure mode");
+	note(d, "playback stopped: the drivers unmapped every frame, and with their last "
+	     "restricted mapping gone vcodec and display went back to normal mode");
 
 	for (i = 0; i < d->nr_frames; i++) {
 		struct demo_frame *f = &d->frames[i];
@@ -1000,19 +946,19 @@ static void cleanup(struct demo *d)
 	for (i = 0; d->frames && i < d->nr_frames; i++) {
 		struct demo_frame *f = &d->frames[i];
 
-		unimport(f->dmabuf, &f->att_disp, &f->sgt_disp, RH_DMA_TO_DEVICE);
-		unimport(f->dmabuf, &f->att_dec, &f->sgt_dec, RH_DMA_FROM_DEVICE);
+		rh_importer_unmap(f->disp);
+		rh_importer_unmap(f->dec);
+		f->disp = f->dec = NULL;
 		rh_dma_buf_put(f->dmabuf);
 		f->dmabuf = NULL;
 		if (f->fd >= 0)
 			rh_close(d->plat, f->fd);
 		f->fd = -1;
 	}
-	if (d->es) {
-		unimport(d->es, &d->es_att, &d->es_sgt, RH_DMA_TO_DEVICE);
-		rh_dma_buf_put(d->es);
-		d->es = NULL;
-	}
+	rh_importer_unmap(d->es_map);
+	d->es_map = NULL;
+	rh_dma_buf_put(d->es);
+	d->es = NULL;
 	if (d->es_fd >= 0)
 		rh_close(d->plat, d->es_fd);
 	d->es_fd = -1;
@@ -1026,9 +972,13 @@ static void cleanup(struct demo *d)
 	if (d->svp_open)
 		rh_tee_client_close_session(d->tee, d->svp_session);
 	d->secmem_open = d->svp_open = false;
-	if (d->tee)
-		rh_tee_client_close_context(d->tee);
+	rh_tee_client_close_context(d->tee);
 	d->tee = NULL;
+	/* The drivers go last: each closes its own TEE session. */
+	rh_importer_free(d->gpu_drv);
+	rh_importer_free(d->disp_drv);
+	rh_importer_free(d->dec_drv);
+	d->gpu_drv = d->disp_drv = d->dec_drv = NULL;
 }
 
 static int run(struct demo *d)
@@ -1220,6 +1170,13 @@ int cmd_demo(int argc, char **argv)
 					"%s: the demo needs a " RH_MTK_SECURE_CHUNK_COMPATIBLE
 					" and a " RH_MTK_DYNAMIC_REGION_COMPATIBLE " region",
 					d->dtb_path ? d->dtb_path : "platform");
+	} else if ((ret = rh_importer_new(d->vcodec, &d->dec_drv)) ||
+		   (ret = rh_importer_new(d->display, &d->disp_drv)) ||
+		   (ret = rh_importer_new(d->gpu, &d->gpu_drv))) {
+		rh_importer_free(d->disp_drv);
+		rh_importer_free(d->dec_drv);
+		ret = tools_error(stderr, PROG, CMD, "cannot create the drivers: %s",
+				  strerror(-ret));
 	} else {
 		ret = run(d);
 	}

@@ -41,8 +41,8 @@ RH_BEGIN_DECLS
 #define RH_REPLAY_ID_MAX 64
 /** Longest role= value (NUL excluded). */
 #define RH_REPLAY_ROLE_MAX 32
-/** Most events one trace may hold. */
-#define RH_REPLAY_MAX_EVENTS (1u << 24)
+/** Most lines (rows, comments and blank lines) one trace text may have. */
+#define RH_REPLAY_MAX_LINES (1u << 24)
 /** Largest trace file rh_replay_parse_file() reads. */
 #define RH_REPLAY_MAX_FILE_SIZE (256u << 20)
 
@@ -101,7 +101,7 @@ struct rh_replay_trace;
  * Every rule of the format above is checked, including that an F names a
  * live id (allocated earlier and not freed since).
  * @return 0, -EINVAL (malformed; @errbuf says where), -E2BIG (more than
- * RH_REPLAY_MAX_EVENTS rows), -ENOMEM.
+ * RH_REPLAY_MAX_LINES lines), -ENOMEM.
  */
 RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 			      struct rh_replay_trace **ret_trace, char *errbuf,

@@ -20,6 +20,7 @@
 #include <rheap/uapi.h>
 #include <rheap/heaps/restricted.h>
 #include <rheap/heaps/restricted-mtk.h>
+#include <rheap/importer.h>
 #include <rheap/tee-msg.h>
 #include <rheap/tee.h>
 #include <rheap/teec.h>

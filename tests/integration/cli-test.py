@@ -418,7 +418,7 @@ class TestDemo(CliTestCase):
         self.assertEqual(len(attacks), 8)
         want = {'mmap': 'EPERM', 'dma_buf_sync': 'EPERM', 'cpu_read_frame': 'EFAULT',
                 'cpu_read_bitstream': 'EFAULT', 'gpu_dma_read': 'EACCES',
-                'gpu_secure_switch': 'EACCES', 'forged_handle_free': 'ENOENT',
+                'gpu_import': 'EACCES', 'forged_handle_free': 'ENOENT',
                 'double_free': 'ENOENT'}
         self.assertEqual({e['attack']: e['errno'] for _, e in attacks}, want)
         for i, e in attacks:
