@@ -213,6 +213,8 @@ static uint32_t fake_zalloc(struct fake_tee *ft, struct rh_optee_msg_arg *msg)
 	if (ft->zalloc_ret)
 		return ft->zalloc_ret;
 	assert_true(type == 1 || type == 2);
+	if (ft->zalloc_script)
+		size = 0; /* the script says where it is */
 	base = type == 1 ? CHUNK_BASE : p[2].u.value.a;
 	region = type == 1 ? CHUNK_SIZE : p[2].u.value.b;
 	if (ft->bump[type] + size > region || ft->nr_live == FAKE_MAX_LIVE)
@@ -544,6 +546,55 @@ static void *dtb_without_region(size_t *ret_size)
 	assert_int_equal(fdt_pack(fdt), 0);
 	*ret_size = fdt_totalsize(fdt);
 	return fdt;
+}
+
+/* Several dynamic regions: each sets up a CMA area, the last one wins. */
+static void test_two_regions(void **state)
+{
+	size_t size = rh_test_dtb_platform_minimal_size + 512;
+	static const uint32_t reg[] = { 0, 0x4a000000, 0, 0x1000000 };
+	const struct rh_reserved_region *last = NULL;
+	const struct rh_platform_desc *desc;
+	struct rh_restricted_mtk_stats st;
+	RH_DEFINE_PLATFORM_INFO(info);
+	struct rh_platform *plat;
+	unsigned int n = 0;
+	uint32_t reg_be[4];
+	void *fdt = malloc(size);
+	unsigned int i;
+	int parent, node;
+
+	(void)state;
+	assert_non_null(fdt);
+	assert_int_equal(fdt_open_into(rh_test_dtb_platform_minimal, fdt, (int)size), 0);
+	parent = fdt_path_offset(fdt, "/reserved-memory");
+	assert_true(parent >= 0);
+	node = fdt_add_subnode(fdt, parent, "restricted-cma2@4a000000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_setprop_string(fdt, node, "compatible",
+					    RH_MTK_DYNAMIC_REGION_COMPATIBLE), 0);
+	for (i = 0; i < 4; i++)
+		reg_be[i] = cpu_to_fdt32(reg[i]);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", reg_be, sizeof(reg_be)), 0);
+	assert_int_equal(fdt_setprop_empty(fdt, node, "reusable"), 0);
+	info.dtb = fdt;
+	info.dtb_size = fdt_totalsize(fdt);
+	assert_int_equal(rh_platform_new(&info, &plat), 0);
+	free(fdt);
+	desc = rh_platform_get_desc(plat);
+	for (i = 0; i < desc->nr_reserved; i++) {
+		if (strcmp(desc->reserved[i].compatible, RH_MTK_DYNAMIC_REGION_COMPATIBLE))
+			continue;
+		last = &desc->reserved[i];
+		n++;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(rh_restricted_mtk_get_stats(plat, RH_RESTRICTED_MTK_CMA_NAME, &st), 0);
+	assert_int_equal(st.cma_paddr, last->base);
+	assert_int_equal(st.cma_size, last->size);
+	assert_int_equal(st.region_base, last->base);
+	/* The first area was freed, not leaked (LSan). */
+	rh_platform_unref(plat);
 }
 
 /* Behaviour 31: no dynamic region, no CMA heap. */
@@ -890,6 +941,68 @@ static void test_contiguous(void **state)
 	assert_int_equal(buf->restricted_addr, 0x1000);
 	assert_int_equal(f->ft.nr_live, 1);
 	rh_dma_buf_put(b);
+}
+
+/*
+ * A contiguous buffer longer than one entry can describe (4 GiB - 4 KiB)
+ * is split over several entries; v5 truncates the length.
+ */
+static void test_contiguous_split(void **state)
+{
+	size_t size = rh_test_dtb_platform_minimal_size + 256;
+	const uint64_t len = (4ULL << 30) + 0x2000;
+	struct rh_restricted_buffer *buf;
+	RH_DEFINE_PLATFORM_INFO(info);
+	struct rh_platform *plat;
+	struct rh_dma_heap *cm;
+	struct fake_tee ft;
+	struct rh_dma_buf *b;
+	void *fdt = malloc(size);
+	uint32_t reg[4];
+	int node;
+
+	(void)state;
+	assert_non_null(fdt);
+	assert_int_equal(fdt_open_into(rh_test_dtb_platform_minimal, fdt, (int)size), 0);
+	/* 8 GiB of DRAM (sparse), a 5 GiB chunk, no dynamic region. */
+	node = fdt_node_offset_by_compatible(fdt, -1, RH_MTK_DYNAMIC_REGION_COMPATIBLE);
+	assert_int_equal(fdt_del_node(fdt, node), 0);
+	node = fdt_path_offset(fdt, "/memory@40000000");
+	reg[0] = cpu_to_fdt32(0);
+	reg[1] = cpu_to_fdt32(0x40000000);
+	reg[2] = cpu_to_fdt32(2);
+	reg[3] = cpu_to_fdt32(0);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)), 0);
+	node = fdt_node_offset_by_compatible(fdt, -1, RH_MTK_SECURE_CHUNK_COMPATIBLE);
+	reg[0] = cpu_to_fdt32(0);
+	reg[1] = cpu_to_fdt32(0x48000000);
+	reg[2] = cpu_to_fdt32(1);
+	reg[3] = cpu_to_fdt32(0x40000000);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)), 0);
+	info.dtb = fdt;
+	info.dtb_size = fdt_totalsize(fdt);
+	assert_int_equal(rh_platform_new(&info, &plat), 0);
+	free(fdt);
+
+	fake_init(&ft, plat);
+	assert_int_equal(rh_platform_set_tee_backend(plat, &fake_tee_ops, &ft), 0);
+	ft.zalloc_script = true;
+	ft.zalloc_sg_num = 1;
+	ft.zalloc_pa = CHUNK_BASE;
+	cm = find_heap(plat, RH_RESTRICTED_MTK_CM_NAME);
+	b = alloc(cm, len);
+	assert_false(RH_IS_ERR_OR_NULL(b));
+	buf = rh_restricted_buffer_get(b);
+	assert_int_equal(buf->sg_table.orig_nents, 2);
+	assert_int_equal(rh_sg_phys(buf->sg_table.sgl), CHUNK_BASE);
+	assert_int_equal(buf->sg_table.sgl->length, RH_SCATTERLIST_MAX_SEGMENT);
+	assert_int_equal(rh_sg_phys(rh_sg_next(buf->sg_table.sgl)),
+			 CHUNK_BASE + RH_SCATTERLIST_MAX_SEGMENT);
+	assert_int_equal(rh_sg_next(buf->sg_table.sgl)->length, len - RH_SCATTERLIST_MAX_SEGMENT);
+	rh_dma_buf_put(b);
+	assert_int_equal(ft.nr_live, 0);
+	rh_platform_unref(plat);
+	pthread_mutex_destroy(&ft.lock);
 }
 
 /* One bad answer: the allocation fails with @err and FREE(handle) is sent. */
@@ -1477,6 +1590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
 		cmocka_unit_test(test_registration_default_platform),
 		cmocka_unit_test(test_no_region),
+		cmocka_unit_test(test_two_regions),
 		cmocka_unit_test(test_boot_fail_nth),
 		cmocka_unit_test_setup_teardown(test_stats_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_once, setup, teardown),
@@ -1487,6 +1601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zalloc_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zalloc_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contiguous, setup, teardown),
+		cmocka_unit_test(test_contiguous_split),
 		cmocka_unit_test_setup_teardown(test_contiguous_bad_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_sg, setup, teardown),
