@@ -162,6 +162,28 @@ static bool key_valid(const char *s, size_t len)
 	return true;
 }
 
+/* What DMA_HEAP_IOCTL_ALLOC can fail with, by name (expect=). */
+static const struct {
+	const char *name;
+	int err;
+} expect_names[] = {
+	{ "ENOMEM", -ENOMEM }, { "EINVAL", -EINVAL }, { "ENOSPC", -ENOSPC },
+	{ "EBUSY", -EBUSY },   { "ENODEV", -ENODEV }, { "EOPNOTSUPP", -EOPNOTSUPP },
+	{ "EPERM", -EPERM },   { "EACCES", -EACCES }, { "EMFILE", -EMFILE },
+	{ "EIO", -EIO },       { "ENOENT", -ENOENT }, { "EFAULT", -EFAULT },
+};
+
+/* The negative errno named by @f, 0 when it is not one of expect_names. */
+static int expect_errno(const struct field *f)
+{
+	size_t i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(expect_names); i++)
+		if (field_is(f, expect_names[i].name))
+			return expect_names[i].err;
+	return 0;
+}
+
 /* The attrs field: space-separated key=value pairs. */
 static int parse_attrs(struct parser *p, const struct field *f,
 		       struct rh_replay_event *ev)
@@ -209,13 +231,14 @@ static int parse_attrs(struct parser *p, const struct field *f,
 		} else if ((size_t)(eq - tok) == 6 && !memcmp(tok, "expect", 6)) {
 			if (seen_expect)
 				return parse_error(p, "expect= given twice");
-			if (!field_is(&v, "ENOMEM"))
-				return parse_error(p, "expect '%.*s' is not supported (only ENOMEM)",
+			ev->expect = expect_errno(&v);
+			if (!ev->expect)
+				return parse_error(p, "expect '%.*s' is not an errno an allocation "
+						   "can fail with (ENOMEM, EINVAL, ...)",
 						   (int)v.len, v.s);
 			if (ev->op != RH_REPLAY_OP_ALLOC)
 				return parse_error(p, "expect= applies to A rows only");
 			seen_expect = true;
-			ev->expect = -ENOMEM;
 		}
 		/* Other keys: kept in ev->attrs for whoever knows them. */
 	}

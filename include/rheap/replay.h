@@ -32,8 +32,10 @@ RH_BEGIN_DECLS
  * - id: 1..RH_REPLAY_ID_MAX characters of [A-Za-z0-9._-]; A: unique among
  *   the live buffers; F: a live buffer; M: the marker's name;
  * - attrs: space-separated key=value pairs: role=<word>, sess=<number>,
- *   expect=ENOMEM (A only: the allocation is expected to fail); other keys
- *   are kept in the raw text and otherwise ignored; a key appears once;
+ *   expect=<ERRNO> (A only: the allocation is expected to fail with it:
+ *   ENOMEM, EINVAL, ENOSPC, EBUSY, ENODEV, EOPNOTSUPP, EPERM, EACCES,
+ *   EMFILE, EIO, ENOENT or EFAULT); other keys are kept in the raw text and
+ *   otherwise ignored; a key appears once;
  * - exactly six fields a row, no quoting; "\r\n" line ends are accepted.
  */
 
@@ -65,7 +67,7 @@ enum rh_replay_op {
  * @id: buffer id (A, F) or marker name (M)
  * @role: role= value, "" when absent
  * @sess: sess= value, 0 when absent
- * @expect: 0, or -ENOMEM for expect=ENOMEM
+ * @expect: 0, or the negative errno of expect= (-ENOMEM for expect=ENOMEM)
  * @attrs: the attrs field as written ("" when empty)
  * @alloc_index: F: index of the A event that allocated @id; otherwise the
  *               event's own index
@@ -188,7 +190,7 @@ struct rh_replay_options {
  * @frees: F events that released a buffer
  * @frees_skipped: F events of buffers whose allocation had failed
  * @marks: M events
- * @expected_failures: A events that failed as the trace expects
+ * @expected_failures: A events that failed with the errno the trace expects
  * @unexpected_failures: A or F events that failed without expect=, or
  *                       failed with another errno than the one expected
  * @unexpected_successes: A events with expect= that succeeded

@@ -326,7 +326,7 @@ class TestReplay(CliTestCase):
             'heap': (HEADER + '0,A,,4096,a,\n', 'line 2: A needs a heap'),
             'mark': (HEADER + '0,M,system,,seek,\n', 'line 2: M takes no heap'),
             'attr': (HEADER + '0,A,system,4096,a,role\n', "line 2: attribute 'role'"),
-            'expect': (HEADER + '0,A,system,4096,a,expect=EINVAL\n', "line 2: expect 'EINVAL'"),
+            'expect': (HEADER + '0,A,system,4096,a,expect=EAGAIN\n', "line 2: expect 'EAGAIN'"),
             'id': (HEADER + '0,A,system,4096,a b,\n', "line 2: id 'a b'"),
             'quote': (HEADER + '0,A,system,4096,"a",\n', 'line 2: quoted fields'),
             'free heap': (HEADER + '0,A,system,4096,a,\n1,F,restricted_mtk_cm,,a,\n',

@@ -46,12 +46,13 @@ static void test_parse_fields(void **state)
 		"10000000,M,,,seek,sess=1\n"
 		"20000000,F,restricted_mtk_cma,,1.fr0,\n"
 		"20000050,F,,4194304,1.in0,\n"
-		"20000060,A,restricted_mtk_cma,1,big,expect=ENOMEM";
+		"20000060,A,restricted_mtk_cma,1,big,expect=ENOMEM\n"
+		"20000070,A,restricted_mtk_cma,1,big2,expect=EINVAL role=x";
 	struct rh_replay_trace *t = parse_ok(text);
 	const struct rh_replay_event *e;
 
 	(void)state;
-	assert_int_equal(rh_replay_trace_count(t), 6);
+	assert_int_equal(rh_replay_trace_count(t), 7);
 
 	e = rh_replay_trace_event(t, 0);
 	assert_int_equal(e->op, RH_REPLAY_OP_ALLOC);
@@ -93,12 +94,18 @@ static void test_parse_fields(void **state)
 	assert_string_equal(e->heap, "restricted_mtk_cm");
 	assert_int_equal(e->alloc_index, 0);
 
-	/* Last line without a newline; expect= parsed. */
 	e = rh_replay_trace_event(t, 5);
 	assert_int_equal(e->expect, -ENOMEM);
 	assert_int_equal(e->line, 10);
 
-	assert_null(rh_replay_trace_event(t, 6));
+	/* Last line without a newline; any allocation errno can be expected. */
+
+	e = rh_replay_trace_event(t, 6);
+	assert_int_equal(e->expect, -EINVAL);
+	assert_string_equal(e->role, "x");
+	assert_int_equal(e->line, 11);
+
+	assert_null(rh_replay_trace_event(t, 7));
 	assert_null(rh_replay_trace_event(NULL, 0));
 	assert_int_equal(rh_replay_trace_count(NULL), 0);
 	rh_replay_trace_free(t);
@@ -177,7 +184,8 @@ static const struct bad_case bad_cases[] = {
 	{ HEADER "0,A,system,1,a,sess=x\n", "line 2: sess 'x'" },
 	{ HEADER "0,A,system,1,a,sess=4294967296\n", "line 2: sess '4294967296'" },
 	{ HEADER "0,A,system,1,a,sess=1 sess=2\n", "line 2: sess= given twice" },
-	{ HEADER "0,A,system,1,a,expect=EINVAL\n", "line 2: expect 'EINVAL' is not supported" },
+	{ HEADER "0,A,system,1,a,expect=EAGAIN\n", "line 2: expect 'EAGAIN' is not an errno" },
+	{ HEADER "0,A,system,1,a,expect=enomem\n", "line 2: expect 'enomem' is not an errno" },
 	{ HEADER "0,A,system,1,a,expect=ENOMEM expect=ENOMEM\n", "line 2: expect= given twice" },
 	{ HEADER "0,A,system,1,a,\n1,F,,,a,expect=ENOMEM\n", "line 3: expect= applies to A rows only" },
 	{ HEADER "0,M,,,seek,expect=ENOMEM\n", "line 2: expect= applies to A rows only" },
