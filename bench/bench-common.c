@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libfdt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,46 @@ int bench_platform_new(struct rh_platform **ret_plat)
 	ret = rh_platform_new(&info, ret_plat);
 	if (ret)
 		fprintf(stderr, "rheap-bench: cannot create the default platform: %s\n",
+			strerror(-ret));
+	return ret;
+}
+
+int bench_platform_new_chunk(uint64_t chunk_size, struct rh_platform **ret_plat)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	const void *dtb;
+	size_t size;
+	fdt64_t reg[2];
+	void *copy;
+	int node, ret;
+
+	dtb = rh_platform_default_dtb(&size);
+	copy = malloc(size + 1024);
+	if (!copy)
+		return -ENOMEM;
+	ret = fdt_open_into(dtb, copy, (int)(size + 1024));
+	node = ret ? ret : fdt_path_offset(copy, "/reserved-memory/tee-chunk@60000000");
+	if (node >= 0) {
+		/* #address-cells = #size-cells = 2 in the default DTB. */
+		reg[0] = cpu_to_fdt64(UINT64_C(0x60000000));
+		reg[1] = cpu_to_fdt64(chunk_size);
+		ret = fdt_setprop(copy, node, "reg", reg, sizeof(reg));
+	} else {
+		ret = node;
+	}
+	if (ret) {
+		fprintf(stderr, "rheap-bench: cannot edit the default DTB: %s\n",
+			fdt_strerror(ret));
+		free(copy);
+		return -EINVAL;
+	}
+	info.dtb = copy;
+	info.dtb_size = fdt_totalsize(copy);
+	info.log_level = RH_LOG_ERR;
+	ret = rh_platform_new(&info, ret_plat);
+	free(copy);
+	if (ret)
+		fprintf(stderr, "rheap-bench: cannot create the platform: %s\n",
 			strerror(-ret));
 	return ret;
 }

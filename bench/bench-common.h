@@ -36,6 +36,13 @@ extern const struct bench_heap_desc bench_heaps[3];
  */
 int bench_platform_new(struct rh_platform **ret_plat);
 
+/*
+ * bench_platform_new_chunk() - the default platform with its static TEE
+ * chunk (/reserved-memory/tee-chunk@60000000, 384 MiB) resized to
+ * @chunk_size bytes, by editing a copy of the default DTB with libfdt.
+ */
+int bench_platform_new_chunk(uint64_t chunk_size, struct rh_platform **ret_plat);
+
 /* "4K", "1M", "64M": @buf of at least 16 bytes. */
 const char *bench_fmt_size(uint64_t size, char *buf, size_t len);
 

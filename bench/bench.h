@@ -227,6 +227,8 @@ int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_fragmentation_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_replay_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_scaling_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_memory_main(struct bench_ctx *ctx, int argc, char **argv);
 
