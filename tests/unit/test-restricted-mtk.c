@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1098,6 +1099,11 @@ static void test_retrieve_sg(void **state)
 	struct rh_scatterlist *sg;
 	struct rh_dma_buf *b;
 	unsigned int i;
+
+	/* Behaviour 29: the packed little-endian entry shared with the TA. */
+	assert_int_equal(sizeof(struct rh_mtk_tee_scatterlist), 12);
+	assert_int_equal(offsetof(struct rh_mtk_tee_scatterlist, pa), 0);
+	assert_int_equal(offsetof(struct rh_mtk_tee_scatterlist, length), 8);
 
 	set_entries(&f->ft, 3, pa, len);
 	b = alloc(f->cm, 0x20000);
