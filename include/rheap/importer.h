@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A simulated importer (device driver): maps dma-bufs for its device, secure mode for restricted ones. */
+/* A simulated importer (device driver): maps dma-bufs, secure mode for restricted ones. */
 #ifndef RHEAP_IMPORTER_H
 #define RHEAP_IMPORTER_H
 

@@ -260,8 +260,8 @@ static void test_uapi_both_heaps(void **state)
 			memset(&data, 0, sizeof(data));
 			data.len = sizes[i];
 			data.fd_flags = O_RDWR | O_CLOEXEC;
-			assert_int_equal(rh_ioctl(f->plat, heap_fd[h], RH_DMA_HEAP_IOCTL_ALLOC, &data),
-					 0);
+			assert_int_equal(rh_ioctl(f->plat, heap_fd[h], RH_DMA_HEAP_IOCTL_ALLOC,
+						  &data), 0);
 			fds[h][i] = (int)data.fd;
 			assert_int_equal(rh_lseek(f->plat, fds[h][i], 0, SEEK_END),
 					 (off_t)RH_PAGE_ALIGN(sizes[i]));
@@ -309,6 +309,7 @@ static void test_discontiguous(void **state)
 	struct rh_scatterlist *sg;
 	uint8_t out[32], in[32];
 	uint64_t sum = 0;
+	size_t off;
 	unsigned int i;
 
 	fragment_chunk(f, keep);
@@ -331,8 +332,9 @@ static void test_discontiguous(void **state)
 		out[i] = (uint8_t)(0xa0 + i);
 	assert_int_equal(rh_importer_map(f->id, b, RH_DMA_FROM_DEVICE, &mw), 0);
 	assert_int_equal(rh_importer_map(f->iv, b, RH_DMA_TO_DEVICE, &mr), 0);
-	assert_int_equal(rh_importer_write(mw, buf->sg_table.sgl->length - 16, out, sizeof(out)), 0);
-	assert_int_equal(rh_importer_read(mr, buf->sg_table.sgl->length - 16, in, sizeof(in)), 0);
+	off = buf->sg_table.sgl->length - 16;
+	assert_int_equal(rh_importer_write(mw, off, out, sizeof(out)), 0);
+	assert_int_equal(rh_importer_read(mr, off, in, sizeof(in)), 0);
 	assert_memory_equal(in, out, sizeof(in));
 	rh_importer_unmap(mw);
 	rh_importer_unmap(mr);
@@ -573,8 +575,8 @@ static void test_cma_region_returned_zeroed(void **state)
 		assert_int_equal(rh_phys_probe_read(f->plat, CMA_BASE + off, chunk, SZ_1M), 0);
 		for (i = 0; i < SZ_1M; i++)
 			if (chunk[i])
-				fail_msg("byte at 0x%llx is 0x%x", (unsigned long long)(CMA_BASE + off + i),
-					 chunk[i]);
+				fail_msg("byte at 0x%llx is 0x%x",
+					 (unsigned long long)(CMA_BASE + off + i), chunk[i]);
 	}
 	free(chunk);
 	/* The static chunk stays protected. */

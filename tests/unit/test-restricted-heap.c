@@ -69,6 +69,7 @@ static int build_table(struct test_ops_ctx *c, struct rh_restricted_buffer *buf)
 	struct rh_scatterlist *sg;
 	unsigned int i;
 	size_t left = buf->size, len;
+	uint64_t pa;
 	int ret;
 
 	ret = rh_sg_alloc_table(&buf->sg_table, c->nents);
@@ -78,8 +79,8 @@ static int build_table(struct test_ops_ctx *c, struct rh_restricted_buffer *buf)
 	sg = buf->sg_table.sgl;
 	for (i = 0; i < c->nents; i++) {
 		len = i + 1 < c->nents ? RH_PAGE_SIZE : left;
-		rh_sg_set_page(sg, (unsigned long)((c->pa_base + ((uint64_t)i << 20)) >> RH_PAGE_SHIFT),
-			       (unsigned int)len, 0);
+		pa = c->pa_base + ((uint64_t)i << 20);
+		rh_sg_set_page(sg, (unsigned long)(pa >> RH_PAGE_SHIFT), (unsigned int)len, 0);
 		left -= len;
 		sg = rh_sg_next(sg);
 	}
