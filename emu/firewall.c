@@ -13,6 +13,7 @@
 
 #include "emu.h"
 #include "internal.h"
+#include "trace.h"
 
 /*
  * One region of the controller. The fields are atomics because DMA checks
@@ -211,6 +212,8 @@ int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
 	atomic_fetch_add_explicit(&fw->programs, 1, memory_order_relaxed);
 	IMSG(fw->plat, "firewall: region %u = 0x%" PRIx64 "-0x%" PRIx64
 	     " masters 0x%" PRIx64, free_idx, base, end - 1, masters);
+	RH_TRACE(fw->plat, RH_TRACE_FIREWALL_PROGRAM, .id = free_idx, .pa = base,
+		 .size = size, .count = in_use);
 	if (ret_index)
 		*ret_index = free_idx;
 out_unlock:
@@ -248,6 +251,8 @@ int rh_firewall_clear(struct rh_firewall *fw, unsigned int index)
 	fw_write_end(fw);
 	atomic_fetch_add_explicit(&fw->clears, 1, memory_order_relaxed);
 	IMSG(fw->plat, "firewall: region %u cleared", index);
+	RH_TRACE(fw->plat, RH_TRACE_FIREWALL_CLEAR, .id = index, .pa = base, .size = end - base,
+		 .count = atomic_load_explicit(&fw->in_use, memory_order_relaxed));
 out_unlock:
 	pthread_mutex_unlock(&fw->lock);
 	return ret;
@@ -422,6 +427,8 @@ static void fw_log_violation(struct rh_firewall *fw, rh_phys_addr_t pa,
 	     " at 0x%" PRIx64 " by %s (%s), region %d", write ? "write" : "read",
 	     pa, len, fault_pa, name ? name : "?",
 	     secure ? "secure" : "non-secure", region);
+	RH_TRACE(fw->plat, RH_TRACE_FIREWALL_VIOLATION, .name = name, .id = master_id,
+		 .pa = pa, .size = len, .msg = write ? "write" : "read", .err = -EACCES);
 }
 
 int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,

@@ -12,6 +12,7 @@
 
 #include "cma.h"
 #include "internal.h"
+#include "trace.h"
 
 /* Mirrors struct cma (mm/cma.h). */
 struct rh_cma {
@@ -179,6 +180,8 @@ int rh_cma_alloc(struct rh_cma *cma, unsigned long count, unsigned int align_ord
 		pthread_mutex_unlock(&cma->lock);
 		rh_dbg(cma->plat, "cma %s: alloc failed, req-size: %lu pages, align order %u",
 		       cma->name, count, align_order);
+		RH_TRACE(cma->plat, RH_TRACE_CMA_ALLOC, .name = cma->name,
+			 .size = (uint64_t)count << RH_PAGE_SHIFT, .err = -ENOMEM);
 		return -ENOMEM;
 	}
 	bit_nset(cma->bitmap, (int)bitmap_no, (int)(bitmap_no + bitmap_count - 1));
@@ -187,6 +190,8 @@ int rh_cma_alloc(struct rh_cma *cma, unsigned long count, unsigned int align_ord
 
 	*ret_pa = (cma->base_pfn + ((uint64_t)bitmap_no << cma->order_per_bit))
 		  << RH_PAGE_SHIFT;
+	RH_TRACE(cma->plat, RH_TRACE_CMA_ALLOC, .name = cma->name, .pa = *ret_pa,
+		 .size = (uint64_t)count << RH_PAGE_SHIFT);
 	return 0;
 }
 
@@ -227,6 +232,8 @@ bool rh_cma_release(struct rh_cma *cma, rh_phys_addr_t pa, unsigned long count)
 	bit_nclear(cma->bitmap, (int)bitmap_no, (int)(bitmap_no + bitmap_count - 1));
 	cma->used_bits -= bitmap_count;
 	pthread_mutex_unlock(&cma->lock);
+	RH_TRACE(cma->plat, RH_TRACE_CMA_RELEASE, .name = cma->name, .pa = pa,
+		 .size = (uint64_t)count << RH_PAGE_SHIFT);
 	return true;
 
 out_bad:

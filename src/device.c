@@ -11,6 +11,7 @@
 
 #include "emu.h" /* only for the prototype of rh_emu_device_set_secure() */
 #include "internal.h"
+#include "trace.h"
 
 /*
  * A bus master of the simulated SoC. Its security state is what the
@@ -176,6 +177,8 @@ int rh_emu_device_set_secure(struct rh_platform *plat, struct rh_device *dev,
 	atomic_store_explicit(&dev->secure, secure, memory_order_release);
 	IMSG(plat, "device: %s is now %s", dev->name,
 	     secure ? "secure" : "non-secure");
+	RH_TRACE(plat, RH_TRACE_DEVICE_SECURE_SWITCH, .track_name = dev->name,
+		 .secure = secure);
 	return 0;
 }
 
@@ -243,6 +246,19 @@ RH_EXPORT void rh_dma_unmap_sgtable(struct rh_device *dev,
 	count(&dev->unmaps, 1);
 }
 
+/* One event per transaction (or burst): done, or refused by the firewall. */
+static void device_dma_trace(struct rh_device *dev, rh_dma_addr_t addr, size_t len,
+			     bool write, int ret)
+{
+	if (ret && ret != -EACCES)
+		return;
+	RH_TRACE(dev->plat, ret ? RH_TRACE_DMA_DENIED :
+			    write ? RH_TRACE_DMA_WRITE : RH_TRACE_DMA_READ,
+		 .track_name = dev->name, .pa = addr, .size = len,
+		 .secure = rh_device_is_secure(dev), .err = ret,
+		 .msg = ret ? (write ? "write" : "read") : NULL);
+}
+
 static int device_dma(struct rh_device *dev, rh_dma_addr_t addr, void *buf,
 		      size_t len, bool write)
 {
@@ -257,6 +273,7 @@ static int device_dma(struct rh_device *dev, rh_dma_addr_t addr, void *buf,
 		return -EFAULT;
 	if (ret == -EACCES)
 		count(&dev->refused, 1);
+	device_dma_trace(dev, addr, len, write, ret);
 	if (ret)
 		return ret;
 	count(write ? &dev->dma_writes : &dev->dma_reads, 1);
@@ -319,6 +336,20 @@ static int device_dma_sg_pass(struct rh_device *dev,
 	return -EINVAL; /* unreachable: the caller checked the total length */
 }
 
+/* Bus address of byte @offset of a mapped table (the burst's first address). */
+static rh_dma_addr_t sg_dma_addr_at(const struct rh_sg_table *sgt, size_t offset)
+{
+	struct rh_scatterlist *sg;
+	unsigned int i;
+
+	rh_for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (offset < rh_sg_dma_len(sg))
+			return rh_sg_dma_address(sg) + offset;
+		offset -= rh_sg_dma_len(sg);
+	}
+	return 0;
+}
+
 static int device_dma_sg(struct rh_device *dev, const struct rh_sg_table *sgt,
 			 size_t offset, void *buf, size_t len, bool write)
 {
@@ -344,6 +375,8 @@ static int device_dma_sg(struct rh_device *dev, const struct rh_sg_table *sgt,
 					 true);
 	if (ret == -EACCES)
 		count(&dev->refused, 1);
+	if (rh_trace_active(dev->plat))
+		device_dma_trace(dev, sg_dma_addr_at(sgt, offset), len, write, ret);
 	if (ret)
 		return ret;
 	count(write ? &dev->dma_writes : &dev->dma_reads, 1);

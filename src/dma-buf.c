@@ -16,6 +16,7 @@
 
 #include "dmabuf-internal.h"
 #include "internal.h"
+#include "trace.h"
 
 /* The core's bookkeeping around the attachment importers and exporters see. */
 struct dma_buf_attach_node {
@@ -172,6 +173,8 @@ static void dma_buf_release(struct rh_dma_buf *dmabuf)
 	core->stats.released++;
 	pthread_mutex_unlock(&core->lock);
 
+	RH_TRACE(dmabuf->plat, RH_TRACE_BUFFER_FREE, .name = dmabuf->exp_name,
+		 .id = dmabuf->ino, .size = size);
 	dmabuf->ops->release(dmabuf);
 	/* The heap's accounting follows the memory, which is free only now. */
 	if (heap)
@@ -277,10 +280,15 @@ rh_dma_buf_attach(struct rh_dma_buf *dmabuf, struct rh_device *dev)
 	TAILQ_INSERT_TAIL(&dmabuf->attachments, a, node);
 	dmabuf->nr_attachments++;
 	pthread_mutex_unlock(&dmabuf->lock);
+	RH_TRACE(dmabuf->plat, RH_TRACE_ATTACH, .track = RH_TRACE_TRACK_DEVICE,
+		 .track_name = rh_device_name(dev), .name = dmabuf->exp_name, .id = dmabuf->ino);
 	return &a->pub;
 
 err_free:
 	rh_free(a);
+	RH_TRACE(dmabuf->plat, RH_TRACE_ATTACH, .track = RH_TRACE_TRACK_DEVICE,
+		 .track_name = rh_device_name(dev), .name = dmabuf->exp_name, .id = dmabuf->ino,
+		 .err = ret);
 	return RH_ERR_PTR(ret);
 }
 
@@ -305,6 +313,9 @@ RH_EXPORT void rh_dma_buf_detach(struct rh_dma_buf *dmabuf,
 			      rh_device_name(attach->dev), dmabuf->ino, a->map_count);
 	if (dmabuf->ops->detach)
 		dmabuf->ops->detach(dmabuf, attach);
+	RH_TRACE(dmabuf->plat, RH_TRACE_DETACH, .track = RH_TRACE_TRACK_DEVICE,
+		 .track_name = rh_device_name(attach->dev), .name = dmabuf->exp_name,
+		 .id = dmabuf->ino);
 	rh_free(a);
 	dma_buf_kref_put(dmabuf);
 }
@@ -340,6 +351,11 @@ rh_dma_buf_map_attachment(struct rh_dma_buf_attachment *attach,
 	pthread_mutex_lock(&dmabuf->lock);
 	a->map_count++;
 	pthread_mutex_unlock(&dmabuf->lock);
+	RH_TRACE(dmabuf->plat, RH_TRACE_MAP, .track = RH_TRACE_TRACK_DEVICE,
+		 .track_name = rh_device_name(attach->dev), .name = dmabuf->exp_name,
+		 .id = dmabuf->ino, .pa = sgt->nents ? rh_sg_dma_address(sgt->sgl) : 0,
+		 .size = dmabuf->size, .count = sgt->nents,
+		 .secure = rh_sg_dma_is_restricted(sgt->sgl));
 	return sgt;
 }
 
@@ -366,6 +382,9 @@ RH_EXPORT void rh_dma_buf_unmap_attachment(struct rh_dma_buf_attachment *attach,
 		return;
 	}
 	dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+	RH_TRACE(dmabuf->plat, RH_TRACE_UNMAP, .track = RH_TRACE_TRACK_DEVICE,
+		 .track_name = rh_device_name(attach->dev), .name = dmabuf->exp_name,
+		 .id = dmabuf->ino);
 }
 
 RH_EXPORT int rh_dma_buf_begin_cpu_access(struct rh_dma_buf *dmabuf,

@@ -15,6 +15,7 @@
 
 #include "dmabuf-internal.h"
 #include "internal.h"
+#include "trace.h"
 
 struct rh_dma_heap {
 	struct rh_platform *plat;
@@ -147,6 +148,7 @@ rh_dma_heap_add(struct rh_platform *plat,
 	reg->nr_heaps++;
 	pthread_mutex_unlock(&reg->lock);
 	rh_dbg(plat, "dma_heap: registered %s (minor %d)", heap->name, minor);
+	RH_TRACE(plat, RH_TRACE_HEAP_REGISTER, .name = heap->name, .id = (uint64_t)minor);
 	return heap;
 }
 
@@ -254,6 +256,9 @@ rh_dma_heap_buffer_alloc_dmabuf(struct rh_dma_heap *heap, size_t len,
 			heap->stats.peak_bytes = heap->stats.bytes;
 	}
 	pthread_mutex_unlock(&heap->stats_lock);
+	RH_TRACE(heap->plat, RH_TRACE_BUFFER_ALLOC, .name = heap->name, .size = size,
+		 .id = RH_IS_ERR(dmabuf) ? 0 : rh_dma_buf_ino(dmabuf),
+		 .err = RH_IS_ERR(dmabuf) ? (int)RH_PTR_ERR(dmabuf) : 0);
 	if (RH_IS_ERR(dmabuf))
 		return dmabuf;
 	/* The buffer keeps the heap (and its accounting) until released. */
@@ -276,15 +281,21 @@ RH_EXPORT int rh_dma_heap_buffer_alloc(struct rh_dma_heap *heap, size_t len,
 				       uint32_t fd_flags, uint64_t heap_flags)
 {
 	struct rh_dma_buf *dmabuf;
+	uint64_t ino;
 	int fd;
 
 	dmabuf = rh_dma_heap_buffer_alloc_dmabuf(heap, len, fd_flags, heap_flags);
 	if (RH_IS_ERR(dmabuf))
 		return (int)RH_PTR_ERR(dmabuf);
+	/* Read before the fd owns the buffer: another thread may close it at once. */
+	ino = rh_dma_buf_ino(dmabuf);
 	fd = rh_dma_buf_fd(dmabuf, (int)fd_flags);
 	if (fd < 0)
 		/* just return, as put will call release and that will free */
 		rh_dma_buf_put(dmabuf);
+	else
+		RH_TRACE(heap->plat, RH_TRACE_BUFFER_EXPORT, .name = heap->name, .id = ino,
+			 .handle = (uint64_t)fd);
 	return fd;
 }
 

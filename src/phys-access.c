@@ -14,6 +14,7 @@
 #include <rheap/phys.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /*
  * A probe copies through the normal view, where firewall-protected ranges
@@ -199,6 +200,8 @@ static int phys_probe(struct rh_platform *plat, rh_phys_addr_t pa, void *dst,
 		fault_pa = pa;
 	rh_dbg(plat, "phys: CPU %s of 0x%" PRIx64 "+0x%zx trapped at 0x%" PRIx64,
 	       write ? "write" : "read", pa, len, fault_pa);
+	RH_TRACE(plat, RH_TRACE_CPU_TRAP, .pa = pa, .size = len, .err = -EFAULT,
+		 .msg = write ? "write" : "read");
 	rh_phys_report_cpu_fault(plat, pa, len, fault_pa, write);
 	return -EFAULT;
 }

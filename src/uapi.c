@@ -19,6 +19,7 @@
 
 #include "dmabuf-internal.h"
 #include "internal.h"
+#include "trace.h"
 
 enum file_kind {
 	FILE_FREE = 0,
@@ -234,6 +235,8 @@ RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)
 	fd = fd_install_new(plat->files, &slot);
 	if (fd < 0)
 		heap_file_put(hf);
+	RH_TRACE(plat, RH_TRACE_HEAP_OPEN, .name = name, .id = fd >= 0 ? (uint64_t)fd : 0,
+		 .err = fd < 0 ? fd : 0);
 	return fd;
 }
 

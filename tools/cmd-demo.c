@@ -211,8 +211,13 @@ static const struct rh_trace_sink_ops checker_ops = {
 	.event = checker_event,
 };
 
-/* Too many for a narration; --verbose shows them, --trace keeps them all. */
-#define DEMO_NOISY (RH_TRACE_MASK(RH_TRACE_WORLD_SWITCH) | RH_TRACE_MASK(RH_TRACE_TEE_INVOKE))
+/*
+ * Too many for a narration (two world switches a TEE call, attach/detach
+ * around every map/unmap); --verbose shows them, --json and --trace keep all.
+ */
+#define DEMO_NOISY (RH_TRACE_MASK(RH_TRACE_WORLD_SWITCH) | RH_TRACE_MASK(RH_TRACE_TEE_INVOKE) | \
+		    RH_TRACE_MASK(RH_TRACE_ATTACH) | RH_TRACE_MASK(RH_TRACE_DETACH) |	 \
+		    RH_TRACE_MASK(RH_TRACE_UNMAP))
 
 /* Runs inside rh_platform_new(): the sinks see boot itself. */
 static int demo_trace_setup(void *data, struct rh_platform *plat)
@@ -475,11 +480,10 @@ static int step_open(struct demo *d)
 	if (!check(d, d->cm_fd >= 0 && d->cma_fd >= 0, "cannot open the restricted heaps (%d, %d)",
 		   d->cm_fd, d->cma_fd))
 		return TOOLS_EXIT_FAILURE;
-	note(d, "the player opened " RH_DMA_HEAP_DEV_DIR "/%s (fd %d) for the bitstream and "
-	     RH_DMA_HEAP_DEV_DIR "/%s (fd %d) for the pictures", RH_RESTRICTED_MTK_CM_NAME,
-	     d->cm_fd, RH_RESTRICTED_MTK_CMA_NAME, d->cma_fd);
-	note(d, "no TEE session yet: each heap opens its own on its first allocation "
-	     "(lazy heap_init, seed patch 7)");
+	note(d, "the player opened %s (fd %d) for the bitstream and %s (fd %d) for the "
+	     "pictures; no TEE session yet: each heap opens its own on its first allocation "
+	     "(lazy heap_init, seed patch 7)", RH_RESTRICTED_MTK_CM_NAME, d->cm_fd,
+	     RH_RESTRICTED_MTK_CMA_NAME, d->cma_fd);
 	return 0;
 }
 
@@ -500,8 +504,9 @@ static int step_bitstream(struct demo *d)
 		return TOOLS_EXIT_FAILURE;
 	rh_ioctl(d->plat, d->es_fd, RH_DMA_BUF_SET_NAME, (void *)"es-bitstream");
 	if (!rh_restricted_mtk_get_stats(d->plat, RH_RESTRICTED_MTK_CM_NAME, &ms))
-		note(d, "first allocation: %s opened TEE session %" PRIu32 " to the secure-memory TA "
-		     RH_TZ_TA_MEM_UUID_MTK, RH_RESTRICTED_MTK_CM_NAME, ms.tee_session);
+		note(d, "first allocation: %s opened TEE session %" PRIu32 " to MediaTek's "
+		     "secure-memory TA (UUID " RH_TZ_TA_MEM_UUID_MTK ") and asked it for the "
+		     "memory (SECMEM_ZALLOC)", RH_RESTRICTED_MTK_CM_NAME, ms.tee_session);
 	check(d, !rh_restricted_mtk_get_stats(d->plat, RH_RESTRICTED_MTK_CM_NAME, &ms) &&
 		 ms.tee_open && ms.tee_inits == 1, "the CM heap has no TEE session");
 	rbuf = rh_restricted_buffer_get(d->es);

@@ -22,6 +22,7 @@
 #include "cma.h"
 #include "heaps/mtk-internal.h"
 #include "internal.h"
+#include "trace.h"
 
 /*
  * drivers/dma-buf/heaps/restricted_heap_mtk.c of the seed (v5, after patch
@@ -313,6 +314,8 @@ static void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data)
 		rh_bug_lib(data->plat, "rheap_mtk: cma_release of the whole region failed");
 	data->cma_held = false;
 	data->cma_releases++;
+	RH_TRACE(data->plat, RH_TRACE_REGION_RECLAIM, .name = rh_cma_get_name(rheap->cma),
+		 .pa = data->cma_page, .size = rheap->cma_size);
 }
 
 /* Send the deferred FREEs again (heap_init, after the session is fine). */
@@ -679,6 +682,8 @@ static int mtk_restricted_memory_cma_allocate(struct rh_restricted_heap *rheap,
 		data->cma_page = pa;
 		data->cma_held = true;
 		data->cma_allocs++;
+		RH_TRACE(data->plat, RH_TRACE_REGION_LEND, .name = rh_cma_get_name(rheap->cma),
+			 .pa = pa, .size = rheap->cma_size);
 	}
 	data->cma_used_size += buf->size;
 out_unlock:

@@ -12,6 +12,7 @@
 #include <rheap/scatterlist.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /*
  * drivers/dma-buf/heaps/restricted_heap.c of the seed (v5, identical to
@@ -131,18 +132,27 @@ static void restricted_heap_unmap_dma_buf(struct rh_dma_buf_attachment *attachme
 static int restricted_heap_dma_buf_begin_cpu_access(struct rh_dma_buf *dmabuf,
 						    enum rh_dma_data_direction direction)
 {
+	RH_TRACE(rh_dma_buf_platform(dmabuf), RH_TRACE_CPU_ACCESS_DENIED,
+		 .name = rh_dma_buf_exp_name(dmabuf), .id = rh_dma_buf_ino(dmabuf),
+		 .err = -EPERM, .msg = "begin_cpu_access");
 	return -EPERM;
 }
 
 static int restricted_heap_dma_buf_end_cpu_access(struct rh_dma_buf *dmabuf,
 						  enum rh_dma_data_direction direction)
 {
+	RH_TRACE(rh_dma_buf_platform(dmabuf), RH_TRACE_CPU_ACCESS_DENIED,
+		 .name = rh_dma_buf_exp_name(dmabuf), .id = rh_dma_buf_ino(dmabuf),
+		 .err = -EPERM, .msg = "end_cpu_access");
 	return -EPERM;
 }
 
 static int restricted_heap_dma_buf_mmap(struct rh_dma_buf *dmabuf,
 					struct rh_vm_area *vma)
 {
+	RH_TRACE(rh_dma_buf_platform(dmabuf), RH_TRACE_MMAP_DENIED,
+		 .name = rh_dma_buf_exp_name(dmabuf), .id = rh_dma_buf_ino(dmabuf),
+		 .err = -EPERM);
 	return -EPERM;
 }
 

@@ -360,9 +360,16 @@ class TestReplay(CliTestCase):
                 self.assertEqual(doc['unexpected_successes'], 0)
 
 
-# The run-wide order the demo must show, by event type (first occurrence).
-DEMO_ORDER = ['platform_boot', 'region_reserved', 'ta_alloc', 'decrypt', 'frame_digest',
-              'attack', 'ta_scrub', 'platform_shutdown']
+# The run-wide order the demo must show, by event type (first occurrence):
+# boot, heaps, TEE session, the bitstream, the CMA region lent, secure
+# devices, pictures, attacks and their refusals, the region given back.
+DEMO_ORDER = ['platform_boot', 'region_reserved', 'firewall_program', 'heap_register',
+              'heap_open', 'ta_alloc', 'buffer_alloc', 'buffer_export', 'decrypt',
+              'cma_alloc', 'region_lend', 'attach', 'map', 'device_secure_switch',
+              'dma_read', 'dma_write', 'frame_digest', 'mmap_denied', 'attack',
+              'cpu_access_denied', 'cpu_trap', 'firewall_violation', 'dma_denied',
+              'buffer_free', 'ta_scrub', 'firewall_clear', 'cma_release', 'region_reclaim',
+              'platform_shutdown']
 
 
 class TestDemo(CliTestCase):
@@ -428,9 +435,31 @@ class TestDemo(CliTestCase):
         # The TA refused the forged handle and the double free.
         refused = [e for e in events if e['type'] == 'ta_free' and e.get('err')]
         self.assertEqual(len(refused), 2)
-        # The region is scrubbed after the attacks, in the stop phase.
+        # The region is scrubbed, unprotected and given back after the attacks.
         scrubs = [i for i, e in enumerate(events) if e['type'] == 'ta_scrub']
         self.assertGreater(scrubs[-1], stop_phase)
+        lends = [i for i, e in enumerate(events) if e['type'] == 'region_lend']
+        reclaims = [i for i, e in enumerate(events) if e['type'] == 'region_reclaim']
+        self.assertEqual(len(lends), 1)
+        self.assertEqual(len(reclaims), 1)
+        self.assertLess(lends[0], attacks[0][0])
+        self.assertGreater(reclaims[0], attacks[-1][0])
+        self.assertGreater(reclaims[0], scrubs[-1])
+        self.assertEqual(events[lends[0]]['pa'], events[reclaims[0]]['pa'])
+        # Each refusal leaves its trace: traps and violations, the gpu's DMA denied.
+        self.assertEqual(types.count('cpu_trap'), 2)
+        self.assertEqual(types.count('firewall_violation'), 3)
+        self.assertEqual(types.count('dma_denied'), 1)
+        self.assertEqual(types.count('mmap_denied'), 1)
+        # Every mapping of the pictures is restricted, the devices went secure and back.
+        maps = [e for e in events if e['type'] == 'map']
+        self.assertTrue(maps and all(e['secure'] for e in maps))
+        switches = [(e['actor'], e['secure']) for e in events
+                    if e['type'] == 'device_secure_switch']
+        self.assertEqual(sorted(switches), [('display', False), ('display', True),
+                                            ('vcodec', False), ('vcodec', True)])
+        # Every buffer allocated was freed.
+        self.assertEqual(types.count('buffer_alloc'), types.count('buffer_free'))
         digests = [e for e in events if e['type'] == 'frame_digest']
         self.assertEqual([d['id'] for d in digests], list(range(8)))
         self.assertTrue(all(d['actor'] == 'display' for d in digests))
