@@ -360,6 +360,43 @@ static void test_capacity(void **state)
 	rh_dma_buf_put(b);
 }
 
+/*
+ * The system heap never hands out the reserved regions (the chunk, and
+ * the dynamic region whether lent or not): nearly all the rest of DRAM.
+ */
+static void test_system_heap_avoids_regions(void **state)
+{
+	struct fix *f = *state;
+	struct rh_dma_heap *sys = find_heap(f->plat, "system");
+	struct rh_dma_buf *lent, *b[15];
+	struct rh_scatterlist *sg;
+	struct rh_sg_table *sgt;
+	struct rh_dma_buf_attachment *att;
+	unsigned int i, j;
+	uint64_t pa;
+
+	lent = alloc(f->cma, SZ_1M);
+	/* 150 of the 160 MiB of DRAM outside the reserved regions. */
+	for (i = 0; i < 15; i++) {
+		b[i] = alloc(sys, 10 * SZ_1M);
+		att = rh_dma_buf_attach(b[i], f->gpu);
+		assert_false(RH_IS_ERR_OR_NULL(att));
+		sgt = rh_dma_buf_map_attachment(att, RH_DMA_TO_DEVICE);
+		assert_false(RH_IS_ERR_OR_NULL(sgt));
+		rh_for_each_sgtable_dma_sg(sgt, sg, j) {
+			pa = rh_sg_dma_address(sg);
+			assert_true(pa + rh_sg_dma_len(sg) <= CHUNK_BASE ||
+				    pa >= CMA_BASE + CMA_SIZE ||
+				    (pa >= CHUNK_BASE + CHUNK_SIZE && pa + rh_sg_dma_len(sg) <= CMA_BASE));
+		}
+		rh_dma_buf_unmap_attachment(att, sgt, RH_DMA_TO_DEVICE);
+		rh_dma_buf_detach(b[i], att);
+	}
+	rh_dma_buf_put(lent);
+	assert_neg_errno(try_alloc(sys, 20 * SZ_1M), ENOMEM);
+	put_all(b, 15);
+}
+
 /* ------------------------------------------------------------ inaccessibility */
 
 static void probe_denied(struct fix *f, rh_phys_addr_t pa)
@@ -1049,6 +1086,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_in_pools, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discontiguous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_heap_avoids_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonsecure_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secure_device_reads_tee_data, setup, teardown),
