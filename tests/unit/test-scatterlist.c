@@ -716,6 +716,23 @@ static void test_page_iter(void **state)
 	}
 	assert_int_equal(pages, 5);
 
+	/* The entry walks follow the same split: nents (DMA), orig_nents (CPU). */
+	k = 0;
+	rh_for_each_sgtable_dma_sg(&t, sg, i) {
+		assert_ptr_equal(sg, &t.sgl[0]);
+		k++;
+	}
+	assert_int_equal(k, 1);
+	assert_int_equal(i, 1);
+	k = 0;
+	rh_for_each_sgtable_sg(&t, sg, i)
+		k++;
+	assert_int_equal(k, 200);
+	t.nents = 0;
+	rh_for_each_sgtable_dma_sg(&t, sg, i)
+		fail_msg("no DMA segment expected");
+	assert_int_equal(i, 0);
+
 	/* Empty walks */
 	rh_sg_page_iter_start(&piter, NULL, 3, 0);
 	assert_false(rh_sg_page_iter_next(&piter));
