@@ -26,19 +26,23 @@ for pkg in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
+	# sudo may ask for a password only if there is a terminal to ask on.
 	if [ "$(id -u)" -eq 0 ]; then
 		sudo=()
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	elif command -v sudo >/dev/null 2>&1 &&
+	     { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
 		sudo=(sudo)
 	else
-		echo "setup.sh: missing packages (${missing[*]}) and neither root nor" \
-		     "password-less sudo: install them, or run as root" >&2
+		echo "setup.sh: missing packages (${missing[*]}); not root, and sudo is" \
+		     "not installed or needs a password with no terminal to ask on:" \
+		     "install them as root (apt-get install ${missing[*]}), or rerun as" \
+		     "root or with sudo" >&2
 		exit 1
 	fi
 	echo "setup.sh: installing ${missing[*]}" >&2
 	log=$(mktemp)
 	if ! { "${sudo[@]}" apt-get update -qq &&
-	       DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+	       "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		       --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
 		cat "$log" >&2
 		echo "setup.sh: apt-get failed" >&2
