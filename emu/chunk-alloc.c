@@ -64,7 +64,6 @@ _Static_assert(offsetof(struct chunk_extent, size_link.rbe_right) ==
 
 RB_HEAD(chunk_size_tree, chunk_extent);
 
-
 /* Records come from slabs so the hot path never calls the system allocator. */
 struct chunk_slab {
 	struct chunk_slab *next;
@@ -72,17 +71,22 @@ struct chunk_slab {
 	uint32_t nr;
 };
 
-/* Size classes: exact below 8 granules, then 8 per power of two (TLSF's
- * mapping with SL = 8), up to 2^32 - 1 granules. */
+/*
+ * Size classes: one per size below 2^CHUNK_EXACT_LOG2 granules (class ==
+ * size), then 2^CHUNK_SL_LOG2 per power of two (TLSF's second level) up to
+ * 2^32 - 1 granules: 1728 classes.
+ */
 #define CHUNK_SL_LOG2 5
 #define CHUNK_SL_COUNT (1u << CHUNK_SL_LOG2)
-/* Sizes below 2^CHUNK_EXACT_LOG2 granules have a class each (class == size). */
 #define CHUNK_EXACT_LOG2 10
 #define CHUNK_EXACT_CLASSES (1u << CHUNK_EXACT_LOG2)
 #define CHUNK_NR_CLASSES \
 	(CHUNK_EXACT_CLASSES + (32 - CHUNK_EXACT_LOG2) * CHUNK_SL_COUNT)
 #define CHUNK_CLASS_WORDS ((CHUNK_NR_CLASSES + 63) / 64)
 #define CHUNK_SUMMARY_WORDS ((CHUNK_CLASS_WORDS + 63) / 64)
+
+_Static_assert(CHUNK_NR_CLASSES <= UINT16_MAX, "cls is 16 bits");
+_Static_assert(CHUNK_EXACT_LOG2 > CHUNK_SL_LOG2, "class mapping");
 
 #define CHUNK_SLAB_FIRST 16
 #define CHUNK_SLAB_MAX 1024

@@ -322,6 +322,53 @@ static void test_alignment_skips_misaligned_fit(void **state)
 	rh_chunk_alloc_destroy(ca);
 }
 
+/*
+ * More than CHUNK_ALIGN_SCAN (32) same-size candidates that fit by size
+ * but not at the alignment: the search then takes the smallest extent
+ * large enough for any alignment, or, when there is none, keeps scanning
+ * to the one hole that fits.
+ */
+static void alignment_scan(bool leave_big)
+{
+	struct rh_chunk_alloc *ca = create(0, 64 * MIB);
+	rh_phys_addr_t holes[40], good, pa;
+	unsigned int i;
+
+	for (i = 0; i < 40; i++) {
+		/* 128 KiB slot: spacer, 64 KiB hole at +4 KiB, spacer */
+		alloc_ok(ca, PG, PG);
+		holes[i] = alloc_ok(ca, 64 * KIB, PG);
+		alloc_ok(ca, 60 * KIB, PG);
+	}
+	good = alloc_ok(ca, 64 * KIB, PG);	/* 64 KiB aligned, highest */
+	alloc_ok(ca, 64 * KIB, PG);
+	assert_int_equal(good % (64 * KIB), 0);
+	if (!leave_big)
+		alloc_ok(ca, 64 * MIB - 41 * 128 * KIB, PG);
+	for (i = 0; i < 40; i++)
+		free_ok(ca, holes[i], 64 * KIB);
+	free_ok(ca, good, 64 * KIB);
+
+	pa = alloc_ok(ca, 64 * KIB, 64 * KIB);
+	assert_int_equal(pa % (64 * KIB), 0);
+	if (leave_big)
+		assert_int_equal(pa, 41 * 128 * KIB); /* the big free tail */
+	else
+		assert_int_equal(pa, good);
+	/* Nothing left can take another aligned 64 KiB without the tail. */
+	if (!leave_big)
+		assert_neg_errno(rh_chunk_alloc_alloc(ca, 64 * KIB, 64 * KIB, &pa),
+				 ENOMEM);
+	rh_chunk_alloc_destroy(ca);
+}
+
+static void test_alignment_scan_limit(void **state)
+{
+	(void)state;
+	alignment_scan(true);
+	alignment_scan(false);
+}
+
 /* ------------------------------------------------------------ exhaustion */
 
 static void test_exhaustion_and_recovery(void **state)
@@ -964,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_alignment),
 		cmocka_unit_test(test_alignment_many),
 		cmocka_unit_test(test_alignment_skips_misaligned_fit),
+		cmocka_unit_test(test_alignment_scan_limit),
 		cmocka_unit_test(test_exhaustion_and_recovery),
 		cmocka_unit_test(test_coalesce_every_order),
 		cmocka_unit_test(test_coalesce_cases),
