@@ -376,7 +376,11 @@ static int measure_steady(struct bench_ctx *ctx, const struct frag_params *p,
 	double *samples[NR_ALLOCATORS] = { NULL };
 	uint64_t t0, allocs0[NR_ALLOCATORS], fails0[NR_ALLOCATORS];
 	unsigned int i, k, ai;
+	char label[64];
 	int err = 0;
+
+	snprintf(label, sizeof(label), "fragmentation %s: steady state",
+		 workloads[wi].name);
 
 	for (ai = 0; ai < NR_ALLOCATORS; ai++) {
 		if (!sel[ai])
@@ -404,8 +408,7 @@ static int measure_steady(struct bench_ctx *ctx, const struct frag_params *p,
 			samples[ai][i] = (double)(bench_now_ns() - t0) /
 					 ((double)p->steps / 2);
 		}
-		bench_progress(ctx, "fragmentation: steady state", i + 1,
-			       p->samples);
+		bench_progress(ctx, label, i + 1, p->samples);
 	}
 
 	for (ai = 0; ai < NR_ALLOCATORS; ai++) {
@@ -464,8 +467,12 @@ static int measure_util(struct bench_ctx *ctx, const struct frag_params *p,
 {
 	double *util = calloc(p->seeds, sizeof(*util));
 	unsigned int s;
+	char label[64];
 	struct run r;
 	int err = 0;
+
+	snprintf(label, sizeof(label), "fragmentation %s: utilisation, %s",
+		 workloads[wi].name, allocators[ai]->name);
 
 	if (!util)
 		return -ENOMEM;
@@ -481,7 +488,7 @@ static int measure_util(struct bench_ctx *ctx, const struct frag_params *p,
 		if (r.err && !res->err)
 			res->err = r.err;
 		run_fini(&r);
-		bench_progress(ctx, "fragmentation: utilisation", s + 1, p->seeds);
+		bench_progress(ctx, label, s + 1, p->seeds);
 	}
 	if (!err)
 		bench_stats_compute(util, p->seeds, &res->util);
