@@ -662,9 +662,15 @@ static int mtk_restricted_memory_cma_allocate(struct rh_restricted_heap *rheap,
 	int ret = 0;
 
 	pthread_mutex_lock(&data->lock);
-	/* Fixed: v5 does not check the first buffer. */
+	/*
+	 * Fixed: v5 does not check the first buffer, and answers a full
+	 * region with -EINVAL. A full region is out of memory: -ENOMEM, as
+	 * v5 itself ends up answering for a first buffer larger than the
+	 * region (the TEE's OOM) and as later MTK versions answer here; a
+	 * player then falls back to a smaller resolution (perf.md §5, T2).
+	 */
 	if (buf->size > rheap->cma_size - data->cma_used_size - data->pending_bytes) {
-		ret = -EINVAL;
+		ret = -ENOMEM;
 		goto out_unlock;
 	}
 	/* v5 tests cma_used_size == 0: the same unless a FREE is deferred. */

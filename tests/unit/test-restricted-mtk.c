@@ -1306,9 +1306,9 @@ static void test_deferred_free(void **state)
 	assert_int_equal(st.free_failures, 0);
 
 	/* Capacity counts what the TEE may still hold. */
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), EINVAL);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), ENOMEM);
 	/* Still unreachable: deferred again. */
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), EINVAL);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), ENOMEM);
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
 	assert_int_equal(st.pending_frees, 1);
 	assert_int_equal(st.cma_allocs, 1);
@@ -1460,7 +1460,10 @@ static void test_cma_accounting(void **state)
 	rh_dma_buf_put(a);
 }
 
-/* Behaviours 34 and 35 (fixed): capacity is checked, the first buffer too. */
+/*
+ * Behaviours 34 and 35 (fixed): capacity is checked, the first buffer too,
+ * and a full region is -ENOMEM (v5: -EINVAL).
+ */
 static void test_cma_capacity(void **state)
 {
 	struct fix *f = *state;
@@ -1468,7 +1471,7 @@ static void test_cma_capacity(void **state)
 	struct rh_dma_buf *a, *b;
 	unsigned int calls;
 
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE + 4096, O_RDWR, 0), EINVAL);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE + 4096, O_RDWR, 0), ENOMEM);
 	/* heap_init opened the session; no ZALLOC and no region taken. */
 	assert_int_equal(count_invokes(&f->ft, RH_MTK_TZCMD_SECMEM_ZALLOC), 0);
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
@@ -1477,14 +1480,14 @@ static void test_cma_capacity(void **state)
 	a = alloc(f->cma, CMA_SIZE - SZ_1M);
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	calls = f->ft.nr_calls;
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, SZ_1M + 4096, O_RDWR, 0), EINVAL);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, SZ_1M + 4096, O_RDWR, 0), ENOMEM);
 	assert_int_equal(f->ft.nr_calls, calls);
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
 	assert_int_equal(st.cma_used_size, CMA_SIZE - SZ_1M);
 	/* Exactly full is fine. */
 	b = alloc(f->cma, SZ_1M);
 	assert_false(RH_IS_ERR_OR_NULL(b));
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, 4096, O_RDWR, 0), EINVAL);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, 4096, O_RDWR, 0), ENOMEM);
 	rh_dma_buf_put(a);
 	rh_dma_buf_put(b);
 	/* The whole region as one buffer. */
