@@ -31,8 +31,8 @@ RH_BEGIN_DECLS
  *   of the allocation; M: empty;
  * - id: 1..RH_REPLAY_ID_MAX characters of [A-Za-z0-9._-]; A: unique among
  *   the live buffers; F: a live buffer; M: the marker's name;
- * - attrs: space-separated key=value pairs: role=<word>, sess=<number>,
- *   expect=<ERRNO> (A only: the allocation is expected to fail with it:
+ * - attrs: space-separated key=value pairs: role=WORD, sess=NUMBER,
+ *   expect=ERRNO (A only: the allocation is expected to fail with it:
  *   ENOMEM, EINVAL, ENOSPC, EBUSY, ENODEV, EOPNOTSUPP, EPERM, EACCES,
  *   EMFILE, EIO, ENOENT or EFAULT); other keys are kept in the raw text and
  *   otherwise ignored; a key appears once;
@@ -219,7 +219,7 @@ struct rh_replay_result {
  * @opts: NULL for the defaults
  * @ret_result: the totals, written when the run took place (0 return)
  *
- * Opens /dev/dma_heap/<name> once per heap through the fd layer, then for
+ * Opens /dev/dma_heap/NAME once per heap through the fd layer, then for
  * each event: A allocates with DMA_HEAP_IOCTL_ALLOC (rh_ioctl()), F closes
  * the buffer's fd (rh_close()), M does nothing. A failed operation is
  * counted and the run goes on; an F of a buffer whose allocation failed is
