@@ -635,9 +635,13 @@ static int step_frames(struct demo *d)
 	check(d, fw_in_use(d) == d->fw_in_use_at_boot + 1,
 	      "%u firewall slots in use, expected %" PRIu64, fw_in_use(d),
 	      d->fw_in_use_at_boot + 1);
-	note(d, "frames 1-%u were carved from the lent region by the TA: no more CMA or "
-	     "firewall work, still %u slot%s in use", d->nr_frames - 1, fw_in_use(d),
-	     fw_in_use(d) == 1 ? "" : "s");
+	if (d->nr_frames > 2)
+		snprintf(sz, sizeof(sz), "frames 1-%u were", d->nr_frames - 1);
+	else
+		snprintf(sz, sizeof(sz), "frame 1 was");
+	if (d->nr_frames > 1)
+		note(d, "%s carved from the lent region by the TA: no more CMA or firewall work, "
+		     "still %u slot%s in use", sz, fw_in_use(d), fw_in_use(d) == 1 ? "" : "s");
 	return 0;
 }
 
