@@ -79,8 +79,29 @@ int rh_physmem_unprotect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
 				uint64_t len);
 
 /*
+ * Secure-write tracking: one bit a page of DRAM, set when the page may have
+ * been written through the secure view by anyone but the secure-memory TA's
+ * own zeroing -- a bus master's DMA write (marked by rh_phys_dma_transfer()
+ * after the data landed) and every pointer rh_emu_secure_ptr() hands out
+ * (marked before, since its caller may write). The TA clears a buffer's
+ * bits before it scrubs the buffer on FREE, so a page whose bit is still
+ * clear when it is allocated again has held zeros since, and ZALLOC need
+ * not zero it twice (emu/ta-secmem.c). rh_physmem_secure_ptr() marks
+ * nothing: it is for the TA's zeroing and for the bus, which marks itself.
+ * Ranges outside DRAM are ignored (test: reported written).
+ */
+void rh_physmem_mark_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len);
+bool rh_physmem_test_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len);
+void rh_physmem_clear_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			      uint64_t len);
+
+/*
  * rh_emu_secure_ptr() - rh_physmem_secure_ptr() on the platform's DRAM; the
- * entry point the TEE and its TAs use to zero, scrub and fill secure memory.
+ * entry point TAs (and tests) use to fill or read secure memory. The range
+ * is marked written (see above): use the pointer right away, do not keep
+ * it to write freed memory later.
  */
 int rh_emu_secure_ptr(struct rh_platform *plat, rh_phys_addr_t pa, size_t len,
 		      void **ret_ptr);

@@ -568,10 +568,13 @@ int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
 	ret = rh_physmem_secure_ptr(plat->physmem, pa, len, &p);
 	if (ret)
 		return ret;
-	if (write)
+	if (write) {
 		memcpy(p, buf, len);
-	else
+		/* After the data: the TA's "known zero" pages must see it. */
+		rh_physmem_mark_written(plat->physmem, pa, len);
+	} else {
 		memcpy(buf, p, len);
+	}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +26,8 @@ struct rh_physmem {
 	uint64_t size;
 	unsigned char *normal; /* what the normal world sees; protected ranges PROT_NONE */
 	unsigned char *secure; /* secure world and admitted bus masters only */
+	/* one bit a page: may have been written through the secure view (emu.h) */
+	atomic_uint_least64_t written[];
 };
 
 int rh_physmem_create(struct rh_platform *plat, rh_phys_addr_t base,
@@ -42,7 +45,9 @@ int rh_physmem_create(struct rh_platform *plat, rh_phys_addr_t base,
 		return -EINVAL;
 	}
 
-	pm = rh_zalloc(sizeof(*pm));
+	/* + the written bitmap: 64 KiB for 2 GiB of DRAM, zero pages until used */
+	pm = rh_zalloc(sizeof(*pm) + (size_t)((size >> RH_PAGE_SHIFT) + 63) / 64 *
+				     sizeof(pm->written[0]));
 	if (!pm)
 		return -ENOMEM;
 	pm->plat = plat;
@@ -197,12 +202,85 @@ int rh_physmem_unprotect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
 	return 0;
 }
 
+/* The pages of [@pa, @pa + @len) in DRAM, as bit indexes; false outside. */
+static bool written_range(const struct rh_physmem *pm, rh_phys_addr_t pa,
+			  uint64_t len, uint64_t *ret_first, uint64_t *ret_last)
+{
+	if (!pm || rh_physmem_check(pm, pa, len))
+		return false;
+	*ret_first = (pa - pm->base) >> RH_PAGE_SHIFT;
+	*ret_last = (pa - pm->base + len - 1) >> RH_PAGE_SHIFT;
+	return true;
+}
+
+/* The bits of word @i of the bitmap that stand for pages @first..@last. */
+static uint64_t written_mask(uint64_t i, uint64_t first, uint64_t last)
+{
+	unsigned int lo = i == first / 64 ? (unsigned int)(first % 64) : 0;
+	unsigned int hi = i == last / 64 ? (unsigned int)(last % 64) : 63;
+
+	return (~UINT64_C(0) << lo) & (~UINT64_C(0) >> (63 - hi));
+}
+
+void rh_physmem_mark_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len)
+{
+	uint64_t first, last, i, mask;
+
+	if (!written_range(pm, pa, len, &first, &last))
+		return;
+	/* Release: a TA that sees a bit set also sees the data it covers. */
+	for (i = first / 64; i <= last / 64; i++) {
+		mask = written_mask(i, first, last);
+		if ((atomic_load_explicit(&pm->written[i], memory_order_relaxed) &
+		     mask) != mask)
+			atomic_fetch_or_explicit(&pm->written[i], mask,
+						 memory_order_acq_rel);
+	}
+}
+
+bool rh_physmem_test_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len)
+{
+	uint64_t first, last, i;
+
+	if (!written_range(pm, pa, len, &first, &last))
+		return true;
+	for (i = first / 64; i <= last / 64; i++)
+		if (atomic_load_explicit(&pm->written[i], memory_order_acquire) &
+		    written_mask(i, first, last))
+			return true;
+	return false;
+}
+
+void rh_physmem_clear_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			      uint64_t len)
+{
+	uint64_t first, last, i, mask;
+
+	if (!written_range(pm, pa, len, &first, &last))
+		return;
+	for (i = first / 64; i <= last / 64; i++) {
+		mask = written_mask(i, first, last);
+		if (atomic_load_explicit(&pm->written[i], memory_order_relaxed) &
+		    mask)
+			atomic_fetch_and_explicit(&pm->written[i], ~mask,
+						  memory_order_acq_rel);
+	}
+}
+
 int rh_emu_secure_ptr(struct rh_platform *plat, rh_phys_addr_t pa, size_t len,
 		      void **ret_ptr)
 {
+	int ret;
+
 	if (!plat || !plat->physmem || !ret_ptr)
 		return -EINVAL;
-	return rh_physmem_secure_ptr(plat->physmem, pa, len, ret_ptr);
+	ret = rh_physmem_secure_ptr(plat->physmem, pa, len, ret_ptr);
+	/* The caller may write through it: the pages are no longer known zero. */
+	if (!ret)
+		rh_physmem_mark_written(plat->physmem, pa, len);
+	return ret;
 }
 
 int rh_phys_normal_ptr(struct rh_platform *plat, rh_phys_addr_t pa,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <bitstring.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -42,6 +43,17 @@
  * lock. Only a first lend and a last free make system calls (mprotect via
  * the firewall), and they do so under the lock so that lend and unlend
  * never interleave.
+ *
+ * Zero once (the kernel's init_on_free skips __GFP_ZERO the same way,
+ * mm/page_alloc.c post_alloc_hook()): every FREE scrubs, so a page the TA
+ * scrubbed and that nothing wrote through the secure view since still
+ * holds zeros, and ZALLOC does not zero it a second time. pool->zeroed
+ * says which granules the TA scrubbed (cleared when they are handed out,
+ * all clear at each lend: the previous content is unknown); physmem's
+ * written bits (emu.h) say which pages a bus master or a secure-view
+ * pointer may have touched since. A granule is left as it is only when
+ * both agree; alloc+free then costs one pass over the memory instead of
+ * two (rheap-bench alloc, perf.md §1.4: zeroing is the floor).
  */
 
 #define SECMEM_GRANULE ((uint64_t)RH_PAGE_SIZE)
@@ -59,6 +71,7 @@ struct secmem_pool {
 	rh_phys_addr_t base;
 	uint64_t size;
 	struct rh_chunk_alloc *ca; /* NULL while not lent */
+	bitstr_t *zeroed; /* a bit a granule: scrubbed by FREE, not handed out since */
 	unsigned int fw_index;
 	bool fw_programmed;
 	unsigned int nr_bufs;  /* in the handle table, published or not */
@@ -76,6 +89,8 @@ struct secmem_pool {
 	uint64_t retrieves;
 	uint64_t lends;
 	uint64_t unlends;
+	atomic_ullong bytes_zeroed;     /* counted outside the lock */
+	atomic_ullong bytes_known_zero;
 };
 
 struct rh_secmem_buf {
@@ -163,13 +178,16 @@ uint64_t rh_secmem_master_mask(struct rh_platform *plat)
 
 /* ------------------------------------------------------------ secure memory */
 
-/* memset(0) through the secure view; the range was validated at boot. */
+/*
+ * memset(0) through the secure view; the range was validated at boot. The
+ * TA's own zeroing does not mark the pages written (emu.h).
+ */
 static int secure_zero(struct rh_platform *plat, const struct rh_secmem_extent *ext)
 {
 	void *p;
 	int ret;
 
-	ret = rh_emu_secure_ptr(plat, ext->pa, ext->len, &p);
+	ret = rh_physmem_secure_ptr(plat->physmem, ext->pa, ext->len, &p);
 	if (ret) {
 		EMSG(plat, "secmem: no secure view of 0x%" PRIx64 "+0x%" PRIx64 ": %s",
 		     ext->pa, ext->len, strerror(-ret));
@@ -194,28 +212,113 @@ static int secure_zero_all(struct rh_platform *plat, const struct rh_secmem_buf 
 	return ret;
 }
 
+/* Granules of @ext in @pool's zeroed bitmap, first and last. */
+static void ext_granules(const struct secmem_pool *pool,
+			 const struct rh_secmem_extent *ext, int *ret_first,
+			 int *ret_last)
+{
+	*ret_first = (int)((ext->pa - pool->base) / SECMEM_GRANULE);
+	*ret_last = (int)((ext->pa + ext->len - pool->base) / SECMEM_GRANULE) - 1;
+}
+
+/* Are bits @first..@last of @map all set? (libbsd has no ranged search.) */
+static bool bits_all_set(const bitstr_t *map, int first, int last)
+{
+	int i = first;
+
+	for (; i <= last && (i & 7); i++)
+		if (!bit_test(map, i))
+			return false;
+	for (; i + 7 <= last; i += 8)
+		if (map[i >> 3] != 0xff)
+			return false;
+	for (; i <= last; i++)
+		if (!bit_test(map, i))
+			return false;
+	return true;
+}
+
+/*
+ * @buf's extents leave the pool: true if every granule of them was
+ * scrubbed by the TA since it was last handed out. Their bits are cleared
+ * (the new owner will write). Under sm->lock.
+ */
+static bool pool_claim_zeroed(struct secmem_pool *pool,
+			      const struct rh_secmem_buf *buf)
+{
+	bool all = true;
+	unsigned int i;
+	int first, last;
+
+	for (i = 0; i < buf->nr; i++) {
+		ext_granules(pool, &buf->ext[i], &first, &last);
+		if (all && !bits_all_set(pool->zeroed, first, last))
+			all = false;
+		bit_nclear(pool->zeroed, first, last);
+	}
+	return all;
+}
+
+/*
+ * ZALLOC's zeroing, outside the lock: an extent is skipped when the pool
+ * knows it zeroed (@known, from pool_claim_zeroed()) and no page of it was
+ * written through the secure view since (a DMA write that lands after this
+ * test goes to the new buffer, as any later one would).
+ */
+static int zero_new_buffer(struct rh_platform *plat, struct secmem_pool *pool,
+			   const struct rh_secmem_buf *buf, bool known)
+{
+	const struct rh_secmem_extent *ext;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < buf->nr; i++) {
+		ext = &buf->ext[i];
+		if (known && !rh_physmem_test_written(plat->physmem, ext->pa, ext->len)) {
+			atomic_fetch_add_explicit(&pool->bytes_known_zero, ext->len,
+						  memory_order_relaxed);
+			continue;
+		}
+		ret = secure_zero(plat, ext);
+		if (ret)
+			return ret;
+		atomic_fetch_add_explicit(&pool->bytes_zeroed, ext->len,
+					  memory_order_relaxed);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ pools */
 
 /* Protect the whole pool and build its allocator; under sm->lock. */
 static int pool_lend(struct rh_secmem *sm, struct secmem_pool *pool)
 {
 	struct rh_chunk_alloc *ca;
+	bitstr_t *zeroed;
 	unsigned int idx;
 	int ret;
 
 	ret = rh_chunk_alloc_create(pool->base, pool->size, SECMEM_GRANULE, &ca);
 	if (ret)
 		return ret;
+	/* Nothing is known to be zero yet: the normal world used the region. */
+	zeroed = rh_calloc(bitstr_size(pool->size / SECMEM_GRANULE), 1);
+	if (!zeroed) {
+		rh_chunk_alloc_destroy(ca);
+		return -ENOMEM;
+	}
 	/* The normal view goes PROT_NONE before any master can be let in. */
 	ret = rh_firewall_program(sm->plat->firewall, pool->base, pool->size,
 				  sm->masters, &idx);
 	if (ret) {
 		EMSG(sm->plat, "secmem: cannot protect %s 0x%" PRIx64 "+0x%" PRIx64 ": %s",
 		     pool->name, pool->base, pool->size, strerror(-ret));
+		rh_free(zeroed);
 		rh_chunk_alloc_destroy(ca);
 		return ret;
 	}
 	pool->ca = ca;
+	pool->zeroed = zeroed;
 	pool->fw_index = idx;
 	pool->fw_programmed = true;
 	pool->lend_handed_out = 0;
@@ -263,6 +366,8 @@ static void pool_unlend(struct rh_secmem *sm, struct secmem_pool *pool)
 	}
 	rh_chunk_alloc_destroy(pool->ca);
 	pool->ca = NULL;
+	rh_free(pool->zeroed);
+	pool->zeroed = NULL;
 	pool->fw_programmed = false;
 	pool->unlends++;
 	IMSG(sm->plat, "secmem: %s scrubbed and unprotected, reported free",
@@ -386,8 +491,15 @@ static void pool_give_back(struct rh_secmem *sm, struct rh_secmem_buf *buf,
 			EMSG(sm->plat, "secmem: %s: extent 0x%" PRIx64 " was not live: %s",
 			     pool->name, buf->ext[i].pa, strerror(-ret));
 	}
-	if (scrubbed)
+	if (scrubbed) {
 		pool->lend_scrubbed += buf->size;
+		for (i = 0; i < buf->nr; i++) {
+			int first, last;
+
+			ext_granules(pool, &buf->ext[i], &first, &last);
+			bit_nset(pool->zeroed, first, last);
+		}
+	}
 	pool->nr_bufs--;
 	pool->live_extents -= buf->nr;
 	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
@@ -634,6 +746,7 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	struct rh_secmem_buf *buf;
 	uint64_t size, align, type;
 	uint32_t res, handle;
+	bool known_zero;
 	unsigned int i;
 	int ret;
 
@@ -693,6 +806,7 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	ret = insert_handle(sm, buf);
 	if (ret)
 		goto err_give_back;
+	known_zero = pool_claim_zeroed(pool, buf);
 	pool->nr_bufs++;
 	pool->live_extents += buf->nr;
 	pool->lend_handed_out += size;
@@ -708,7 +822,7 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	pthread_mutex_unlock(&sm->lock);
 
 	/* Outside the lock: only the allocated bytes, through the secure view. */
-	ret = secure_zero_all(sm->plat, buf);
+	ret = zero_new_buffer(sm->plat, pool, buf, known_zero);
 	if (ret) {
 		pthread_mutex_lock(&sm->lock);
 		handles_remove(&sm->handles, buf);
@@ -752,6 +866,7 @@ static uint32_t cmd_free(struct rh_secmem *sm, uint32_t types,
 {
 	uint64_t handle = p[0].u.value.a;
 	struct rh_secmem_buf *buf;
+	unsigned int i;
 	int ret;
 
 	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_OUTPUT,
@@ -776,6 +891,13 @@ static uint32_t cmd_free(struct rh_secmem *sm, uint32_t types,
 		pthread_cond_wait(&sm->unpinned, &sm->lock);
 	pthread_mutex_unlock(&sm->lock);
 
+	/*
+	 * Written bits first, scrub second: a DMA write that lands after the
+	 * clear sets its bits again, one that landed before is scrubbed.
+	 */
+	for (i = 0; i < buf->nr; i++)
+		rh_physmem_clear_written(sm->plat->physmem, buf->ext[i].pa,
+					 buf->ext[i].len);
 	ret = secure_zero_all(sm->plat, buf);
 	if (!ret)
 		RH_TRACE(sm->plat, RH_TRACE_TA_SCRUB, .name = rh_ta_secmem_ops.name,
@@ -928,6 +1050,9 @@ RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
 	st.retrieves = pool->retrieves;
 	st.lends = pool->lends;
 	st.unlends = pool->unlends;
+	st.bytes_zeroed = atomic_load_explicit(&pool->bytes_zeroed, memory_order_relaxed);
+	st.bytes_known_zero = atomic_load_explicit(&pool->bytes_known_zero,
+						   memory_order_relaxed);
 	pthread_mutex_unlock(&sm->lock);
 	st.bad_params = atomic_load_explicit(&sm->bad_params, memory_order_relaxed);
 	st.refused_handles = atomic_load_explicit(&sm->refused_handles,
@@ -961,8 +1086,10 @@ static void secmem_free(struct rh_secmem *sm)
 	unsigned int i;
 
 	handles_destroy(&sm->handles);
-	for (i = 0; i < SECMEM_NR_POOLS; i++)
+	for (i = 0; i < SECMEM_NR_POOLS; i++) {
 		rh_chunk_alloc_destroy(sm->pools[i].ca);
+		rh_free(sm->pools[i].zeroed);
+	}
 	pthread_cond_destroy(&sm->unpinned);
 	pthread_mutex_destroy(&sm->lock);
 	rh_free(sm);
@@ -973,6 +1100,7 @@ int rh_ta_secmem_init(struct rh_platform *plat)
 	const struct rh_reserved_region *r;
 	struct secmem_pool *tz, *cma;
 	struct rh_secmem *sm;
+	unsigned int i;
 	int ret;
 
 	sm = rh_zalloc(sizeof(*sm));
@@ -984,6 +1112,10 @@ int rh_ta_secmem_init(struct rh_platform *plat)
 	handles_init(&sm->handles);
 	atomic_init(&sm->bad_params, 0);
 	atomic_init(&sm->refused_handles, 0);
+	for (i = 0; i < SECMEM_NR_POOLS; i++) {
+		atomic_init(&sm->pools[i].bytes_zeroed, 0);
+		atomic_init(&sm->pools[i].bytes_known_zero, 0);
+	}
 	sm->masters = rh_secmem_master_mask(plat);
 	tz = &sm->pools[RH_MTK_SECURE_MEMORY_TYPE_CM_TZ - 1];
 	cma = &sm->pools[RH_MTK_SECURE_MEMORY_TYPE_CM_CMA - 1];

@@ -106,6 +106,10 @@ _Static_assert(sizeof(struct rh_mtk_tee_scatterlist) == 12, "12-byte entries");
  * @retrieves: RETRIEVE_SG requests answered for buffers of this pool
  * @lends, @unlends: CM_CMA: times the region was protected on a first
  *                   ZALLOC and given back on a last FREE (0 for CM_TZ)
+ * @bytes_zeroed: bytes ZALLOC zeroed
+ * @bytes_known_zero: bytes ZALLOC handed out without zeroing them: the TA
+ *                    scrubbed them at their last FREE and nothing wrote
+ *                    them through the secure view since (zero once)
  * @bad_params: requests refused with BAD_PARAMETERS (whole TA)
  * @refused_handles: unknown, forged or already freed handles presented to
  *                   FREE, RETRIEVE_SG or another TA (whole TA)
@@ -130,6 +134,8 @@ struct rh_secmem_stats {
 	uint64_t retrieves;
 	uint64_t lends;
 	uint64_t unlends;
+	uint64_t bytes_zeroed;
+	uint64_t bytes_known_zero;
 	uint64_t bad_params;
 	uint64_t refused_handles;
 };

@@ -261,6 +261,95 @@ static void test_platform_hooks(void **state)
 	hand_platform_free(plat);
 }
 
+/* Secure-write tracking: one bit a page, words of 64 pages. */
+static void test_written_bits(void **state)
+{
+	struct rh_physmem *pm = *state;
+	const uint64_t pg = RH_PAGE_SIZE;
+
+	/* Nothing is marked at creation. */
+	assert_false(rh_physmem_test_written(pm, BASE, SIZE));
+
+	/* One byte marks its whole page, and only it. */
+	rh_physmem_mark_written(pm, BASE + 5 * pg + 7, 1);
+	assert_true(rh_physmem_test_written(pm, BASE + 5 * pg, pg));
+	assert_true(rh_physmem_test_written(pm, BASE, SIZE));
+	assert_false(rh_physmem_test_written(pm, BASE + 4 * pg, pg));
+	assert_false(rh_physmem_test_written(pm, BASE + 6 * pg, pg));
+	assert_false(rh_physmem_test_written(pm, BASE, 5 * pg));
+
+	/* Clearing a range that covers it clears it; the rest is untouched. */
+	rh_physmem_mark_written(pm, BASE + 200 * pg, pg);
+	rh_physmem_clear_written(pm, BASE + 4 * pg, 3 * pg);
+	assert_false(rh_physmem_test_written(pm, BASE, 100 * pg));
+	assert_true(rh_physmem_test_written(pm, BASE + 200 * pg, 1));
+
+	/* Ranges across 64-page words: pages 62..129. */
+	rh_physmem_clear_written(pm, BASE, SIZE);
+	rh_physmem_mark_written(pm, BASE + 62 * pg, 68 * pg);
+	assert_false(rh_physmem_test_written(pm, BASE, 62 * pg));
+	assert_true(rh_physmem_test_written(pm, BASE + 62 * pg, 1));
+	assert_true(rh_physmem_test_written(pm, BASE + 64 * pg, 1));
+	assert_true(rh_physmem_test_written(pm, BASE + 128 * pg, 1));
+	assert_true(rh_physmem_test_written(pm, BASE + 129 * pg, pg));
+	assert_false(rh_physmem_test_written(pm, BASE + 130 * pg, SIZE - 130 * pg));
+	/* Clear the middle word only: both ends stay marked. */
+	rh_physmem_clear_written(pm, BASE + 64 * pg, 64 * pg);
+	assert_false(rh_physmem_test_written(pm, BASE + 64 * pg, 64 * pg));
+	assert_true(rh_physmem_test_written(pm, BASE + 63 * pg, 1));
+	assert_true(rh_physmem_test_written(pm, BASE + 128 * pg, 1));
+	/* The last page of DRAM. */
+	rh_physmem_mark_written(pm, BASE + SIZE - 1, 1);
+	assert_true(rh_physmem_test_written(pm, BASE + SIZE - pg, pg));
+	rh_physmem_clear_written(pm, BASE, SIZE);
+	assert_false(rh_physmem_test_written(pm, BASE, SIZE));
+
+	/* Outside DRAM, length 0, NULL: ignored; a test says "written". */
+	rh_physmem_mark_written(pm, BASE + SIZE, pg);
+	rh_physmem_mark_written(pm, BASE - pg, 2 * pg);
+	rh_physmem_mark_written(pm, BASE, 0);
+	rh_physmem_mark_written(NULL, BASE, pg);
+	rh_physmem_clear_written(NULL, BASE, pg);
+	assert_false(rh_physmem_test_written(pm, BASE, SIZE));
+	assert_true(rh_physmem_test_written(pm, BASE + SIZE, 1));
+	assert_true(rh_physmem_test_written(pm, BASE, 0));
+	assert_true(rh_physmem_test_written(NULL, BASE, 1));
+}
+
+/* Who marks: secure-view pointers handed out and bus writes; not the raw view. */
+static void test_written_marked_by_users(void **state)
+{
+	struct rh_platform_desc desc;
+	struct rh_platform *plat = NULL;
+	unsigned char byte = 0x5a;
+	void *p;
+
+	hand_desc_minimal(&desc);
+	assert_int_equal(hand_platform_new(&desc, &plat), 0);
+	assert_false(rh_physmem_test_written(plat->physmem, HAND_CMA_BASE, RH_PAGE_SIZE));
+
+	/* The raw secure view (the TA's own zeroing, the bus) marks nothing. */
+	assert_int_equal(rh_physmem_secure_ptr(plat->physmem, HAND_CMA_BASE, 1, &p), 0);
+	assert_false(rh_physmem_test_written(plat->physmem, HAND_CMA_BASE, RH_PAGE_SIZE));
+	/* A pointer handed out may be written through: marked. */
+	assert_int_equal(rh_emu_secure_ptr(plat, HAND_CMA_BASE, 1, &p), 0);
+	assert_true(rh_physmem_test_written(plat->physmem, HAND_CMA_BASE, RH_PAGE_SIZE));
+	/* A refused request marks nothing. */
+	assert_neg_errno(rh_emu_secure_ptr(plat, HAND_DRAM_BASE + HAND_DRAM_SIZE, 1, &p),
+			 ERANGE);
+
+	/* A bus write marks the pages it wrote; a bus read does not. */
+	rh_physmem_clear_written(plat->physmem, HAND_DRAM_BASE, HAND_DRAM_SIZE);
+	assert_int_equal(rh_phys_dma_transfer(plat, 1, "dev", false, HAND_CMA_BASE + RH_PAGE_SIZE,
+					      &byte, 1, false), 0);
+	assert_false(rh_physmem_test_written(plat->physmem, HAND_DRAM_BASE, HAND_DRAM_SIZE));
+	assert_int_equal(rh_phys_dma_transfer(plat, 1, "dev", false, HAND_CMA_BASE + RH_PAGE_SIZE,
+					      &byte, 1, true), 0);
+	assert_false(rh_physmem_test_written(plat->physmem, HAND_CMA_BASE, RH_PAGE_SIZE));
+	assert_true(rh_physmem_test_written(plat->physmem, HAND_CMA_BASE + RH_PAGE_SIZE, 1));
+	hand_platform_free(plat);
+}
+
 static void test_init_bad_desc(void **state)
 {
 	struct rh_platform_desc desc;
@@ -308,6 +397,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_protect_bad_args, setup, teardown),
 		cmocka_unit_test(test_create_fail_nth),
 		cmocka_unit_test(test_platform_hooks),
+		cmocka_unit_test_setup_teardown(test_written_bits, setup, teardown),
+		cmocka_unit_test(test_written_marked_by_users),
 		cmocka_unit_test(test_init_bad_desc),
 		cmocka_unit_test(test_minimal_platform),
 	};

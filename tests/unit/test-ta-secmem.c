@@ -674,6 +674,109 @@ static void test_scrub_on_free(void **state)
 	tc_free_ok(&f->tc, h);
 }
 
+/* ------------------------------------------------------------ zero once */
+
+/* Memory FREE scrubbed and nothing wrote since is not zeroed twice. */
+static void test_zero_once(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats st0, st1, st2, st3;
+	uint64_t h, pa, pa2;
+
+	st0 = tc_stats(f->plat, TZ);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
+	st1 = tc_stats(f->plat, TZ);
+	/* Never scrubbed by the TA since boot: zeroed. */
+	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
+	assert_int_equal(st1.bytes_known_zero, st0.bytes_known_zero);
+	tc_free_ok(&f->tc, h);
+
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	assert_int_equal(pa2, pa);
+	st2 = tc_stats(f->plat, TZ);
+	assert_int_equal(st2.bytes_zeroed, st1.bytes_zeroed);
+	assert_int_equal(st2.bytes_known_zero - st1.bytes_known_zero, 64 * KB);
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+	tc_free_ok(&f->tc, h);
+
+	/* Half known, half never handed out: the whole extent is zeroed. */
+	h = tc_zalloc_tz(&f->tc, 128 * KB, NULL, &pa2);
+	assert_int_equal(pa2, pa);
+	st3 = tc_stats(f->plat, TZ);
+	assert_int_equal(st3.bytes_zeroed - st2.bytes_zeroed, 128 * KB);
+	assert_int_equal(st3.bytes_known_zero, st2.bytes_known_zero);
+	tc_free_ok(&f->tc, h);
+}
+
+/* Anything written through the secure view since the scrub is zeroed again. */
+static void test_zero_once_after_secure_writes(void **state)
+{
+	struct fixture *f = *state;
+	static const char stale[] = "stale bytes of a secure master";
+	struct rh_secmem_stats st0, st1;
+	uint64_t h, pa, pa2;
+
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
+	tc_free_ok(&f->tc, h);
+
+	/* A secure master writes freed memory (the firewall lets it: per region). */
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_device_dma_write(f->vcodec, pa + 60 * KB, stale, sizeof(stale)), 0);
+	st0 = tc_stats(f->plat, TZ);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	assert_int_equal(pa2, pa);
+	st1 = tc_stats(f->plat, TZ);
+	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+
+	/* A write into the live buffer is scrubbed by FREE: known zero again. */
+	assert_int_equal(rh_device_dma_write(f->vcodec, pa, stale, sizeof(stale)), 0);
+	tc_free_ok(&f->tc, h);
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+	/* sec() above handed out a secure pointer: that alone voids the knowledge. */
+	st0 = tc_stats(f->plat, TZ);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	st1 = tc_stats(f->plat, TZ);
+	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
+	tc_free_ok(&f->tc, h);
+	st0 = tc_stats(f->plat, TZ);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	st1 = tc_stats(f->plat, TZ);
+	assert_int_equal(st1.bytes_known_zero - st0.bytes_known_zero, 64 * KB);
+	tc_free_ok(&f->tc, h);
+
+	/* The secure world writing freed memory through its view: zeroed too. */
+	memset(sec(f, pa + 4 * KB, 4 * KB), 0x5a, 4 * KB);
+	st0 = tc_stats(f->plat, TZ);
+	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
+	st1 = tc_stats(f->plat, TZ);
+	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
+	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
+	tc_free_ok(&f->tc, h);
+	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+}
+
+/* A lent region's content is unknown at every lend: the first buffers are zeroed. */
+static void test_zero_once_relend(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats st0, st1;
+	uint64_t h, pa, pa2;
+
+	h = zalloc_cma(f, 64 * KB, NULL, &pa);
+	tc_free_ok(&f->tc, h);
+	assert_false(tc_stats(f->plat, CMA).lent);
+	/* Returned: the normal world may write the region meanwhile. */
+	st0 = tc_stats(f->plat, CMA);
+	h = zalloc_cma(f, 64 * KB, NULL, &pa2);
+	assert_int_equal(pa2, pa);
+	st1 = tc_stats(f->plat, CMA);
+	assert_int_equal(st1.lends, st0.lends + 1);
+	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
+	assert_int_equal(st1.bytes_known_zero, st0.bytes_known_zero);
+	tc_free_ok(&f->tc, h);
+}
+
 /* ------------------------------------------------------------ handles */
 
 static void test_handles_unguessable(void **state)
@@ -1189,6 +1292,9 @@ int main(void)
 		T(test_discontiguous_entry_bound),
 		T(test_zero_on_alloc_exact),
 		T(test_scrub_on_free),
+		T(test_zero_once),
+		T(test_zero_once_after_secure_writes),
+		T(test_zero_once_relend),
 		T(test_handles_unguessable),
 		T(test_forged_and_double_free),
 		T(test_cma_lend_and_return),
