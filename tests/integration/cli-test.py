@@ -32,6 +32,31 @@ def run(*args, input_text=None, env=None):
                           input=input_text, env=full_env, timeout=120)
 
 
+def run_on_tty(*args, env=None):
+    """Runs with stdout and stderr on a pseudo-terminal; returns (status, output)."""
+    import pty
+    full_env = dict(os.environ)
+    full_env.pop('NO_COLOR', None)
+    full_env['TERM'] = 'xterm'
+    if env:
+        full_env.update(env)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([RHEAP_SIM] + list(args), stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, env=full_env)
+    os.close(slave)
+    out = b''
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO once the child side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=120), out.decode('utf-8', 'replace')
+
+
 def json_lines(text):
     """Every line must be one JSON object."""
     events = []
@@ -300,6 +325,18 @@ class TestReplay(CliTestCase):
         self.assertEqual(res.returncode, 1)
         self.assertEqual(json.loads(res.stdout)['unexpected_successes'], 1)
 
+    def test_progress_bar_on_a_terminal(self):
+        path = self.write('p.csv', HEADER + '0,A,system,4096,a,\n1,F,,,a,\n')
+        status, out = run_on_tty('replay', path)
+        self.assertEqual(status, 0, out)
+        # Drawn, then erased before the results: "\r" + erase-line.
+        self.assertIn('replay [', out)
+        self.assertIn('\r\033[K', out)
+        self.assertLess(out.rindex('\r\033[K'), out.index('Trace '))
+        # Not on a pipe.
+        res = run('replay', path)
+        self.assertNotIn('\033[', res.stdout + res.stderr)
+
     def test_timed(self):
         path = self.write('timed.csv', HEADER + '0,A,system,4096,a,\n20000,F,,,a,\n')
         res = run('replay', path, '--timed', '--json')
@@ -517,6 +554,31 @@ class TestDemo(CliTestCase):
         for who in ('App', 'Kernel', 'TEE', 'Firewall'):
             self.assertRegex(text, r'participant %s' % who)
         self.assertIn('attack', text)
+
+    def test_colours_only_on_a_terminal(self):
+        args = ('demo', '--frames', '1', '--resolution', '64x64')
+        status, out = run_on_tty(*args)
+        self.assertEqual(status, 0, out)
+        self.assertIn('\033[', out)
+        for extra, env in ((['--no-color'], None), ([], {'NO_COLOR': '1'}),
+                           ([], {'TERM': 'dumb'})):
+            with self.subTest(extra=extra, env=env):
+                status, out = run_on_tty(*(args + tuple(extra)), env=env)
+                self.assertEqual(status, 0, out)
+                self.assertNotIn('\033[', out)
+                self.assertIn('== 7. Stop', out)
+        self.assertNotIn('\033[', run(*args).stdout)
+
+    def test_verbose(self):
+        quiet = run('demo', '--frames', '1', '--resolution', '64x64', '--no-color')
+        loud = run('demo', '--frames', '1', '--resolution', '64x64', '--no-color',
+                   '--verbose')
+        self.assertOk(quiet)
+        self.assertOk(loud)
+        for line in ('attach buffer #', 'detach buffer #', 'unmap buffer #'):
+            self.assertNotIn(line, quiet.stdout)
+            self.assertIn(line, loud.stdout)
+        self.assertGreater(len(loud.stdout.splitlines()), len(quiet.stdout.splitlines()))
 
     def test_small_platform(self):
         res = run('demo', '--platform', MINIMAL_DTB, '--frames', '2', '--resolution',
