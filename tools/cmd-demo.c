@@ -73,7 +73,6 @@ struct demo {
 	FILE *trace_file, *mermaid_file;
 
 	struct rh_platform *plat;
-	int nr_sinks_failed;
 	uint64_t seen[RH_TRACE_NR_TYPES]; /* events per type (checker sink) */
 	unsigned int checks, failures;
 	char first_failure[256];
@@ -282,7 +281,7 @@ static int tee_open(struct demo *d, const char *uuid, uint32_t *ret_session)
 
 /* Invokes @func; returns the errno of the transport or of the TEE result. */
 static int tee_invoke(struct demo *d, uint32_t session, uint32_t func,
-		      struct rh_tee_param *p, uint32_t *ret_result)
+		      struct rh_tee_param *p)
 {
 	struct rh_tee_ioctl_invoke_arg arg = {
 		.func = func,
@@ -294,13 +293,11 @@ static int tee_invoke(struct demo *d, uint32_t session, uint32_t func,
 	ret = rh_tee_client_invoke_func(d->tee, &arg, p);
 	if (ret)
 		return ret;
-	if (ret_result)
-		*ret_result = arg.ret;
 	return rh_tee_result_to_errno(arg.ret);
 }
 
 /* FREE through the demo's own secmem session; returns the TA's status as errno. */
-static int secmem_free(struct demo *d, uint64_t handle, uint32_t *ret_status)
+static int secmem_free(struct demo *d, uint64_t handle)
 {
 	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
 	int ret;
@@ -308,11 +305,11 @@ static int secmem_free(struct demo *d, uint64_t handle, uint32_t *ret_status)
 	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
 	p[0].u.value.a = handle;
 	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
-	ret = tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_FREE, p, NULL);
+	ret = tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_FREE, p);
 	if (ret)
 		return ret;
-	*ret_status = (uint32_t)p[1].u.value.a;
-	return rh_tee_result_to_errno(*ret_status);
+	/* The seed's protocol: the TA's own status travels in p1.a. */
+	return rh_tee_result_to_errno((uint32_t)p[1].u.value.a);
 }
 
 /* ------------------------------------------------------------------ content */
@@ -573,7 +570,7 @@ static int step_bitstream(struct demo *d)
 	p[2].u.memref.shm_offs = DEMO_SAMPLE_LEN;
 	p[2].u.memref.size = RH_SVP_IV_LEN;
 	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
-	ret = tee_invoke(d, d->svp_session, RH_SVP_CMD_DECRYPT, p, NULL);
+	ret = tee_invoke(d, d->svp_session, RH_SVP_CMD_DECRYPT, p);
 	rh_tee_shm_put(shm);
 	free(wire);
 	if (!check(d, !ret && p[3].u.value.a == DEMO_SAMPLE_LEN, "DECRYPT failed: %s",
@@ -733,7 +730,6 @@ static int step_attacks(struct demo *d)
 	struct rh_importer_map *gmap = NULL;
 	struct rh_violation v;
 	uint8_t probe[64];
-	uint32_t status = 0;
 	uint64_t forged;
 	void *map = NULL;
 	char ebuf[16];
@@ -789,7 +785,7 @@ static int step_attacks(struct demo *d)
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &before);
 	/* Handles are random: a guess next to a real one is still a guess. */
 	forged = (d->es_handle ^ 0x00010000u) & 0xffffffffu;
-	ret = secmem_free(d, forged, &status);
+	ret = secmem_free(d, forged);
 	attack(d, "forged_handle_free", ret, -ENOENT,
 	       "FREE of a guessed secure handle through a session of its own: the TA knows "
 	       "no such buffer and answers ITEM_NOT_FOUND; nothing is freed");
@@ -810,7 +806,7 @@ static int step_attacks(struct demo *d)
 	      "the bitstream buffer is still alive in the TA after its fd was closed");
 	note(d, "the decoder finished with the bitstream: unmapped, fd closed, the heap sent "
 	     "FREE for handle 0x%" PRIx64 " and the TA scrubbed it", d->es_handle);
-	ret = secmem_free(d, d->es_handle, &status);
+	ret = secmem_free(d, d->es_handle);
 	attack(d, "double_free", ret, -ENOENT,
 	       "FREE of that stale handle again: the TA refuses the double free "
 	       "(ITEM_NOT_FOUND)");
