@@ -102,6 +102,7 @@ struct demo {
 
 	uint64_t expected_violations;
 	uint64_t fw_in_use_at_boot;
+	unsigned int tee_close_errors; /* sessions of the demo that were not open */
 };
 
 /* ------------------------------------------------------------------ narration */
@@ -821,7 +822,7 @@ static int step_stop(struct demo *d)
 	const struct rh_reserved_region *cma =
 		rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE);
 	struct rh_restricted_mtk_stats ms;
-	struct rh_importer_stats dst, pst;
+	struct rh_importer_stats dst = { 0 }, pst = { 0 }, gst = { 0 };
 	struct rh_secmem_stats ss;
 	uint64_t off, nonzero = 0;
 	char sz[32], ebuf[16];
@@ -838,6 +839,8 @@ static int step_stop(struct demo *d)
 		 !rh_importer_get_stats(d->dec_drv, &dst) && dst.normal_switches == 1 &&
 		 !rh_importer_get_stats(d->disp_drv, &pst) && pst.normal_switches == 1,
 	      "vcodec/display did not leave secure mode");
+	check(d, !dst.maps && !pst.maps && !rh_importer_get_stats(d->gpu_drv, &gst) &&
+	      !gst.maps && gst.refused == 1, "a driver still holds a mapping");
 	note(d, "playback stopped: the drivers unmapped every frame, and with their last "
 	     "restricted mapping gone vcodec and display went back to normal mode");
 
@@ -937,6 +940,8 @@ static void step_report(struct demo *d)
 	check(d, ps.firewall_regions_in_use == d->fw_in_use_at_boot &&
 		 ps.firewall_programs >= ps.firewall_clears,
 	      "firewall slots in use at the end differ from boot");
+	check(d, !d->tee_close_errors, "%u of the demo's TEE sessions were not open at the end",
+	      d->tee_close_errors);
 	check(d, d->seen[RH_TRACE_ATTACK] == 8, "%" PRIu64 " attacks narrated, expected 8",
 	      d->seen[RH_TRACE_ATTACK]);
 	check(d, d->seen[RH_TRACE_FRAME_DIGEST] == d->nr_frames, "%" PRIu64 " frames displayed",
@@ -972,10 +977,10 @@ static void cleanup(struct demo *d)
 	if (d->cma_fd >= 0)
 		rh_close(d->plat, d->cma_fd);
 	d->cm_fd = d->cma_fd = -1;
-	if (d->secmem_open)
-		rh_tee_client_close_session(d->tee, d->secmem_session);
-	if (d->svp_open)
-		rh_tee_client_close_session(d->tee, d->svp_session);
+	if (d->secmem_open && rh_tee_client_close_session(d->tee, d->secmem_session))
+		d->tee_close_errors++;
+	if (d->svp_open && rh_tee_client_close_session(d->tee, d->svp_session))
+		d->tee_close_errors++;
 	d->secmem_open = d->svp_open = false;
 	rh_tee_client_close_context(d->tee);
 	d->tee = NULL;
