@@ -127,15 +127,6 @@ struct rh_tee_emu {
 	size_t rng_avail;
 };
 
-/*
- * Stateless trusted applications registered on every platform. TAs with
- * platform state (ta-secmem, ta-svp) register from their own module init
- * with rh_tee_emu_register_ta().
- */
-static const struct rh_ta_ops *const builtin_tas[] = {
-	NULL,
-};
-
 /* ------------------------------------------------------------ errno <-> result */
 
 static const struct {
@@ -1120,20 +1111,19 @@ struct rh_tee_emu *rh_tee_emu_of(struct rh_platform *plat)
 	return plat ? plat->tee_emu : NULL;
 }
 
+/*
+ * The platform's TEE starts with no trusted application: each TA registers
+ * from its own platform module (ta-secmem, ta-svp: rh_tee_emu_register_ta()),
+ * which platform.c runs after this one.
+ */
 int rh_tee_emu_init(struct rh_platform *plat)
 {
 	struct rh_tee_emu *emu;
-	unsigned int i;
 	int ret;
 
 	ret = rh_tee_emu_new(plat, &emu);
 	if (ret)
 		return ret;
-	for (i = 0; builtin_tas[i]; i++) {
-		ret = rh_tee_emu_add_ta(emu, builtin_tas[i]);
-		if (ret)
-			goto err_free;
-	}
 	plat->tee_emu = emu;
 	/* The emulator is the platform's TEE until a test plugs another one. */
 	plat->tee_default_ops = &emu_ops;
@@ -1141,10 +1131,6 @@ int rh_tee_emu_init(struct rh_platform *plat)
 	plat->tee_ops = &emu_ops;
 	plat->tee_priv = emu;
 	return 0;
-
-err_free:
-	rh_tee_emu_free(emu);
-	return ret;
 }
 
 void rh_tee_emu_fini(struct rh_platform *plat)
