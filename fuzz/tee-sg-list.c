@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: MIT
+/* libFuzzer target: the MTK heaps validating the layout the TEE reports (ZALLOC, RETRIEVE_SG). */
+#include "config.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rheap/device.h>
+#include <rheap/dma-buf.h>
+#include <rheap/dma-heap.h>
+#include <rheap/heaps/restricted-mtk.h>
+#include <rheap/heaps/restricted.h>
+#include <rheap/platform.h>
+#include <rheap/scatterlist.h>
+#include <rheap/tee-secmem.h>
+#include <rheap/tee.h>
+#include <rheap/uapi.h>
+
+/*
+ * The normal world must not trust what the secure-memory TA answers. One
+ * platform a process (the built-in default) has its TEE backend replaced by
+ * a scripted TA: OPEN_SESSION, FREE, shm (un)registration answer success;
+ * ZALLOC and RETRIEVE_SG answer what the input says. Each input allocates
+ * one buffer from restricted_mtk_cm or restricted_mtk_cma, through the
+ * in-process API, the fd API or rh_open() + DMA_HEAP_IOCTL_ALLOC, and:
+ *
+ * - the allocation succeeds exactly when the answers describe a valid
+ *   layout (computed here independently: 1..RH_MTK_TEE_MAX_SG_ENTRIES
+ *   entries, non-zero page-aligned PAs and lengths inside the heap's region,
+ *   lengths adding up to the buffer, no overlap, RETRIEVE_SG answering the
+ *   size it was given);
+ * - a buffer handed out has a master table (and an importer's mapped copy)
+ *   made of exactly those ranges, in the TEE's order;
+ * - the TA is asked to FREE every buffer it allocated, once, by its handle,
+ *   whether the heap accepted it or not; no shm, fd, dma-buf or heap
+ *   counter is left behind.
+ *
+ * Any violation aborts. Input layout (little-endian, missing bytes read 0):
+ *
+ *	u8  flags    bit 0: CMA heap (else CM); bits 1-2: path (0 dmabuf API,
+ *		     1 rh_dma_heap_buffer_alloc(), 2 rh_open() + ioctl);
+ *		     bit 3: ZALLOC fails with zalloc_ret; bit 4: RETRIEVE_SG
+ *		     fails with retrieve_ret; bit 5: RETRIEVE_SG reports the
+ *		     size `report` instead of the exact one; bit 6: attach and
+ *		     map the buffer for a device
+ *	u16 pages    the buffer is pages + 1 pages
+ *	u64 sg_num   ZALLOC p2.a
+ *	u64 pa       ZALLOC p2.b, relative to the heap's region base
+ *	u64 handle   ZALLOC p3.a
+ *	u32 zalloc_ret, u32 retrieve_ret, u64 report
+ *	...          RETRIEVE_SG bytes: packed {u64 pa; u32 length} entries,
+ *		     each pa relative to the region base (added modulo 2^64,
+ *		     so every value stays reachable and the corpus does not
+ *		     depend on the platform's addresses)
+ */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define HDR_SIZE 43
+#define ENTRY_SIZE sizeof(struct rh_mtk_tee_scatterlist)
+#define MAX_SHM 4
+#define FAKE_SESSION 0x77
+
+#define F_CMA 0x01
+#define F_PATH_SHIFT 1
+#define F_ZALLOC_FAIL 0x08
+#define F_RETRIEVE_FAIL 0x10
+#define F_REPORT 0x20
+#define F_MAP 0x40
+
+struct range {
+	uint64_t pa;
+	uint64_t len;
+};
+
+/* What one input scripts, and what the scripted TA saw. */
+struct script {
+	uint8_t flags;
+	uint64_t size;
+	uint64_t sg_num;
+	uint64_t pa;
+	uint64_t handle;
+	uint32_t zalloc_ret;
+	uint32_t retrieve_ret;
+	uint64_t report;
+	const uint8_t *entries;
+	size_t entries_len;
+
+	unsigned int zallocs;
+	unsigned int retrieves;
+	unsigned int frees;
+	bool live; /* the TA holds the buffer */
+	unsigned char snap[RH_MTK_TEE_MAX_SG_ENTRIES * ENTRY_SIZE];
+	size_t snap_len; /* bytes RETRIEVE_SG wrote */
+};
+
+struct heap_info {
+	struct rh_dma_heap *heap;
+	const char *name;
+	enum rh_mtk_secure_mem_type type;
+	uint64_t base, size; /* every PA must lie in here */
+	uint64_t cma_size;
+};
+
+static struct {
+	bool ready;
+	struct rh_platform *plat;
+	struct heap_info heaps[2];
+	unsigned int nr_heaps;
+	struct rh_device *dev; /* importer for F_MAP, may be NULL */
+	struct { uint64_t cookie; unsigned char *addr; uint64_t size; } shm[MAX_SHM];
+	unsigned int nr_shm;
+	const struct heap_info *cur;
+	struct script s;
+} H;
+
+static void quiet(void *data, enum rh_log_level level, const char *msg)
+{
+}
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "tee-sg-list: %s\n", what);
+	abort();
+}
+
+static void must(bool ok, const char *what)
+{
+	if (!ok)
+		fail(what);
+}
+
+/* ------------------------------------------------------------ scripted TA */
+
+static int ta_version(void *priv, struct rh_tee_ioctl_version_data *v)
+{
+	v->impl_id = RH_TEE_IMPL_ID_OPTEE;
+	v->impl_caps = RH_TEE_OPTEE_CAP_TZ;
+	v->gen_caps = RH_TEE_GEN_CAP_GP | RH_TEE_GEN_CAP_REG_MEM;
+	return 0;
+}
+
+static int ta_open(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	msg->ret = RH_TEEC_SUCCESS;
+	msg->ret_origin = RH_TEEC_ORIGIN_TRUSTED_APP;
+	msg->session = FAKE_SESSION;
+	return 0;
+}
+
+static int ta_ok(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	msg->ret = RH_TEEC_SUCCESS;
+	msg->ret_origin = RH_TEEC_ORIGIN_TEE;
+	return 0;
+}
+
+static int ta_shm_register(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	const struct rh_optee_msg_param_tmem *t = &msg->params[0].u.tmem;
+
+	must(H.nr_shm < MAX_SHM, "too many shm registered at once");
+	must(t->buf_ptr && t->size, "shm without memory");
+	H.shm[H.nr_shm].cookie = t->shm_ref;
+	H.shm[H.nr_shm].addr = (unsigned char *)(uintptr_t)t->buf_ptr;
+	H.shm[H.nr_shm].size = t->size;
+	H.nr_shm++;
+	return ta_ok(priv, msg, size);
+}
+
+static int ta_shm_unregister(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < H.nr_shm; i++) {
+		if (H.shm[i].cookie == msg->params[0].u.rmem.shm_ref) {
+			H.shm[i] = H.shm[--H.nr_shm];
+			return ta_ok(priv, msg, size);
+		}
+	}
+	fail("UNREGISTER_SHM of an unknown cookie");
+	return 0;
+}
+
+static void check_value(const struct rh_optee_msg_param *p, uint64_t attr)
+{
+	must(p->attr == attr, "parameter type differs from the seed's layout");
+}
+
+static void ta_zalloc(struct rh_optee_msg_arg *msg)
+{
+	struct rh_optee_msg_param *p = msg->params;
+	struct script *s = &H.s;
+	bool cma = H.cur->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA;
+
+	check_value(&p[0], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT);
+	check_value(&p[1], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT);
+	check_value(&p[2], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INOUT);
+	check_value(&p[3], RH_OPTEE_MSG_ATTR_TYPE_VALUE_OUTPUT);
+	must(p[0].u.value.a == s->size && p[0].u.value.b == RH_PAGE_SIZE,
+	     "ZALLOC asks another size or alignment");
+	must(p[1].u.value.a == H.cur->type, "ZALLOC asks another memory type");
+	must(p[2].u.value.a == (cma ? H.cur->base : 0) &&
+	     p[2].u.value.b == (cma ? H.cur->size : 0), "ZALLOC passes another region");
+	must(!s->live, "ZALLOC while the TA holds this input's buffer");
+	s->zallocs++;
+	if (s->flags & F_ZALLOC_FAIL && s->zalloc_ret) {
+		msg->ret = s->zalloc_ret;
+		return;
+	}
+	p[2].u.value.a = s->sg_num;
+	p[2].u.value.b = H.cur->base + s->pa;
+	p[3].u.value.a = s->handle;
+	s->live = true;
+	msg->ret = RH_TEEC_SUCCESS;
+}
+
+static void ta_free(struct rh_optee_msg_arg *msg)
+{
+	struct rh_optee_msg_param *p = msg->params;
+	struct script *s = &H.s;
+
+	check_value(&p[0], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT);
+	check_value(&p[1], RH_OPTEE_MSG_ATTR_TYPE_VALUE_OUTPUT);
+	must(s->live && p[0].u.value.a == s->handle, "FREE of a handle the TA did not give");
+	s->live = false;
+	s->frees++;
+	p[1].u.value.a = 0;
+	msg->ret = RH_TEEC_SUCCESS;
+}
+
+static void ta_retrieve_sg(struct rh_optee_msg_arg *msg)
+{
+	struct rh_optee_msg_param *p = msg->params;
+	struct script *s = &H.s;
+	unsigned char *dst = NULL;
+	uint64_t pa, want;
+	size_t i, n;
+
+	check_value(&p[0], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT);
+	check_value(&p[1], RH_OPTEE_MSG_ATTR_TYPE_RMEM_INOUT);
+	must(s->live && p[0].u.value.a == s->handle,
+	     "RETRIEVE_SG of a handle the TA did not give");
+	s->retrieves++;
+	want = s->sg_num * ENTRY_SIZE;
+	must(s->sg_num >= 2 && s->sg_num <= RH_MTK_TEE_MAX_SG_ENTRIES &&
+	     p[1].u.rmem.size == want, "RETRIEVE_SG buffer is not sg_num entries");
+	for (i = 0; i < H.nr_shm; i++)
+		if (H.shm[i].cookie == p[1].u.rmem.shm_ref &&
+		    p[1].u.rmem.offs <= H.shm[i].size &&
+		    want <= H.shm[i].size - p[1].u.rmem.offs)
+			dst = H.shm[i].addr + p[1].u.rmem.offs;
+	must(dst != NULL, "RETRIEVE_SG memref outside registered memory");
+
+	if (s->flags & F_RETRIEVE_FAIL && s->retrieve_ret) {
+		msg->ret = s->retrieve_ret;
+		return;
+	}
+	/* The input's entries, PAs moved to the region; the rest zero. */
+	memset(s->snap, 0, (size_t)want);
+	n = s->entries_len < want ? s->entries_len : (size_t)want;
+	if (n)
+		memcpy(s->snap, s->entries, n);
+	for (i = 0; i < want; i += ENTRY_SIZE) {
+		memcpy(&pa, s->snap + i, sizeof(pa));
+		pa = htole64(le64toh(pa) + H.cur->base);
+		memcpy(s->snap + i, &pa, sizeof(pa));
+	}
+	memcpy(dst, s->snap, (size_t)want);
+	s->snap_len = (size_t)want;
+	if (s->flags & F_REPORT)
+		p[1].u.rmem.size = s->report;
+	msg->ret = RH_TEEC_SUCCESS;
+}
+
+static int ta_invoke(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	must(msg->session == FAKE_SESSION && msg->num_params == RH_MTK_TEE_PARAM_NUM,
+	     "invoke outside the session or not 4 params");
+	switch (msg->func) {
+	case RH_MTK_TZCMD_SECMEM_ZALLOC:
+		ta_zalloc(msg);
+		break;
+	case RH_MTK_TZCMD_SECMEM_FREE:
+		ta_free(msg);
+		break;
+	case RH_MTK_TZCMD_SECMEM_RETRIEVE_SG:
+		ta_retrieve_sg(msg);
+		break;
+	default:
+		fail("unknown TA command");
+	}
+	msg->ret_origin = RH_TEEC_ORIGIN_TRUSTED_APP;
+	return 0;
+}
+
+static const struct rh_tee_ops ta_ops = {
+	.version = RH_TEE_OPS_VERSION,
+	.get_version = ta_version,
+	.open_session = ta_open,
+	.invoke = ta_invoke,
+	.close_session = ta_ok,
+	.cancel = ta_ok,
+	.shm_register = ta_shm_register,
+	.shm_unregister = ta_shm_unregister,
+};
+
+/* ------------------------------------------------------------ the oracle */
+
+static bool range_ok(const struct heap_info *hi, const struct range *r)
+{
+	return r->pa && r->len && !(r->pa & (RH_PAGE_SIZE - 1)) &&
+	       !(r->len & (RH_PAGE_SIZE - 1)) && r->pa >= hi->base &&
+	       r->len <= hi->size && r->pa - hi->base <= hi->size - r->len;
+}
+
+/* Valid layouts only: @n ranges, fine one by one, summing to @size, disjoint. */
+static bool layout_ok(const struct heap_info *hi, const struct range *r,
+		      unsigned int n, uint64_t size)
+{
+	uint64_t sum = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!range_ok(hi, &r[i]))
+			return false;
+		sum += r[i].len; /* each <= the region: no overflow for 256 */
+	}
+	if (sum != size)
+		return false;
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (r[i].pa < r[j].pa + r[j].len && r[j].pa < r[i].pa + r[i].len)
+				return false;
+	return true;
+}
+
+/* The ranges the heap should have taken, false when it must refuse. */
+static bool expected_layout(struct range *r, unsigned int *ret_n)
+{
+	const struct script *s = &H.s;
+	struct rh_mtk_tee_scatterlist e;
+	unsigned int i, n;
+
+	if (s->sg_num == 0 || s->sg_num > RH_MTK_TEE_MAX_SG_ENTRIES)
+		return false;
+	n = (unsigned int)s->sg_num;
+	if (n == 1) {
+		r[0].pa = H.cur->base + s->pa;
+		r[0].len = s->size;
+	} else {
+		if (s->flags & F_RETRIEVE_FAIL && s->retrieve_ret)
+			return false;
+		if (s->flags & F_REPORT && s->report != s->snap_len)
+			return false;
+		for (i = 0; i < n; i++) {
+			memcpy(&e, s->snap + (size_t)i * ENTRY_SIZE, sizeof(e));
+			r[i].pa = le64toh(e.pa);
+			r[i].len = le32toh(e.length);
+		}
+	}
+	*ret_n = n;
+	return layout_ok(H.cur, r, n, s->size);
+}
+
+/* @sgt must list exactly the ranges @r, in order, split only at entry ends. */
+static void check_table(const struct rh_sg_table *sgt, const struct range *r,
+			unsigned int n, bool mapped)
+{
+	struct rh_scatterlist *sg;
+	unsigned int i, k = 0;
+	uint64_t off = 0, sum = 0, pa;
+
+	must(sgt && sgt->sgl && sgt->orig_nents, "empty table");
+	rh_for_each_sgtable_sg(sgt, sg, i) {
+		pa = rh_sg_phys(sg);
+		must(sg->offset == 0 && sg->length && !(sg->length & (RH_PAGE_SIZE - 1)) &&
+		     !(pa & (RH_PAGE_SIZE - 1)), "table entry not page aligned");
+		must(range_ok(H.cur, &(struct range){ pa, sg->length }),
+		     "table entry outside the region");
+		must(k < n && pa == r[k].pa + off && sg->length <= r[k].len - off,
+		     "table entry is not the TEE's layout");
+		if (mapped)
+			must(sg->dma_address == pa && sg->dma_length == sg->length,
+			     "mapped entry differs");
+		off += sg->length;
+		sum += sg->length;
+		if (off == r[k].len) {
+			k++;
+			off = 0;
+		}
+	}
+	must(k == n && sum == H.s.size, "table does not add up to the buffer");
+}
+
+static void check_importer(struct rh_dma_buf *dmabuf, const struct range *r, unsigned int n)
+{
+	struct rh_dma_buf_attachment *att;
+	struct rh_sg_table *sgt;
+
+	if (!H.dev)
+		return;
+	att = rh_dma_buf_attach(dmabuf, H.dev);
+	if (RH_IS_ERR(att))
+		fail("attach of a valid buffer failed");
+	/* Every range is in DRAM: dma-direct maps it. */
+	sgt = rh_dma_buf_map_attachment(att, RH_DMA_BIDIRECTIONAL);
+	if (RH_IS_ERR(sgt))
+		fail("map of a valid buffer failed");
+	must(rh_sg_dma_is_restricted(sgt->sgl), "importer copy not marked restricted");
+	check_table(sgt, r, n, true);
+	rh_dma_buf_unmap_attachment(att, sgt, RH_DMA_BIDIRECTIONAL);
+	rh_dma_buf_detach(dmabuf, att);
+}
+
+/* ------------------------------------------------------------ one input */
+
+/* Allocates by @path; returns the buffer (a reference) and its fd (or -1). */
+static struct rh_dma_buf *alloc_buffer(unsigned int path, int *ret_fd, int *ret_err)
+{
+	struct rh_dma_heap_allocation_data a = { 0 };
+	struct rh_dma_buf *dmabuf;
+	char node[64];
+	int fd = -1, hfd, ret;
+
+	*ret_fd = -1;
+	switch (path) {
+	case 1:
+		fd = rh_dma_heap_buffer_alloc(H.cur->heap, H.s.size, O_RDWR | O_CLOEXEC, 0);
+		break;
+	case 2:
+		snprintf(node, sizeof(node), "%s/%s", RH_DMA_HEAP_DEV_DIR, H.cur->name);
+		hfd = rh_open(H.plat, node, O_RDONLY | O_CLOEXEC);
+		must(hfd >= 0, "cannot open the heap node");
+		a.len = H.s.size;
+		a.fd_flags = O_RDWR | O_CLOEXEC;
+		ret = rh_ioctl(H.plat, hfd, RH_DMA_HEAP_IOCTL_ALLOC, &a);
+		fd = ret ? ret : (int)a.fd;
+		must(rh_close(H.plat, hfd) == 0, "close of the heap node");
+		break;
+	default:
+		dmabuf = rh_dma_heap_buffer_alloc_dmabuf(H.cur->heap, H.s.size,
+							 O_RDWR | O_CLOEXEC, 0);
+		*ret_err = RH_IS_ERR(dmabuf) ? (int)RH_PTR_ERR(dmabuf) : 0;
+		return RH_IS_ERR(dmabuf) ? NULL : dmabuf;
+	}
+	if (fd < 0) {
+		*ret_err = fd;
+		return NULL;
+	}
+	dmabuf = rh_dma_buf_get(H.plat, fd);
+	must(!RH_IS_ERR(dmabuf), "fd of a new buffer is not a dma-buf");
+	*ret_fd = fd;
+	*ret_err = 0;
+	return dmabuf;
+}
+
+static void check_clean(void)
+{
+	struct rh_restricted_mtk_stats st;
+	struct rh_dma_buf_stats bs;
+	unsigned int i;
+
+	must(!H.s.live, "the TA still holds the buffer: FREE never sent");
+	must(H.nr_shm == 0, "shared memory left registered");
+	must(rh_fd_count(H.plat) == 3, "fd left open");
+	must(!rh_dma_buf_get_stats(H.plat, &bs) && bs.count == 0, "dma-buf left alive");
+	for (i = 0; i < H.nr_heaps; i++) {
+		must(!rh_restricted_mtk_get_stats(H.plat, H.heaps[i].name, &st),
+		     "heap statistics");
+		must(st.tee_buffers == 0 && st.tee_bytes == 0 && st.cma_used_size == 0 &&
+		     !st.cma_held && st.pending_frees == 0 && st.pending_bytes == 0,
+		     "heap accounting left non-zero");
+	}
+}
+
+static uint64_t get_le(const uint8_t *data, size_t size, size_t off, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len && off + i < size; i++)
+		v |= (uint64_t)data[off + i] << (8 * i);
+	return v;
+}
+
+static void parse(const uint8_t *data, size_t size)
+{
+	struct script *s = &H.s;
+
+	memset(s, 0, offsetof(struct script, snap));
+	s->snap_len = 0;
+	s->flags = (uint8_t)get_le(data, size, 0, 1);
+	s->size = (get_le(data, size, 1, 2) + 1) * RH_PAGE_SIZE;
+	s->sg_num = get_le(data, size, 3, 8);
+	s->pa = get_le(data, size, 11, 8);
+	s->handle = get_le(data, size, 19, 8);
+	s->zalloc_ret = (uint32_t)get_le(data, size, 27, 4);
+	s->retrieve_ret = (uint32_t)get_le(data, size, 31, 4);
+	s->report = get_le(data, size, 35, 8);
+	s->entries = size > HDR_SIZE ? data + HDR_SIZE : NULL;
+	s->entries_len = size > HDR_SIZE ? size - HDR_SIZE : 0;
+}
+
+static void run(void)
+{
+	struct range r[RH_MTK_TEE_MAX_SG_ENTRIES];
+	struct rh_restricted_buffer *buf;
+	struct rh_dma_buf *dmabuf;
+	const struct script *s = &H.s;
+	unsigned int n = 0;
+	bool pre_fail, zalloc_ok, expect_ok;
+	int fd, err;
+
+	H.cur = &H.heaps[(s->flags & F_CMA) && H.nr_heaps > 1 ? 1 : 0];
+	dmabuf = alloc_buffer((s->flags >> F_PATH_SHIFT) & 3, &fd, &err);
+
+	/* A CMA heap refuses what cannot fit in its region before any TEE call. */
+	pre_fail = H.cur->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && s->size > H.cur->cma_size;
+	must(s->zallocs == (pre_fail ? 0U : 1U), "not exactly one ZALLOC");
+	zalloc_ok = !pre_fail && !(s->flags & F_ZALLOC_FAIL && s->zalloc_ret);
+	must(s->retrieves == (zalloc_ok && s->sg_num >= 2 &&
+			      s->sg_num <= RH_MTK_TEE_MAX_SG_ENTRIES),
+	     "RETRIEVE_SG called when not needed, or not called");
+	expect_ok = zalloc_ok && expected_layout(r, &n);
+
+	if (!expect_ok) {
+		must(!dmabuf && err < 0, "the heap accepted an invalid layout");
+	} else {
+		must(dmabuf != NULL, "the heap refused a valid layout");
+		buf = rh_restricted_buffer_get(dmabuf);
+		must(buf && buf->size == s->size && buf->restricted_addr == s->handle,
+		     "buffer size or handle differs");
+		check_table(&buf->sg_table, r, n, false);
+		if (s->flags & F_MAP)
+			check_importer(dmabuf, r, n);
+		rh_dma_buf_put(dmabuf);
+		if (fd >= 0)
+			must(rh_close(H.plat, fd) == 0, "close of the buffer fd");
+	}
+	must(s->frees == (zalloc_ok ? 1U : 0U), "FREE not sent exactly once");
+	check_clean();
+}
+
+/* ------------------------------------------------------------ setup */
+
+static void add_heap(const char *name, enum rh_mtk_secure_mem_type type,
+		     const struct rh_reserved_region *region)
+{
+	const struct rh_platform_desc *desc = rh_platform_get_desc(H.plat);
+	struct rh_restricted_mtk_stats st;
+	struct heap_info *hi = &H.heaps[H.nr_heaps];
+
+	hi->heap = rh_dma_heap_find(H.plat, name);
+	if (!hi->heap)
+		return;
+	/* The platform keeps its heaps while it lives. */
+	rh_dma_heap_put(hi->heap);
+	hi->name = name;
+	hi->type = type;
+	hi->base = region ? region->base : desc->dram_base;
+	hi->size = region ? region->size : desc->dram_size;
+	hi->cma_size = type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA ? hi->size : 0;
+	must(!rh_restricted_mtk_get_stats(H.plat, name, &st) && st.region_base == hi->base &&
+	     st.region_size == hi->size, "the heap checks against another region");
+	H.nr_heaps++;
+}
+
+static void setup(void)
+{
+	const struct rh_reserved_region *chunk = NULL, *dyn = NULL;
+	const struct rh_platform_desc *desc;
+	unsigned int i;
+
+	H.ready = true;
+	must(rh_platform_new(NULL, &H.plat) == 0, "no default platform");
+	rh_platform_set_log_fn(H.plat, quiet, NULL);
+	must(rh_platform_set_tee_backend(H.plat, &ta_ops, NULL) == 0, "backend refused");
+
+	desc = rh_platform_get_desc(H.plat);
+	for (i = 0; i < desc->nr_reserved; i++) {
+		if (!chunk && !strcmp(desc->reserved[i].compatible, RH_MTK_SECURE_CHUNK_COMPATIBLE))
+			chunk = &desc->reserved[i];
+		/* Several dynamic regions: the last one wins. */
+		if (!strcmp(desc->reserved[i].compatible, RH_MTK_DYNAMIC_REGION_COMPATIBLE))
+			dyn = &desc->reserved[i];
+	}
+	add_heap(RH_RESTRICTED_MTK_CM_NAME, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, chunk);
+	must(H.nr_heaps == 1, "no restricted_mtk_cm heap");
+	if (dyn)
+		add_heap(RH_RESTRICTED_MTK_CMA_NAME, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, dyn);
+	for (i = 0; i < rh_device_count(H.plat) && !H.dev; i++)
+		if (rh_device_is_secure_capable(rh_device_get(H.plat, i)))
+			H.dev = rh_device_get(H.plat, i);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!H.ready)
+		setup();
+	parse(data, size);
+	run();
+	return 0;
+}
