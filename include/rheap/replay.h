@@ -167,7 +167,9 @@ struct rh_replay_op_result {
  *         before doing it; otherwise run as fast as possible
  * @fd_flags: fd_flags of every allocation; 0 means O_RDWR | O_CLOEXEC
  * @map_heap: optional; the heap an A row allocates from (a role -> heap
- *            map, say); NULL or a NULL return: the row's own heap
+ *            map, say); NULL or a NULL return: the row's own heap. Called
+ *            once per A row before the run; the string must stay valid
+ *            until rh_replay_run() returns
  * @on_op: optional; called after every event, in trace order
  * @data: passed to @map_heap and @on_op
  * @errbuf, @errlen: on a -ENOENT return, one line naming the heap and the
