@@ -49,7 +49,6 @@ struct rh_ta_ctx {
 	enum inst_state state;    /* under lock */
 	uint32_t create_res;      /* INST_FAILED: what create answered */
 	bool keep_alive_ref;      /* under lock */
-	bool death_handled;       /* under lock */
 	atomic_bool dead;
 	atomic_uint panic_code;
 };
@@ -366,21 +365,20 @@ int rh_tee_emu_register_ta(struct rh_platform *plat, const struct rh_ta_ops *ops
 
 /* ------------------------------------------------------------ instances */
 
-/* Under lock: the instance died; make it unreachable for new sessions. */
-static void inst_handle_death(struct rh_ta_ctx *inst)
+/*
+ * Under lock: the instance failed to create or died; no new session may
+ * reach it, and a keep-alive instance ends with its last session.
+ * Idempotent.
+ */
+static void inst_unpublish(struct rh_ta_ctx *inst)
 {
-	if (inst->death_handled)
-		return;
-	inst->death_handled = true;
 	if (inst->ta->single == inst)
 		inst->ta->single = NULL;
-	/* A dead keep-alive instance ends with its last session. */
 	if (inst->keep_alive_ref) {
 		inst->keep_alive_ref = false;
 		inst->refs--;
 	}
 }
-
 
 /* Under lock: drop one reference; true if the caller must destroy it. */
 static bool inst_put_locked(struct rh_ta_ctx *inst)
@@ -549,6 +547,29 @@ static struct reply tee_says(uint32_t ret)
 	return (struct reply){ .ret = ret, .origin = RH_TEEC_ORIGIN_TEE };
 }
 
+/*
+ * A TA entry point of @inst answered @res with @params: a panic (called or
+ * returned) turns the answer into TARGET_DEAD from the TEE and unpublishes
+ * the instance; otherwise the outputs go back into the message at @buf and
+ * the TA's result stands.
+ */
+static struct reply ta_answered(struct rh_tee_emu *emu, struct rh_ta_ctx *inst,
+				uint32_t res, void *buf, struct rh_emu_msg *msg,
+				struct rh_ta_param params[RH_TA_NUM_PARAMS])
+{
+	if (res == RH_TA_RESULT_PANIC)
+		rh_ta_panic(inst, res);
+	if (rh_ta_is_dead(inst)) {
+		pthread_mutex_lock(&emu->lock);
+		inst_unpublish(inst);
+		pthread_mutex_unlock(&emu->lock);
+		return tee_says(RH_TEEC_ERROR_TARGET_DEAD);
+	}
+	rh_emu_msg_from_ta(msg, params);
+	rh_emu_msg_write_outputs(buf, msg);
+	return (struct reply){ .ret = res, .origin = RH_TEEC_ORIGIN_TRUSTED_APP };
+}
+
 /* A message the parser refused: one log line, counted. */
 static struct reply refused(struct rh_tee_emu *emu, const struct rh_emu_msg *msg,
 			    uint32_t ret)
@@ -569,8 +590,8 @@ static struct reply cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	struct ta_entry *ta;
 	bool create, inject, destroy = false, bad_msg = false, no_ta = false,
 			     table_full = false;
+	uint32_t types, res;
 	struct reply r;
-	uint32_t types;
 
 	sess = rh_zalloc(sizeof(*sess));
 	if (!sess)
@@ -614,14 +635,8 @@ static struct reply cmd_open_session(struct rh_tee_emu *emu, void *buf,
 		pthread_mutex_lock(&emu->lock);
 		inst->state = r.ret || rh_ta_is_dead(inst) ? INST_FAILED :
 							     INST_READY;
-		if (inst->state == INST_FAILED) {
-			if (inst->ta->single == inst)
-				inst->ta->single = NULL;
-			if (inst->keep_alive_ref) {
-				inst->keep_alive_ref = false;
-				inst->refs--;
-			}
-		}
+		if (inst->state == INST_FAILED)
+			inst_unpublish(inst);
 		pthread_cond_broadcast(&emu->created);
 		pthread_mutex_unlock(&emu->lock);
 		if (rh_ta_is_dead(inst)) {
@@ -633,24 +648,13 @@ static struct reply cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	}
 
 	types = rh_emu_msg_to_ta(msg, params);
-	r.ret = RH_TEEC_SUCCESS;
+	res = RH_TEEC_SUCCESS;
 	if (inject)
 		rh_ta_panic(inst, INJECTED_PANIC_CODE);
 	else if (!rh_ta_is_dead(inst) && inst->ops->open_session)
-		r.ret = inst->ops->open_session(inst, types, params,
-						&sess->sess_ctx);
-	if (r.ret == RH_TA_RESULT_PANIC)
-		rh_ta_panic(inst, r.ret);
-	if (rh_ta_is_dead(inst)) {
-		pthread_mutex_lock(&emu->lock);
-		inst_handle_death(inst);
-		pthread_mutex_unlock(&emu->lock);
-		r = tee_says(RH_TEEC_ERROR_TARGET_DEAD);
-		goto err_put_inst;
-	}
-	rh_emu_msg_from_ta(msg, params);
-	rh_emu_msg_write_outputs(buf, msg);
-	r.origin = RH_TEEC_ORIGIN_TRUSTED_APP;
+		res = inst->ops->open_session(inst, types, params,
+					      &sess->sess_ctx);
+	r = ta_answered(emu, inst, res, buf, msg, params);
 	if (r.ret)
 		goto err_put_inst;
 
@@ -717,24 +721,13 @@ static struct reply cmd_invoke(struct rh_tee_emu *emu, void *buf,
 		goto out_put;
 	}
 	types = rh_emu_msg_to_ta(msg, params);
-	if (inject) {
+	res = RH_TEEC_SUCCESS;
+	if (inject)
 		rh_ta_panic(inst, INJECTED_PANIC_CODE);
-	} else {
-		r.ret = inst->ops->invoke(inst, sess->sess_ctx, msg->func, types,
-					  params);
-		if (r.ret == RH_TA_RESULT_PANIC)
-			rh_ta_panic(inst, r.ret);
-	}
-	if (rh_ta_is_dead(inst)) {
-		pthread_mutex_lock(&emu->lock);
-		inst_handle_death(inst);
-		pthread_mutex_unlock(&emu->lock);
-		r = tee_says(RH_TEEC_ERROR_TARGET_DEAD);
-		goto out_put;
-	}
-	rh_emu_msg_from_ta(msg, params);
-	rh_emu_msg_write_outputs(buf, msg);
-	r.origin = RH_TEEC_ORIGIN_TRUSTED_APP;
+	else
+		res = inst->ops->invoke(inst, sess->sess_ctx, msg->func, types,
+					params);
+	r = ta_answered(emu, inst, res, buf, msg, params);
 out_put:
 	session_put(emu, sess);
 	return r;
