@@ -123,28 +123,29 @@ int rh_physmem_check(const struct rh_physmem *pm, rh_phys_addr_t pa,
 	return 0;
 }
 
-int rh_physmem_secure_ptr(struct rh_physmem *pm, rh_phys_addr_t pa,
-			  size_t len, void **ret_ptr)
+/* @pa in the view starting at @view, after the bounds check. */
+static int view_ptr(const struct rh_physmem *pm, unsigned char *view,
+		    rh_phys_addr_t pa, size_t len, void **ret_ptr)
 {
 	int ret;
 
 	ret = rh_physmem_check(pm, pa, len);
 	if (ret)
 		return ret;
-	*ret_ptr = pm->secure + (pa - pm->base);
+	*ret_ptr = view + (pa - pm->base);
 	return 0;
+}
+
+int rh_physmem_secure_ptr(struct rh_physmem *pm, rh_phys_addr_t pa,
+			  size_t len, void **ret_ptr)
+{
+	return view_ptr(pm, pm->secure, pa, len, ret_ptr);
 }
 
 int rh_physmem_normal_ptr(struct rh_physmem *pm, rh_phys_addr_t pa,
 			  size_t len, void **ret_ptr)
 {
-	int ret;
-
-	ret = rh_physmem_check(pm, pa, len);
-	if (ret)
-		return ret;
-	*ret_ptr = pm->normal + (pa - pm->base);
-	return 0;
+	return view_ptr(pm, pm->normal, pa, len, ret_ptr);
 }
 
 int rh_physmem_normal_to_phys(const struct rh_physmem *pm, const void *ptr,
