@@ -223,21 +223,34 @@ static uint64_t written_mask(uint64_t i, uint64_t first, uint64_t last)
 	return (~UINT64_C(0) << lo) & (~UINT64_C(0) >> (63 - hi));
 }
 
-void rh_physmem_mark_written(struct rh_physmem *pm, rh_phys_addr_t pa,
-			     uint64_t len)
+/*
+ * Sets (@set) or clears the bits of the pages of [@pa, @pa + @len), writing
+ * a word only when it changes. Release: a TA that sees a bit set also sees
+ * the data it covers.
+ */
+static void written_update(struct rh_physmem *pm, rh_phys_addr_t pa,
+			   uint64_t len, bool set)
 {
-	uint64_t first, last, i, mask;
+	uint64_t first, last, i, mask, bits;
 
 	if (!written_range(pm, pa, len, &first, &last))
 		return;
-	/* Release: a TA that sees a bit set also sees the data it covers. */
 	for (i = first / 64; i <= last / 64; i++) {
 		mask = written_mask(i, first, last);
-		if ((atomic_load_explicit(&pm->written[i], memory_order_relaxed) &
-		     mask) != mask)
+		bits = atomic_load_explicit(&pm->written[i], memory_order_relaxed) & mask;
+		if (set && bits != mask)
 			atomic_fetch_or_explicit(&pm->written[i], mask,
 						 memory_order_acq_rel);
+		else if (!set && bits)
+			atomic_fetch_and_explicit(&pm->written[i], ~mask,
+						  memory_order_acq_rel);
 	}
+}
+
+void rh_physmem_mark_written(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len)
+{
+	written_update(pm, pa, len, true);
 }
 
 bool rh_physmem_test_written(struct rh_physmem *pm, rh_phys_addr_t pa,
@@ -257,17 +270,7 @@ bool rh_physmem_test_written(struct rh_physmem *pm, rh_phys_addr_t pa,
 void rh_physmem_clear_written(struct rh_physmem *pm, rh_phys_addr_t pa,
 			      uint64_t len)
 {
-	uint64_t first, last, i, mask;
-
-	if (!written_range(pm, pa, len, &first, &last))
-		return;
-	for (i = first / 64; i <= last / 64; i++) {
-		mask = written_mask(i, first, last);
-		if (atomic_load_explicit(&pm->written[i], memory_order_relaxed) &
-		    mask)
-			atomic_fetch_and_explicit(&pm->written[i], ~mask,
-						  memory_order_acq_rel);
-	}
+	written_update(pm, pa, len, false);
 }
 
 int rh_emu_secure_ptr(struct rh_platform *plat, rh_phys_addr_t pa, size_t len,
