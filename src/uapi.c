@@ -432,6 +432,13 @@ err:
 
 /* ------------------------------------------------------------ dma-buf ioctls */
 
+/* EXPORT/IMPORT_SYNC_FILE flags: a non-empty subset of DMA_BUF_SYNC_RW. */
+static bool sync_file_flags_valid(uint32_t flags)
+{
+	return !(flags & ~(uint32_t)RH_DMA_BUF_SYNC_RW) &&
+	       (flags & RH_DMA_BUF_SYNC_RW);
+}
+
 static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
 {
 	struct fd_slot slot = { .kind = FILE_SYNC, .cloexec = true };
@@ -441,9 +448,7 @@ static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
 	if (!uarg)
 		return -EFAULT;
 	memcpy(&arg, uarg, sizeof(arg));
-	if (arg.flags & ~(uint32_t)RH_DMA_BUF_SYNC_RW)
-		return -EINVAL;
-	if ((arg.flags & RH_DMA_BUF_SYNC_RW) == 0)
+	if (!sync_file_flags_valid(arg.flags))
 		return -EINVAL;
 	/* No fences exist: the sync_file is the signalled stub fence's. */
 	fd = fd_install_new(plat->files, &slot);
@@ -463,9 +468,7 @@ static int dma_buf_import_sync_file(struct rh_platform *plat, const void *uarg)
 	if (!uarg)
 		return -EFAULT;
 	memcpy(&arg, uarg, sizeof(arg));
-	if (arg.flags & ~(uint32_t)RH_DMA_BUF_SYNC_RW)
-		return -EINVAL;
-	if ((arg.flags & RH_DMA_BUF_SYNC_RW) == 0)
+	if (!sync_file_flags_valid(arg.flags))
 		return -EINVAL;
 	/* sync_file_get_fence(): NULL for anything but a sync_file. */
 	if (fdget(plat, arg.fd, &slot))
