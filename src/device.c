@@ -246,17 +246,27 @@ RH_EXPORT void rh_dma_unmap_sgtable(struct rh_device *dev,
 	count(&dev->unmaps, 1);
 }
 
-/* One event per transaction (or burst): done, or refused by the firewall. */
-static void device_dma_trace(struct rh_device *dev, rh_dma_addr_t addr, size_t len,
-			     bool write, int ret)
+/*
+ * The end of one transaction (or burst) starting at bus address @addr:
+ * counts it, or its refusal by the firewall, emits one event for either,
+ * and returns @ret.
+ */
+static int device_dma_done(struct rh_device *dev, rh_dma_addr_t addr,
+			   size_t len, bool write, int ret)
 {
-	if (ret && ret != -EACCES)
-		return;
-	RH_TRACE(dev->plat, ret ? RH_TRACE_DMA_DENIED :
-			    write ? RH_TRACE_DMA_WRITE : RH_TRACE_DMA_READ,
-		 .track_name = dev->name, .pa = addr, .size = len,
-		 .secure = rh_device_is_secure(dev), .err = ret,
-		 .msg = ret ? (write ? "write" : "read") : NULL);
+	if (ret == -EACCES)
+		count(&dev->refused, 1);
+	if (!ret || ret == -EACCES)
+		RH_TRACE(dev->plat, ret ? RH_TRACE_DMA_DENIED :
+					  write ? RH_TRACE_DMA_WRITE : RH_TRACE_DMA_READ,
+			 .track_name = dev->name, .pa = addr, .size = len,
+			 .secure = rh_device_is_secure(dev), .err = ret,
+			 .msg = ret ? (write ? "write" : "read") : NULL);
+	if (ret)
+		return ret;
+	count(write ? &dev->dma_writes : &dev->dma_reads, 1);
+	count(write ? &dev->bytes_written : &dev->bytes_read, len);
+	return 0;
 }
 
 static int device_dma(struct rh_device *dev, rh_dma_addr_t addr, void *buf,
@@ -271,14 +281,7 @@ static int device_dma(struct rh_device *dev, rh_dma_addr_t addr, void *buf,
 				   write);
 	if (ret == -ERANGE)
 		return -EFAULT;
-	if (ret == -EACCES)
-		count(&dev->refused, 1);
-	device_dma_trace(dev, addr, len, write, ret);
-	if (ret)
-		return ret;
-	count(write ? &dev->dma_writes : &dev->dma_reads, 1);
-	count(write ? &dev->bytes_written : &dev->bytes_read, len);
-	return 0;
+	return device_dma_done(dev, addr, len, write, ret);
 }
 
 RH_EXPORT int rh_device_dma_read(struct rh_device *dev, rh_dma_addr_t addr,
@@ -373,15 +376,9 @@ static int device_dma_sg(struct rh_device *dev, const struct rh_sg_table *sgt,
 	if (!ret)
 		ret = device_dma_sg_pass(dev, sgt, offset, buf, len, write, secure,
 					 true);
-	if (ret == -EACCES)
-		count(&dev->refused, 1);
-	if (rh_trace_active(dev->plat))
-		device_dma_trace(dev, sg_dma_addr_at(sgt, offset), len, write, ret);
-	if (ret)
-		return ret;
-	count(write ? &dev->dma_writes : &dev->dma_reads, 1);
-	count(write ? &dev->bytes_written : &dev->bytes_read, len);
-	return 0;
+	/* The burst's first bus address is only worth finding for a trace. */
+	return device_dma_done(dev, rh_trace_active(dev->plat) ?
+			       sg_dma_addr_at(sgt, offset) : 0, len, write, ret);
 }
 
 RH_EXPORT int rh_device_dma_read_sg(struct rh_device *dev,
