@@ -387,25 +387,29 @@ RH_EXPORT void rh_dma_buf_unmap_attachment(struct rh_dma_buf_attachment *attach,
 		 .id = dmabuf->ino);
 }
 
+/* Begin (@end false) or end CPU access: the exporter's hook, 0 without one. */
+static int dma_buf_cpu_access(struct rh_dma_buf *dmabuf,
+			      enum rh_dma_data_direction dir, bool end)
+{
+	int (*op)(struct rh_dma_buf *dmabuf, enum rh_dma_data_direction dir);
+
+	if (!dmabuf || !valid_direction(dir))
+		return -EINVAL;
+	op = end ? dmabuf->ops->end_cpu_access : dmabuf->ops->begin_cpu_access;
+	/* No fences in the simulation: nothing to wait for after the op. */
+	return op ? op(dmabuf, dir) : 0;
+}
+
 RH_EXPORT int rh_dma_buf_begin_cpu_access(struct rh_dma_buf *dmabuf,
 					  enum rh_dma_data_direction dir)
 {
-	if (!dmabuf || !valid_direction(dir))
-		return -EINVAL;
-	/* No fences in the simulation: nothing to wait for after the op. */
-	if (dmabuf->ops->begin_cpu_access)
-		return dmabuf->ops->begin_cpu_access(dmabuf, dir);
-	return 0;
+	return dma_buf_cpu_access(dmabuf, dir, false);
 }
 
 RH_EXPORT int rh_dma_buf_end_cpu_access(struct rh_dma_buf *dmabuf,
 					enum rh_dma_data_direction dir)
 {
-	if (!dmabuf || !valid_direction(dir))
-		return -EINVAL;
-	if (dmabuf->ops->end_cpu_access)
-		return dmabuf->ops->end_cpu_access(dmabuf, dir);
-	return 0;
+	return dma_buf_cpu_access(dmabuf, dir, true);
 }
 
 int rh_dma_buf_mmap_internal(struct rh_dma_buf *dmabuf, struct rh_vm_area *vma)
