@@ -218,29 +218,32 @@ RH_EXPORT int rh_phys_probe_write(struct rh_platform *plat, rh_phys_addr_t pa,
 	return phys_probe(plat, pa, NULL, buf, len, true);
 }
 
+/* The first reserved region whose name (or compatible) is @key. */
+static const struct rh_reserved_region *
+reserved_find(const struct rh_platform *plat, const char *key, bool by_compatible)
+{
+	const struct rh_reserved_region *r;
+	unsigned int i;
+
+	if (!plat || !key)
+		return NULL;
+	for (i = 0; i < plat->desc.nr_reserved; i++) {
+		r = &plat->desc.reserved[i];
+		if (!strcmp(by_compatible ? r->compatible : r->name, key))
+			return r;
+	}
+	return NULL;
+}
+
 RH_EXPORT const struct rh_reserved_region *
 rh_phys_reserved_find(const struct rh_platform *plat, const char *name)
 {
-	unsigned int i;
-
-	if (!plat || !name)
-		return NULL;
-	for (i = 0; i < plat->desc.nr_reserved; i++)
-		if (!strcmp(plat->desc.reserved[i].name, name))
-			return &plat->desc.reserved[i];
-	return NULL;
+	return reserved_find(plat, name, false);
 }
 
 RH_EXPORT const struct rh_reserved_region *
 rh_phys_reserved_find_compatible(const struct rh_platform *plat,
 				 const char *compatible)
 {
-	unsigned int i;
-
-	if (!plat || !compatible)
-		return NULL;
-	for (i = 0; i < plat->desc.nr_reserved; i++)
-		if (!strcmp(plat->desc.reserved[i].compatible, compatible))
-			return &plat->desc.reserved[i];
-	return NULL;
+	return reserved_find(plat, compatible, true);
 }
