@@ -147,6 +147,18 @@ static int dt_node_basename(const struct dt_ctx *ctx, int node, char *buf, size_
 	return 0;
 }
 
+/* The base name and first "compatible" string a region or device keeps. */
+static int dt_node_ident(const struct dt_ctx *ctx, int node, char *name, size_t name_len,
+			 char *compatible, size_t compatible_len)
+{
+	int ret;
+
+	ret = dt_node_basename(ctx, node, name, name_len);
+	if (ret)
+		return ret;
+	return dt_first_string(ctx, node, "compatible", compatible, compatible_len, false);
+}
+
 /* Anything but status "okay"/"ok" hides a node, as of_fdt_device_is_available(). */
 static bool dt_node_available(const struct dt_ctx *ctx, int node)
 {
@@ -301,11 +313,8 @@ static int dt_parse_rmem_node(const struct dt_ctx *ctx, int node, int ac, int sc
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = dt_node_basename(ctx, node, r->name, sizeof(r->name));
-	if (ret)
-		return ret;
-	ret = dt_first_string(ctx, node, "compatible", r->compatible,
-			      sizeof(r->compatible), false);
+	ret = dt_node_ident(ctx, node, r->name, sizeof(r->name), r->compatible,
+			    sizeof(r->compatible));
 	if (ret)
 		return ret;
 	r->no_map = dt_has_prop(ctx, node, "no-map");
@@ -554,11 +563,8 @@ static int dt_parse_devices(const struct dt_ctx *ctx, struct rh_platform_desc *d
 		memset(d, 0, sizeof(*d));
 		d->master_id = fdt32_ld(val);
 		d->secure_capable = dt_has_prop(ctx, node, "mediatek,secure-capable");
-		ret = dt_node_basename(ctx, node, d->name, sizeof(d->name));
-		if (ret)
-			return ret;
-		ret = dt_first_string(ctx, node, "compatible", d->compatible,
-				      sizeof(d->compatible), false);
+		ret = dt_node_ident(ctx, node, d->name, sizeof(d->name), d->compatible,
+				    sizeof(d->compatible));
 		if (ret)
 			return ret;
 		for (i = 0; i < desc->nr_devices; i++) {
