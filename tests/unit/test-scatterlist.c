@@ -840,6 +840,103 @@ static void test_dup_chained_300(void **state)
 	rh_sg_free_table(&src);
 }
 
+/*
+ * A source chained at other places than rh_sg_alloc_table() chains (an
+ * append table, a driver's own chunks): dup follows the links, copies
+ * exactly orig_nents entries into its own geometry and ends there.
+ */
+static void test_dup_odd_chains(void **state)
+{
+	struct rh_scatterlist a[5], b[3], c[4], *d;
+	struct rh_sg_table src, *dup;
+	unsigned int i;
+
+	(void)state;
+	/* 4 entries + link, 2 entries + link, 4 entries */
+	rh_sg_init_table(a, 5);
+	rh_sg_init_table(b, 3);
+	rh_sg_init_table(c, 4);
+	rh_sg_chain(a, 5, b);
+	rh_sg_chain(b, 3, c);
+	for (i = 0; i < 4; i++)
+		rh_sg_set_page(&a[i], 100 + i, PG, i);
+	for (i = 0; i < 2; i++)
+		rh_sg_set_page(&b[i], 200 + i, 2 * PG, 0);
+	for (i = 0; i < 4; i++) {
+		rh_sg_set_page(&c[i], 300 + i, 3 * PG, 8);
+		rh_sg_dma_address(&c[i]) = 0xdead;
+		c[i].dma_flags = RH_SG_DMA_SWIOTLB;
+	}
+	src.sgl = a;
+	src.orig_nents = src.nents = 10;
+
+	dup = rh_sg_dup_table(&src);
+	assert_false(RH_IS_ERR_OR_NULL(dup));
+	assert_int_equal(dup->orig_nents, 10);
+	assert_int_equal(rh_sg_nents(dup->sgl), 10);
+	for (i = 0, d = dup->sgl; i < 10; i++, d = rh_sg_next(d)) {
+		unsigned long pfn = i < 4 ? 100 + i : i < 6 ? 200 + i - 4 : 300 + i - 6;
+
+		assert_non_null(d);
+		assert_int_equal(rh_sg_page(d), pfn);
+		assert_int_equal(d->length, i < 4 ? PG : i < 6 ? 2 * PG : 3 * PG);
+		assert_int_equal(d->offset, i < 4 ? i : i < 6 ? 0 : 8);
+		assert_int_equal(rh_sg_dma_address(d), 0);
+		assert_int_equal(rh_sg_dma_len(d), 0);
+		assert_int_equal(d->dma_flags, 0);
+		assert_false(rh_sg_is_chain(d));
+		assert_int_equal(rh_sg_is_last(d), i == 9);
+	}
+	rh_sg_dup_table_free(dup);
+
+	/* orig_nents shorter than the list: the copy ends at orig_nents. */
+	src.orig_nents = src.nents = 5;
+	dup = rh_sg_dup_table(&src);
+	assert_false(RH_IS_ERR_OR_NULL(dup));
+	assert_int_equal(rh_sg_nents(dup->sgl), 5);
+	assert_int_equal(rh_sg_page(&dup->sgl[4]), 200);
+	assert_true(rh_sg_is_last(&dup->sgl[4]));
+	rh_sg_dup_table_free(dup);
+
+	/* Longer than the list: refused, nothing leaked. */
+	src.orig_nents = src.nents = 11;
+	dup = rh_sg_dup_table(&src);
+	assert_true(RH_IS_ERR(dup));
+	assert_int_equal(RH_PTR_ERR(dup), -EINVAL);
+	assert_int_equal(counter.live, 0);
+}
+
+/* Sizes around the chunk geometry: the copy walks chain entries on both sides. */
+static void test_dup_chunk_boundaries(void **state)
+{
+	static const unsigned int sizes[] = { 1, 2, 127, 128, 129, 254, 255, 256, 383 };
+	struct rh_scatterlist *s, *d;
+	struct rh_sg_table src, *dup;
+	unsigned int k, i;
+
+	(void)state;
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		assert_int_equal(rh_sg_alloc_table(&src, sizes[k]), 0);
+		rh_for_each_sgtable_sg(&src, s, i)
+			rh_sg_set_page(s, 7 * i + 1, PG, 0);
+		dup = rh_sg_dup_table(&src);
+		assert_false(RH_IS_ERR_OR_NULL(dup));
+		assert_int_equal(dup->orig_nents, sizes[k]);
+		assert_int_equal(rh_sg_nents(dup->sgl), sizes[k]);
+		d = dup->sgl;
+		rh_for_each_sgtable_sg(&src, s, i) {
+			assert_int_equal(rh_sg_page(d), rh_sg_page(s));
+			assert_int_equal(d->length, PG);
+			assert_int_equal(rh_sg_is_last(d), i == sizes[k] - 1);
+			d = rh_sg_next(d);
+		}
+		assert_null(d);
+		rh_sg_dup_table_free(dup);
+		rh_sg_free_table(&src);
+	}
+	assert_int_equal(counter.live, 0);
+}
+
 static void test_dup_bad_input(void **state)
 {
 	struct rh_sg_table empty = { 0 }, shorty;
@@ -1231,6 +1328,8 @@ int main(void)
 		T(test_page_iter),
 		T(test_dup_three_entries),
 		T(test_dup_chained_300),
+		T(test_dup_odd_chains),
+		T(test_dup_chunk_boundaries),
 		T(test_dup_bad_input),
 		T(test_restricted_flag),
 		T(test_fail_nth_alloc),
