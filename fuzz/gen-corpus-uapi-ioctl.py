@@ -258,6 +258,9 @@ CASES = {
                            op_ioctl(0, cmd(ALLOC), alloc_data(PAGE))),
     'many-buffers': prog(*[op_buffer(h, pages=2) for h in (0, 1, 2, 3) * 4]),
     'empty': b'',
+    # found by libFuzzer: more argument bytes than the struct has (a harness bug, kept)
+    'ioctl-arg-count-beyond-size': bytes.fromhex(
+        '01fe0e0601011c0001080100 0000d7000000 0a0700000000000000'.replace(' ', '')),
 }
 
 

@@ -335,8 +335,10 @@ static void op_ioctl(struct cursor *c)
 		arg = calloc(1, size ? size : 1);
 		before = malloc(size ? size : 1);
 		must(arg && before, "out of memory");
-		get_bytes(c, arg, name ? len : get8(c));
-		if (mode & 2 && size >= 8) {
+		if (!name)
+			len = get8(c);
+		get_bytes(c, arg, len < size ? len : size);
+		if (mode & 2 && !name && size >= 8) {
 			/* An fd where the sync-file structs keep one. */
 			newfd = pick_fd(c);
 			memcpy(arg + 4, &newfd, sizeof(newfd));
