@@ -115,7 +115,9 @@ struct rh_platform_info {
  * @ret_plat: the new platform (one reference), written only on success
  *
  * @return 0, -EINVAL for a bad device tree (one log line names node and
- * property), -ENOENT/-EACCES/-EIO for an unreadable @dtb_path, -ENOMEM.
+ * property) or a @dtb_path file that is empty or larger than 2 MiB, the
+ * errno of open()/read() for an unreadable @dtb_path (-ENOENT, -EACCES,
+ * -EISDIR, ...; -EIO for a short read), -ENOMEM.
  */
 RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 			      struct rh_platform **ret_plat);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libfdt.h>
 
@@ -694,6 +695,153 @@ static void test_platform_new_bad_dtb(void **state)
 	assert_non_null(strstr(cap.last, RMEM "overlapper@49000000: reg: overlaps"));
 }
 
+/* ------------------------------------------------------------ dtb_path */
+
+struct dtb_dir {
+	char dir[32];
+	char path[64];
+};
+
+static void dtb_dir_make(struct dtb_dir *d, const char *name, const void *data, size_t len)
+{
+	FILE *f;
+
+	snprintf(d->path, sizeof(d->path), "%s/%s", d->dir, name);
+	f = fopen(d->path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* rh_platform_new() from @path must fail with -@err and one log line naming the file. */
+static void expect_bad_file(const char *path, int err, const char *extra)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	struct log_capture cap = { 0 };
+	struct rh_platform *plat = (void *)0x1;
+
+	info.dtb_path = path;
+	info.log_fn = capture_log;
+	info.log_data = &cap;
+	info.log_level = RH_LOG_ERR;
+	assert_neg_errno(rh_platform_new(&info, &plat), err);
+	assert_ptr_equal(plat, (void *)0x1);
+	assert_int_equal(cap.nr_lines, 1);
+	assert_non_null(strstr(cap.last, extra));
+}
+
+/* A platform built from a .dtb file, and every way that file can be unusable. */
+static void test_platform_new_dtb_file(void **state)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	struct log_capture cap = { 0 };
+	struct rh_platform_desc expect;
+	const struct rh_platform_desc *desc;
+	struct rh_platform *plat;
+	struct dtb_dir d = { .dir = "/tmp/rh-test-dtb-XXXXXX" };
+	int fds = rh_test_count_fds();
+	FILE *f;
+
+	assert_non_null(mkdtemp(d.dir));
+	dtb_dir_make(&d, "minimal.dtb", rh_test_dtb_platform_minimal,
+		     rh_test_dtb_platform_minimal_size);
+	parse_ok(rh_test_dtb_platform_minimal, rh_test_dtb_platform_minimal_size, &expect);
+
+	info.dtb_path = d.path;
+	info.log_fn = capture_log;
+	info.log_data = &cap;
+	info.log_level = RH_LOG_ERR;
+	assert_int_equal(rh_platform_new(&info, &plat), 0);
+	desc = rh_platform_get_desc(plat);
+	assert_string_equal(desc->model, expect.model);
+	assert_int_equal(desc->dram_base, expect.dram_base);
+	assert_int_equal(desc->dram_size, expect.dram_size);
+	assert_int_equal(desc->nr_reserved, expect.nr_reserved);
+	assert_int_equal(desc->nr_devices, expect.nr_devices);
+	assert_int_equal(desc->firewall_regions, expect.firewall_regions);
+	rh_platform_unref(plat);
+	assert_int_equal(cap.nr_lines, 0);
+
+	/* An in-memory blob wins over the path, which is then never opened. */
+	info.dtb = rh_test_dtb_platform_mt8188_svp;
+	info.dtb_size = rh_test_dtb_platform_mt8188_svp_size;
+	info.dtb_path = "/nonexistent/never-read.dtb";
+	assert_int_equal(rh_platform_new(&info, &plat), 0);
+	assert_string_not_equal(rh_platform_get_desc(plat)->model, expect.model);
+	rh_platform_unref(plat);
+	assert_int_equal(cap.nr_lines, 0);
+
+	/* Unreadable: the errno of open()/read(), the path in the message. */
+	snprintf(d.path, sizeof(d.path), "%s/missing.dtb", d.dir);
+	expect_bad_file(d.path, ENOENT, d.path);
+	expect_bad_file(d.dir, EISDIR, d.dir);
+	/* Empty, larger than any device tree we accept, or not a device tree. */
+	dtb_dir_make(&d, "empty.dtb", "", 0);
+	expect_bad_file(d.path, EINVAL, d.path);
+	dtb_dir_make(&d, "huge.dtb", "", 0);
+	f = fopen(d.path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), (2 << 20) + 1), 0);
+	assert_int_equal(fclose(f), 0);
+	expect_bad_file(d.path, EINVAL, d.path);
+	assert_int_equal(unlink(d.path), 0);
+	dtb_dir_make(&d, "text.dtb", "/dts-v1/;\n/ { };\n", 16);
+	expect_bad_file(d.path, EINVAL, "/: header: not a device tree blob");
+
+	assert_int_equal(unlink(d.path), 0);
+	snprintf(d.path, sizeof(d.path), "%s/empty.dtb", d.dir);
+	assert_int_equal(unlink(d.path), 0);
+	snprintf(d.path, sizeof(d.path), "%s/minimal.dtb", d.dir);
+	assert_int_equal(unlink(d.path), 0);
+	assert_int_equal(rmdir(d.dir), 0);
+	/* Every file opened on the way was closed again. */
+	assert_int_equal(rh_test_count_fds(), fds);
+}
+
+static void quiet_log(void *data, enum rh_log_level level, const char *msg)
+{
+	(void)data;
+	(void)level;
+	(void)msg;
+}
+
+static int file_new_op(void *arg)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	struct rh_platform *plat;
+	int ret;
+
+	info.dtb_path = arg;
+	info.log_fn = quiet_log;
+	ret = rh_platform_new(&info, &plat);
+	if (!ret)
+		rh_platform_unref(plat);
+	return ret;
+}
+
+static int fds_before_sweep;
+
+static void file_new_clean(void *arg)
+{
+	(void)arg;
+	assert_int_equal(rh_test_count_fds(), fds_before_sweep);
+}
+
+/* Creation from a file, failing each allocation in turn: -ENOMEM, no leak, no fd left. */
+static void test_platform_new_dtb_file_fail_nth(void **state)
+{
+	struct dtb_dir d = { .dir = "/tmp/rh-test-dtb-XXXXXX" };
+
+	assert_non_null(mkdtemp(d.dir));
+	dtb_dir_make(&d, "minimal.dtb", rh_test_dtb_platform_minimal,
+		     rh_test_dtb_platform_minimal_size);
+	fds_before_sweep = rh_test_count_fds();
+	/* At least the blob's copy and the platform itself are allocated. */
+	assert_true(rh_test_fail_nth_sweep(file_new_op, NULL, file_new_clean, d.path) >= 2);
+	assert_int_equal(unlink(d.path), 0);
+	assert_int_equal(rmdir(d.dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +859,8 @@ int main(void)
 		cmocka_unit_test(test_edited_devices),
 		cmocka_unit_test(test_random_corruption),
 		cmocka_unit_test(test_platform_new_bad_dtb),
+		cmocka_unit_test(test_platform_new_dtb_file),
+		cmocka_unit_test(test_platform_new_dtb_file_fail_nth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
