@@ -92,24 +92,6 @@ static void usage(FILE *f)
 		GOAL_RATIO);
 }
 
-/* The baseline of @size, measured now. */
-static double measure_baseline(struct bench_ctx *ctx, uint64_t size,
-			       void *prefaulted, const char **ret_name)
-{
-	struct bench_mem_arg m = { .size = (size_t)size, .dst = prefaulted };
-	struct bench_stats st;
-
-	if (size >= PREFAULT_MIN_SIZE) {
-		*ret_name = "memset0";
-		bench_measure(ctx, bench_batch_memset0, &m, &st, 0, NULL);
-	} else {
-		*ret_name = "malloc+memset";
-		bench_measure(ctx, bench_batch_malloc_memset_free, &m, &st, 0,
-			      NULL);
-	}
-	return st.median;
-}
-
 static size_t latency_ops(const struct bench_ctx *ctx, uint64_t size)
 {
 	size_t n = ctx->quick ? 100 : 1000;
@@ -125,45 +107,80 @@ static int warm_heap(struct alloc_arg *a)
 	return a->err;
 }
 
-/* One heap, one size, both paths: two result rows. */
-static int measure_heap(struct bench_ctx *ctx, const struct bench_heap_desc *hd,
-			struct alloc_arg *a, uint64_t size, const char *bname,
-			double base, double *ret_capi)
+static bool heap_selected(const char *only, const struct bench_heap_desc *hd)
 {
-	static const char *const paths[] = { "capi", "fd" };
-	struct bench_stats st, lat;
-	char cname[64], sz[16];
-	unsigned int p;
+	return !only || !strcmp(only, hd->name) || !strcmp(only, hd->tag);
+}
 
-	for (p = 0; p < 2; p++) {
+/*
+ * One size: the baseline and both paths of every selected heap, their
+ * samples interleaved; a row per heap and path. @ret_capi gets the C API
+ * medians (NAN for heaps not measured).
+ */
+static int measure_size(struct bench_ctx *ctx, struct alloc_arg *args,
+			uint64_t size, const char *only, void *prefaulted,
+			double ret_capi[BENCH_NR_HEAPS])
+{
+	struct bench_mem_arg m = { .size = (size_t)size, .dst = prefaulted };
+	struct bench_case cases[1 + 2 * BENCH_NR_HEAPS];
+	unsigned int heap_of[1 + 2 * BENCH_NR_HEAPS];
+	const char *bname = size >= PREFAULT_MIN_SIZE ? "memset0" : "malloc+memset";
+	unsigned int h, n = 0, i;
+	char cname[64], sz[16];
+	int ret;
+
+	memset(cases, 0, sizeof(cases));
+	cases[n].fn = size >= PREFAULT_MIN_SIZE ? bench_batch_memset0 :
+						  bench_batch_malloc_memset_free;
+	cases[n++].arg = &m;
+	for (h = 0; h < BENCH_NR_HEAPS; h++) {
+		ret_capi[h] = NAN;
+		if (!heap_selected(only, &bench_heaps[h]))
+			continue;
+		args[h].size = size;
+		args[h].err = 0;
+		heap_of[n] = h;
+		cases[n].fn = batch_capi;
+		cases[n++].arg = &args[h];
+		heap_of[n] = h;
+		cases[n].fn = batch_fd;
+		cases[n++].arg = &args[h];
+	}
+	ret = bench_measure_interleaved(ctx, cases, n);
+	if (ret)
+		return ret;
+
+	for (i = 1; i < n; i++) {
+		const struct bench_heap_desc *hd = &bench_heaps[heap_of[i]];
+		struct alloc_arg *a = &args[heap_of[i]];
+		bool fd = cases[i].fn == batch_fd;
+		struct bench_stats lat;
 		struct bench_result r = {
 			.bench = "alloc", .metric = "alloc+free", .unit = "ns",
-			.baseline = bname, .baseline_value = base,
+			.baseline = bname, .baseline_value = cases[0].stats.median,
 		};
 
-		a->size = size;
-		a->err = 0;
-		bench_measure(ctx, p ? batch_fd : batch_capi, a, &st,
-			      latency_ops(ctx, size), &lat);
+		if (!a->err)
+			bench_latency(ctx, cases[i].fn, a, latency_ops(ctx, size), &lat);
 		if (a->err) {
 			fprintf(stderr, "alloc: %s %s %s failed: %s\n", hd->name,
-				paths[p], bench_fmt_size(size, sz, sizeof(sz)),
+				fd ? "fd" : "capi", bench_fmt_size(size, sz, sizeof(sz)),
 				strerror(-a->err));
 			return a->err;
 		}
-		snprintf(cname, sizeof(cname), "%s %s %s", hd->tag, paths[p],
+		snprintf(cname, sizeof(cname), "%s %s %s", hd->tag, fd ? "fd" : "capi",
 			 bench_fmt_size(size, sz, sizeof(sz)));
 		r.case_name = cname;
-		r.value = st.median;
+		r.value = cases[i].stats.median;
 		r.p99 = lat.p99;
-		r.min = st.min;
+		r.min = cases[i].stats.min;
 		if (hd->restricted && size >= GOAL_MIN_SIZE) {
 			r.goal_kind = BENCH_GOAL_RATIO_MAX;
 			r.goal = GOAL_RATIO;
 		}
 		bench_report(ctx, &r);
-		if (!p)
-			*ret_capi = st.median;
+		if (!fd)
+			ret_capi[heap_of[i]] = cases[i].stats.median;
 	}
 	return 0;
 }
@@ -238,7 +255,7 @@ int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
 	double steady[BENCH_NR_HEAPS][NR_SIZES];
 	struct alloc_arg args[BENCH_NR_HEAPS];
 	struct rh_dma_buf *keeper = NULL;
-	const char *only = NULL, *bname;
+	const char *only = NULL;
 	struct rh_platform *plat;
 	bool cold = true;
 	void *prefaulted;
@@ -263,6 +280,7 @@ int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
 		}
 	}
 
+	bench_malloc_tune();
 	prefaulted = mmap(NULL, MAX_SIZE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (prefaulted == MAP_FAILED)
@@ -316,19 +334,14 @@ int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
 	}
 
 	for (s = 0; s < NR_SIZES; s++) {
-		double base = measure_baseline(ctx, sizes[s], prefaulted, &bname);
+		double capi[BENCH_NR_HEAPS];
 
-		for (h = 0; h < BENCH_NR_HEAPS; h++) {
-			if (only && strcmp(only, bench_heaps[h].name) &&
-			    strcmp(only, bench_heaps[h].tag))
-				continue;
-			bench_progress(ctx, "alloc", s * BENCH_NR_HEAPS + h,
-				       NR_SIZES * BENCH_NR_HEAPS);
-			ret = measure_heap(ctx, &bench_heaps[h], &args[h], sizes[s],
-					   bname, base, &steady[h][s]);
-			if (ret)
-				goto out_put;
-		}
+		bench_progress(ctx, "alloc", s, NR_SIZES);
+		ret = measure_size(ctx, args, sizes[s], only, prefaulted, capi);
+		if (ret)
+			goto out_put;
+		for (h = 0; h < BENCH_NR_HEAPS; h++)
+			steady[h][s] = capi[h];
 	}
 
 	if (!only || !strcmp(only, BENCH_HEAP_CMA) || !strcmp(only, "cma")) {
@@ -347,8 +360,7 @@ int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
 		bench_section(ctx, "alloc: cold first alloc+free on a fresh platform "
 			      "(page faults included) vs the warm figure (C API)");
 		for (h = 0; h < BENCH_NR_HEAPS; h++) {
-			if (only && strcmp(only, bench_heaps[h].name) &&
-			    strcmp(only, bench_heaps[h].tag))
+			if (!heap_selected(only, &bench_heaps[h]))
 				continue;
 			for (s = 0; s < NR_SIZES; s++) {
 				struct bench_result r = {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libfdt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,12 @@ int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size)
 	return ret ? ret : (int)data.fd;
 }
 
+void bench_malloc_tune(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 void bench_fault_in(void *buf, size_t size)
 {
 	volatile unsigned char *p = buf;
@@ -107,6 +114,83 @@ void bench_fault_in(void *buf, size_t size)
 
 	for (off = 0; off < size; off += 4096)
 		p[off] = 1;
+}
+
+/* ------------------------------------------------------------ interleaving */
+
+/* Iterations of @c->fn so that one sample lasts about @ns (as bench_measure()). */
+static uint64_t calibrate_case(const struct bench_case *c, uint64_t ns)
+{
+	uint64_t iters = 1, t0, dt;
+
+	for (;;) {
+		t0 = bench_now_ns();
+		c->fn(c->arg, iters);
+		dt = bench_now_ns() - t0;
+		if (dt >= ns / 4 || iters >= (UINT64_C(1) << 40))
+			break;
+		iters *= dt < ns / 64 ? 8 : 2;
+	}
+	return dt ? (uint64_t)((double)iters * (double)ns / (double)dt) + 1 : iters;
+}
+
+int bench_measure_interleaved(struct bench_ctx *ctx, struct bench_case *cases,
+			      unsigned int n)
+{
+	unsigned int i, r, k;
+	uint64_t t0;
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		cases[i].samples = calloc(ctx->reps, sizeof(double));
+		if (!cases[i].samples)
+			ret = -ENOMEM;
+	}
+	if (ret)
+		goto out;
+	for (i = 0; i < n; i++) {
+		cases[i].iters = calibrate_case(&cases[i], ctx->min_sample_ns);
+		cases[i].fn(cases[i].arg, cases[i].iters); /* warm-up */
+	}
+	for (r = 0; r < ctx->reps; r++) {
+		for (k = 0; k < n; k++) {
+			struct bench_case *c = &cases[(r + k) % n];
+
+			t0 = bench_now_ns();
+			c->fn(c->arg, c->iters);
+			c->samples[r] = (double)(bench_now_ns() - t0) / (double)c->iters;
+		}
+	}
+	for (i = 0; i < n; i++)
+		bench_stats_compute(cases[i].samples, ctx->reps, &cases[i].stats);
+out:
+	for (i = 0; i < n; i++) {
+		free(cases[i].samples);
+		cases[i].samples = NULL;
+	}
+	return ret;
+}
+
+void bench_latency(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,
+		   size_t nops, struct bench_stats *ret)
+{
+	double *lat = calloc(nops ? nops : 1, sizeof(*lat));
+	uint64_t a, b;
+	size_t k;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!lat)
+		return;
+	for (k = 0; k < nops; k++) {
+		a = bench_ticks();
+		fn(arg, 1);
+		b = bench_ticks();
+		lat[k] = bench_ticks_to_ns(ctx, b - a) - ctx->tick_overhead_ns;
+		if (lat[k] < 0)
+			lat[k] = 0;
+	}
+	bench_stats_compute(lat, nops, ret);
+	free(lat);
 }
 
 /* ------------------------------------------------------------ threads */

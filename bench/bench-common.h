@@ -52,10 +52,57 @@ struct rh_dma_buf *bench_heap_alloc(struct rh_dma_heap *heap, uint64_t size);
 int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size);
 
 /*
+ * bench_malloc_tune() - pin glibc's malloc to what perf.md §1.4 measured:
+ * requests below 32 MiB from the heap (M_MMAP_THRESHOLD, its maximum, no
+ * dynamic adjustment) and freed memory never handed back to the kernel
+ * (M_TRIM_THRESHOLD 1 GiB). Otherwise, depending on what the process
+ * allocated before, free() may trim the heap top and the next malloc()
+ * page-faults its memory in again, which made malloc+memset(0)+free of
+ * 1 MiB look 3x slower than it is and the library's ratio look better.
+ * Process-wide; benchmarks that compare against malloc call it first.
+ */
+void bench_malloc_tune(void);
+
+/*
  * bench_fault_in() - write every page of @buf once so page faults stay out of
  * the timed baselines (perf.md §1.3).
  */
 void bench_fault_in(void *buf, size_t size);
+
+/* ------------------------------------------------------------ interleaving */
+
+/**
+ * struct bench_case - one of several figures measured side by side
+ * @fn, @arg: the batch function and its argument
+ * @stats: per-operation ns over the samples (median, min ...), filled by
+ *         bench_measure_interleaved()
+ */
+struct bench_case {
+	bench_batch_fn fn;
+	void *arg;
+	struct bench_stats stats;
+	/* private */
+	uint64_t iters;
+	double *samples;
+};
+
+/*
+ * bench_measure_interleaved() - bench_measure() for @n cases at once: each
+ * is calibrated to ctx->min_sample_ns, gets a warm-up sample, then the
+ * ctx->reps samples go round-robin over the cases (the first case of a
+ * round rotates). A disturbance on this shared machine then lands on a
+ * figure and on its baseline alike, and their ratio survives it.
+ * Returns 0 or -ENOMEM.
+ */
+int bench_measure_interleaved(struct bench_ctx *ctx, struct bench_case *cases,
+			      unsigned int n);
+
+/*
+ * bench_latency() - @nops single operations of @fn timed one by one (TSC,
+ * read overhead subtracted): p50 / p99 / p99.9 / max in @ret.
+ */
+void bench_latency(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,
+		   size_t nops, struct bench_stats *ret);
 
 /* ------------------------------------------------------------ threads */
 

@@ -15,7 +15,8 @@
  * pages at scattered PAs, as the system heap builds them; chained every
  * 128 entries like the kernel's), duplicated and freed again. Baseline:
  * the least a copy of n kernel-style 32-byte scatterlist entries costs,
- * one malloc of 32 B x n, a memcpy and a free.
+ * one malloc of 32 B x n, a memcpy and a free. Samples of the two are
+ * interleaved.
  */
 
 #define GOAL_RATIO 3.0
@@ -83,6 +84,7 @@ int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 	if (!src)
 		return 1;
 
+	bench_malloc_tune();
 	bench_section(ctx, "sgdup: rh_sg_dup_table + free vs malloc+memcpy+free of 32 B x entries");
 	for (c = 0; c < NR_CASES && !ret; c++) {
 		struct bench_mem_arg m = { .size = (size_t)nents[c] * 32, .src = src };
@@ -91,6 +93,10 @@ int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 			.baseline = "malloc+memcpy",
 			.goal_kind = BENCH_GOAL_RATIO_MAX, .goal = GOAL_RATIO,
 		};
+		struct bench_case cases[2] = {
+			{ .fn = bench_batch_malloc_memcpy_free, .arg = &m },
+			{ .fn = batch_dup, .arg = &d },
+		};
 		struct bench_stats bst;
 		char cname[32];
 
@@ -98,12 +104,16 @@ int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 		ret = build_source(&d.src, nents[c]);
 		if (ret)
 			break;
-		bench_measure(ctx, bench_batch_malloc_memcpy_free, &m, &bst, 0, NULL);
-		bench_measure(ctx, batch_dup, &d, &st, ctx->quick ? 1000 : 10000, &lat);
+		ret = bench_measure_interleaved(ctx, cases, 2);
+		if (!ret)
+			bench_latency(ctx, batch_dup, &d, ctx->quick ? 1000 : 10000, &lat);
 		rh_sg_free_table(&d.src);
-		ret = d.err;
+		if (!ret)
+			ret = d.err;
 		if (ret)
 			break;
+		bst = cases[0].stats;
+		st = cases[1].stats;
 		snprintf(cname, sizeof(cname), "%u entries", nents[c]);
 		r.case_name = cname;
 		r.value = st.median;

@@ -241,21 +241,6 @@ static void usage(FILE *f)
 		"  Goal: the 160-byte no-op invoke within %.0fx.\n", GOAL_RATIO);
 }
 
-static double measure_marshal(struct bench_ctx *ctx, size_t len)
-{
-	struct marshal_arg *m = calloc(1, sizeof(*m));
-	struct bench_stats st;
-
-	if (!m)
-		return NAN;
-	memset(m->msg, 0x5a, sizeof(m->msg));
-	m->wire.len = len;
-	m->call = wire_receive;
-	bench_measure(ctx, batch_marshal, m, &st, 0, NULL);
-	free(m);
-	return st.median;
-}
-
 static void report(struct bench_ctx *ctx, const char *cname, const char *metric,
 		   const struct bench_stats *st, const struct bench_stats *lat,
 		   const char *bname, double base, bool goal)
@@ -274,15 +259,25 @@ static void report(struct bench_ctx *ctx, const char *cname, const char *metric,
 	bench_report(ctx, &r);
 }
 
+enum {
+	C_BASE32, C_BASE160, C_NOP0, C_NOP4, C_PAIR, C_RETRIEVE, NR_TEE_CASES,
+};
+
 int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
 {
-	struct tee_arg a = { 0 };
-	struct bench_stats st, lat;
+	struct marshal_arg *m32 = NULL, *m160 = NULL;
+	struct tee_arg nop0 = { 0 }, nop4 = { 0 }, mem = { 0 };
+	struct bench_case c[NR_TEE_CASES];
+	struct bench_stats lat;
 	struct rh_platform *plat = NULL;
+	struct rh_tee_context *tctx = NULL;
+	struct rh_tee_shm *shm = NULL;
 	uint8_t secmem_uuid[RH_TEE_IOCTL_UUID_LEN];
-	double base32, base160, nop160 = NAN;
 	uint32_t nop_session = 0, mem_session = 0;
 	size_t nlat = ctx->quick ? 2000 : 20000;
+	double *lat_zalloc = NULL, *lat_free = NULL, nop160;
+	uint64_t handle = 0;
+	unsigned int i;
 	int ret;
 
 	if (argc > 1) {
@@ -296,92 +291,114 @@ int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
 	ret = rh_tee_emu_register_ta(plat, &nop_ta);
 	if (ret)
 		goto out;
-	a.ctx = rh_tee_client_open_context(plat, NULL, NULL, NULL, NULL);
-	if (RH_IS_ERR(a.ctx)) {
-		ret = (int)RH_PTR_ERR(a.ctx);
-		a.ctx = NULL;
+	tctx = rh_tee_client_open_context(plat, NULL, NULL, NULL, NULL);
+	if (RH_IS_ERR(tctx)) {
+		ret = (int)RH_PTR_ERR(tctx);
+		tctx = NULL;
 		goto out;
 	}
-	ret = open_session(a.ctx, nop_ta.uuid, &nop_session);
+	ret = open_session(tctx, nop_ta.uuid, &nop_session);
 	if (ret)
 		goto out;
 	rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, secmem_uuid);
-	ret = open_session(a.ctx, secmem_uuid, &mem_session);
+	ret = open_session(tctx, secmem_uuid, &mem_session);
 	if (ret)
 		goto out;
-
-	bench_section(ctx, "tee: round trips through the TEE client and the emulator");
-	base32 = measure_marshal(ctx, 32);
-	base160 = measure_marshal(ctx, 160);
-
-	/* No-op invokes: 0 and 4 value parameters (32 and 160 bytes). */
-	a.session = nop_session;
-	a.func = NOP_CMD;
-	a.num_params = 0;
-	bench_measure(ctx, batch_invoke, &a, &st, nlat, &lat);
-	report(ctx, "invoke no-op 0 params", "round trip", &st, &lat,
-	       "call+memcpy32", base32, false);
-	a.num_params = 4;
-	for (ret = 0; ret < 4; ret++) {
-		a.param[ret].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
-		a.param[ret].u.value.a = (uint64_t)ret;
-	}
-	bench_measure(ctx, batch_invoke, &a, &st, nlat, &lat);
-	nop160 = st.median;
-	report(ctx, "invoke no-op 4 params", "round trip", &st, &lat,
-	       "call+memcpy160", base160, true);
-	if (a.err)
-		goto err_tee;
-
-	/* The secure-memory TA's commands, each next to the no-op round trip. */
-	a.session = mem_session;
-	bench_measure(ctx, batch_zalloc_free, &a, &st, 0, NULL);
-	report(ctx, "secmem ZALLOC+FREE 4K", "pair", &st, NULL,
-	       "invoke160 x2", 2 * nop160, false);
-	a.nlat = nlat;
-	a.ns_per_tick = ctx->ns_per_tick;
-	a.lat_zalloc = calloc(nlat, sizeof(double));
-	a.lat_free = calloc(nlat, sizeof(double));
-	if (!a.lat_zalloc || !a.lat_free) {
+	shm = rh_tee_shm_alloc_kernel_buf(tctx, 4096);
+	m32 = calloc(1, sizeof(*m32));
+	m160 = calloc(1, sizeof(*m160));
+	lat_zalloc = calloc(nlat, sizeof(double));
+	lat_free = calloc(nlat, sizeof(double));
+	if (RH_IS_ERR(shm) || !m32 || !m160 || !lat_zalloc || !lat_free) {
+		if (RH_IS_ERR(shm))
+			shm = NULL;
 		ret = -ENOMEM;
 		goto out;
 	}
-	latency_pairs(&a);
-	bench_stats_compute(a.lat_zalloc, nlat, &lat);
-	st = lat;
-	report(ctx, "secmem ZALLOC 4K", "call p50", &st, &lat, "invoke160",
-	       nop160, false);
-	bench_stats_compute(a.lat_free, nlat, &lat);
-	st = lat;
-	report(ctx, "secmem FREE 4K", "call p50", &st, &lat, "invoke160",
-	       nop160, false);
 
-	a.shm = rh_tee_shm_alloc_kernel_buf(a.ctx, 4096);
-	if (RH_IS_ERR(a.shm)) {
-		ret = (int)RH_PTR_ERR(a.shm);
-		a.shm = NULL;
-		goto out;
+	/* Baselines: 32 and 160 bytes copied, called, copied. */
+	m32->wire.len = 32;
+	m160->wire.len = 160;
+	m32->call = m160->call = wire_receive;
+	/* No-op invokes: 0 and 4 value parameters (32 and 160 bytes). */
+	nop0.ctx = nop4.ctx = mem.ctx = tctx;
+	nop0.session = nop4.session = nop_session;
+	nop0.func = nop4.func = NOP_CMD;
+	nop4.num_params = 4;
+	for (i = 0; i < 4; i++) {
+		nop4.param[i].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		nop4.param[i].u.value.a = i;
 	}
-	ret = zalloc_4k(&a, &a.handle);
+	/* The secure-memory TA: a live 4 KiB buffer for RETRIEVE_SG. */
+	mem.session = mem_session;
+	mem.shm = shm;
+	ret = zalloc_4k(&mem, &handle);
 	if (ret)
 		goto err_tee;
-	bench_measure(ctx, batch_retrieve, &a, &st, nlat, &lat);
-	report(ctx, "secmem RETRIEVE_SG 1 entry", "round trip", &st, &lat,
-	       "invoke160", nop160, false);
-	ret = free_handle(&a, a.handle);
-	if (ret || a.err)
+	mem.handle = handle;
+
+	memset(c, 0, sizeof(c));
+	c[C_BASE32] = (struct bench_case){ .fn = batch_marshal, .arg = m32 };
+	c[C_BASE160] = (struct bench_case){ .fn = batch_marshal, .arg = m160 };
+	c[C_NOP0] = (struct bench_case){ .fn = batch_invoke, .arg = &nop0 };
+	c[C_NOP4] = (struct bench_case){ .fn = batch_invoke, .arg = &nop4 };
+	c[C_PAIR] = (struct bench_case){ .fn = batch_zalloc_free, .arg = &mem };
+	c[C_RETRIEVE] = (struct bench_case){ .fn = batch_retrieve, .arg = &mem };
+	ret = bench_measure_interleaved(ctx, c, NR_TEE_CASES);
+	if (ret)
+		goto out;
+	if (nop0.err || nop4.err || mem.err)
+		goto err_tee;
+
+	bench_section(ctx, "tee: round trips through the TEE client and the emulator "
+		      "(samples interleaved with the baselines)");
+	nop160 = c[C_NOP4].stats.median;
+	bench_latency(ctx, batch_invoke, &nop0, nlat, &lat);
+	report(ctx, "invoke no-op 0 params", "round trip", &c[C_NOP0].stats, &lat,
+	       "call+memcpy32", c[C_BASE32].stats.median, false);
+	bench_latency(ctx, batch_invoke, &nop4, nlat, &lat);
+	report(ctx, "invoke no-op 4 params", "round trip", &c[C_NOP4].stats, &lat,
+	       "call+memcpy160", c[C_BASE160].stats.median, true);
+	report(ctx, "secmem ZALLOC+FREE 4K", "pair", &c[C_PAIR].stats, NULL,
+	       "invoke160 x2", 2 * nop160, false);
+
+	/* Each command of the pair timed on its own. */
+	mem.nlat = nlat;
+	mem.ns_per_tick = ctx->ns_per_tick;
+	mem.lat_zalloc = lat_zalloc;
+	mem.lat_free = lat_free;
+	latency_pairs(&mem);
+	if (mem.err)
+		goto err_tee;
+	bench_stats_compute(lat_zalloc, nlat, &lat);
+	report(ctx, "secmem ZALLOC 4K", "call p50", &lat, &lat, "invoke160",
+	       nop160, false);
+	bench_stats_compute(lat_free, nlat, &lat);
+	report(ctx, "secmem FREE 4K", "call p50", &lat, &lat, "invoke160",
+	       nop160, false);
+	bench_latency(ctx, batch_retrieve, &mem, nlat, &lat);
+	report(ctx, "secmem RETRIEVE_SG 1 entry", "round trip", &c[C_RETRIEVE].stats,
+	       &lat, "invoke160", nop160, false);
+	ret = free_handle(&mem, handle);
+	handle = 0;
+	if (ret || mem.err)
 		goto err_tee;
 	ret = 0;
 	goto out;
 
 err_tee:
-	fprintf(stderr, "tee: a call failed: %s\n", rh_tee_result_name(a.err));
+	fprintf(stderr, "tee: a call failed: %s\n",
+		rh_tee_result_name(nop0.err ? nop0.err : nop4.err ? nop4.err : mem.err));
 	ret = -EIO;
 out:
-	free(a.lat_zalloc);
-	free(a.lat_free);
-	rh_tee_shm_put(a.shm);
-	rh_tee_client_close_context(a.ctx);
+	if (handle)
+		free_handle(&mem, handle);
+	free(lat_zalloc);
+	free(lat_free);
+	free(m32);
+	free(m160);
+	rh_tee_shm_put(shm);
+	rh_tee_client_close_context(tctx);
 	rh_platform_unref(plat);
 	if (ret)
 		fprintf(stderr, "tee: %s\n", strerror(-ret));
