@@ -390,6 +390,7 @@ int bench_scaling_main(struct bench_ctx *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
+	bench_malloc_tune();
 	if (threads)
 		ret = scaling(ctx);
 	if (!ret && live) {
