@@ -677,22 +677,33 @@ static void capture_log(void *data, enum rh_log_level level, const char *msg)
 	snprintf(cap->last, sizeof(cap->last), "%s", msg);
 }
 
+/*
+ * rh_platform_new(@info) must fail with -@err, leave its out-parameter
+ * alone and log exactly one line, containing @extra.
+ */
+static void expect_new_fails(struct rh_platform_info *info, int err, const char *extra)
+{
+	struct log_capture cap = { 0 };
+	struct rh_platform *plat = (void *)0x1;
+
+	info->log_fn = capture_log;
+	info->log_data = &cap;
+	info->log_level = RH_LOG_ERR;
+	assert_neg_errno(rh_platform_new(info, &plat), err);
+	assert_ptr_equal(plat, (void *)0x1);
+	assert_int_equal(cap.nr_lines, 1);
+	if (!strstr(cap.last, extra))
+		fail_msg("log line \"%s\" does not mention \"%s\"", cap.last, extra);
+}
+
 /* Through the public constructor: -EINVAL and one log line naming node and property. */
 static void test_platform_new_bad_dtb(void **state)
 {
 	RH_DEFINE_PLATFORM_INFO(info);
-	struct log_capture cap = { 0 };
-	struct rh_platform *plat = (void *)0x1;
 
 	info.dtb = rh_test_dtb_overlap;
 	info.dtb_size = rh_test_dtb_overlap_size;
-	info.log_fn = capture_log;
-	info.log_data = &cap;
-	info.log_level = RH_LOG_ERR;
-	assert_neg_errno(rh_platform_new(&info, &plat), EINVAL);
-	assert_ptr_equal(plat, (void *)0x1);
-	assert_int_equal(cap.nr_lines, 1);
-	assert_non_null(strstr(cap.last, RMEM "overlapper@49000000: reg: overlaps"));
+	expect_new_fails(&info, EINVAL, RMEM "overlapper@49000000: reg: overlaps");
 }
 
 /* ------------------------------------------------------------ dtb_path */
@@ -713,21 +724,13 @@ static void dtb_dir_make(struct dtb_dir *d, const char *name, const void *data, 
 	assert_int_equal(fclose(f), 0);
 }
 
-/* rh_platform_new() from @path must fail with -@err and one log line naming the file. */
+/* rh_platform_new() from the file @path fails with -@err, @extra in the log line. */
 static void expect_bad_file(const char *path, int err, const char *extra)
 {
 	RH_DEFINE_PLATFORM_INFO(info);
-	struct log_capture cap = { 0 };
-	struct rh_platform *plat = (void *)0x1;
 
 	info.dtb_path = path;
-	info.log_fn = capture_log;
-	info.log_data = &cap;
-	info.log_level = RH_LOG_ERR;
-	assert_neg_errno(rh_platform_new(&info, &plat), err);
-	assert_ptr_equal(plat, (void *)0x1);
-	assert_int_equal(cap.nr_lines, 1);
-	assert_non_null(strstr(cap.last, extra));
+	expect_new_fails(&info, err, extra);
 }
 
 /* A platform built from a .dtb file, and every way that file can be unusable. */
