@@ -300,6 +300,19 @@ static int alloc_largest_available(struct rh_platform *plat, unsigned long size,
 	return -ENOMEM;
 }
 
+/* memset(0) of [@pa, @pa + @len) through the normal view. */
+static int zero_normal(struct rh_platform *plat, rh_phys_addr_t pa, uint64_t len)
+{
+	void *vaddr;
+	int ret;
+
+	ret = rh_phys_normal_ptr(plat, pa, (size_t)len, &vaddr);
+	if (ret)
+		return ret;
+	memset(vaddr, 0, (size_t)len);
+	return 0;
+}
+
 static struct rh_dma_buf *system_heap_allocate(struct rh_dma_heap *heap,
 					       unsigned long len, uint32_t fd_flags,
 					       uint64_t heap_flags)
@@ -315,9 +328,9 @@ static struct rh_dma_buf *system_heap_allocate(struct rh_dma_heap *heap,
 	struct rh_scatterlist *sg;
 	struct block_chunk *c;
 	struct rh_dma_buf *dmabuf;
-	rh_phys_addr_t pa;
+	rh_phys_addr_t pa, zero_pa = 0;
+	uint64_t zero_len = 0;
 	unsigned int order, i, k;
-	void *vaddr;
 	int ret;
 
 	/*
@@ -345,14 +358,29 @@ static struct rh_dma_buf *system_heap_allocate(struct rh_dma_heap *heap,
 			rh_page_alloc_free(plat->page_alloc, pa, order);
 			goto err_free_blocks;
 		}
-		/* __GFP_ZERO: freed dirty memory never reaches a new buffer. */
-		ret = rh_phys_normal_ptr(plat, pa, RH_PAGE_SIZE << order, &vaddr);
-		if (ret)
-			goto err_free_blocks;
-		memset(vaddr, 0, RH_PAGE_SIZE << order);
+		/*
+		 * __GFP_ZERO: freed dirty memory never reaches a new buffer.
+		 * Blocks that follow each other in DRAM (the buddy allocator
+		 * hands out the lowest free block first, so most do) are
+		 * zeroed by one memset: past the cache size glibc switches to
+		 * non-temporal stores, which 64 memsets of 1 MiB never reach
+		 * (a 64 MiB buffer zeroed 2.7x slower, rheap-bench alloc).
+		 */
+		if (zero_len && pa != zero_pa + zero_len) {
+			ret = zero_normal(plat, zero_pa, zero_len);
+			if (ret)
+				goto err_free_blocks;
+			zero_len = 0;
+		}
+		if (!zero_len)
+			zero_pa = pa;
+		zero_len += RH_PAGE_SIZE << order;
 		size_remaining -= RH_PAGE_SIZE << order;
 		max_order = order;
 	}
+	ret = zero_normal(plat, zero_pa, zero_len);
+	if (ret)
+		goto err_free_blocks;
 
 	ret = rh_sg_alloc_table(&buffer->sg_table, blocks.nr);
 	if (ret)
