@@ -16,7 +16,8 @@ builddir=${1:-build}
 packages=(meson ninja-build pkg-config gcc python3 libcmocka-dev libbsd-dev
 	  libssl-dev libfdt-dev device-tree-compiler)
 if [ "${CC:-}" = clang ]; then
-	packages+=(clang)
+	# The sanitizer and libFuzzer runtimes are only a Recommends of clang.
+	packages+=(clang libclang-rt-dev)
 fi
 
 missing=()
