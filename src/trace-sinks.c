@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rheap/trace.h>
@@ -25,6 +26,27 @@ static void file_sink_write(struct file_sink *fs, const struct rh_sbuf *sb)
 {
 	if (!fs->err)
 		fs->err = rh_sbuf_write(sb, fs->out);
+}
+
+/*
+ * A zeroed sink state of @size bytes that starts with a struct file_sink
+ * on @out, handed back with @ops.
+ */
+static int file_sink_new(FILE *out, size_t size,
+			 const struct rh_trace_sink_ops *ops,
+			 const struct rh_trace_sink_ops **ret_ops, void **ret_priv)
+{
+	struct file_sink *fs;
+
+	if (!out)
+		return -EINVAL;
+	fs = rh_zalloc(size);
+	if (!fs)
+		return -ENOMEM;
+	fs->out = out;
+	*ret_ops = ops;
+	*ret_priv = fs;
+	return 0;
 }
 
 /* Flushes, frees the state (which embeds @fs first) and returns the first error. */
@@ -161,16 +183,16 @@ int rh_trace_text_sink_new(FILE *out, unsigned int flags,
 			   const struct rh_trace_sink_ops **ret_ops, void **ret_priv)
 {
 	struct text_sink *ts;
+	int ret;
 
-	if (!out || (flags & ~TEXT_FLAGS))
+	_Static_assert(offsetof(struct text_sink, f) == 0, "state starts with file_sink");
+	if (flags & ~TEXT_FLAGS)
 		return -EINVAL;
-	ts = rh_zalloc(sizeof(*ts));
-	if (!ts)
-		return -ENOMEM;
-	ts->f.out = out;
+	ret = file_sink_new(out, sizeof(*ts), &text_ops, ret_ops, ret_priv);
+	if (ret)
+		return ret;
+	ts = *ret_priv;
 	ts->flags = flags;
-	*ret_ops = &text_ops;
-	*ret_priv = ts;
 	return 0;
 }
 
@@ -320,17 +342,9 @@ static const struct rh_trace_sink_ops json_ops = {
 int rh_trace_json_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			   void **ret_priv)
 {
-	struct json_sink *js;
-
-	if (!out)
-		return -EINVAL;
-	js = rh_zalloc(sizeof(*js));
-	if (!js)
-		return -ENOMEM;
-	js->f.out = out;
-	*ret_ops = &json_ops;
-	*ret_priv = js;
-	return 0;
+	_Static_assert(offsetof(struct json_sink, f) == 0, "state starts with file_sink");
+	return file_sink_new(out, sizeof(struct json_sink), &json_ops, ret_ops,
+			     ret_priv);
 }
 
 /* ------------------------------------------------------------------ Chrome trace */
@@ -529,17 +543,9 @@ static const struct rh_trace_sink_ops chrome_ops = {
 int rh_trace_chrome_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			     void **ret_priv)
 {
-	struct chrome_sink *cs;
-
-	if (!out)
-		return -EINVAL;
-	cs = rh_zalloc(sizeof(*cs));
-	if (!cs)
-		return -ENOMEM;
-	cs->f.out = out;
-	*ret_ops = &chrome_ops;
-	*ret_priv = cs;
-	return 0;
+	_Static_assert(offsetof(struct chrome_sink, f) == 0, "state starts with file_sink");
+	return file_sink_new(out, sizeof(struct chrome_sink), &chrome_ops, ret_ops,
+			     ret_priv);
 }
 
 /* ------------------------------------------------------------------ Mermaid */
@@ -775,15 +781,7 @@ static const struct rh_trace_sink_ops mermaid_ops = {
 int rh_trace_mermaid_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			      void **ret_priv)
 {
-	struct mermaid_sink *ms;
-
-	if (!out)
-		return -EINVAL;
-	ms = rh_zalloc(sizeof(*ms));
-	if (!ms)
-		return -ENOMEM;
-	ms->f.out = out;
-	*ret_ops = &mermaid_ops;
-	*ret_priv = ms;
-	return 0;
+	_Static_assert(offsetof(struct mermaid_sink, f) == 0, "state starts with file_sink");
+	return file_sink_new(out, sizeof(struct mermaid_sink), &mermaid_ops, ret_ops,
+			     ret_priv);
 }
