@@ -374,6 +374,23 @@ static void pool_unlend(struct rh_secmem *sm, struct secmem_pool *pool)
 	     pool->name);
 }
 
+/* A CMA pool whose last buffer is gone goes back to the normal world; under sm->lock. */
+static void pool_unlend_if_idle(struct rh_secmem *sm, struct secmem_pool *pool)
+{
+	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
+		pool_unlend(sm, pool);
+}
+
+/* Return @n reserved extents to @pool's allocator; under sm->lock. */
+static void pool_free_extents(struct secmem_pool *pool,
+			      const struct rh_secmem_extent *ext, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		rh_chunk_alloc_free(pool->ca, ext[i].pa, NULL);
+}
+
 static void sort_extents(struct rh_secmem_extent *ext, unsigned int n)
 {
 	unsigned int i, j;
@@ -444,7 +461,6 @@ static int pool_take(struct secmem_pool *pool, uint64_t size, uint64_t align,
 	struct rh_chunk_alloc_stats st;
 	struct rh_secmem_buf *big;
 	rh_phys_addr_t pa;
-	unsigned int i;
 	int ret, n;
 
 	ret = rh_chunk_alloc_alloc(pool->ca, size, align, &pa);
@@ -465,8 +481,7 @@ static int pool_take(struct secmem_pool *pool, uint64_t size, uint64_t align,
 		return n;
 	big = rh_malloc(sizeof(*big) + (size_t)n * sizeof(big->ext[0]));
 	if (!big) {
-		for (i = 0; i < (unsigned int)n; i++)
-			rh_chunk_alloc_free(pool->ca, ext[i].pa, NULL);
+		pool_free_extents(pool, ext, (unsigned int)n);
 		return -ENOMEM;
 	}
 	memcpy(big, *bufp, sizeof(*big));
@@ -502,8 +517,7 @@ static void pool_give_back(struct rh_secmem *sm, struct rh_secmem_buf *buf,
 	}
 	pool->nr_bufs--;
 	pool->live_extents -= buf->nr;
-	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
-		pool_unlend(sm, pool);
+	pool_unlend_if_idle(sm, pool);
 }
 
 /* ------------------------------------------------------------ handles */
@@ -847,11 +861,9 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	return RH_TEEC_SUCCESS;
 
 err_give_back:
-	for (i = 0; i < buf->nr; i++)
-		rh_chunk_alloc_free(pool->ca, buf->ext[i].pa, NULL);
+	pool_free_extents(pool, buf->ext, buf->nr);
 err_unlend:
-	if (pool->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !pool->nr_bufs)
-		pool_unlend(sm, pool);
+	pool_unlend_if_idle(sm, pool);
 err_unlock:
 	res = take_result(pool, ret);
 	pthread_mutex_unlock(&sm->lock);
