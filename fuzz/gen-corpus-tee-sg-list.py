@@ -24,6 +24,7 @@ F_ZALLOC_FAIL = 0x08
 F_RETRIEVE_FAIL = 0x10
 F_REPORT = 0x20
 F_MAP = 0x40
+F_TRANSPORT = 0x80
 
 PAGE = 0x1000
 # platforms/mt8188-svp.dts: tee-chunk (CM) and restricted-cma (CMA)
@@ -72,6 +73,7 @@ CASES = {
     'bad-zalloc-oom': case(flags=F_ZALLOC_FAIL, zalloc_ret=TEE_RESULT_OOM),
     'bad-zalloc-target-dead': case(flags=F_ZALLOC_FAIL | F_CMA,
                                    zalloc_ret=TEEC_ERROR_TARGET_DEAD),
+    'bad-zalloc-transport': case(flags=F_ZALLOC_FAIL | F_TRANSPORT, zalloc_ret=1),
     # entry count
     'bad-sg-num-0': case(sg_num=0),
     'bad-sg-num-257': case(sg_num=257),
@@ -111,6 +113,8 @@ CASES = {
                                          retrieve_ret=TEEC_ERROR_ITEM_NOT_FOUND),
     'bad-retrieve-short-buffer': three(*OK3, flags=F_RETRIEVE_FAIL | F_CMA,
                                        retrieve_ret=TEEC_ERROR_SHORT_BUFFER),
+    'bad-retrieve-transport': three(*OK3, flags=F_RETRIEVE_FAIL | F_TRANSPORT,
+                                    retrieve_ret=1),
     'bad-retrieve-report-short': three(*OK3, flags=F_REPORT, report=2 * 12),
     'bad-retrieve-report-long': three(*OK3, flags=F_REPORT, report=4 * 12),
     'bad-retrieve-report-huge': three(*OK3, flags=F_REPORT | PATH_FD,

@@ -49,7 +49,9 @@
  *		     bit 3: ZALLOC fails with zalloc_ret; bit 4: RETRIEVE_SG
  *		     fails with retrieve_ret; bit 5: RETRIEVE_SG reports the
  *		     size `report` instead of the exact one; bit 6: attach and
- *		     map the buffer for a device
+ *		     map the buffer for a device; bit 7: the failing ZALLOC or
+ *		     RETRIEVE_SG fails in the transport instead (-EIO, the
+ *		     message never reached the TA)
  *	u16 pages    the buffer is pages + 1 pages
  *	u64 sg_num   ZALLOC p2.a
  *	u64 pa       ZALLOC p2.b, relative to the heap's region base
@@ -74,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define F_RETRIEVE_FAIL 0x10
 #define F_REPORT 0x20
 #define F_MAP 0x40
+#define F_TRANSPORT 0x80
 
 struct range {
 	uint64_t pa;
@@ -194,7 +197,7 @@ static void check_value(const struct rh_optee_msg_param *p, uint64_t attr)
 	must(p->attr == attr, "parameter type differs from the seed's layout");
 }
 
-static void ta_zalloc(struct rh_optee_msg_arg *msg)
+static int ta_zalloc(struct rh_optee_msg_arg *msg)
 {
 	struct rh_optee_msg_param *p = msg->params;
 	struct script *s = &H.s;
@@ -213,13 +216,14 @@ static void ta_zalloc(struct rh_optee_msg_arg *msg)
 	s->zallocs++;
 	if (s->flags & F_ZALLOC_FAIL && s->zalloc_ret) {
 		msg->ret = s->zalloc_ret;
-		return;
+		return s->flags & F_TRANSPORT ? -EIO : 0;
 	}
 	p[2].u.value.a = s->sg_num;
 	p[2].u.value.b = H.cur->base + s->pa;
 	p[3].u.value.a = s->handle;
 	s->live = true;
 	msg->ret = RH_TEEC_SUCCESS;
+	return 0;
 }
 
 static void ta_free(struct rh_optee_msg_arg *msg)
@@ -236,7 +240,7 @@ static void ta_free(struct rh_optee_msg_arg *msg)
 	msg->ret = RH_TEEC_SUCCESS;
 }
 
-static void ta_retrieve_sg(struct rh_optee_msg_arg *msg)
+static int ta_retrieve_sg(struct rh_optee_msg_arg *msg)
 {
 	struct rh_optee_msg_param *p = msg->params;
 	struct script *s = &H.s;
@@ -261,7 +265,7 @@ static void ta_retrieve_sg(struct rh_optee_msg_arg *msg)
 
 	if (s->flags & F_RETRIEVE_FAIL && s->retrieve_ret) {
 		msg->ret = s->retrieve_ret;
-		return;
+		return s->flags & F_TRANSPORT ? -EIO : 0;
 	}
 	/* The input's entries, PAs moved to the region; the rest zero. */
 	memset(s->snap, 0, (size_t)want);
@@ -278,27 +282,31 @@ static void ta_retrieve_sg(struct rh_optee_msg_arg *msg)
 	if (s->flags & F_REPORT)
 		p[1].u.rmem.size = s->report;
 	msg->ret = RH_TEEC_SUCCESS;
+	return 0;
 }
 
 static int ta_invoke(void *priv, struct rh_optee_msg_arg *msg, size_t size)
 {
-	must(msg->session == FAKE_SESSION && msg->num_params == RH_MTK_TEE_PARAM_NUM,
+	int rc = 0;
+
+	must(msg->session == FAKE_SESSION && msg->num_params == RH_MTK_TEE_PARAM_NUM &&
+	     size == RH_OPTEE_MSG_GET_ARG_SIZE(msg->num_params),
 	     "invoke outside the session or not 4 params");
 	switch (msg->func) {
 	case RH_MTK_TZCMD_SECMEM_ZALLOC:
-		ta_zalloc(msg);
+		rc = ta_zalloc(msg);
 		break;
 	case RH_MTK_TZCMD_SECMEM_FREE:
 		ta_free(msg);
 		break;
 	case RH_MTK_TZCMD_SECMEM_RETRIEVE_SG:
-		ta_retrieve_sg(msg);
+		rc = ta_retrieve_sg(msg);
 		break;
 	default:
 		fail("unknown TA command");
 	}
 	msg->ret_origin = RH_TEEC_ORIGIN_TRUSTED_APP;
-	return 0;
+	return rc;
 }
 
 static const struct rh_tee_ops ta_ops = {

@@ -316,15 +316,22 @@ static void check_heap_ioctl(unsigned int ucmd, const unsigned char *before,
 static void op_ioctl(struct cursor *c)
 {
 	unsigned char *arg = NULL, *before = NULL;
-	int fd = pick_fd(c), ret, newfd, lowest = lowest_free(), n;
-	bool made;
-	unsigned long cmd = pick_cmd(c);
-	unsigned int ucmd = (unsigned int)cmd;
-	uint8_t mode = get8(c);
-	enum kind k = kind_of(fd);
-	bool name = ucmd == RH_DMA_BUF_SET_NAME_A || ucmd == RH_DMA_BUF_SET_NAME_B;
-	size_t size = RH_IOC_SIZE(ucmd), len;
+	int fd, ret, newfd, lowest = lowest_free(), n;
+	unsigned long cmd;
+	unsigned int ucmd;
+	size_t size, len;
+	bool made, name;
+	uint8_t mode;
+	enum kind k;
 
+	/* Operands in input order: fd, command, argument mode, argument. */
+	fd = pick_fd(c);
+	k = kind_of(fd);
+	cmd = pick_cmd(c);
+	ucmd = (unsigned int)cmd;
+	name = ucmd == RH_DMA_BUF_SET_NAME_A || ucmd == RH_DMA_BUF_SET_NAME_B;
+	size = RH_IOC_SIZE(ucmd);
+	mode = get8(c);
 	if (mode & 1) {
 		if (name) {
 			/* A string: NUL-terminated unless it is too long anyway. */
@@ -430,15 +437,20 @@ static size_t pick_len(struct cursor *c)
 static void op_mmap(struct cursor *c)
 {
 	static const int map_flags[] = { MAP_SHARED, MAP_SHARED_VALIDATE, MAP_PRIVATE, 0 };
-	int fd = pick_fd(c), prot, flags, ret;
-	size_t len = pick_len(c), i;
-	uint8_t pb = get8(c), ob = get8(c);
 	volatile unsigned char *p;
-	off_t offset;
 	void *addr = NULL;
+	int fd, prot, flags, ret;
+	uint8_t pb, ob;
+	off_t offset;
+	size_t len, i;
 
+	/* Operands in input order: fd, length, prot/flags (u32 flags), offset (u64). */
+	fd = pick_fd(c);
+	len = pick_len(c);
+	pb = get8(c);
 	prot = pb & (PROT_READ | PROT_WRITE | PROT_EXEC);
 	flags = pb & 0x80 ? (int)get(c, 4) : map_flags[(pb >> 3) & 3];
+	ob = get8(c);
 	offset = ob & 0x80 ? (off_t)get(c, 8) : (off_t)(ob & 0x0f) << 12;
 	ret = rh_mmap(H.plat, fd, len, prot, flags, offset, &addr);
 	check_ret(ret, "rh_mmap result");
