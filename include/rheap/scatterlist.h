@@ -330,7 +330,9 @@ static inline int rh_sg_alloc_table_from_pages(struct rh_sg_table *sgt,
  * The copy has orig_nents entries (nents == orig_nents) and each copies the
  * page frame, length and offset of the source entry; dma_address,
  * dma_length and dma_flags are zero (the restricted mark is not copied).
- * Free it with rh_sg_dup_table_free().
+ * Free it with rh_sg_dup_table_free() only: a copy of up to
+ * RH_SG_MAX_SINGLE_ALLOC entries shares one allocation with its structure,
+ * so rh_sg_free_table() must not be called on it.
  *
  * Mirrors: sg_dup_table() (lib/scatterlist.c, seed patch 3/9)
  * @return the new table, never NULL: RH_ERR_PTR(-ENOMEM) with nothing
