@@ -99,6 +99,8 @@ cmd_build()
 		CC=afl-clang-fast meson setup "$BUILD" "$SRC" -Dfuzz=$fuzz -Dtests=$tests \
 			-Dbench=disabled -Dtools=disabled -Ddocs=disabled -Db_lundef=false \
 			--buildtype=debugoptimized
+	else
+		meson configure "$BUILD" -Dfuzz=$fuzz -Dtests=$tests
 	fi
 	for t in $(targets); do
 		exes+=("$(target_cmd "$t" | sed "s|^$BUILD/||")")
