@@ -872,7 +872,7 @@ static void test_forged_and_double_free(void **state)
 	p[1].attr = VO;
 	p[2].attr = VI;
 	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_FREE, p), BADP);
-	/* RETRIEVE_SG with a value instead of a memref, or an output memref. */
+	/* RETRIEVE_SG with a value instead of the memref, or no memref at all. */
 	memset(p, 0, sizeof(p));
 	p[0].attr = VI;
 	p[0].u.value.a = h;
@@ -881,9 +881,18 @@ static void test_forged_and_double_free(void **state)
 	p[0].attr = VIO;
 	p[1].attr = NONE;
 	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p), BADP);
+	/* A memref the TA may only write, or only read (NULL memrefs). */
+	memset(p, 0, sizeof(p));
+	p[0].attr = VI;
+	p[0].u.value.a = h;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p), BADP);
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_RETRIEVE_SG, p), BADP);
 	st = tc_stats(f->plat, TZ);
 	assert_int_equal(st.live_buffers, 1);
-	assert_int_equal(st.bad_params, tz.bad_params + 4);
+	assert_int_equal(st.retrieves, tz.retrieves);
+	assert_int_equal(st.bad_params, tz.bad_params + 6);
 
 	tc_free_ok(&f->tc, h);
 	tz = tc_stats(f->plat, TZ);

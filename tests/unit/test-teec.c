@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rheap/alloc.h>
 #include <rheap/platform.h>
 #include <rheap/teec.h>
 
@@ -163,6 +164,19 @@ static void test_shared_memory(void **state)
 	shm.buffer = NULL;
 	assert_int_equal(TEEC_RegisterSharedMemory(&f->ctx, &shm),
 			 TEEC_ERROR_BAD_PARAMETERS);
+	/* The flags rules hold for registered memory too. */
+	shm.buffer = buf;
+	shm.flags = 0;
+	assert_int_equal(TEEC_RegisterSharedMemory(&f->ctx, &shm),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	shm.flags = TEEC_MEM_OUTPUT | 8;
+	assert_int_equal(TEEC_RegisterSharedMemory(&f->ctx, &shm),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(TEEC_RegisterSharedMemory(NULL, &shm),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(TEEC_RegisterSharedMemory(&f->ctx, NULL),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_null(shm.imp_shm);
 	assert_int_equal(stats(f).shm, 0);
 
 	shm.size = 100;
@@ -259,6 +273,31 @@ static void test_open_session(void **state)
 					  TEEC_LOGIN_PUBLIC, NULL, &op, &origin),
 			 TEEC_ERROR_ACCESS_DENIED);
 	assert_int_equal(origin, TEEC_ORIGIN_TRUSTED_APP);
+	/* The operation is checked as for an invoke, before the TEE sees it. */
+	{
+		struct rh_tee_emu_stats before = stats(f);
+
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, 0xA, TEEC_NONE,
+						 TEEC_NONE);
+		assert_int_equal(TEEC_OpenSession(&f->ctx, &s, &uuid_multi,
+						  TEEC_LOGIN_PUBLIC, NULL, &op,
+						  &origin),
+				 TEEC_ERROR_BAD_PARAMETERS);
+		assert_int_equal(origin, TEEC_ORIGIN_API);
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
+						 TEEC_NONE, TEEC_NONE, TEEC_NONE);
+		op.params[0].memref.parent = NULL;
+		assert_int_equal(TEEC_OpenSession(&f->ctx, &s, &uuid_multi,
+						  TEEC_LOGIN_PUBLIC, NULL, &op,
+						  &origin),
+				 TEEC_ERROR_BAD_PARAMETERS);
+		assert_int_equal(origin, TEEC_ORIGIN_API);
+		assert_int_equal(stats(f).calls, before.calls);
+		assert_int_equal(stats(f).sessions, before.sessions);
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT,
+						 TEEC_VALUE_OUTPUT, TEEC_NONE,
+						 TEEC_NONE);
+	}
 	/* returnOrigin may be NULL. */
 	op.params[0].value.a = 0;
 	assert_int_equal(TEEC_OpenSession(&f->ctx, &s, &uuid_multi,
@@ -278,6 +317,23 @@ static void test_invoke_values(void **state)
 	assert_int_equal(TEEC_InvokeCommand(NULL, TEST_TA_CMD_NOP, NULL, &origin),
 			 TEEC_ERROR_BAD_PARAMETERS);
 	assert_int_equal(origin, TEEC_ORIGIN_API);
+	/* A closed session is refused by this layer too. */
+	{
+		TEEC_Session closed;
+		struct rh_tee_emu_stats before = stats(f);
+
+		assert_int_equal(TEEC_OpenSession(&f->ctx, &closed, &uuid_multi,
+						  TEEC_LOGIN_PUBLIC, NULL, NULL,
+						  NULL),
+				 TEEC_SUCCESS);
+		TEEC_CloseSession(&closed);
+		before.calls = stats(f).calls;
+		assert_int_equal(TEEC_InvokeCommand(&closed, TEST_TA_CMD_NOP, NULL,
+						    &origin),
+				 TEEC_ERROR_BAD_PARAMETERS);
+		assert_int_equal(origin, TEEC_ORIGIN_API);
+		assert_int_equal(stats(f).calls, before.calls);
+	}
 	/* A NULL operation: every parameter NONE. */
 	assert_int_equal(invoke(f, TEST_TA_CMD_NOP, NULL, &origin), TEEC_SUCCESS);
 	assert_int_equal(origin, TEEC_ORIGIN_TRUSTED_APP);
@@ -607,6 +663,137 @@ static void test_transport_failure(void **state)
 			 TEEC_SUCCESS);
 }
 
+/* ------------------------------------------------------------ failing allocations */
+
+struct sweep {
+	struct fixture *f;
+	int what;
+	TEEC_Context ctx;
+	TEEC_SharedMemory shm;
+	TEEC_Session sess;
+	unsigned char buf[64];
+	unsigned char out[64];
+};
+
+static int res_to_errno(TEEC_Result res)
+{
+	if (res == TEEC_SUCCESS)
+		return 0;
+	return res == TEEC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+}
+
+static int sweep_op(void *arg)
+{
+	struct sweep *sw = arg;
+	TEEC_Operation op;
+	uint32_t origin;
+
+	switch (sw->what) {
+	case 0:
+		return res_to_errno(rh_TEEC_InitializeContext(sw->f->plat, NULL,
+							      &sw->ctx));
+	case 1:
+		memset(&sw->shm, 0, sizeof(sw->shm));
+		sw->shm.size = 64;
+		sw->shm.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+		return res_to_errno(TEEC_AllocateSharedMemory(&sw->f->ctx,
+							      &sw->shm));
+	case 2:
+		memset(&sw->shm, 0, sizeof(sw->shm));
+		sw->shm.buffer = sw->buf;
+		sw->shm.size = sizeof(sw->buf);
+		sw->shm.flags = TEEC_MEM_INPUT;
+		return res_to_errno(TEEC_RegisterSharedMemory(&sw->f->ctx,
+							      &sw->shm));
+	case 3:
+		return res_to_errno(TEEC_OpenSession(&sw->f->ctx, &sw->sess,
+						     &uuid_multi, TEEC_LOGIN_PUBLIC,
+						     NULL, NULL, &origin));
+	default:
+		/* Two temporary memrefs: each is registered for the call. */
+		memset(&op, 0, sizeof(op));
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
+						 TEEC_MEMREF_TEMP_OUTPUT,
+						 TEEC_NONE, TEEC_NONE);
+		op.params[0].tmpref.buffer = sw->buf;
+		op.params[0].tmpref.size = sizeof(sw->buf);
+		op.params[1].tmpref.buffer = sw->out;
+		op.params[1].tmpref.size = sizeof(sw->out);
+		return res_to_errno(TEEC_InvokeCommand(&sw->f->sess, TEST_TA_CMD_ECHO,
+						       &op, &origin));
+	}
+}
+
+static void sweep_undo(void *arg)
+{
+	struct sweep *sw = arg;
+
+	switch (sw->what) {
+	case 0:
+		TEEC_FinalizeContext(&sw->ctx);
+		break;
+	case 1:
+	case 2:
+		TEEC_ReleaseSharedMemory(&sw->shm);
+		break;
+	case 3:
+		TEEC_CloseSession(&sw->sess);
+		break;
+	default:
+		assert_memory_equal(sw->out, sw->buf, sizeof(sw->buf));
+		memset(sw->out, 0, sizeof(sw->out));
+		break;
+	}
+}
+
+static void sweep_clean(void *arg)
+{
+	struct sweep *sw = arg;
+
+	/* Only the fixture's session is left, and no shared memory. */
+	assert_int_equal(stats(sw->f).sessions, 1);
+	assert_int_equal(stats(sw->f).instances, 1);
+	assert_int_equal(stats(sw->f).shm, 0);
+	if (sw->what == 1 || sw->what == 2)
+		assert_null(sw->shm.imp_shm);
+}
+
+static void test_fail_nth(void **state)
+{
+	struct sweep sw;
+	unsigned int i;
+
+	memset(&sw, 0, sizeof(sw));
+	sw.f = *state;
+	for (i = 0; i < sizeof(sw.buf); i++)
+		sw.buf[i] = (unsigned char)(i * 3 + 1);
+	/* the context */
+	sw.what = 0;
+	assert_int_equal(rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_clean,
+						&sw),
+			 1);
+	/* shm object, its buffer, the TEE's registration */
+	sw.what = 1;
+	assert_int_equal(rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_clean,
+						&sw),
+			 3);
+	/* shm object, the TEE's registration */
+	sw.what = 2;
+	assert_int_equal(rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_clean,
+						&sw),
+			 2);
+	/* session, instance + its TA state, the TA's session state */
+	sw.what = 3;
+	assert_int_equal(rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_clean,
+						&sw),
+			 4);
+	/* two temporary registrations, each an shm object and the TEE's node */
+	sw.what = 4;
+	assert_int_equal(rh_test_fail_nth_sweep(sweep_op, sweep_undo, sweep_clean,
+						&sw),
+			 4);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -622,6 +809,7 @@ int main(void)
 		T(test_four_partials),
 		T(test_panic_and_cancel),
 		T(test_transport_failure),
+		T(test_fail_nth),
 	};
 #undef T
 
