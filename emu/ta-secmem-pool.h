@@ -15,9 +15,10 @@
 
 /*
  * Only emu/ta-secmem*.c include this header. A pool is one protected
- * region (the static chunk, or the lent CMA region) with its allocator;
- * the TA (ta-secmem.c) owns the lock every function here is called under
- * ("under sm->lock"), the handles and the protocol.
+ * region (the static chunk, or the lent CMA region) with its allocator.
+ * The TA (ta-secmem.c) owns the handles, the protocol and the lock:
+ * "under sm->lock" means the caller holds the TA's lock; the zeroing
+ * functions run without it.
  */
 
 #define SECMEM_GRANULE ((uint64_t)RH_PAGE_SIZE)
