@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "tee-core.h"
 #include "tee.h"
+#include "trace.h"
 
 /* ------------------------------------------------------------ errno <-> result */
 
@@ -137,11 +138,17 @@ struct emu_reply rh_emu_refused(struct rh_tee_emu *emu,
 	return tee_says(ret);
 }
 
-static void count_world_switch(struct rh_tee_emu *emu)
+/* @secure: entering the secure world (else returning to the normal one). */
+static void count_world_switch(struct rh_tee_emu *emu, bool secure)
 {
-	atomic_fetch_add_explicit(&emu->world_switches, 1, memory_order_relaxed);
-	if (emu->plat)
-		rh_platform_count_world_switch(emu->plat);
+	uint64_t n;
+
+	n = atomic_fetch_add_explicit(&emu->world_switches, 1,
+				      memory_order_relaxed) + 1;
+	if (!emu->plat)
+		return;
+	rh_platform_count_world_switch(emu->plat);
+	RH_TRACE(emu->plat, RH_TRACE_WORLD_SWITCH, .secure = secure, .count = n);
 }
 
 int rh_tee_emu_call(struct rh_tee_emu *emu, void *buf, size_t size)
@@ -152,7 +159,7 @@ int rh_tee_emu_call(struct rh_tee_emu *emu, void *buf, size_t size)
 
 	if (!emu || !buf || size < sizeof(struct rh_optee_msg_arg))
 		return -EINVAL;
-	count_world_switch(emu);
+	count_world_switch(emu, true);
 	atomic_fetch_add_explicit(&emu->calls, 1, memory_order_relaxed);
 
 	res = rh_emu_msg_decode(buf, size, &msg);
@@ -186,7 +193,7 @@ int rh_tee_emu_call(struct rh_tee_emu *emu, void *buf, size_t size)
 	}
 out:
 	rh_emu_msg_set_result(buf, r.ret, r.origin);
-	count_world_switch(emu);
+	count_world_switch(emu, false);
 	return 0;
 }
 

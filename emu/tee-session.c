@@ -11,6 +11,7 @@
 #include "msg.h"
 #include "tee-core.h"
 #include "tee.h"
+#include "trace.h"
 
 /* Session ids: generation in the upper 24 bits, table slot in the lower 8. */
 #define SESSION_SLOT_BITS 8
@@ -82,6 +83,8 @@ const struct rh_ta_ops *rh_ta_get_ops(struct rh_ta_ctx *ctx)
 
 void rh_ta_panic(struct rh_ta_ctx *ctx, uint32_t code)
 {
+	struct rh_trace_event ev = { RH_TRACE_TEE_PANIC, .ts_ns = 0 };
+
 	if (!ctx)
 		return;
 	atomic_store(&ctx->panic_code, code);
@@ -90,6 +93,10 @@ void rh_ta_panic(struct rh_ta_ctx *ctx, uint32_t code)
 					  memory_order_relaxed);
 		EMSG(ctx->emu->plat, "TA %s panicked with code 0x%x",
 		     ctx->ops->name, code);
+		if (rh_trace_active(ctx->emu->plat)) {
+			ev.name = ctx->ops->name;
+			rh_trace_emitf(ctx->emu->plat, &ev, "panic code 0x%x", code);
+		}
 	}
 }
 

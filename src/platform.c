@@ -143,11 +143,17 @@ static int platform_boot_trace(struct rh_platform *plat,
 	return 0;
 }
 
-static void platform_destroy(struct rh_platform *plat, size_t nr_inited)
+static void platform_destroy(struct rh_platform *plat, size_t nr_inited,
+			     bool shutdown)
 {
-	while (nr_inited--)
+	while (nr_inited--) {
+		/* The last event: every other module has torn down (and said so). */
+		if (shutdown && platform_modules[nr_inited].init == rh_trace_init)
+			RH_TRACE(plat, RH_TRACE_PLATFORM_SHUTDOWN,
+				 .name = plat->desc.model);
 		if (platform_modules[nr_inited].fini)
 			platform_modules[nr_inited].fini(plat);
+	}
 	pthread_mutex_destroy(&plat->lock);
 	rh_free(plat->dtb);
 	rh_free(plat);
@@ -218,14 +224,14 @@ RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 		if (ret) {
 			rh_err(plat, "platform: %s init failed: %s",
 			       platform_modules[i].name, strerror(-ret));
-			platform_destroy(plat, i);
+			platform_destroy(plat, i, false);
 			return ret;
 		}
 		/* Trace is up and nothing else yet: the caller's sinks see all of boot. */
 		if (platform_modules[i].init == rh_trace_init) {
 			ret = platform_boot_trace(plat, info);
 			if (ret) {
-				platform_destroy(plat, i + 1);
+				platform_destroy(plat, i + 1, false);
 				return ret;
 			}
 		}
@@ -235,7 +241,7 @@ RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 	return 0;
 
 err_destroy:
-	platform_destroy(plat, 0);
+	platform_destroy(plat, 0, false);
 	return ret;
 }
 
@@ -254,10 +260,9 @@ RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
 		return NULL;
 	if (atomic_fetch_sub_explicit(&plat->refcount, 1, memory_order_acq_rel) != 1)
 		return NULL;
-	RH_TRACE(plat, RH_TRACE_PLATFORM_SHUTDOWN, .name = plat->desc.model);
 	for (n = 0; platform_modules[n].init; n++)
 		;
-	platform_destroy(plat, n);
+	platform_destroy(plat, n, true);
 	return NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /*
  * The normal-world side of drivers/tee: tee_core.c's in-kernel client API
@@ -43,6 +44,7 @@ enum ctx_sess_state {
 struct ctx_session {
 	atomic_uint state;
 	uint32_t id; /* valid while LIVE */
+	uint8_t uuid[RH_TEE_IOCTL_UUID_LEN]; /* the TA's, for trace events */
 };
 
 struct rh_tee_context {
@@ -348,6 +350,26 @@ static bool msg_send(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
 	return true;
 }
 
+/*
+ * A TEE event of the call to the TA @uuid on @session (tee_open_session,
+ * tee_close_session, tee_invoke, tee_return): @res and @origin as the
+ * caller sees them, err derived from @res. Costs one check with no sink.
+ */
+static void trace_call(struct rh_tee_context *ctx, enum rh_trace_event_type type,
+		       const uint8_t *uuid, uint32_t session, uint32_t cmd,
+		       uint32_t res, uint32_t origin, uint64_t start_ns)
+{
+	char ta[RH_UUID_STRING_LEN + 1];
+
+	if (!rh_trace_active(ctx->plat))
+		return;
+	rh_uuid_unparse(uuid, ta);
+	rh_trace_emit(ctx->plat, &(struct rh_trace_event){
+		type, .name = ta, .id = session, .cmd = cmd, .tee_result = res,
+		.origin = origin, .err = res ? rh_tee_result_to_errno(res) : 0,
+		.start_ns = start_ns });
+}
+
 /* ------------------------------------------------------------ contexts */
 
 static void ctx_get(struct rh_tee_context *ctx)
@@ -433,7 +455,9 @@ err_uncount:
 	return RH_ERR_PTR(ret);
 }
 
-static void send_close_session(struct rh_tee_context *ctx, uint32_t session)
+/* CLOSE_SESSION of @session, a session of the TA @uuid. */
+static void send_close_session(struct rh_tee_context *ctx, uint32_t session,
+			       const uint8_t *uuid)
 {
 	struct rh_optee_msg_arg *msg;
 	uint32_t ret, origin;
@@ -446,6 +470,7 @@ static void send_close_session(struct rh_tee_context *ctx, uint32_t session)
 	}
 	msg_init(msg, RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0);
 	msg->session = session;
+	trace_call(ctx, RH_TRACE_TEE_CLOSE_SESSION, uuid, session, 0, 0, 0, 0);
 	if (msg_send(ctx, msg, &ret, &origin) && ret)
 		rh_warn(ctx->plat, "tee: closing session 0x%x: %s (origin %u)",
 			session, rh_tee_result_name(ret), origin);
@@ -464,7 +489,7 @@ RH_EXPORT void rh_tee_client_close_context(struct rh_tee_context *ctx)
 		s = &ctx->sessions[i];
 		live = SESS_LIVE;
 		if (atomic_compare_exchange_strong(&s->state, &live, SESS_BUSY)) {
-			send_close_session(ctx, s->id);
+			send_close_session(ctx, s->id, s->uuid);
 			atomic_store(&s->state, SESS_FREE);
 		}
 	}
@@ -493,7 +518,8 @@ static struct ctx_session *session_reserve(struct rh_tee_context *ctx)
 	return NULL;
 }
 
-static bool session_is_live(struct rh_tee_context *ctx, uint32_t id)
+/* The live session @id of @ctx, or NULL. */
+static struct ctx_session *session_find(struct rh_tee_context *ctx, uint32_t id)
 {
 	unsigned int i;
 
@@ -501,8 +527,8 @@ static bool session_is_live(struct rh_tee_context *ctx, uint32_t id)
 		if (atomic_load_explicit(&ctx->sessions[i].state,
 					 memory_order_acquire) == SESS_LIVE &&
 		    ctx->sessions[i].id == id)
-			return true;
-	return false;
+			return &ctx->sessions[i];
+	return NULL;
 }
 
 /* Claim a live session for closing; NULL if @ctx does not have it open. */
@@ -576,15 +602,18 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 			   "open_session");
 		/* The TEE may have opened it: close it again, as optee does. */
 		if (res == RH_TEEC_SUCCESS)
-			send_close_session(ctx, msg->session);
+			send_close_session(ctx, msg->session, arg->uuid);
 		res = RH_TEEC_ERROR_COMMUNICATION;
 		origin = RH_TEEC_ORIGIN_COMMS;
 	}
 	arg->ret = res;
 	arg->ret_origin = origin;
+	trace_call(ctx, RH_TRACE_TEE_OPEN_SESSION, arg->uuid,
+		   res == RH_TEEC_SUCCESS ? msg->session : 0, 0, res, origin, 0);
 	if (res == RH_TEEC_SUCCESS) {
 		arg->session = msg->session;
 		s->id = msg->session;
+		memcpy(s->uuid, arg->uuid, sizeof(s->uuid));
 		atomic_store_explicit(&s->state, SESS_LIVE, memory_order_release);
 	} else {
 		atomic_store(&s->state, SESS_FREE);
@@ -607,7 +636,7 @@ RH_EXPORT int rh_tee_client_close_session(struct rh_tee_context *ctx,
 	s = session_claim(ctx, session);
 	if (!s)
 		return -EINVAL;
-	send_close_session(ctx, session);
+	send_close_session(ctx, session, s->uuid);
 	atomic_store(&s->state, SESS_FREE);
 	return 0;
 }
@@ -618,8 +647,10 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 {
 	struct rh_optee_msg_param sent[RH_TEE_NUM_PARAMS];
 	struct rh_optee_msg_arg *msg;
+	struct ctx_session *s;
 	uint32_t res, origin;
 	unsigned int slot;
+	uint64_t start;
 	int ret;
 
 	if (!ctx_valid(ctx) || !arg)
@@ -630,7 +661,8 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 			      arg->func);
 		return ret;
 	}
-	if (!session_is_live(ctx, arg->session))
+	s = session_find(ctx, arg->session);
+	if (!s)
 		return -EINVAL;
 	msg = msg_get(ctx, &slot);
 	if (!msg)
@@ -643,6 +675,9 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	params_to_msg(msg->params, param, arg->num_params);
 	memcpy(sent, msg->params, sizeof(sent[0]) * arg->num_params);
 
+	start = rh_trace_clock(ctx->plat);
+	trace_call(ctx, RH_TRACE_TEE_INVOKE, s->uuid, arg->session, arg->func,
+		   0, 0, 0);
 	if (msg_send(ctx, msg, &res, &origin) &&
 	    params_from_msg(param, arg->num_params, msg->params, sent)) {
 		rh_bug_tee(ctx->plat, "tee: invoke 0x%x answer changed parameter attributes",
@@ -652,6 +687,8 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	}
 	arg->ret = res;
 	arg->ret_origin = origin;
+	trace_call(ctx, RH_TRACE_TEE_RETURN, s->uuid, arg->session, arg->func,
+		   res, origin, start);
 	msg_put(ctx, msg, slot);
 	return 0;
 }
@@ -663,7 +700,7 @@ RH_EXPORT int rh_tee_client_cancel_req(struct rh_tee_context *ctx,
 	unsigned int slot;
 	int ret;
 
-	if (!ctx_valid(ctx) || !arg || !session_is_live(ctx, arg->session))
+	if (!ctx_valid(ctx) || !arg || !session_find(ctx, arg->session))
 		return -EINVAL;
 	msg = msg_get(ctx, &slot);
 	if (!msg)

@@ -534,8 +534,14 @@ class TestDemo(CliTestCase):
         self.assertEqual(sum(1 for e in body if e['ph'] == 'B'),
                          sum(1 for e in body if e['ph'] == 'E'))
         self.assertEqual(sum(1 for e in body if e['ph'] == 'B'), 7)
-        ts = [e['ts'] for e in body]
+        # Complete ("X") events carry their start time and are written when
+        # they end; every other event is written as it happens.
+        ts = [e['ts'] for e in body if e['ph'] != 'X']
         self.assertEqual(ts, sorted(ts))
+        for e in body:
+            if e['ph'] == 'X':
+                self.assertGreaterEqual(e['dur'], 0)
+                self.assertLessEqual(e['ts'], max(ts))
         order = []
         for e in body:
             n = e['name']

@@ -11,6 +11,7 @@
 #include <rheap/alloc.h>
 #include <rheap/platform.h>
 #include <rheap/tee.h>
+#include <rheap/trace.h>
 
 #include "mock-tee.h"
 #include "rh-test.h"
@@ -1141,6 +1142,185 @@ static void test_fail_nth(void **state)
 			 3);
 }
 
+/* ------------------------------------------------------------ trace events */
+
+#define MAX_EVENTS 32
+
+struct logged_event {
+	enum rh_trace_event_type type;
+	char name[RH_UUID_STRING_LEN + 1];
+	char msg[64];
+	uint64_t id, count, start_ns, ts_ns;
+	uint32_t cmd, tee_result, origin;
+	int err;
+	bool secure;
+};
+
+struct event_log {
+	unsigned int nr;
+	struct logged_event ev[MAX_EVENTS];
+};
+
+static void capture_event(void *priv, const struct rh_trace_event *ev)
+{
+	struct event_log *c = priv;
+	struct logged_event *e;
+
+	/*
+	 * No cmocka assert here: the trace lock is held. A count above
+	 * MAX_EVENTS fails the exact count checks of the test instead.
+	 */
+	if (c->nr++ >= MAX_EVENTS)
+		return;
+	e = &c->ev[c->nr - 1];
+	memset(e, 0, sizeof(*e));
+	e->type = ev->type;
+	snprintf(e->name, sizeof(e->name), "%s", ev->name ? ev->name : "");
+	snprintf(e->msg, sizeof(e->msg), "%s", ev->msg ? ev->msg : "");
+	e->id = ev->id;
+	e->count = ev->count;
+	e->start_ns = ev->start_ns;
+	e->ts_ns = ev->ts_ns;
+	e->cmd = ev->cmd;
+	e->tee_result = ev->tee_result;
+	e->origin = ev->origin;
+	e->err = ev->err;
+	e->secure = ev->secure;
+}
+
+static const struct rh_trace_sink_ops capture_ops = {
+	.event = capture_event,
+};
+
+/* The two world switches of one SMC, starting at c->ev[@i]. */
+static void assert_smc(const struct event_log *c, unsigned int i, uint64_t *switches)
+{
+	assert_int_equal(c->ev[i].type, RH_TRACE_WORLD_SWITCH);
+	assert_true(c->ev[i].secure);
+	assert_int_equal(c->ev[i].count, ++*switches);
+	assert_int_equal(c->ev[i + 1].type, RH_TRACE_WORLD_SWITCH);
+	assert_false(c->ev[i + 1].secure);
+	assert_int_equal(c->ev[i + 1].count, ++*switches);
+}
+
+static void test_trace_events(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_tee_ioctl_open_session_arg oarg;
+	struct rh_tee_ioctl_invoke_arg arg;
+	struct rh_tee_param p[4];
+	struct event_log c = { 0 };
+	uint64_t switches = stats(f).world_switches;
+	const struct logged_event *e;
+	uint32_t s;
+	int id;
+
+	assert_int_equal(rh_trace_add_sink(f->plat, &capture_ops, &c, &id), 0);
+
+	/* open: the SMC, then the session with the TA's UUID */
+	s = open_session(f, TEST_TA_SINGLE_UUID);
+	assert_int_equal(c.nr, 3);
+	assert_smc(&c, 0, &switches);
+	e = &c.ev[2];
+	assert_int_equal(e->type, RH_TRACE_TEE_OPEN_SESSION);
+	assert_string_equal(e->name, TEST_TA_SINGLE_UUID);
+	assert_int_equal(e->id, s);
+	assert_int_equal(e->tee_result, RH_TEEC_SUCCESS);
+	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	assert_int_equal(e->err, 0);
+
+	/* invoke: entry, the SMC, the return as a span */
+	c.nr = 0;
+	invoke_arg(&arg, s, TEST_TA_CMD_RESULT);
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = RH_TEEC_ERROR_ACCESS_DENIED;
+	assert_int_equal(rh_tee_client_invoke_func(f->ctx, &arg, p), 0);
+	assert_int_equal(arg.ret, RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_int_equal(c.nr, 4);
+	e = &c.ev[0];
+	assert_int_equal(e->type, RH_TRACE_TEE_INVOKE);
+	assert_string_equal(e->name, TEST_TA_SINGLE_UUID);
+	assert_int_equal(e->id, s);
+	assert_int_equal(e->cmd, TEST_TA_CMD_RESULT);
+	assert_int_equal(e->start_ns, 0);
+	assert_smc(&c, 1, &switches);
+	e = &c.ev[3];
+	assert_int_equal(e->type, RH_TRACE_TEE_RETURN);
+	assert_string_equal(e->name, TEST_TA_SINGLE_UUID);
+	assert_int_equal(e->id, s);
+	assert_int_equal(e->cmd, TEST_TA_CMD_RESULT);
+	assert_int_equal(e->tee_result, RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	assert_int_equal(e->err, -EACCES);
+	/* A span from the invoke: it started no later than the entry event. */
+	assert_int_not_equal(e->start_ns, 0);
+	assert_true(e->start_ns <= c.ev[0].ts_ns);
+
+	/* A panic: the TA's name and code from the TEE, TARGET_DEAD for the client. */
+	c.nr = 0;
+	invoke_arg(&arg, s, TEST_TA_CMD_PANIC);
+	arg.num_params = 0;
+	assert_int_equal(rh_tee_client_invoke_func(f->ctx, &arg, NULL), 0);
+	assert_int_equal(c.nr, 5);
+	assert_int_equal(c.ev[0].type, RH_TRACE_TEE_INVOKE);
+	assert_int_equal(c.ev[1].type, RH_TRACE_WORLD_SWITCH);
+	e = &c.ev[2];
+	assert_int_equal(e->type, RH_TRACE_TEE_PANIC);
+	assert_string_equal(e->name, "test-single");
+	assert_string_equal(e->msg, "panic code 0xbad");
+	assert_int_equal(c.ev[3].type, RH_TRACE_WORLD_SWITCH);
+	e = &c.ev[4];
+	assert_int_equal(e->type, RH_TRACE_TEE_RETURN);
+	assert_int_equal(e->tee_result, RH_TEEC_ERROR_TARGET_DEAD);
+	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TEE);
+	assert_int_equal(e->err, -EPIPE);
+	switches += 2;
+
+	/* close: the session named, then the SMC */
+	c.nr = 0;
+	assert_int_equal(rh_tee_client_close_session(f->ctx, s), 0);
+	assert_int_equal(c.nr, 3);
+	e = &c.ev[0];
+	assert_int_equal(e->type, RH_TRACE_TEE_CLOSE_SESSION);
+	assert_string_equal(e->name, TEST_TA_SINGLE_UUID);
+	assert_int_equal(e->id, s);
+	assert_smc(&c, 1, &switches);
+
+	/* A TA that does not exist: the failed open says why. */
+	c.nr = 0;
+	memset(&oarg, 0, sizeof(oarg));
+	assert_int_equal(rh_uuid_parse("12345678-5b69-11e4-9dbb-101f74f00099",
+				       oarg.uuid),
+			 0);
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	assert_int_equal(oarg.ret, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(c.nr, 3);
+	assert_smc(&c, 0, &switches);
+	e = &c.ev[2];
+	assert_int_equal(e->type, RH_TRACE_TEE_OPEN_SESSION);
+	assert_string_equal(e->name, "12345678-5b69-11e4-9dbb-101f74f00099");
+	assert_int_equal(e->id, 0);
+	assert_int_equal(e->tee_result, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TEE);
+	assert_int_equal(e->err, -ENOENT);
+
+	/* Calls refused before they reach the TEE say nothing. */
+	c.nr = 0;
+	invoke_arg(&arg, 0x777, TEST_TA_CMD_NOP);
+	assert_neg_errno(rh_tee_client_invoke_func(f->ctx, &arg, NULL), EINVAL);
+	assert_neg_errno(rh_tee_client_close_session(f->ctx, 0x777), EINVAL);
+	oarg.num_params = 5;
+	assert_neg_errno(rh_tee_client_open_session(f->ctx, &oarg, NULL), EINVAL);
+	assert_int_equal(c.nr, 0);
+
+	/* Without the sink, nothing more is delivered. */
+	assert_int_equal(rh_trace_remove_sink(f->plat, id), 0);
+	s = open_session(f, TEST_TA_MULTI_UUID);
+	assert_int_equal(rh_tee_client_close_session(f->ctx, s), 0);
+	assert_int_equal(c.nr, 0);
+}
+
 /* The invoke path allocates nothing, even with memrefs. */
 static unsigned int allocs;
 
@@ -1260,6 +1440,7 @@ int main(void)
 		T(test_message_slots),
 		T(test_fail_nth),
 		T(test_invoke_allocates_nothing),
+		T(test_trace_events),
 		T(test_threads),
 	};
 #undef T
