@@ -269,7 +269,9 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 	case RH_TRACE_FIREWALL_VIOLATION:
 		rh_sbuf_puts(sb, "VIOLATION by master ");
 		sbuf_name(sb, name);
-		rh_sbuf_printf(sb, " (id %" PRIu64 ")", ev->id);
+		/* RH_MASTER_CPU (phys.h) has no bus id worth printing. */
+		if (ev->id != UINT32_MAX)
+			rh_sbuf_printf(sb, " (id %" PRIu64 ")", ev->id);
 		if (ev->msg) {
 			rh_sbuf_putc(sb, ' ');
 			rh_sbuf_text(sb, ev->msg, RH_TRACE_MSG_MAX);
