@@ -55,10 +55,10 @@ int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size);
  * bench_malloc_tune() - pin glibc's malloc to what perf.md §1.4 measured:
  * requests below 32 MiB from the heap (M_MMAP_THRESHOLD, its maximum, no
  * dynamic adjustment) and freed memory never handed back to the kernel
- * (M_TRIM_THRESHOLD 1 GiB). Otherwise, depending on what the process
- * allocated before, free() may trim the heap top and the next malloc()
- * page-faults its memory in again, which made malloc+memset(0)+free of
- * 1 MiB look 3x slower than it is and the library's ratio look better.
+ * (M_TRIM_THRESHOLD 1 GiB). With glibc's dynamic thresholds, depending on
+ * what the process allocated before, free() may trim or unmap and the next
+ * malloc() start on fresh pages: malloc+memset(0)+free of 1 MiB measured
+ * up to 3x slower than the memset, and the library's ratio better.
  * Process-wide; benchmarks that compare against malloc call it first.
  */
 void bench_malloc_tune(void);
