@@ -12,6 +12,9 @@ Every PA is relative to the heap's region base (added modulo 2^64). The
 few seeds that need the region's size or base (its end, PA 0) use those of
 the built-in platform (platforms/mt8188-svp.dts); on another platform they
 are still inputs, of another class.
+The corpus also keeps found-*.bin, inputs libFuzzer found that reach code
+these seeds do not (docs/fuzzing.md); this script neither writes nor removes
+them.
 """
 import os
 import struct

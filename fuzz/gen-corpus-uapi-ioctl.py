@@ -10,6 +10,9 @@ the program made (n modulo their number); 0xc0 + i is special[i] (-1, 0, 1,
 2, 3, 4, 63, 1023, 1024, INT_MAX, INT_MIN), 0xcf the last fd closed. Heaps
 are numbered in registration order: system, system-uncached,
 restricted_mtk_cm, restricted_mtk_cma.
+The corpus also keeps found-*.bin, inputs libFuzzer found that reach code
+these seeds do not (docs/fuzzing.md); this script neither writes nor removes
+them.
 """
 import os
 import struct

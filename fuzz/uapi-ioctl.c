@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* libFuzzer target: the fd layer (rh_open/rh_ioctl/rh_mmap/rh_lseek/...) driven by arbitrary calls. */
+/* libFuzzer target: the fd layer (open, ioctl, mmap, lseek, close, dup) on call sequences. */
 #include "config.h"
 
 #include <errno.h>
