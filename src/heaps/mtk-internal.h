@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* Module hooks of the MediaTek restricted heaps (src/heaps/restricted-mtk.c), for platform.c. */
+/* Internals of the MediaTek restricted heaps: platform hooks and what restricted-mtk{,-tee}.c share. */
 #ifndef RH_HEAPS_MTK_INTERNAL_H
 #define RH_HEAPS_MTK_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rheap/heaps/restricted-mtk.h>
+#include <rheap/phys.h>
+#include <rheap/tee-secmem.h>
+
 struct rh_platform;
+struct rh_restricted_buffer;
+struct rh_restricted_heap;
+struct rh_tee_context;
 
 /*
  * rh_restricted_mtk_init() - the seed's boot sequence for the MTK heaps:
@@ -18,5 +30,75 @@ struct rh_platform;
  */
 int rh_restricted_mtk_init(struct rh_platform *plat);
 void rh_restricted_mtk_fini(struct rh_platform *plat);
+
+/* A FREE to send again once the TA can be reached. */
+struct mtk_pending_free {
+	uint64_t handle;
+	uint64_t size;
+};
+
+/* Mirrors: struct mtk_restricted_heap_data, plus the simulator's counters. */
+struct mtk_restricted_heap_data {
+	struct rh_platform *plat;
+	struct rh_restricted_heap *rheap;
+
+	/*
+	 * TEE context and session: written only by heap_init (serialised by
+	 * the core's init lock) with tee_lock held for writing; every TEE
+	 * call holds it for reading, so a reopen never pulls the context
+	 * from under a call in flight.
+	 */
+	pthread_rwlock_t tee_lock;
+	struct rh_tee_context *tee_ctx;
+	uint32_t tee_session;
+	atomic_bool tee_dead; /* a call answered TARGET_DEAD */
+
+	enum rh_mtk_secure_mem_type mem_type;
+
+	/* CMA accounting (patch 9) and the deferred FREEs, under lock. */
+	pthread_mutex_t lock;
+	rh_phys_addr_t cma_page;
+	bool cma_held;
+	uint64_t cma_used_size;
+	uint64_t cma_allocs;
+	uint64_t cma_releases;
+	struct mtk_pending_free *pending;
+	unsigned int nr_pending;
+	unsigned int max_pending;
+	uint64_t pending_bytes; /* the TEE may still hold them: the region stays */
+	atomic_uint pending_hint; /* nr_pending, for heap_init's fast path */
+
+	/* Every PA the TEE reports must lie in here. */
+	rh_phys_addr_t region_base;
+	uint64_t region_size;
+
+	atomic_ullong tee_inits;
+	atomic_ullong tee_init_failures;
+	atomic_ullong tee_buffers;
+	atomic_ullong tee_bytes;
+	atomic_ullong zallocs;
+	atomic_ullong zalloc_failures;
+	atomic_ullong retrieve_sgs;
+	atomic_ullong tee_errors;
+	atomic_ullong invalid_layouts;
+	atomic_ullong frees;
+	atomic_ullong free_failures;
+};
+
+#define ctr_inc(c) atomic_fetch_add_explicit(&(c), 1, memory_order_relaxed)
+#define ctr_add(c, v) atomic_fetch_add_explicit(&(c), (v), memory_order_relaxed)
+#define ctr_sub(c, v) atomic_fetch_sub_explicit(&(c), (v), memory_order_relaxed)
+#define ctr_get(c) atomic_load_explicit(&(c), memory_order_relaxed)
+
+/* restricted-mtk-tee.c: the TEE side (heap_init, restrict_buf, unrestrict_buf ops). */
+void mtk_tee_session_close(struct mtk_restricted_heap_data *data);
+int mtk_restricted_heap_init(struct rh_restricted_heap *rheap);
+int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
+			    struct rh_restricted_buffer *buf);
+void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
+			       struct rh_restricted_buffer *buf);
+
+/* restricted-mtk.c: the CMA accounting, for the deferred FREEs. */
+void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data);
 
 #endif /* RH_HEAPS_MTK_INTERNAL_H */
