@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/* rheap-sim demo, step 6: attacks from the normal world, each refusal checked. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include <rheap/rheap.h>
+
+#include "demo.h"
+
+/* An attack: @got is what the attacker got (0: it worked), @want what must happen. */
+static void attack(struct demo *d, const char *name, int got, int want, const char *why)
+{
+	char ebuf[16], wbuf[16];
+
+	demo_emit(d, &(struct rh_trace_event){ RH_TRACE_ATTACK, .name = name, .err = got,
+					       .msg = why });
+	demo_check(d, got == want, "attack %s: got %s, expected %s", name,
+		   got ? cli_errno_name(got, ebuf, sizeof(ebuf)) : "success",
+		   cli_errno_name(want, wbuf, sizeof(wbuf)));
+}
+
+/* FREE through the demo's own secmem session; returns the TA's status as errno. */
+static int secmem_free(struct demo *d, uint64_t handle)
+{
+	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
+	int ret;
+
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = handle;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	ret = demo_tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_FREE, p);
+	if (ret)
+		return ret;
+	/* The seed's protocol: the TA's own status travels in p1.a. */
+	return rh_tee_result_to_errno((uint32_t)p[1].u.value.a);
+}
+
+int demo_step_attacks(struct demo *d)
+{
+	struct demo_frame *f0 = &d->frames[0];
+	struct rh_dma_buf_sync sync = { RH_DMA_BUF_SYNC_START | RH_DMA_BUF_SYNC_READ };
+	struct rh_secmem_stats before, after;
+	struct rh_importer_map *gmap = NULL;
+	struct rh_violation v;
+	uint8_t probe[64];
+	uint64_t forged;
+	void *map = NULL;
+	char ebuf[16];
+	int ret;
+
+	demo_note(d, "a compromised player and kernel now try to get at the pictures");
+
+	ret = rh_mmap(d->plat, f0->fd, d->frame_size, PROT_READ, MAP_SHARED, 0, &map);
+	if (!ret)
+		rh_munmap(d->plat, map, d->frame_size);
+	attack(d, "mmap", ret, -EPERM,
+	       "the restricted heap has no CPU mapping to give: mmap of the dma-buf is refused");
+
+	ret = rh_ioctl(d->plat, f0->fd, RH_DMA_BUF_IOCTL_SYNC, &sync);
+	attack(d, "dma_buf_sync", ret, -EPERM,
+	       "DMA_BUF_IOCTL_SYNC (begin_cpu_access) is refused: there is no CPU access to sync");
+
+	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
+	d->expected_violations += ret == -EFAULT;
+	attack(d, "cpu_read_frame", ret, -EFAULT,
+	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
+	       "the lent region inaccessible to the normal world");
+	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
+		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
+
+	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
+	d->expected_violations += ret == -EFAULT;
+	attack(d, "cpu_read_bitstream", ret, -EFAULT,
+	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
+
+	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
+	if (!ret)
+		rh_importer_unmap(gmap);
+	attack(d, "gpu_import", ret, -EACCES,
+	       "the gpu driver maps frame 0 to compose it: the table is restricted, the "
+	       "secure video TA refuses to make the gpu secure (not secure-capable), the "
+	       "mapping is undone");
+
+	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
+	d->expected_violations += ret == -EACCES;
+	attack(d, "gpu_dma_read", ret, -EACCES,
+	       "a rogue gpu driver points its DMA engine at the frame anyway: the firewall "
+	       "refuses the non-secure master and logs a violation (EMI MPU report)");
+	demo_check(d, !rh_phys_violation_last(d->plat, &v) &&
+		      v.master_id == rh_device_master_id(d->gpu) && !v.secure,
+		   "the gpu's access was not logged as a violation");
+
+	ret = demo_tee_open(d, RH_TZ_TA_MEM_UUID_MTK, &d->secmem_session);
+	d->secmem_open = !ret;
+	if (!demo_check(d, !ret, "cannot open a session to the secure-memory TA: %s",
+			cli_errno_name(ret, ebuf, sizeof(ebuf))))
+		return TOOLS_EXIT_FAILURE;
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &before);
+	/* Handles are random: a guess next to a real one is still a guess. */
+	forged = (d->es_handle ^ 0x00010000u) & 0xffffffffu;
+	ret = secmem_free(d, forged);
+	attack(d, "forged_handle_free", ret, -ENOENT,
+	       "FREE of a guessed secure handle through a session of its own: the TA knows "
+	       "no such buffer and answers ITEM_NOT_FOUND; nothing is freed");
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &after);
+	demo_check(d, after.refused_handles == before.refused_handles + 1 &&
+		      after.live_buffers == before.live_buffers,
+		   "the TA did not refuse the forged handle cleanly");
+
+	/* The decoder is done with the bitstream: release it, keep its handle. */
+	rh_importer_unmap(d->es_map);
+	d->es_map = NULL;
+	rh_dma_buf_put(d->es);
+	d->es = NULL;
+	rh_close(d->plat, d->es_fd);
+	d->es_fd = -1;
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &before);
+	demo_check(d, before.live_buffers == 0 && before.bytes_used == 0,
+		   "the bitstream buffer is still alive in the TA after its fd was closed");
+	demo_note(d, "the decoder finished with the bitstream: unmapped, fd closed, the heap sent "
+		  "FREE for handle 0x%" PRIx64 " and the TA scrubbed it", d->es_handle);
+	ret = secmem_free(d, d->es_handle);
+	attack(d, "double_free", ret, -ENOENT,
+	       "FREE of that stale handle again: the TA refuses the double free "
+	       "(ITEM_NOT_FOUND)");
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &after);
+	demo_check(d, after.refused_handles == before.refused_handles + 1,
+		   "the TA did not count the double free as refused");
+	return 0;
+}
