@@ -12,138 +12,7 @@
 
 #include "util/alloc.h"
 
-#include "chunk-alloc.h"
-
-/*
- * Data structures (all outside the region, which is never touched):
- *
- * - every extent, free or live, has a 64-byte record; the records form a
- *   list in address order that tiles the region (boundary tags kept off
- *   the memory), so a freed range finds its neighbours in O(1);
- * - free extents are indexed by size class (one class per size below
- *   1024 granules, then 32 per power of two as in TLSF's mapping, with a
- *   two-level bitmap of the non-empty ones). A class from 1024 granules up
- *   is a libbsd red-black tree ordered by (size, start); a class below
- *   holds a single size, so it is a list (O(1) instead of rebalancing:
- *   equal sizes pile up by the dozen). Read in class order this is one
- *   size order and the best fit -- the smallest extent >= n -- is exact,
- *   not TLSF's good fit. Among equal sizes the lowest address wins in the
- *   trees; lists are kept address-sorted by a bounded insertion scan (see
- *   list_class_insert()). The classes keep each tree a few nodes deep;
- * - live ranges are in a chained hash keyed by start (chains threaded
- *   through the record's tree links, unused while it is live), so free()
- *   finds its record in O(1).
- *
- * Why not three plain trees (free by size, free by address, live by
- * address): that first version made three O(log n) searches and up to six
- * rebalancing operations per alloc+free pair and ran at 2.8-3.3x the TLSF
- * baseline's time on benchmark 4 (docs/performance.md has the history).
- *
- * Positions are in granules from the region base, so a region has at most
- * 2^32 - 1 granules and the best-fit key packs into one 64-bit compare.
- */
-struct chunk_extent {
-	uint32_t start;
-	uint32_t size;
-	union {
-		RB_ENTRY(chunk_extent) size_link; /* free: its size class */
-		struct chunk_extent *hash_next;	  /* live: its hash chain */
-	};
-	struct chunk_extent *prev;	/* address order; NULL at the start */
-	struct chunk_extent *next;	/* address order; doubles as pool link */
-	uint16_t free;
-	uint16_t cls;		/* size class whose tree holds it (free only) */
-	uint32_t pad;
-};
-
-_Static_assert(sizeof(struct chunk_extent) == 64, "one cache line per record");
-/* The searches index { rbe_left, rbe_right } as an array (see below). */
-_Static_assert(offsetof(struct chunk_extent, size_link.rbe_right) ==
-	       offsetof(struct chunk_extent, size_link.rbe_left) +
-	       sizeof(struct chunk_extent *), "RB_ENTRY child layout");
-
-RB_HEAD(chunk_size_tree, chunk_extent);
-
-/* Records come from slabs so the hot path never calls the system allocator. */
-struct chunk_slab {
-	struct chunk_slab *next;
-	struct chunk_extent *nodes; /* 64-byte aligned inside this allocation */
-	uint32_t nr;
-};
-
-/*
- * Size classes: one per size below 2^CHUNK_EXACT_LOG2 granules (class ==
- * size), then 2^CHUNK_SL_LOG2 per power of two (TLSF's second level) up to
- * 2^32 - 1 granules: 1728 classes.
- */
-#define CHUNK_SL_LOG2 5
-#define CHUNK_SL_COUNT (1u << CHUNK_SL_LOG2)
-#define CHUNK_EXACT_LOG2 10
-#define CHUNK_EXACT_CLASSES (1u << CHUNK_EXACT_LOG2)
-#define CHUNK_NR_CLASSES \
-	(CHUNK_EXACT_CLASSES + (32 - CHUNK_EXACT_LOG2) * CHUNK_SL_COUNT)
-#define CHUNK_CLASS_WORDS ((CHUNK_NR_CLASSES + 63) / 64)
-#define CHUNK_SUMMARY_WORDS ((CHUNK_CLASS_WORDS + 63) / 64)
-
-_Static_assert(CHUNK_NR_CLASSES <= UINT16_MAX, "cls is 16 bits");
-_Static_assert(CHUNK_EXACT_LOG2 > CHUNK_SL_LOG2, "class mapping");
-
-#define CHUNK_SLAB_FIRST 16
-#define CHUNK_SLAB_MAX 1024
-#define CHUNK_HASH_FIRST_BITS 6
-/*
- * Aligned requests scan this many best-fit candidates before settling for
- * the smallest extent that fits at any alignment (bounds the usual case).
- */
-#define CHUNK_ALIGN_SCAN 32
-/* Members a list-class insertion looks at to keep address order. */
-#define CHUNK_LIST_SCAN 8
-
-struct rh_chunk_alloc {
-	struct chunk_size_tree by_size[CHUNK_NR_CLASSES];
-	uint64_t class_map[CHUNK_CLASS_WORDS];	/* bit c: by_size[c] non-empty */
-	uint64_t class_summary[CHUNK_SUMMARY_WORDS]; /* bit w: class_map[w] != 0 */
-	struct chunk_extent *first;	/* lowest extent, never NULL */
-
-	struct chunk_extent **used_tab;	/* hash buckets of live ranges */
-	uint32_t used_bits;		/* capacity is 1 << used_bits */
-
-	rh_phys_addr_t base;
-	uint64_t size;
-	uint64_t granule;
-	uint64_t base_gr;	/* base in granules, for alignment maths */
-	unsigned int shift;	/* log2(granule) */
-	uint32_t nr_granules;
-
-	uint64_t used_granules;
-	uint64_t free_blocks;
-	uint64_t used_blocks;
-
-	struct chunk_extent *spare;
-	uint32_t nr_spare;
-	uint32_t nr_nodes;
-	uint32_t next_slab_nr;
-	struct chunk_slab *slabs;
-	uint64_t metadata_bytes;
-};
-
-static inline uint64_t ext_key(const struct chunk_extent *e)
-{
-	return (uint64_t)e->size << 32 | e->start;
-}
-
-static inline int size_cmp(const struct chunk_extent *a,
-			   const struct chunk_extent *b)
-{
-	uint64_t ka = ext_key(a), kb = ext_key(b);
-
-	return (ka > kb) - (ka < kb);
-}
-
-/* RB_GENERATE_STATIC needs __unused, which libbsd's cdefs.h leaves undefined. */
-#define CHUNK_RB_ATTR __attribute__((unused)) static
-RB_GENERATE_INTERNAL(chunk_size_tree, chunk_extent, size_link, size_cmp,
-		     CHUNK_RB_ATTR)
+#include "chunk-alloc-internal.h"
 
 /* ------------------------------------------------------------ node pool */
 
@@ -193,11 +62,6 @@ static void node_put(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 
 /* ------------------------------------------------------------ live-range hash */
 
-static inline uint32_t hash_slot(uint32_t start, uint32_t bits)
-{
-	return (uint32_t)(start * UINT32_C(2654435769)) >> (32 - bits);
-}
-
 static void hash_put(struct chunk_extent **tab, uint32_t bits,
 		     struct chunk_extent *e)
 {
@@ -208,8 +72,8 @@ static void hash_put(struct chunk_extent **tab, uint32_t bits,
 }
 
 /* The link pointing at the live range starting at @start, or NULL. */
-static struct chunk_extent **hash_find(const struct rh_chunk_alloc *ca,
-				       uint32_t start)
+struct chunk_extent **hash_find(const struct rh_chunk_alloc *ca,
+				uint32_t start)
 {
 	struct chunk_extent **link =
 		&ca->used_tab[hash_slot(start, ca->used_bits)];
@@ -248,32 +112,6 @@ static int hash_reserve(struct rh_chunk_alloc *ca)
 }
 
 /* ------------------------------------------------------------ size trees */
-
-static inline unsigned int size_class(uint32_t n)
-{
-	unsigned int fl;
-
-	if (n < CHUNK_EXACT_CLASSES)
-		return n;
-	fl = 31u - (unsigned int)__builtin_clz(n);
-	return CHUNK_EXACT_CLASSES + (fl - CHUNK_EXACT_LOG2) * CHUNK_SL_COUNT +
-	       ((n >> (fl - CHUNK_SL_LOG2)) & (CHUNK_SL_COUNT - 1));
-}
-
-/*
- * Classes below CHUNK_EXACT_CLASSES hold one size each (class == size), so
- * their extents need no size order: they are a circular list threaded
- * through size_link (rbe_left = next, rbe_right = prev) with the head in
- * rbh_root. That is where small slivers pile up by the dozen, and a list
- * makes their insertion and removal O(1) instead of a rebalancing tree
- * operation. A plain LIFO list cost up to 2 points of median utilisation
- * at first failure on benchmark 4 (WR) and its worst W1 seed fell from
- * 0.905 to 0.786; list_class_insert() keeps address order instead.
- */
-static inline bool class_is_list(unsigned int c)
-{
-	return c < CHUNK_EXACT_CLASSES;
-}
 
 /* First non-empty class >= @c, or CHUNK_NR_CLASSES. */
 static unsigned int class_next(const struct rh_chunk_alloc *ca, unsigned int c)
@@ -892,129 +730,4 @@ void rh_chunk_alloc_reset(struct rh_chunk_alloc *ca)
 	}
 	memset(ca->used_tab, 0, sizeof(*ca->used_tab) << ca->used_bits);
 	init_extents(ca);
-}
-
-/* ------------------------------------------------------------ self-check */
-
-/* Red-black shape of a size subtree: its black height, or -1 if broken. */
-static int size_tree_check(struct chunk_extent *e, struct chunk_extent *parent,
-			   uint64_t *count)
-{
-	int l, r;
-
-	if (!e)
-		return 1;
-	if (RB_PARENT(e, size_link) != parent || !e->free ||
-	    size_class(e->size) != e->cls)
-		return -1;
-	if (RB_COLOR(e, size_link) == RB_RED && parent &&
-	    RB_COLOR(parent, size_link) == RB_RED)
-		return -1;
-	(*count)++;
-	l = size_tree_check(RB_LEFT(e, size_link), e, count);
-	r = size_tree_check(RB_RIGHT(e, size_link), e, count);
-	if (l < 0 || r < 0 || l != r)
-		return -1;
-	return l + (RB_COLOR(e, size_link) == RB_BLACK);
-}
-
-static int list_class_check(const struct rh_chunk_alloc *ca, unsigned int c,
-			    uint64_t *count)
-{
-	struct chunk_extent *head = RB_ROOT(&ca->by_size[c]), *e = head;
-	uint64_t n = 0;
-
-	if (!head)
-		return 0;
-	do {
-		if (RB_LEFT(RB_RIGHT(e, size_link), size_link) != e || !e->free ||
-		    e->cls != c || e->size != c || ++n > ca->free_blocks)
-			return -1;
-		e = RB_LEFT(e, size_link);
-	} while (e != head);
-	*count += n;
-	return 0;
-}
-
-int rh_chunk_alloc_check(struct rh_chunk_alloc *ca)
-{
-	struct chunk_extent *e, *last = NULL;
-	uint64_t cursor = 0, used = 0, nfree = 0, nused = 0, nsize = 0, slots = 0;
-	struct chunk_extent **link;
-	uint32_t i;
-	unsigned int c;
-	bool nonempty;
-
-	if (!ca)
-		return -EINVAL;
-	for (i = 0; i < CHUNK_CLASS_WORDS; i++) {
-		nonempty = ca->class_summary[i / 64] & (UINT64_C(1) << (i % 64));
-		if (nonempty != (ca->class_map[i] != 0))
-			return -EUCLEAN;
-	}
-	for (c = 0; c < CHUNK_NR_CLASSES; c++) {
-		nonempty = ca->class_map[c / 64] & (UINT64_C(1) << (c % 64));
-		if (nonempty == RB_EMPTY(&ca->by_size[c]))
-			return -EUCLEAN;
-		if (class_is_list(c)) {
-			if (list_class_check(ca, c, &nsize) < 0)
-				return -EUCLEAN;
-		} else if (size_tree_check(RB_ROOT(&ca->by_size[c]), NULL,
-					   &nsize) < 0) {
-			return -EUCLEAN;
-		}
-		if (RB_ROOT(&ca->by_size[c]) &&
-		    RB_ROOT(&ca->by_size[c])->cls != c)
-			return -EUCLEAN;
-	}
-	if (nsize != ca->free_blocks)
-		return -EUCLEAN;
-
-	/* The address list tiles the region; no two free extents touch. */
-	if (!ca->first || ca->first->prev)
-		return -EUCLEAN;
-	for (e = ca->first; e; last = e, e = e->next) {
-		if (e->start != cursor || e->size == 0 || e->prev != last)
-			return -EUCLEAN;
-		if (e->free && last && last->free)
-			return -EUCLEAN;
-		cursor += e->size;
-		if (e->free) {
-			nfree++;
-		} else {
-			nused++;
-			used += e->size;
-			link = hash_find(ca, e->start);
-			if (!link || *link != e)
-				return -EUCLEAN;
-		}
-	}
-	if (cursor != ca->nr_granules || used != ca->used_granules ||
-	    nfree != ca->free_blocks || nused != ca->used_blocks)
-		return -EUCLEAN;
-
-	/* The hash holds live ranges only, each once (the walk found them all). */
-	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++) {
-		for (e = ca->used_tab[i]; e; e = e->hash_next) {
-			if (e->free || hash_slot(e->start, ca->used_bits) != i ||
-			    ++slots > ca->used_blocks)
-				return -EUCLEAN;
-		}
-	}
-	if (slots != ca->used_blocks)
-		return -EUCLEAN;
-
-	/* (size, start) strictly increasing through the tree classes in order
-	 * (list classes hold one size each, checked above). */
-	last = NULL;
-	for (c = CHUNK_EXACT_CLASSES; c < CHUNK_NR_CLASSES; c++) {
-		RB_FOREACH(e, chunk_size_tree, &ca->by_size[c]) {
-			if (last && ext_key(last) >= ext_key(e))
-				return -EUCLEAN;
-			last = e;
-		}
-	}
-	if (ca->nr_spare + ca->free_blocks + ca->used_blocks != ca->nr_nodes)
-		return -EUCLEAN;
-	return 0;
 }
