@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "page-alloc.h"
+#include "log-capture.h"
 #include "rh-test.h"
 
 #define MiB (1ULL << 20)
@@ -20,31 +21,6 @@
 #define PAGES(bytes) ((bytes) >> RH_PAGE_SHIFT)
 
 /* A bare platform whose log lines land here: lets tests see "caller bug" reports. */
-struct log_capture {
-	struct rh_platform plat;
-	unsigned int nr_lines;
-	char last[512];
-};
-
-static void capture_log(void *data, enum rh_log_level level, const char *msg)
-{
-	struct log_capture *cap = data;
-
-	cap->nr_lines++;
-	strncpy(cap->last, msg, sizeof(cap->last) - 1);
-}
-
-static struct log_capture *log_capture_new(void)
-{
-	struct log_capture *cap = calloc(1, sizeof(*cap));
-
-	assert_non_null(cap);
-	cap->plat.log_level = RH_LOG_ERR;
-	cap->plat.log_fn = capture_log;
-	cap->plat.log_data = cap;
-	return cap;
-}
-
 static struct rh_page_alloc *new_alloc(struct rh_platform *plat, rh_phys_addr_t base,
 				       uint64_t size)
 {
