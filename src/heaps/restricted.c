@@ -203,9 +203,9 @@ restricted_heap_allocate(struct rh_dma_heap *heap, unsigned long size,
 	int ret;
 
 	/*
-	 * In some implements, TEE is required to protect buffer. However TEE
-	 * probe may be late, Thus heap_init is performed when the first buffer
-	 * is requested.
+	 * The TEE that protects the memory may come up after the heap is
+	 * registered, so its setup waits for the first allocation (v5); unlike
+	 * v5 it is serialised and retried after a failure.
 	 */
 	if (ops->heap_init) {
 		ret = restricted_heap_init_locked(rheap);
