@@ -467,7 +467,7 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	}
 	params[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 
-	/* Allocate the zeroed secure memory */
+	/* ZALLOC: the TA picks the memory and zeroes it before we learn where it is */
 	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_ZALLOC, params, NULL);
 	if (ret) {
 		ctr_inc(data->zalloc_failures);
@@ -490,7 +490,7 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	}
 
 	if (sg_num == 1) {
-		/* 1 entry means the buffer is contiguous: the PA comes with ZALLOC. */
+		/* A one-entry answer is contiguous and already carries its PA. */
 		ranges[0].pa = params[2].u.value.b;
 		ranges[0].len = buf->size;
 	} else {

@@ -62,7 +62,7 @@ struct rh_restricted_mtk {
 static int mtk_restricted_memory_allocate(struct rh_restricted_heap *rheap,
 					  struct rh_restricted_buffer *buf)
 {
-	/* The memory allocating is within the TEE. */
+	/* Nothing to take here: the TA carves CM_TZ buffers out of its own chunk. */
 	return 0;
 }
 
