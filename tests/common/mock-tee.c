@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "mock-tee.h"
+#include <rheap/tee-mock.h>
 
 static const struct rh_tee_ioctl_version_data default_version = {
 	.impl_id = RH_TEE_IMPL_ID_OPTEE,
@@ -102,12 +102,12 @@ static const struct rh_tee_ops mock_tee_ops = {
 	.ta_panic_next = mock_tee_ta_panic_next,
 };
 
-const struct rh_tee_ops *rh_mock_tee_ops(void)
+RH_EXPORT const struct rh_tee_ops *rh_mock_tee_ops(void)
 {
 	return &mock_tee_ops;
 }
 
-void rh_mock_tee_expect(uint32_t cmd, uint32_t func,
+RH_EXPORT void rh_mock_tee_expect(uint32_t cmd, uint32_t func,
 			const struct rh_mock_tee_reply *reply)
 {
 	expect_value(mock_tee_msg, cmd, cmd);
@@ -115,12 +115,12 @@ void rh_mock_tee_expect(uint32_t cmd, uint32_t func,
 	will_return(mock_tee_msg, cast_ptr_to_largest_integral_type(reply));
 }
 
-void rh_mock_tee_expect_version(const struct rh_tee_ioctl_version_data *vers)
+RH_EXPORT void rh_mock_tee_expect_version(const struct rh_tee_ioctl_version_data *vers)
 {
 	will_return(mock_tee_get_version, cast_ptr_to_largest_integral_type(vers));
 }
 
-void rh_mock_tee_expect_panic_next(uint32_t session, int rc)
+RH_EXPORT void rh_mock_tee_expect_panic_next(uint32_t session, int rc)
 {
 	expect_value(mock_tee_ta_panic_next, session, session);
 	will_return(mock_tee_ta_panic_next, rc);

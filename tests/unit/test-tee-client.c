@@ -13,7 +13,7 @@
 #include <rheap/tee.h>
 #include <rheap/trace.h>
 
-#include "mock-tee.h"
+#include <rheap/tee-mock.h>
 #include "rh-test.h"
 #include "tee.h"
 #include "test-ta.h"

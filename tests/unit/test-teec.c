@@ -11,7 +11,7 @@
 #include <rheap/platform.h>
 #include <rheap/teec.h>
 
-#include "mock-tee.h"
+#include <rheap/tee-mock.h>
 #include "rh-test.h"
 #include "tee.h"
 #include "test-ta.h"

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* A cmocka mock of struct rh_tee_ops: queue the calls a test expects, with their answers. */
-#ifndef RH_MOCK_TEE_H
-#define RH_MOCK_TEE_H
+#ifndef RHEAP_TEE_MOCK_H
+#define RHEAP_TEE_MOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include <rheap/export.h>
 #include <rheap/tee.h>
+
+RH_BEGIN_DECLS
+
+/*
+ * Not part of librheap-sim itself: link librheap-sim-mock (pkg-config
+ * librheap-sim-mock, or the Meson dependency of the same name), which is
+ * built and installed when cmocka is found, and call these from cmocka tests.
+ */
 
 /*
  * Usage:
@@ -35,16 +45,18 @@ struct rh_mock_tee_reply {
 };
 
 /* The mock backend (its priv is unused). */
-const struct rh_tee_ops *rh_mock_tee_ops(void);
+RH_EXPORT const struct rh_tee_ops *rh_mock_tee_ops(void);
 
 /* Expect one message of @cmd (and @func: 0 for everything but invoke). */
-void rh_mock_tee_expect(uint32_t cmd, uint32_t func,
+RH_EXPORT void rh_mock_tee_expect(uint32_t cmd, uint32_t func,
 			const struct rh_mock_tee_reply *reply);
 
 /* Expect one get_version; @vers NULL: OP-TEE, TZ, GP | REG_MEM | MEMREF_NULL. */
-void rh_mock_tee_expect_version(const struct rh_tee_ioctl_version_data *vers);
+RH_EXPORT void rh_mock_tee_expect_version(const struct rh_tee_ioctl_version_data *vers);
 
 /* Expect one ta_panic_next(@session) answered with @rc. */
-void rh_mock_tee_expect_panic_next(uint32_t session, int rc);
+RH_EXPORT void rh_mock_tee_expect_panic_next(uint32_t session, int rc);
 
-#endif /* RH_MOCK_TEE_H */
+RH_END_DECLS
+
+#endif /* RHEAP_TEE_MOCK_H */
