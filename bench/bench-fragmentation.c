@@ -11,7 +11,7 @@
 
 #include "bench.h"
 #include "baselines.h"
-#include "chunk-alloc.h"
+#include "ta/chunk-alloc.h"
 
 /*
  * Method (perf.md §3): a 1 GiB region in 4 KiB pages, metadata only. The

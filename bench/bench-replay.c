@@ -12,7 +12,7 @@
 #include <rheap/tee-secmem.h>
 
 #include "bench-common.h"
-#include "tee.h" /* emu/: the emulator's call counter */
+#include "optee/tee.h" /* emu/: the emulator's call counter */
 
 /*
  * Method (issue 8 #5, perf.md §5): each trace of bench/traces/ (generated

@@ -11,7 +11,7 @@
 #include <rheap/tee-secmem.h>
 
 #include "bench-common.h"
-#include "tee.h" /* emu/: registering the no-op TA */
+#include "optee/tee.h" /* emu/: registering the no-op TA */
 
 /*
  * Method (issue 8 #2, perf.md §1.4): the full client path of one

@@ -12,8 +12,8 @@
 #include <rheap/platform.h>
 #include <rheap/tee.h>
 
-#include "msg.h"
-#include "tee.h"
+#include "optee/msg.h"
+#include "optee/tee.h"
 #include "test-ta.h"
 
 /*

@@ -11,8 +11,8 @@
 
 #include <rheap/platform.h>
 
-#include "log.h"
-#include "util/alloc.h"
+#include "lib/log.h"
+#include "lib/alloc.h"
 
 #define RH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RH_ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))

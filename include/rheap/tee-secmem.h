@@ -42,7 +42,7 @@ enum rh_mtk_secure_mem_type {
  *              p1 MEMREF_INOUT array of struct rh_mtk_tee_scatterlist
  *              (SHORT_BUFFER with the needed size when too small)
  *
- * Answers of the emulator's TA (emu/ta-secmem.c):
+ * Answers of the emulator's TA (emu/ta/ta-secmem.c):
  * - parameter types other than listed, size 0 or not page aligned,
  *   alignment not a power of two >= 4096, size + alignment overflowing,
  *   an unknown mem type, CM_TZ with p2 in != 0/0, CM_CMA with a region

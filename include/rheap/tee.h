@@ -78,7 +78,7 @@ RH_BEGIN_DECLS
  * | NO_DATA             | -ENODATA    |
  * | anything else       | -EIO        |
  *
- * The emulator's reverse table (errno to result, emu/tee-core.c) maps each
+ * The emulator's reverse table (errno to result, emu/optee/tee-core.c) maps each
  * errno of the left column back to the first result listed for it.
  * @return 0 or a negative errno.
  */
@@ -502,7 +502,7 @@ struct rh_tee_record;
  * @inner, @inner_priv: RECORD: the backend that answers; REPLAY: NULL
  * @ret_rec: the backend's cookie; its table is rh_tee_record_get_ops()
  *
- * File format (text, one record a line, documented in src/tee-record.c):
+ * File format (text, one record a line, documented in src/tee/tee-record.c):
  * the message sent, the message answered, the shared-memory bytes the TEE
  * read and wrote, and the method's return value, for every call. Replay
  * compares each call with the log (host addresses in REGISTER_SHM are not

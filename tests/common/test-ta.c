@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "test-ta.h"
-#include "util/alloc.h"
+#include "lib/alloc.h"
 
 struct test_ta_inst {
 	uint64_t id;

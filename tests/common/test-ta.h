@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "tee.h"
+#include "optee/tee.h"
 
 /*
  * Five registrations of the same code with different flags:

@@ -27,8 +27,8 @@
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
-#include "ta-secmem.h"
-#include "tee.h"
+#include "ta/ta-secmem.h"
+#include "optee/tee.h"
 
 /* platforms/minimal.dts */
 #define CHUNK_BASE 0x48000000ULL

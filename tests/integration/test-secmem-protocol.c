@@ -19,8 +19,8 @@
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
-#include "ta-secmem.h"
-#include "ta-svp.h"
+#include "ta/ta-secmem.h"
+#include "ta/ta-svp.h"
 
 #define KB (1024ULL)
 #define MB (1024ULL * 1024)

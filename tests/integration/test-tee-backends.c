@@ -12,7 +12,7 @@
 #include <rheap/tee.h>
 
 #include "rh-test.h"
-#include "tee.h"
+#include "optee/tee.h"
 #include "test-ta.h"
 
 struct fixture {

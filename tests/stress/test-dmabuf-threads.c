@@ -23,7 +23,7 @@
 #include <rheap/uapi.h>
 
 #include "internal.h"
-#include "page-alloc.h"
+#include "mm/page-alloc.h"
 #include "rh-test.h"
 
 #define NR_THREADS 100

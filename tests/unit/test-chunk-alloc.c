@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of emu/chunk-alloc.c: validation, best fit, alignment, coalescing, model check. */
+/* Unit tests of emu/ta/chunk-alloc.c: validation, best fit, alignment, coalescing, model check. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <rheap/alloc.h>
 
-#include "chunk-alloc.h"
+#include "ta/chunk-alloc.h"
 
 #define PG UINT64_C(4096)
 #define KIB UINT64_C(1024)

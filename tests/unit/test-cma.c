@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the CMA area model (src/cma.c). */
+/* Unit tests of the CMA area model (src/mm/cma.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include <rheap/alloc.h>
 
-#include "cma.h"
+#include "mm/cma.h"
 #include "internal.h"
 #include "log-capture.h"
 #include "rh-test.h"

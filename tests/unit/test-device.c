@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of src/device.c: device table, secure switch, DMA mapping, firewall-checked DMA. */
+/* Unit tests of src/platform/device.c: device table, secure switch, DMA mapping, firewall-checked DMA. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of emu/firewall.c: region programming, limits, policies, violation log. */
+/* Unit tests of emu/hw/firewall.c: region programming, limits, policies, violation log. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the wire-format parser/encoder (emu/msg.c). */
+/* Unit tests of the wire-format parser/encoder (emu/optee/msg.c). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "msg.h"
+#include "optee/msg.h"
 #include "rh-test.h"
 
 #define MAX_PARAMS 6

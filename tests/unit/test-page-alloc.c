@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the buddy page allocator (src/page-alloc.c). */
+/* Unit tests of the buddy page allocator (src/mm/page-alloc.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <rheap/alloc.h>
 
 #include "internal.h"
-#include "page-alloc.h"
+#include "mm/page-alloc.h"
 #include "log-capture.h"
 #include "rh-test.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of src/phys-access.c: CPU probes allowed and trapped, handler hygiene. */
+/* Unit tests of src/platform/phys-access.c: CPU probes allowed and trapped, handler hygiene. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of emu/physmem.c: two aliasing views of one memfd, bounds, protection. */
+/* Unit tests of emu/hw/physmem.c: two aliasing views of one memfd, bounds, protection. */
 #include "config.h"
 
 #include <errno.h>

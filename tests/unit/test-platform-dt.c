@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the device tree parser (src/platform-dt.c). */
+/* Unit tests of the device tree parser (src/platform/platform-dt.c). */
 #include "config.h"
 
 #include <errno.h>

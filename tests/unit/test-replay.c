@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the allocation-trace parser and runner (src/trace-replay.c). */
+/* Unit tests of the allocation-trace parser and runner (src/trace/trace-replay.c). */
 #include "config.h"
 
 #include <errno.h>

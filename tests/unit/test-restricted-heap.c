@@ -21,7 +21,7 @@
 #include <rheap/scatterlist.h>
 #include <rheap/uapi.h>
 
-#include "dmabuf-internal.h"
+#include "dma-buf/dmabuf-internal.h"
 #include "hand-platform.h"
 #include "rh-test.h"
 

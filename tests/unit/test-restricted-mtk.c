@@ -22,7 +22,7 @@
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 
-#include "cma.h"
+#include "mm/cma.h"
 #include "hand-platform.h"
 #include "internal.h"
 #include "rh-test.h"

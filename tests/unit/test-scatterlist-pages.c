@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of src/scatterlist.c, part 2: from_pages, the append variant and their fail-nth sweeps. */
+/* Unit tests of src/lib/scatterlist.c, part 2: from_pages, the append variant and their fail-nth sweeps. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of src/scatterlist.c, part 1: tables and chaining, the inline
+ * Unit tests of src/lib/scatterlist.c, part 1: tables and chaining, the inline
  * helpers and iterators, dup, the restricted flag and the fail-nth sweeps
  * of alloc and dup; test-scatterlist-pages.c has from_pages and append.
  */

@@ -19,7 +19,7 @@
 #include <rheap/uapi.h>
 
 #include "internal.h"
-#include "page-alloc.h"
+#include "mm/page-alloc.h"
 #include "rh-test.h"
 
 struct fix {

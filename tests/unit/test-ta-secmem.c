@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the MTK secure-memory TA (emu/ta-secmem.c) through the real TEE client. */
+/* Unit tests of the MTK secure-memory TA (emu/ta/ta-secmem.c) through the real TEE client. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
-#include "ta-secmem.h"
+#include "ta/ta-secmem.h"
 
 #define KB (1024ULL)
 #define MB (1024ULL * 1024)

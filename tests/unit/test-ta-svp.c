@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the secure video path TA (emu/ta-svp.c) and the content packager. */
+/* Unit tests of the secure video path TA (emu/ta/ta-svp.c) and the content packager. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the TEE client (src/tee-client.c), against the emulator and a mock. */
+/* Unit tests of the TEE client (src/tee/tee-client.c), against the emulator and a mock. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include <rheap/tee-mock.h>
 #include "rh-test.h"
-#include "tee.h"
+#include "optee/tee.h"
 #include "test-ta.h"
 
 struct fixture {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the emulated TEE core (emu/tee-core.c). */
+/* Unit tests of the emulated TEE core (emu/optee/tee-core.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <rheap/platform.h>
 
 #include "internal.h"
-#include "msg.h"
+#include "optee/msg.h"
 #include "rh-test.h"
 #include "test-ta.h"
 

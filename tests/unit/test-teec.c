@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of the GP TEE Client API façade (src/teec.c), libteec semantics. */
+/* Unit tests of the GP TEE Client API façade (src/tee/teec.c), libteec semantics. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 #include <rheap/tee-mock.h>
 #include "rh-test.h"
-#include "tee.h"
+#include "optee/tee.h"
 #include "test-ta.h"
 
 /* c0ffee00-7e57-4000-8000-00000000000N as GP fields. */

@@ -16,7 +16,7 @@
 #include <rheap/trace.h>
 
 #include "internal.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #include "json-check.h"
 #include "rh-test.h"

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* Strict parser and encoder of the TEE wire format (secure side). */
+#ifndef RH_EMU_MSG_H
+#define RH_EMU_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rheap/tee-msg.h>
+
+#include "optee/tee.h"
+
+/* OPEN_SESSION carries two meta parameters before the TA's four. */
+#define RH_EMU_MSG_MAX_PARAMS (RH_TA_NUM_PARAMS + 2)
+/* Largest buffer REGISTER_SHM accepts (a sanity bound, not a policy). */
+#define RH_EMU_MSG_MAX_SHM_SIZE (1ULL << 40)
+
+/**
+ * struct rh_emu_msg_param - one decoded parameter
+ * @attr: the attribute as sent
+ * @type: RH_OPTEE_MSG_ATTR_TYPE_*
+ * @u.value: VALUE_* (and the meta parameters)
+ * @u.mem: RMEM_* / TMEM_*: @buf is the resolved host address (NULL for a
+ *         NULL memref, set by rh_emu_msg_resolve() for RMEM), @addr the
+ *         tmem.buf_ptr, @offs / @size / @shm_ref as sent (@size is updated
+ *         with the TA's answer for outputs)
+ */
+struct rh_emu_msg_param {
+	uint64_t attr;
+	uint32_t type;
+	union {
+		struct rh_optee_msg_param_value value;
+		struct {
+			void *buf;
+			uint64_t addr;
+			uint64_t offs;
+			uint64_t size;
+			uint64_t shm_ref;
+		} mem;
+	} u;
+};
+
+/**
+ * struct rh_emu_msg - a validated private copy of a message
+ * @cmd, @func, @session, @cancel_id, @num_params: header fields
+ * @first: index of the first TA parameter (2 for OPEN_SESSION, else 0)
+ * @ta_uuid, @clnt_uuid, @login: OPEN_SESSION meta parameters
+ * @params: the parameters
+ * @why: after a refusal: what was wrong, for the one log line
+ */
+struct rh_emu_msg {
+	uint32_t cmd;
+	uint32_t func;
+	uint32_t session;
+	uint32_t cancel_id;
+	uint32_t num_params;
+	unsigned int first;
+	uint8_t ta_uuid[RH_TEE_IOCTL_UUID_LEN];
+	uint8_t clnt_uuid[RH_TEE_IOCTL_UUID_LEN];
+	uint32_t login;
+	struct rh_emu_msg_param params[RH_EMU_MSG_MAX_PARAMS];
+	char why[96];
+};
+
+/*
+ * rh_emu_msg_decode() - validate the layout and the parameters of a message
+ * and copy it into @msg (later changes to @buf by the normal world do not
+ * matter). Needs @size >= a header. Checks, in order: @size within a page
+ * and equal to header + 32 x num_params, pad 0, known command, parameter
+ * count of that command, each attribute (known type, no reserved bit,
+ * predefined cache attributes, no NONCONTIG, META exactly on the two first
+ * parameters of OPEN_SESSION), the login, and the memory references
+ * (tmem only NULL in calls; REGISTER_SHM: non-zero cookie and address,
+ * size 1..RH_EMU_MSG_MAX_SHM_SIZE without wrapping; UNREGISTER_SHM: rmem
+ * with offs 0, size 0). Never reads outside [@buf, @buf + @size).
+ * Returns TEEC_SUCCESS, or BAD_FORMAT (layout), BAD_PARAMETERS (content),
+ * NOT_IMPLEMENTED (command) with @msg->why filled.
+ */
+uint32_t rh_emu_msg_decode(const void *buf, size_t size, struct rh_emu_msg *msg);
+
+/* Looks a shared-memory cookie up: 0 and base/size, or -ENOENT. */
+typedef int (*rh_emu_shm_lookup_fn)(void *data, uint64_t cookie,
+				    void **ret_base, uint64_t *ret_size);
+
+/*
+ * rh_emu_msg_resolve() - resolve every RMEM parameter of a decoded call to
+ * a host address: the cookie must be registered and offs + size must not
+ * wrap nor pass the end of the buffer. Returns TEEC_SUCCESS or
+ * BAD_PARAMETERS with @msg->why filled.
+ */
+uint32_t rh_emu_msg_resolve(struct rh_emu_msg *msg, rh_emu_shm_lookup_fn lookup,
+			    void *data);
+
+/*
+ * rh_emu_msg_to_ta() - the TA's view of the call parameters (missing ones
+ * NONE, OUTPUT values 0); returns the GP param_types word.
+ */
+uint32_t rh_emu_msg_to_ta(const struct rh_emu_msg *msg,
+			  struct rh_ta_param ta[RH_TA_NUM_PARAMS]);
+
+/* rh_emu_msg_from_ta() - take the TA's outputs (values, memref sizes). */
+void rh_emu_msg_from_ta(struct rh_emu_msg *msg,
+			const struct rh_ta_param ta[RH_TA_NUM_PARAMS]);
+
+/*
+ * rh_emu_msg_write_outputs() - encode the outputs of @msg (OUTPUT/INOUT
+ * values, memref sizes) into @buf, which @msg was decoded from.
+ */
+void rh_emu_msg_write_outputs(void *buf, const struct rh_emu_msg *msg);
+
+/* Encode ret and ret_origin (@buf holds at least a header). */
+void rh_emu_msg_set_result(void *buf, uint32_t ret, uint32_t origin);
+/* Encode the session id (OPEN_SESSION answer). */
+void rh_emu_msg_set_session(void *buf, uint32_t session);
+
+/* Readable names for logs. */
+const char *rh_emu_msg_cmd_name(uint32_t cmd);
+
+#endif /* RH_EMU_MSG_H */

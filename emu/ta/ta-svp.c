@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+/* Secure video path TA: device security switch and AES-128-CTR decryption into secure buffers. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <rheap/device.h>
+#include <rheap/svp.h>
+#include <rheap/tee-secmem.h>
+
+#include "emu.h"
+#include "internal.h"
+#include "ta/ta-secmem.h"
+#include "ta/ta-svp.h"
+#include "optee/tee.h"
+#include "trace/trace.h"
+
+/*
+ * The decoder side of a secure video path, as a Widevine/PlayReady TA and
+ * the SoC's secure driver do it: the content key lives only here (the
+ * normal world sees ciphertext and secure handles), clear samples are
+ * written straight into restricted memory, and only the secure world can
+ * put a bus master into secure mode.
+ *
+ * The key stands for the one a licence server would deliver wrapped for
+ * this device. It is drawn from the platform's CSPRNG when the TA is
+ * installed at boot and stays the same while the platform lives, so
+ * content packaged once stays playable across sessions.
+ */
+
+#define SVP_KEY_LEN 16
+/* EVP_*Update take an int length: feed at most this much at a time. */
+#define SVP_CHUNK (1u << 30)
+
+struct rh_svp {
+	struct rh_platform *plat;
+	unsigned char key[SVP_KEY_LEN];
+};
+
+static struct rh_svp *svp_of(struct rh_platform *plat)
+{
+	return plat ? plat->svp : NULL;
+}
+
+/* ------------------------------------------------------------ crypto */
+
+static EVP_CIPHER_CTX *ctr_start(const struct rh_svp *svp,
+				 const unsigned char iv[RH_SVP_IV_LEN])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	if (!ctx)
+		return NULL;
+	/* CTR: encryption and decryption are the same keystream XOR. */
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), NULL, svp->key, iv) != 1) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* @len bytes of @in XOR keystream into @out (which may equal @in). */
+static int ctr_update(EVP_CIPHER_CTX *ctx, unsigned char *out,
+		      const unsigned char *in, size_t len)
+{
+	while (len) {
+		int n = len > SVP_CHUNK ? (int)SVP_CHUNK : (int)len;
+		int outl = 0;
+
+		if (EVP_EncryptUpdate(ctx, out, &outl, in, n) != 1 || outl != n)
+			return -EIO;
+		out += n;
+		in += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static uint32_t svp_bad(struct rh_svp *svp, const char *what, uint64_t v)
+{
+	EMSG(svp->plat, "svp: bad parameter: %s (0x%" PRIx64 ")", what, v);
+	return RH_TEEC_ERROR_BAD_PARAMETERS;
+}
+
+static uint32_t cmd_set_device_secure(struct rh_svp *svp, uint32_t types,
+				      struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	uint64_t id = p[0].u.value.a, secure = p[0].u.value.b;
+	struct rh_device *dev = NULL;
+	unsigned int i, n;
+	int ret;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_NONE,
+				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
+		return svp_bad(svp, "SET_DEVICE_SECURE parameter types", types);
+	if (secure > 1)
+		return svp_bad(svp, "security state", secure);
+	n = rh_device_count(svp->plat);
+	for (i = 0; i < n && id <= UINT32_MAX; i++) {
+		struct rh_device *d = rh_device_get(svp->plat, i);
+
+		if (rh_device_master_id(d) == id) {
+			dev = d;
+			break;
+		}
+	}
+	if (!dev) {
+		EMSG(svp->plat, "svp: no bus master with id 0x%" PRIx64, id);
+		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
+	}
+	if (!rh_device_is_secure_capable(dev)) {
+		EMSG(svp->plat, "svp: %s is not secure-capable", rh_device_name(dev));
+		return RH_TEEC_ERROR_ACCESS_DENIED;
+	}
+	/*
+	 * The firewall regions of secure memory list every secure-capable
+	 * master and refuse any non-secure transaction, so this switch alone
+	 * opens or closes protected memory to the device.
+	 */
+	ret = rh_emu_device_set_secure(svp->plat, dev, secure);
+	if (ret)
+		return rh_errno_to_tee_result(ret);
+	return RH_TEEC_SUCCESS;
+}
+
+/* Decrypt @len bytes of @src into the pinned buffer from byte @off on. */
+static int decrypt_into(struct rh_svp *svp, EVP_CIPHER_CTX *ctx,
+			const struct rh_secmem_pin *pin, uint64_t off,
+			const unsigned char *src, size_t len)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < pin->nr_extents && len; i++) {
+		const struct rh_secmem_extent *e = &pin->extents[i];
+		uint64_t n;
+		void *dst;
+
+		if (off >= e->len) {
+			off -= e->len;
+			continue;
+		}
+		n = e->len - off;
+		if (n > len)
+			n = len;
+		ret = rh_emu_secure_ptr(svp->plat, e->pa + off, n, &dst);
+		if (ret)
+			return ret;
+		ret = ctr_update(ctx, dst, src, n);
+		if (ret)
+			return ret;
+		src += n;
+		len -= n;
+		off = 0;
+	}
+	return len ? -EIO : 0;
+}
+
+static uint32_t cmd_decrypt(struct rh_svp *svp, uint32_t types,
+			    struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	const unsigned char *src = p[0].u.memref.buffer;
+	size_t len = p[0].u.memref.size;
+	uint64_t handle = p[1].u.value.a, off = p[1].u.value.b;
+	unsigned char iv[RH_SVP_IV_LEN];
+	struct rh_secmem_pin pin;
+	EVP_CIPHER_CTX *ctx;
+	uint32_t res;
+	int ret;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_INPUT,
+				       RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_OUTPUT))
+		return svp_bad(svp, "DECRYPT parameter types", types);
+	if (!src || !len)
+		return svp_bad(svp, "empty ciphertext", len);
+	if (!p[2].u.memref.buffer || p[2].u.memref.size != RH_SVP_IV_LEN)
+		return svp_bad(svp, "initial counter block size", p[2].u.memref.size);
+	/* Copy what was validated: the normal world may change it meanwhile. */
+	memcpy(iv, p[2].u.memref.buffer, sizeof(iv));
+	if (handle > UINT32_MAX) {
+		/* Not a handle the TA could have issued: count it as refused. */
+		handle = 0;
+	}
+
+	ret = rh_secmem_lookup(svp->plat, (uint32_t)handle, &pin);
+	if (ret == -ENOENT)
+		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
+	if (ret)
+		return rh_errno_to_tee_result(ret);
+	if (off > pin.size || len > pin.size - off) {
+		res = svp_bad(svp, "sample does not fit the buffer at this offset", off);
+		goto out_unpin;
+	}
+	ctx = ctr_start(svp, iv);
+	if (!ctx) {
+		res = RH_TEEC_ERROR_OUT_OF_MEMORY;
+		goto out_unpin;
+	}
+	ret = decrypt_into(svp, ctx, &pin, off, src, len);
+	EVP_CIPHER_CTX_free(ctx);
+	if (ret) {
+		EMSG(svp->plat, "svp: decryption failed: %s", strerror(-ret));
+		res = rh_errno_to_tee_result(ret);
+		goto out_unpin;
+	}
+	p[3].u.value.a = len;
+	RH_TRACE(svp->plat, RH_TRACE_DECRYPT, .name = "svp", .handle = pin.handle,
+		 .size = len, .msg = "AES-128-CTR");
+	res = RH_TEEC_SUCCESS;
+
+out_unpin:
+	rh_secmem_unpin(svp->plat, &pin);
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return res;
+}
+
+/* ------------------------------------------------------------ TA entry points */
+
+static uint32_t svp_create(struct rh_ta_ctx *ctx)
+{
+	struct rh_svp *svp = svp_of(rh_ta_get_platform(ctx));
+
+	if (!svp)
+		return RH_TEEC_ERROR_BAD_STATE;
+	rh_ta_set_priv(ctx, svp);
+	return RH_TEEC_SUCCESS;
+}
+
+static uint32_t svp_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
+			   uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	struct rh_svp *svp = rh_ta_get_priv(ctx);
+
+	(void)sess_ctx;
+	switch (cmd) {
+	case RH_SVP_CMD_SET_DEVICE_SECURE:
+		return cmd_set_device_secure(svp, types, p);
+	case RH_SVP_CMD_DECRYPT:
+		return cmd_decrypt(svp, types, p);
+	default:
+		EMSG(svp->plat, "svp: unknown command 0x%" PRIx32, cmd);
+		return RH_TEEC_ERROR_NOT_SUPPORTED;
+	}
+}
+
+const struct rh_ta_ops rh_ta_svp_ops = {
+	.name = "svp",
+	/* 5cf4a2b8-1d3e-4f60-8a7b-9c0d1e2f3a4b (RH_TA_SVP_UUID) */
+	.uuid = { 0x5c, 0xf4, 0xa2, 0xb8, 0x1d, 0x3e, 0x4f, 0x60,
+		  0x8a, 0x7b, 0x9c, 0x0d, 0x1e, 0x2f, 0x3a, 0x4b },
+	.flags = RH_TA_FLAG_MULTI_SESSION,
+	.create = svp_create,
+	.invoke = svp_invoke,
+};
+
+/* ------------------------------------------------------------ the packager */
+
+RH_EXPORT int rh_svp_package_sample(struct rh_platform *plat, const void *plain,
+				    size_t len, uint8_t ret_iv[RH_SVP_IV_LEN],
+				    void *ret_cipher)
+{
+	unsigned char iv[RH_SVP_IV_LEN] = { 0 };
+	struct rh_svp *svp;
+	EVP_CIPHER_CTX *ctx;
+	int ret;
+
+	if (!plat || !plain || !len || !ret_iv || !ret_cipher)
+		return -EINVAL;
+	svp = svp_of(plat);
+	if (!svp)
+		return -ENODEV;
+	/* A fresh 64-bit nonce, then a block counter from 0: no reuse. */
+	ret = rh_tee_emu_random(plat, iv, 8);
+	if (ret)
+		return -EIO;
+	ctx = ctr_start(svp, iv);
+	if (!ctx)
+		return -EIO;
+	ret = ctr_update(ctx, ret_cipher, plain, len);
+	EVP_CIPHER_CTX_free(ctx);
+	if (ret)
+		return ret;
+	memcpy(ret_iv, iv, sizeof(iv));
+	return 0;
+}
+
+/* ------------------------------------------------------------ boot */
+
+int rh_ta_svp_init(struct rh_platform *plat)
+{
+	struct rh_svp *svp;
+	int ret;
+
+	svp = rh_zalloc(sizeof(*svp));
+	if (!svp)
+		return -ENOMEM;
+	svp->plat = plat;
+	/* Provisioned once, from the secure world's CSPRNG: never leaves it. */
+	ret = rh_tee_emu_random(plat, svp->key, sizeof(svp->key));
+	if (ret)
+		goto err_free;
+	plat->svp = svp;
+	ret = rh_tee_emu_register_ta(plat, &rh_ta_svp_ops);
+	if (ret) {
+		EMSG(plat, "svp: cannot register the TA: %s", strerror(-ret));
+		plat->svp = NULL;
+		goto err_free;
+	}
+	return 0;
+
+err_free:
+	OPENSSL_cleanse(svp->key, sizeof(svp->key));
+	rh_free(svp);
+	return ret;
+}
+
+void rh_ta_svp_fini(struct rh_platform *plat)
+{
+	struct rh_svp *svp = plat->svp;
+
+	if (!svp)
+		return;
+	/* The TA stays registered until the TEE core ends; its create then refuses. */
+	plat->svp = NULL;
+	OPENSSL_cleanse(svp->key, sizeof(svp->key));
+	rh_free(svp);
+}

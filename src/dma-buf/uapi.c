@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: MIT
+/* The fd layer: a per-platform file table, ioctl dispatch with the real numbers, mmap/lseek/dup. */
+#include "config.h"
+
+#include <bitstring.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/tree.h>
+#include <unistd.h>
+
+#include <rheap/dma-buf.h>
+#include <rheap/dma-heap.h>
+#include <rheap/uapi.h>
+
+#include "dma-buf/dmabuf-internal.h"
+#include "internal.h"
+#include "trace/trace.h"
+
+enum file_kind {
+	FILE_FREE = 0,
+	FILE_STDIO, /* fds 0-2 of a fresh process: a tty, no dma ioctls */
+	FILE_HEAP,  /* /dev/dma_heap/<name> */
+	FILE_DMABUF,
+	FILE_SYNC,  /* a signalled sync_file from DMA_BUF_IOCTL_EXPORT_SYNC_FILE */
+};
+
+/* The struct file of an opened heap node, shared by dup()ed fds. */
+struct heap_file {
+	atomic_int refcount;
+	struct rh_dma_heap *heap;
+	int f_flags;
+};
+
+struct fd_slot {
+	enum file_kind kind;
+	bool cloexec;
+	union {
+		struct heap_file *hf;
+		struct rh_dma_buf *dmabuf;
+	} u;
+};
+
+struct mapping {
+	RB_ENTRY(mapping) node;
+	uintptr_t start;
+	size_t len;
+	struct rh_dma_buf *dmabuf;
+};
+
+static int mapping_cmp(const struct mapping *a, const struct mapping *b)
+{
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+RB_HEAD(mapping_tree, mapping);
+/* RB_GENERATE_STATIC needs __unused, which libbsd's cdefs.h leaves undefined. */
+#define MAPPING_RB_ATTR __attribute__((unused)) static
+RB_GENERATE_INTERNAL(mapping_tree, mapping, node, mapping_cmp, MAPPING_RB_ATTR)
+
+struct rh_file_table {
+	pthread_mutex_t lock;
+	struct fd_slot slots[RH_FD_MAX];
+	bitstr_t bit_decl(used, RH_FD_MAX);
+	int nr_open;
+	struct mapping_tree mappings;
+};
+
+#define STDIO_FDS 3
+#define RH_SEEK_MAX SEEK_HOLE
+
+int rh_file_table_init(struct rh_platform *plat)
+{
+	struct rh_file_table *ft;
+	int fd;
+
+	ft = rh_zalloc(sizeof(*ft));
+	if (!ft)
+		return -ENOMEM;
+	pthread_mutex_init(&ft->lock, NULL);
+	RB_INIT(&ft->mappings);
+	for (fd = 0; fd < STDIO_FDS; fd++) {
+		ft->slots[fd].kind = FILE_STDIO;
+		bit_set(ft->used, fd);
+	}
+	ft->nr_open = STDIO_FDS;
+	plat->files = ft;
+	return 0;
+}
+
+static void heap_file_put(struct heap_file *hf)
+{
+	if (atomic_fetch_sub_explicit(&hf->refcount, 1, memory_order_acq_rel) != 1)
+		return;
+	rh_dma_heap_put(hf->heap);
+	rh_free(hf);
+}
+
+/* Takes a reference on what @slot points to; the table lock is held. */
+static void slot_get(const struct fd_slot *slot)
+{
+	if (slot->kind == FILE_HEAP)
+		atomic_fetch_add_explicit(&slot->u.hf->refcount, 1, memory_order_relaxed);
+	else if (slot->kind == FILE_DMABUF)
+		rh_get_dma_buf(slot->u.dmabuf);
+}
+
+/* fput(): drops a reference taken by slot_get() or owned by an fd. */
+static void slot_put(const struct fd_slot *slot)
+{
+	if (slot->kind == FILE_HEAP)
+		heap_file_put(slot->u.hf);
+	else if (slot->kind == FILE_DMABUF)
+		rh_dma_buf_put(slot->u.dmabuf);
+}
+
+static void unmap_mapping(struct mapping *m)
+{
+	munmap((void *)m->start, m->len);
+	rh_dma_buf_put(m->dmabuf);
+	rh_free(m);
+}
+
+void rh_file_table_fini(struct rh_platform *plat)
+{
+	struct rh_file_table *ft = plat->files;
+	struct mapping *m;
+	int fd;
+
+	if (!ft)
+		return;
+	/* Process exit: every mapping, then every fd, goes away. */
+	while ((m = RB_MIN(mapping_tree, &ft->mappings))) {
+		RB_REMOVE(mapping_tree, &ft->mappings, m);
+		unmap_mapping(m);
+	}
+	for (fd = 0; fd < RH_FD_MAX; fd++)
+		if (ft->slots[fd].kind != FILE_FREE)
+			slot_put(&ft->slots[fd]);
+	pthread_mutex_destroy(&ft->lock);
+	rh_free(ft);
+	plat->files = NULL;
+}
+
+/* get_unused_fd_flags() + fd_install(): the object's reference moves to the fd. */
+static int fd_install_new(struct rh_file_table *ft, const struct fd_slot *slot)
+{
+	int fd;
+
+	pthread_mutex_lock(&ft->lock);
+	bit_ffc(ft->used, RH_FD_MAX, &fd);
+	if (fd < 0) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EMFILE;
+	}
+	bit_set(ft->used, fd);
+	ft->slots[fd] = *slot;
+	ft->nr_open++;
+	pthread_mutex_unlock(&ft->lock);
+	return fd;
+}
+
+/* fdget(): a copy of the slot of @fd with a reference on its object. */
+static int fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
+{
+	struct rh_file_table *ft = plat->files;
+
+	if (fd < 0 || fd >= RH_FD_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&ft->lock);
+	if (ft->slots[fd].kind == FILE_FREE) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EBADF;
+	}
+	*ret_slot = ft->slots[fd];
+	slot_get(ret_slot);
+	pthread_mutex_unlock(&ft->lock);
+	return 0;
+}
+
+static bool table_ready(const struct rh_platform *plat)
+{
+	return plat && plat->files;
+}
+
+RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)
+{
+	static const char prefix[] = RH_DMA_HEAP_DEV_DIR "/";
+	struct fd_slot slot = { .kind = FILE_HEAP };
+	struct rh_dma_heap *heap;
+	struct heap_file *hf;
+	const char *name;
+	int fd;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	if (!path)
+		return -EFAULT;
+	if (!strcmp(path, RH_DMA_HEAP_DEV_DIR) || !strcmp(path, prefix))
+		return -EISDIR;
+	if (strncmp(path, prefix, sizeof(prefix) - 1))
+		return -ENOENT;
+	name = path + sizeof(prefix) - 1;
+	if (strchr(name, '/')) {
+		/* A component below a character device node. */
+		char node[RH_DMA_HEAP_NAME_LEN];
+		size_t len = (size_t)(strchr(name, '/') - name);
+
+		if (len >= sizeof(node))
+			return -ENOENT;
+		memcpy(node, name, len);
+		node[len] = '\0';
+		heap = rh_dma_heap_find(plat, node);
+		rh_dma_heap_put(heap);
+		return heap ? -ENOTDIR : -ENOENT;
+	}
+	heap = rh_dma_heap_find(plat, name);
+	if (!heap)
+		return -ENOENT;
+	hf = rh_zalloc(sizeof(*hf));
+	if (!hf) {
+		rh_dma_heap_put(heap);
+		return -ENOMEM;
+	}
+	atomic_init(&hf->refcount, 1);
+	hf->heap = heap;
+	/* Open flags that only act at open time are not part of f_flags. */
+	hf->f_flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	slot.u.hf = hf;
+	slot.cloexec = flags & O_CLOEXEC;
+	fd = fd_install_new(plat->files, &slot);
+	if (fd < 0)
+		heap_file_put(hf);
+	RH_TRACE(plat, RH_TRACE_HEAP_OPEN, .name = name, .id = fd >= 0 ? (uint64_t)fd : 0,
+		 .err = fd < 0 ? fd : 0);
+	return fd;
+}
+
+RH_EXPORT int rh_close(struct rh_platform *plat, int fd)
+{
+	struct rh_file_table *ft;
+	struct fd_slot slot;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	ft = plat->files;
+	if (fd < 0 || fd >= RH_FD_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&ft->lock);
+	slot = ft->slots[fd];
+	if (slot.kind == FILE_FREE) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EBADF;
+	}
+	memset(&ft->slots[fd], 0, sizeof(ft->slots[fd]));
+	bit_clear(ft->used, fd);
+	ft->nr_open--;
+	pthread_mutex_unlock(&ft->lock);
+	/* The release (exporter, heap) runs without the table lock. */
+	slot_put(&slot);
+	return 0;
+}
+
+RH_EXPORT int rh_dup(struct rh_platform *plat, int fd)
+{
+	struct rh_file_table *ft;
+	int newfd;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	ft = plat->files;
+	if (fd < 0 || fd >= RH_FD_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&ft->lock);
+	if (ft->slots[fd].kind == FILE_FREE) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EBADF;
+	}
+	bit_ffc(ft->used, RH_FD_MAX, &newfd);
+	if (newfd < 0) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EMFILE;
+	}
+	slot_get(&ft->slots[fd]);
+	ft->slots[newfd] = ft->slots[fd];
+	/* dup() never copies FD_CLOEXEC. */
+	ft->slots[newfd].cloexec = false;
+	bit_set(ft->used, newfd);
+	ft->nr_open++;
+	pthread_mutex_unlock(&ft->lock);
+	return newfd;
+}
+
+RH_EXPORT int rh_fd_count(struct rh_platform *plat)
+{
+	int n;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	pthread_mutex_lock(&plat->files->lock);
+	n = plat->files->nr_open;
+	pthread_mutex_unlock(&plat->files->lock);
+	return n;
+}
+
+RH_EXPORT int rh_dma_buf_fd(struct rh_dma_buf *dmabuf, int flags)
+{
+	struct fd_slot slot = { .kind = FILE_DMABUF };
+	struct rh_platform *plat = rh_dma_buf_platform(dmabuf);
+
+	if (!dmabuf || !table_ready(plat))
+		return -EINVAL;
+	slot.u.dmabuf = dmabuf;
+	slot.cloexec = flags & O_CLOEXEC;
+	return fd_install_new(plat->files, &slot);
+}
+
+RH_EXPORT struct rh_dma_buf *rh_dma_buf_get(struct rh_platform *plat, int fd)
+{
+	struct fd_slot slot;
+	int ret;
+
+	if (!table_ready(plat))
+		return RH_ERR_PTR(-EINVAL);
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return RH_ERR_PTR(ret);
+	if (slot.kind != FILE_DMABUF) {
+		slot_put(&slot);
+		return RH_ERR_PTR(-EINVAL);
+	}
+	return slot.u.dmabuf;
+}
+
+/* ------------------------------------------------------------ heap ioctls */
+
+static const unsigned int dma_heap_ioctl_cmds[] = {
+	RH_DMA_HEAP_IOCTL_ALLOC,
+};
+
+static int dma_heap_ioctl_allocate(struct heap_file *hf, void *data)
+{
+	struct rh_dma_heap_allocation_data *heap_allocation = data;
+	int fd;
+
+	if (heap_allocation->fd)
+		return -EINVAL;
+	fd = rh_dma_heap_buffer_alloc(hf->heap, heap_allocation->len,
+				      heap_allocation->fd_flags,
+				      heap_allocation->heap_flags);
+	if (fd < 0)
+		return fd;
+	heap_allocation->fd = (uint32_t)fd;
+	return 0;
+}
+
+static unsigned int max_u(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Any nr-0 command is an allocation whatever its type and size: the user
+ * struct may be older (shorter: the rest reads as zero) or newer (longer:
+ * the extra bytes are ignored and copied back unchanged).
+ */
+static int dma_heap_ioctl(struct heap_file *hf, unsigned int ucmd, void *arg)
+{
+	uint64_t stack_kdata[16];
+	char *kdata = (char *)stack_kdata;
+	unsigned int kcmd, in_size, out_size, drv_size, ksize;
+	unsigned int nr = RH_IOC_NR(ucmd);
+	int ret;
+
+	if (nr >= RH_ARRAY_SIZE(dma_heap_ioctl_cmds))
+		return -EINVAL;
+	/* Get the kernel ioctl cmd that matches */
+	kcmd = dma_heap_ioctl_cmds[nr];
+
+	/* Figure out the delta between user cmd size and kernel cmd size */
+	drv_size = RH_IOC_SIZE(kcmd);
+	out_size = RH_IOC_SIZE(ucmd);
+	in_size = out_size;
+	if ((ucmd & kcmd & RH_IOC_IN) == 0)
+		in_size = 0;
+	if ((ucmd & kcmd & RH_IOC_OUT) == 0)
+		out_size = 0;
+	ksize = max_u(max_u(in_size, out_size), drv_size);
+
+	/* If necessary, allocate buffer for ioctl argument */
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = rh_malloc(ksize);
+		if (!kdata)
+			return -ENOMEM;
+	}
+
+	/* copy_from_user(): a NULL pointer is the only fault we can detect. */
+	if (in_size && !arg) {
+		ret = -EFAULT;
+		goto err;
+	}
+	if (in_size)
+		memcpy(kdata, arg, in_size);
+	/* zero out any difference between the kernel/user structure size */
+	if (ksize > in_size)
+		memset(kdata + in_size, 0, ksize - in_size);
+
+	switch (kcmd) {
+	case RH_DMA_HEAP_IOCTL_ALLOC:
+		ret = dma_heap_ioctl_allocate(hf, kdata);
+		break;
+	default:
+		ret = -ENOTTY;
+		goto err;
+	}
+
+	if (out_size) {
+		if (!arg)
+			ret = -EFAULT;
+		else
+			memcpy(arg, kdata, out_size);
+	}
+err:
+	if (kdata != (char *)stack_kdata)
+		rh_free(kdata);
+	return ret;
+}
+
+/* ------------------------------------------------------------ dma-buf ioctls */
+
+/* EXPORT/IMPORT_SYNC_FILE flags: a non-empty subset of DMA_BUF_SYNC_RW. */
+static bool sync_file_flags_valid(uint32_t flags)
+{
+	return !(flags & ~(uint32_t)RH_DMA_BUF_SYNC_RW) &&
+	       (flags & RH_DMA_BUF_SYNC_RW);
+}
+
+static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
+{
+	struct fd_slot slot = { .kind = FILE_SYNC, .cloexec = true };
+	struct rh_dma_buf_export_sync_file arg;
+	int fd;
+
+	if (!uarg)
+		return -EFAULT;
+	memcpy(&arg, uarg, sizeof(arg));
+	if (!sync_file_flags_valid(arg.flags))
+		return -EINVAL;
+	/* No fences exist: the sync_file is the signalled stub fence's. */
+	fd = fd_install_new(plat->files, &slot);
+	if (fd < 0)
+		return fd;
+	arg.fd = fd;
+	memcpy(uarg, &arg, sizeof(arg));
+	return 0;
+}
+
+static int dma_buf_import_sync_file(struct rh_platform *plat, const void *uarg)
+{
+	struct rh_dma_buf_import_sync_file arg;
+	struct fd_slot slot;
+	bool is_sync;
+
+	if (!uarg)
+		return -EFAULT;
+	memcpy(&arg, uarg, sizeof(arg));
+	if (!sync_file_flags_valid(arg.flags))
+		return -EINVAL;
+	/* sync_file_get_fence(): NULL for anything but a sync_file. */
+	if (fdget(plat, arg.fd, &slot))
+		return -EINVAL;
+	is_sync = slot.kind == FILE_SYNC;
+	slot_put(&slot);
+	/* Its fence is signalled: adding it to the buffer changes nothing. */
+	return is_sync ? 0 : -EINVAL;
+}
+
+static int dma_buf_ioctl(struct rh_platform *plat, struct rh_dma_buf *dmabuf,
+			 unsigned int cmd, void *arg)
+{
+	struct rh_dma_buf_sync sync;
+	enum rh_dma_data_direction direction;
+
+	switch (cmd) {
+	case RH_DMA_BUF_IOCTL_SYNC:
+		if (!arg)
+			return -EFAULT;
+		memcpy(&sync, arg, sizeof(sync));
+		if (sync.flags & ~(uint64_t)RH_DMA_BUF_SYNC_VALID_FLAGS_MASK)
+			return -EINVAL;
+		switch (sync.flags & RH_DMA_BUF_SYNC_RW) {
+		case RH_DMA_BUF_SYNC_READ:
+			direction = RH_DMA_FROM_DEVICE;
+			break;
+		case RH_DMA_BUF_SYNC_WRITE:
+			direction = RH_DMA_TO_DEVICE;
+			break;
+		case RH_DMA_BUF_SYNC_RW:
+			direction = RH_DMA_BIDIRECTIONAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (sync.flags & RH_DMA_BUF_SYNC_END)
+			return rh_dma_buf_end_cpu_access(dmabuf, direction);
+		return rh_dma_buf_begin_cpu_access(dmabuf, direction);
+	case RH_DMA_BUF_SET_NAME_A:
+	case RH_DMA_BUF_SET_NAME_B:
+		return rh_dma_buf_set_name(dmabuf, arg);
+	case RH_DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
+		return dma_buf_export_sync_file(plat, arg);
+	case RH_DMA_BUF_IOCTL_IMPORT_SYNC_FILE:
+		return dma_buf_import_sync_file(plat, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+RH_EXPORT int rh_ioctl(struct rh_platform *plat, int fd, unsigned long cmd,
+		       void *arg)
+{
+	/* The syscall takes the command as an unsigned int. */
+	unsigned int ucmd = (unsigned int)cmd;
+	struct fd_slot slot;
+	int ret;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return ret;
+	switch (slot.kind) {
+	case FILE_HEAP:
+		ret = dma_heap_ioctl(slot.u.hf, ucmd, arg);
+		break;
+	case FILE_DMABUF:
+		ret = dma_buf_ioctl(plat, slot.u.dmabuf, ucmd, arg);
+		break;
+	default:
+		/* A tty without those ioctls; a sync_file without SYNC_IOC_*. */
+		ret = -ENOTTY;
+		break;
+	}
+	slot_put(&slot);
+	return ret;
+}
+
+/* ------------------------------------------------------------ mmap, lseek */
+
+static unsigned int slot_f_mode(const struct fd_slot *slot)
+{
+	switch (slot->kind) {
+	case FILE_HEAP:
+		return ((unsigned int)slot->u.hf->f_flags + 1) & O_ACCMODE;
+	case FILE_DMABUF:
+		return rh_dma_buf_f_mode(slot->u.dmabuf);
+	case FILE_SYNC:
+		return RH_FMODE_READ;
+	default:
+		return RH_FMODE_READ | RH_FMODE_WRITE;
+	}
+}
+
+static int slot_f_flags(const struct fd_slot *slot)
+{
+	switch (slot->kind) {
+	case FILE_HEAP:
+		return slot->u.hf->f_flags;
+	case FILE_DMABUF:
+		return rh_dma_buf_f_flags(slot->u.dmabuf);
+	case FILE_SYNC:
+		return O_RDONLY;
+	default:
+		return O_RDWR;
+	}
+}
+
+RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
+		      int flags, off_t offset, void **ret_ptr)
+{
+	struct rh_vm_area vma = { 0 };
+	struct fd_slot slot;
+	struct mapping *m;
+	unsigned long pgoff;
+	uint64_t size;
+	bool shared;
+	void *addr;
+	int ret;
+
+	if (!table_ready(plat) || !ret_ptr)
+		return -EINVAL;
+	if (offset < 0 || (offset & (off_t)(RH_PAGE_SIZE - 1)))
+		return -EINVAL;
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return ret;
+
+	/* do_mmap(), in its order. */
+	if (!len) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	size = RH_PAGE_ALIGN((uint64_t)len);
+	if (!size || size > SIZE_MAX) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	pgoff = (unsigned long)offset >> RH_PAGE_SHIFT;
+	if (pgoff + (size >> RH_PAGE_SHIFT) < pgoff) {
+		ret = -EOVERFLOW;
+		goto out_put;
+	}
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_SHARED_VALIDATE:
+		shared = true;
+		break;
+	case MAP_PRIVATE:
+		shared = false;
+		break;
+	default:
+		ret = -EINVAL;
+		goto out_put;
+	}
+	if (shared && (prot & PROT_WRITE) && !(slot_f_mode(&slot) & RH_FMODE_WRITE)) {
+		ret = -EACCES;
+		goto out_put;
+	}
+	if (!(slot_f_mode(&slot) & RH_FMODE_READ)) {
+		ret = -EACCES;
+		goto out_put;
+	}
+	if (slot.kind != FILE_DMABUF) {
+		ret = -ENODEV;
+		goto out_put;
+	}
+	if (!shared) {
+		/* Copy-on-write views of DRAM are not simulated. */
+		rh_dbg(plat, "mmap: MAP_PRIVATE of a dma-buf is not supported");
+		ret = -EOPNOTSUPP;
+		goto out_put;
+	}
+
+	m = rh_zalloc(sizeof(*m));
+	if (!m) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	/* The exporter fills a reserved, inaccessible host range. */
+	addr = mmap(NULL, size, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (addr == MAP_FAILED) {
+		ret = -ENOMEM;
+		goto err_free_mapping;
+	}
+	vma.vm_start = (uintptr_t)addr;
+	vma.vm_end = (uintptr_t)addr + size;
+	vma.vm_pgoff = pgoff;
+	vma.vm_prot = prot;
+	vma.vm_flags = flags;
+	ret = rh_dma_buf_mmap_internal(slot.u.dmabuf, &vma);
+	if (ret)
+		goto err_unmap;
+
+	/* The fdget() reference becomes the mapping's (vma->vm_file). */
+	m->start = vma.vm_start;
+	m->len = size;
+	m->dmabuf = slot.u.dmabuf;
+	pthread_mutex_lock(&plat->files->lock);
+	RB_INSERT(mapping_tree, &plat->files->mappings, m);
+	pthread_mutex_unlock(&plat->files->lock);
+	*ret_ptr = addr;
+	return 0;
+
+err_unmap:
+	munmap(addr, size);
+err_free_mapping:
+	rh_free(m);
+out_put:
+	slot_put(&slot);
+	return ret;
+}
+
+RH_EXPORT int rh_munmap(struct rh_platform *plat, void *addr, size_t len)
+{
+	struct mapping key, *m;
+
+	if (!table_ready(plat) || !addr)
+		return -EINVAL;
+	key.start = (uintptr_t)addr;
+	pthread_mutex_lock(&plat->files->lock);
+	m = RB_FIND(mapping_tree, &plat->files->mappings, &key);
+	if (!m || !len || RH_PAGE_ALIGN((uint64_t)len) != m->len) {
+		pthread_mutex_unlock(&plat->files->lock);
+		return -EINVAL;
+	}
+	RB_REMOVE(mapping_tree, &plat->files->mappings, m);
+	pthread_mutex_unlock(&plat->files->lock);
+	unmap_mapping(m);
+	return 0;
+}
+
+RH_EXPORT off_t rh_lseek(struct rh_platform *plat, int fd, off_t offset,
+			 int whence)
+{
+	struct fd_slot slot;
+	off_t ret;
+	int err;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	err = fdget(plat, fd, &slot);
+	if (err)
+		return err;
+	if (whence < 0 || whence > RH_SEEK_MAX)
+		ret = -EINVAL;
+	else if (slot.kind != FILE_DMABUF)
+		ret = -ESPIPE;
+	else if (offset != 0 || (whence != SEEK_END && whence != SEEK_SET))
+		/* only support discovering the end of the buffer */
+		ret = -EINVAL;
+	else if (whence == SEEK_END)
+		ret = (off_t)rh_dma_buf_size(slot.u.dmabuf);
+	else
+		ret = 0;
+	slot_put(&slot);
+	return ret;
+}
+
+RH_EXPORT int rh_dma_buf_fdinfo(struct rh_platform *plat, int fd, FILE *out)
+{
+	char name[RH_DMA_BUF_NAME_LEN];
+	struct rh_dma_buf *dmabuf;
+	struct fd_slot slot;
+	int ret, f_flags;
+
+	if (!table_ready(plat) || !out)
+		return -EINVAL;
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return ret;
+	f_flags = slot_f_flags(&slot);
+	if (slot.cloexec)
+		f_flags |= O_CLOEXEC;
+	fprintf(out, "pos:\t0\nflags:\t0%o\n", (unsigned int)f_flags);
+	if (slot.kind == FILE_DMABUF) {
+		dmabuf = slot.u.dmabuf;
+		fprintf(out, "ino:\t%" PRIu64 "\n", rh_dma_buf_ino(dmabuf));
+		fprintf(out, "size:\t%zu\n", rh_dma_buf_size(dmabuf));
+		/* Don't count the temporary reference taken by fdget() */
+		fprintf(out, "count:\t%ld\n", rh_dma_buf_file_count(dmabuf) - 1);
+		fprintf(out, "exp_name:\t%s\n", rh_dma_buf_exp_name(dmabuf));
+		if (!rh_dma_buf_get_name(dmabuf, name))
+			fprintf(out, "name:\t%s\n", name);
+	}
+	slot_put(&slot);
+	return ferror(out) ? -EIO : 0;
+}
