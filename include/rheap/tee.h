@@ -147,6 +147,13 @@ struct rh_tee_ioctl_version_data {
 #define RH_TEE_IOCTL_LOGIN_USER_APPLICATION 5
 #define RH_TEE_IOCTL_LOGIN_GROUP_APPLICATION 6
 #define RH_TEE_IOCTL_LOGIN_REE_KERNEL 0x80000000u
+/*
+ * Logins reserved for the kernel's own clients (rh_tee_client_*()); a
+ * user-space client (rh_TEEC_*(), /dev/tee0) asking for one gets -EPERM,
+ * as tee_ioctl_open_session() answers.
+ */
+#define RH_TEE_IOCTL_LOGIN_REE_KERNEL_MIN 0x80000000u
+#define RH_TEE_IOCTL_LOGIN_REE_KERNEL_MAX 0xBFFFFFFFu
 
 /** Most parameters of one call (TEEC_CONFIG_PAYLOAD_REF_COUNT). */
 #define RH_TEE_NUM_PARAMS 4

@@ -83,7 +83,7 @@ static int importer_tee_open(struct rh_importer *imp)
 		       ret);
 		return ret == -ENOMEM ? ret : -ENODEV;
 	}
-	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
 	ret = rh_uuid_parse(RH_TA_SVP_UUID, arg.uuid);
 	if (!ret)
 		ret = rh_tee_client_open_session(ctx, &arg, NULL);

@@ -12,6 +12,7 @@
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "tee/tee-internal.h"
 #include "trace/trace.h"
 
 /*
@@ -54,6 +55,7 @@ struct rh_tee_context {
 	struct rh_tee_ioctl_version_data vers;
 	atomic_int refcount; /* the opener + one per shm */
 	atomic_bool closed;
+	bool user; /* opened for user space: no REE-kernel logins */
 	atomic_uint msg_busy; /* bit n: slot n in use */
 	struct ctx_session sessions[RH_TEE_CONTEXT_MAX_SESSIONS];
 	uint64_t msg[CTX_MSG_SLOTS][CTX_MSG_SIZE / sizeof(uint64_t)];
@@ -394,13 +396,12 @@ static bool ctx_valid(const struct rh_tee_context *ctx)
 	return !RH_IS_ERR_OR_NULL(ctx) && !atomic_load(&ctx->closed);
 }
 
-RH_EXPORT struct rh_tee_context *
-rh_tee_client_open_context(struct rh_platform *plat,
-			   struct rh_tee_context *start,
-			   int (*match)(struct rh_tee_ioctl_version_data *ver,
-					const void *data),
-			   const void *data,
-			   struct rh_tee_ioctl_version_data *vers)
+struct rh_tee_context *
+rh_tee_context_open(struct rh_platform *plat,
+		    int (*match)(struct rh_tee_ioctl_version_data *ver,
+				 const void *data),
+		    const void *data, struct rh_tee_ioctl_version_data *vers,
+		    bool user)
 {
 	struct rh_tee_ioctl_version_data v;
 	struct rh_tee_context *ctx;
@@ -410,9 +411,6 @@ rh_tee_client_open_context(struct rh_platform *plat,
 
 	if (!plat)
 		return RH_ERR_PTR(-EINVAL);
-	/* One TEE a platform: nothing lies after a previous match. */
-	if (start)
-		return RH_ERR_PTR(-ENOENT);
 	ctx = rh_zalloc(sizeof(*ctx));
 	if (!ctx)
 		return RH_ERR_PTR(-ENOMEM);
@@ -440,6 +438,7 @@ rh_tee_client_open_context(struct rh_platform *plat,
 	ctx->ops = ops;
 	ctx->priv = priv;
 	ctx->vers = v;
+	ctx->user = user;
 	atomic_init(&ctx->refcount, 1);
 	atomic_init(&ctx->closed, false);
 	atomic_init(&ctx->msg_busy, 0);
@@ -453,6 +452,27 @@ err_uncount:
 	pthread_mutex_unlock(&plat->lock);
 	rh_free(ctx);
 	return RH_ERR_PTR(ret);
+}
+
+RH_EXPORT struct rh_tee_context *
+rh_tee_client_open_context(struct rh_platform *plat,
+			   struct rh_tee_context *start,
+			   int (*match)(struct rh_tee_ioctl_version_data *ver,
+					const void *data),
+			   const void *data,
+			   struct rh_tee_ioctl_version_data *vers)
+{
+	if (!plat)
+		return RH_ERR_PTR(-EINVAL);
+	/* One TEE a platform: nothing lies after a previous match. */
+	if (start)
+		return RH_ERR_PTR(-ENOENT);
+	return rh_tee_context_open(plat, match, data, vers, false);
+}
+
+bool rh_tee_context_is_user(const struct rh_tee_context *ctx)
+{
+	return ctx->user;
 }
 
 /* CLOSE_SESSION of @session, a session of the TA @uuid. */
@@ -567,6 +587,17 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 		rh_bug_caller(ctx->plat, "tee: %s with bad parameters",
 			      "open_session");
 		return ret;
+	}
+	/*
+	 * tee_ioctl_open_session(): the REE-kernel login methods identify the
+	 * kernel itself to the secure world, so a user-space client may not
+	 * claim them.
+	 */
+	if (ctx->user && arg->clnt_login >= RH_TEE_IOCTL_LOGIN_REE_KERNEL_MIN &&
+	    arg->clnt_login <= RH_TEE_IOCTL_LOGIN_REE_KERNEL_MAX) {
+		rh_dbg(ctx->plat, "tee: login method 0x%x not allowed for a user-space client",
+		       arg->clnt_login);
+		return -EPERM;
 	}
 	ret = calc_client_uuid(clnt_uuid, arg->clnt_login, arg->clnt_uuid);
 	if (ret)

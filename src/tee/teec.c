@@ -8,6 +8,7 @@
 #include <rheap/teec.h>
 
 #include "internal.h"
+#include "tee/tee-internal.h"
 
 /*
  * Mirrors optee_client's libteec/src/tee_client_api.c: the same argument
@@ -66,7 +67,8 @@ RH_EXPORT TEEC_Result rh_TEEC_InitializeContext(struct rh_platform *plat,
 		return TEEC_ERROR_BAD_PARAMETERS;
 	if (name && strcmp(name, "optee-tz"))
 		return TEEC_ERROR_ITEM_NOT_FOUND;
-	ctx = rh_tee_client_open_context(plat, NULL, match_gp, &req, NULL);
+	/* A user-space client: its contexts may not use REE-kernel logins. */
+	ctx = rh_tee_context_open(plat, match_gp, &req, NULL, true);
 	if (RH_IS_ERR(ctx))
 		return RH_PTR_ERR(ctx) == -ENOMEM ? TEEC_ERROR_OUT_OF_MEMORY :
 						    TEEC_ERROR_ITEM_NOT_FOUND;

@@ -697,7 +697,7 @@ static void test_session_once(void **state)
 	assert_int_equal(count_calls(&f->ft, RH_OPTEE_MSG_CMD_OPEN_SESSION, 0), 1);
 	c = &f->ft.calls[0];
 	assert_int_equal(c->cmd, RH_OPTEE_MSG_CMD_OPEN_SESSION);
-	assert_int_equal(c->login, RH_TEE_IOCTL_LOGIN_PUBLIC);
+	assert_int_equal(c->login, RH_TEE_IOCTL_LOGIN_REE_KERNEL);
 	assert_int_equal(c->num_params, 4);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(c->p[i].attr, RH_OPTEE_MSG_ATTR_TYPE_NONE);

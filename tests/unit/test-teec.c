@@ -256,6 +256,34 @@ static void test_open_session(void **state)
 					  &origin),
 			 TEEC_ERROR_BAD_PARAMETERS);
 	assert_int_equal(origin, TEEC_ORIGIN_COMMS);
+	/*
+	 * The REE-kernel logins are the kernel's: a GP client is user space,
+	 * refused with EPERM below (libteec: GENERIC from COMMS), and the TEE
+	 * never sees the request.
+	 */
+	{
+		static const uint32_t kernel_logins[] = {
+			RH_TEE_IOCTL_LOGIN_REE_KERNEL, 0x80000001u,
+			RH_TEE_IOCTL_LOGIN_REE_KERNEL_MAX,
+		};
+		struct rh_tee_emu_stats before = stats(f);
+		unsigned int i;
+
+		for (i = 0; i < 3; i++) {
+			origin = 0;
+			assert_int_equal(TEEC_OpenSession(&f->ctx, &s, &uuid_multi,
+							  kernel_logins[i], NULL,
+							  NULL, &origin),
+					 TEEC_ERROR_GENERIC);
+			assert_int_equal(origin, TEEC_ORIGIN_COMMS);
+		}
+		assert_int_equal(stats(f).calls, before.calls);
+		/* Past the kernel range: an unknown login, EINVAL. */
+		assert_int_equal(TEEC_OpenSession(&f->ctx, &s, &uuid_multi,
+						  0xC0000000u, NULL, NULL, &origin),
+				 TEEC_ERROR_BAD_PARAMETERS);
+		assert_int_equal(origin, TEEC_ORIGIN_COMMS);
+	}
 
 	/* Operation outputs of the open; the TA's refusal. */
 	memset(&op, 0, sizeof(op));

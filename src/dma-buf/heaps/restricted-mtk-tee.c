@@ -62,7 +62,7 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 	}
 
 	arg.num_params = RH_MTK_TEE_PARAM_NUM;
-	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
 	ret = rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, arg.uuid);
 	if (ret)
 		goto err_close_context;
