@@ -217,7 +217,7 @@ static int open_session(struct rh_tee_context *ctx, const uint8_t *uuid,
 	int ret;
 
 	memcpy(arg.uuid, uuid, sizeof(arg.uuid));
-	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
 	arg.num_params = 4;
 	ret = rh_tee_client_open_session(ctx, &arg, p);
 	if (ret)

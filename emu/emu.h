@@ -171,13 +171,37 @@ int rh_firewall_find(struct rh_firewall *fw, rh_phys_addr_t pa,
  * rh_firewall_check() - may master @master_id (named @master_name for the
  * log; NULL = "?") in security state @secure access [@pa, @pa + @len)?
  * Lock-free for readers (seqlock over the region table); costs a few ns
- * when no region is programmed. A refusal is logged as a violation.
+ * when no region is programmed. A secure master is further held to its
+ * secure windows (below). A refusal is logged as a violation.
  * Returns 0, -EACCES (refused, logged), -ERANGE (outside DRAM), -EINVAL
  * (@len 0).
  */
 int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		      uint32_t master_id, const char *master_name, bool secure,
 		      bool write);
+
+/*
+ * Secure windows (what a secure IOMMU bank maps for one master): a master
+ * in secure mode reaches protected memory only inside its windows, and
+ * writes nowhere outside them (not even to unprotected memory). Only the
+ * TEE adds and removes them, when it grants a device a buffer.
+ *
+ * rh_firewall_window_add() - let @master_id reach [@base, @base + @size)
+ * when secure, under the grant @cookie. Returns 0; -EINVAL (size 0, not
+ * page aligned); -ERANGE (outside DRAM); -EBUSY (overlaps a window of the
+ * master); -ENOSPC (RH_FW_MAX_WINDOWS in use); -ENOMEM.
+ * rh_firewall_window_remove() - drop every window of @master_id
+ * (RH_FW_ANY_WINDOW_MASTER: of every master) under @cookie; returns how
+ * many went.
+ * rh_firewall_window_count() - windows @master_id has.
+ */
+#define RH_FW_MAX_WINDOWS 65536
+#define RH_FW_ANY_WINDOW_MASTER UINT32_MAX
+int rh_firewall_window_add(struct rh_firewall *fw, uint32_t master_id,
+			   rh_phys_addr_t base, uint64_t size, uint64_t cookie);
+unsigned int rh_firewall_window_remove(struct rh_firewall *fw, uint32_t master_id,
+				       uint64_t cookie);
+unsigned int rh_firewall_window_count(struct rh_firewall *fw, uint32_t master_id);
 
 /*
  * rh_firewall_record_cpu_fault() - log a normal-world CPU access of
@@ -213,5 +237,17 @@ void rh_firewall_fill_stats(struct rh_firewall *fw,
  */
 int rh_emu_device_set_secure(struct rh_platform *plat, struct rh_device *dev,
 			     bool secure);
+
+/* ---------------------------------------------------------------- lent memory */
+
+/*
+ * rh_platform_region_lent_to() - did the normal world lend exactly
+ * [@base, @base + @size) to the secure world, and through which TEE
+ * session (src/internal.h)? Defined in src/platform/platform.c; the
+ * secure world's view of the lend hand-over. Returns 0 with the session,
+ * -ENOENT when no such record exists.
+ */
+int rh_platform_region_lent_to(struct rh_platform *plat, rh_phys_addr_t base,
+			       uint64_t size, uint32_t *ret_session);
 
 #endif /* RH_EMU_H */

@@ -39,6 +39,9 @@ struct rh_secmem;
 struct rh_svp;
 struct rh_trace;
 
+/* Regions the normal world may have lent to the secure world at once. */
+#define RH_MAX_LENT_REGIONS 8
+
 struct rh_platform {
 	atomic_int refcount;
 	pthread_mutex_t lock; /* platform-wide bookkeeping only, never held across module calls */
@@ -72,6 +75,14 @@ struct rh_platform {
 	struct rh_restricted_mtk *restricted_mtk; /* src/heaps/restricted-mtk.c */
 
 	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */
+
+	/* Memory the normal world lent to the secure world, under lock. */
+	struct rh_lent_region {
+		rh_phys_addr_t base;
+		uint64_t size;
+		uint32_t session; /* the TEE session it was lent through */
+	} lent[RH_MAX_LENT_REGIONS];
+	unsigned int nr_lent;
 };
 
 /* ------------------------------------------------------------ hardware (emu/) */
@@ -156,6 +167,25 @@ static inline void rh_platform_count_world_switch(struct rh_platform *plat)
 {
 	atomic_fetch_add_explicit(&plat->world_switches, 1, memory_order_relaxed);
 }
+
+/* ------------------------------------------------------------ lent memory */
+/*
+ * The normal world's record of memory it took out of its own use and
+ * handed to the secure world (a CMA region cma_alloc'd for a restricted
+ * heap), and through which TEE session. The secure world checks a claim
+ * against it (rh_platform_region_lent_to(), emu.h) before it protects
+ * anything, so no other client can make it take memory Linux still uses.
+ *
+ * rh_platform_lend_region() - record [@base, @base + @size) as lent
+ * through @session, or move an existing record of exactly that range to
+ * @session (the heap reopened its session). Returns 0, -EINVAL (size 0,
+ * wraps), -EBUSY (overlaps another record), -ENOSPC (RH_MAX_LENT_REGIONS).
+ * rh_platform_reclaim_region() - the range is back in Linux's hands.
+ */
+int rh_platform_lend_region(struct rh_platform *plat, rh_phys_addr_t base,
+			    uint64_t size, uint32_t session);
+void rh_platform_reclaim_region(struct rh_platform *plat, rh_phys_addr_t base,
+				uint64_t size);
 
 /* ------------------------------------------------------------ TEE (emu/tee-core.c) */
 /*

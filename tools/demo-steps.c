@@ -432,8 +432,10 @@ int demo_step_play(struct demo *d)
 		      !rh_importer_get_stats(d->disp_drv, &pst) && pst.secure_switches == 1 &&
 		      rh_device_is_secure(d->vcodec) && rh_device_is_secure(d->display),
 		   "vcodec and display are not in secure mode");
-	demo_note(d, "on their first restricted mapping both drivers asked the secure video TA to "
-		  "switch their device to secure mode: the firewall now lets these two masters in");
+	demo_note(d, "for each restricted mapping the driver asked the secure video TA to map that "
+		  "buffer for its device's secure DMA; with the first, the device entered secure "
+		  "mode: the firewall now lets these two masters reach exactly the buffers they "
+		  "were granted, and write nowhere else");
 
 	es_copy = malloc(DEMO_SAMPLE_LEN);
 	if (!es_copy)

@@ -26,6 +26,18 @@ struct fw_region {
 	_Atomic uint64_t masters;
 };
 
+/*
+ * A secure window: a range of protected memory the secure world mapped for
+ * one master (MediaTek's secure M4U bank, a TZMP/SMMU stage-2 mapping of
+ * Arm's). @cookie names the grant so the TEE can take it back.
+ */
+struct fw_window {
+	uint64_t base;
+	uint64_t end; /* exclusive */
+	uint32_t master_id;
+	uint64_t cookie;
+};
+
 struct rh_firewall {
 	struct rh_platform *plat; /* log messages only; may be NULL */
 	struct rh_physmem *pm;
@@ -54,6 +66,17 @@ struct rh_firewall {
 	unsigned int log_head; /* next slot to write */
 	unsigned int log_len;  /* valid records, <= RH_VIOLATION_LOG_SIZE */
 	struct rh_violation log[RH_VIOLATION_LOG_SIZE];
+	/*
+	 * Secure windows, sorted by master then base. Read on every
+	 * transaction of a secure master (rare next to the region scan, so a
+	 * reader-writer lock is enough); written when the TEE grants or
+	 * revokes a buffer.
+	 */
+	pthread_rwlock_t win_lock;
+	struct fw_window *win;
+	unsigned int nr_win;
+	unsigned int max_win;
+
 	atomic_ullong violations; /* lifetime counters for the stats */
 	atomic_ullong cpu_violations;
 	atomic_ullong dma_violations;
@@ -86,6 +109,7 @@ int rh_firewall_create(struct rh_platform *plat, struct rh_physmem *pm,
 	fw->granularity = granularity < RH_PAGE_SIZE ? RH_PAGE_SIZE : granularity;
 	pthread_mutex_init(&fw->lock, NULL);
 	pthread_mutex_init(&fw->log_lock, NULL);
+	pthread_rwlock_init(&fw->win_lock, NULL);
 	DMSG(plat, "firewall: %u regions, granularity 0x%" PRIx64, nr_regions,
 	     fw->granularity);
 	*ret_fw = fw;
@@ -97,6 +121,8 @@ void rh_firewall_destroy(struct rh_firewall *fw)
 	if (!fw)
 		return;
 	/* Mappings go away with the physmem; nothing to unprotect here. */
+	rh_free(fw->win);
+	pthread_rwlock_destroy(&fw->win_lock);
 	pthread_mutex_destroy(&fw->log_lock);
 	pthread_mutex_destroy(&fw->lock);
 	rh_free(fw);
@@ -346,10 +372,12 @@ static bool fw_allows(uint64_t masters, uint32_t master_id, bool secure)
  * Retries while a writer is publishing (seq odd) or published meanwhile.
  */
 static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
-		   uint32_t master_id, bool secure, uint64_t *ret_fault)
+		   uint32_t master_id, bool secure, uint64_t *ret_fault,
+		   bool *ret_overlap)
 {
 	unsigned int i, s;
 	uint64_t fault = 0;
+	bool overlap;
 	int region;
 
 	for (;;) {
@@ -359,6 +387,7 @@ static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
 			continue;
 		}
 		region = -1;
+		overlap = false;
 		for (i = 0; i < fw->nr_regions; i++) {
 			struct fw_region *r = &fw->regions[i];
 			uint64_t end, base, start;
@@ -369,6 +398,7 @@ static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
 			base = fw_load(&r->base);
 			if (base > last)
 				continue;
+			overlap = true;
 			if (fw_allows(fw_load(&r->masters), master_id, secure))
 				continue;
 			start = base > pa ? base : pa;
@@ -381,7 +411,136 @@ static int fw_scan(struct rh_firewall *fw, uint64_t pa, uint64_t last,
 			break;
 	}
 	*ret_fault = fault;
+	*ret_overlap = overlap;
 	return region;
+}
+
+/* ------------------------------------------------------------ secure windows */
+
+/* Index of the first window of @master_id at or after @base; under win_lock. */
+static unsigned int win_lower_bound(const struct rh_firewall *fw,
+				    uint32_t master_id, uint64_t base)
+{
+	unsigned int lo = 0, hi = fw->nr_win, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (fw->win[mid].master_id < master_id ||
+		    (fw->win[mid].master_id == master_id && fw->win[mid].base < base))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * First byte of [@pa, @last] that no window of @master_id covers, or
+ * @last + 1 when they cover all of it. Windows of a master may touch but
+ * never overlap (they come from distinct buffers). Under win_lock.
+ */
+static uint64_t win_uncovered(const struct rh_firewall *fw, uint32_t master_id,
+			      uint64_t pa, uint64_t last)
+{
+	unsigned int i = win_lower_bound(fw, master_id, pa);
+
+	/* The window starting before @pa may still hold it. */
+	if (i > 0 && fw->win[i - 1].master_id == master_id &&
+	    fw->win[i - 1].end > pa)
+		i--;
+	for (; i < fw->nr_win && fw->win[i].master_id == master_id; i++) {
+		if (fw->win[i].base > pa)
+			return pa;
+		if (fw->win[i].end > last)
+			return last + 1;
+		pa = fw->win[i].end;
+	}
+	return pa;
+}
+
+int rh_firewall_window_add(struct rh_firewall *fw, uint32_t master_id,
+			   rh_phys_addr_t base, uint64_t size, uint64_t cookie)
+{
+	struct fw_window *w;
+	unsigned int i, n;
+	uint64_t end;
+	int ret;
+
+	if (!fw || !size || !RH_IS_ALIGNED(base, RH_PAGE_SIZE) ||
+	    !RH_IS_ALIGNED(size, RH_PAGE_SIZE))
+		return -EINVAL;
+	ret = rh_physmem_check(fw->pm, base, size);
+	if (ret)
+		return ret;
+	end = base + size;
+	pthread_rwlock_wrlock(&fw->win_lock);
+	i = win_lower_bound(fw, master_id, base);
+	if ((i < fw->nr_win && fw->win[i].master_id == master_id &&
+	     fw->win[i].base < end) ||
+	    (i > 0 && fw->win[i - 1].master_id == master_id &&
+	     fw->win[i - 1].end > base)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	if (fw->nr_win == fw->max_win) {
+		if (fw->max_win >= RH_FW_MAX_WINDOWS) {
+			ret = -ENOSPC;
+			goto out_unlock;
+		}
+		n = fw->max_win ? fw->max_win * 2 : 16;
+		w = rh_calloc(n, sizeof(*w));
+		if (!w) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+		if (fw->nr_win)
+			memcpy(w, fw->win, fw->nr_win * sizeof(*w));
+		rh_free(fw->win);
+		fw->win = w;
+		fw->max_win = n;
+	}
+	memmove(&fw->win[i + 1], &fw->win[i], (fw->nr_win - i) * sizeof(*fw->win));
+	fw->win[i] = (struct fw_window){ base, end, master_id, cookie };
+	fw->nr_win++;
+out_unlock:
+	pthread_rwlock_unlock(&fw->win_lock);
+	return ret;
+}
+
+unsigned int rh_firewall_window_remove(struct rh_firewall *fw, uint32_t master_id,
+				       uint64_t cookie)
+{
+	unsigned int i, j, removed;
+
+	if (!fw)
+		return 0;
+	pthread_rwlock_wrlock(&fw->win_lock);
+	for (i = j = 0; i < fw->nr_win; i++) {
+		const struct fw_window *w = &fw->win[i];
+
+		if (w->cookie == cookie &&
+		    (master_id == RH_FW_ANY_WINDOW_MASTER || w->master_id == master_id))
+			continue;
+		fw->win[j++] = *w;
+	}
+	removed = fw->nr_win - j;
+	fw->nr_win = j;
+	pthread_rwlock_unlock(&fw->win_lock);
+	return removed;
+}
+
+unsigned int rh_firewall_window_count(struct rh_firewall *fw, uint32_t master_id)
+{
+	unsigned int i, n = 0;
+
+	if (!fw)
+		return 0;
+	pthread_rwlock_rdlock(&fw->win_lock);
+	for (i = win_lower_bound(fw, master_id, 0);
+	     i < fw->nr_win && fw->win[i].master_id == master_id; i++)
+		n++;
+	pthread_rwlock_unlock(&fw->win_lock);
+	return n;
 }
 
 static uint64_t monotonic_ns(void)
@@ -436,6 +595,7 @@ int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		      bool write)
 {
 	uint64_t fault;
+	bool overlap;
 	int ret, region;
 
 	if (!fw)
@@ -444,9 +604,31 @@ int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 	if (ret)
 		return ret;
 	/* Fast path: nothing programmed (a region being published counts as not yet). */
-	if (!atomic_load_explicit(&fw->in_use, memory_order_acquire))
+	if (!secure && !atomic_load_explicit(&fw->in_use, memory_order_acquire))
 		return 0;
-	region = fw_scan(fw, pa, pa + (len - 1), master_id, secure, &fault);
+	region = fw_scan(fw, pa, pa + (len - 1), master_id, secure, &fault,
+			 &overlap);
+	if (region < 0 && secure && (overlap || write)) {
+		/*
+		 * A master in secure mode reaches protected memory only through
+		 * the windows the TEE mapped for it, and may write nowhere else:
+		 * what it decodes is protected and must not land in memory the
+		 * normal world can read (MediaTek's secure M4U banks, Arm
+		 * TZMP's secure-only output).
+		 */
+		pthread_rwlock_rdlock(&fw->win_lock);
+		fault = win_uncovered(fw, master_id, pa, pa + (len - 1));
+		pthread_rwlock_unlock(&fw->win_lock);
+		if (fault <= pa + (len - 1)) {
+			unsigned int index;
+
+			region = rh_firewall_find(fw, fault, &index) ? -1 : (int)index;
+			fw_log_violation(fw, pa, len, fault, master_id, master_name,
+					 secure, write, region);
+			return -EACCES;
+		}
+		return 0;
+	}
 	if (region < 0)
 		return 0;
 	fw_log_violation(fw, pa, len, fault, master_id, master_name, secure,

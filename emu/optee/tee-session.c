@@ -48,6 +48,7 @@ enum sess_state {
 
 struct emu_session {
 	uint32_t id;
+	struct rh_ta_client client; /* login and client UUID of the opener */
 	enum sess_state state; /* under lock */
 	atomic_uint refs;      /* the table's + one per call in flight */
 	struct rh_ta_ctx *inst;
@@ -59,6 +60,38 @@ struct emu_session {
 };
 
 /* ------------------------------------------------------------ TA helpers */
+
+/*
+ * The session whose entry point runs on this thread, for
+ * rh_ta_get_client() (OP-TEE's current session, which
+ * TEE_GetPropertyAsIdentity(TEE_PROPSET_CURRENT_CLIENT) reads).
+ */
+static _Thread_local const struct emu_session *tls_current;
+
+/* Runs before a TA entry point for @sess; returns what to restore after. */
+static const struct emu_session *enter_session(const struct emu_session *sess)
+{
+	const struct emu_session *prev = tls_current;
+
+	tls_current = sess;
+	return prev;
+}
+
+static void leave_session(const struct emu_session *prev)
+{
+	tls_current = prev;
+}
+
+int rh_ta_get_client(struct rh_ta_ctx *ctx, struct rh_ta_client *ret_client)
+{
+	const struct emu_session *sess = tls_current;
+
+	if (!ctx || !ret_client || !sess || sess->inst != ctx)
+		return -EINVAL;
+	*ret_client = sess->client;
+	ret_client->session = sess->id;
+	return 0;
+}
 
 void *rh_ta_get_priv(struct rh_ta_ctx *ctx)
 {
@@ -331,8 +364,12 @@ static void session_release(struct rh_tee_emu *emu, struct emu_session *sess)
 	bool destroy;
 
 	/* Also for a dead instance: the TA frees what the session holds. */
-	if (sess->opened && inst->ops->close_session)
+	if (sess->opened && inst->ops->close_session) {
+		const struct emu_session *prev = enter_session(sess);
+
 		inst->ops->close_session(inst, sess->sess_ctx);
+		leave_session(prev);
+	}
 	pthread_mutex_lock(&emu->lock);
 	destroy = inst_put_locked(inst);
 	pthread_mutex_unlock(&emu->lock);
@@ -391,6 +428,8 @@ struct emu_reply rh_emu_cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	if (!sess)
 		return tee_says(RH_TEEC_ERROR_OUT_OF_MEMORY);
 	atomic_init(&sess->refs, 1);
+	sess->client.login = msg->login;
+	memcpy(sess->client.uuid, msg->clnt_uuid, sizeof(sess->client.uuid));
 	atomic_init(&sess->panic_pending, false);
 	atomic_init(&sess->cancel_id, 0);
 	atomic_init(&sess->cancel_requested, false);
@@ -445,9 +484,13 @@ struct emu_reply rh_emu_cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	res = RH_TEEC_SUCCESS;
 	if (inject)
 		rh_ta_panic(inst, INJECTED_PANIC_CODE);
-	else if (!rh_ta_is_dead(inst) && inst->ops->open_session)
+	else if (!rh_ta_is_dead(inst) && inst->ops->open_session) {
+		const struct emu_session *prev = enter_session(sess);
+
 		res = inst->ops->open_session(inst, types, params,
 					      &sess->sess_ctx);
+		leave_session(prev);
+	}
 	r = ta_answered(emu, inst, res, buf, msg, params);
 	if (r.ret)
 		goto err_put_inst;
@@ -518,9 +561,13 @@ struct emu_reply rh_emu_cmd_invoke(struct rh_tee_emu *emu, void *buf,
 	res = RH_TEEC_SUCCESS;
 	if (inject)
 		rh_ta_panic(inst, INJECTED_PANIC_CODE);
-	else
+	else {
+		const struct emu_session *prev = enter_session(sess);
+
 		res = inst->ops->invoke(inst, sess->sess_ctx, msg->func, types,
 					params);
+		leave_session(prev);
+	}
 	r = ta_answered(emu, inst, res, buf, msg, params);
 out_put:
 	session_put(emu, sess);

@@ -119,6 +119,37 @@ struct rh_ta_ops {
 			   struct rh_ta_param params[RH_TA_NUM_PARAMS]);
 };
 
+/**
+ * struct rh_ta_client - who opened a session (GP's TEE_Identity, the
+ * gpd.client.identity property)
+ * @login: RH_OPTEE_MSG_LOGIN_* (RH_OPTEE_MSG_LOGIN_REE_KERNEL for the
+ *         kernel's own clients; a user-space client can never claim it)
+ * @uuid: the client UUID the normal world's TEE driver computed (nil for
+ *        PUBLIC and REE_KERNEL)
+ * @session: the id of the session being served (what the normal world
+ *           calls it; not part of GP's identity)
+ */
+struct rh_ta_client {
+	uint32_t login;
+	uint8_t uuid[RH_TEE_IOCTL_UUID_LEN];
+	uint32_t session;
+};
+
+/*
+ * rh_ta_get_client() - identity of the client of the session whose entry
+ * point (open_session, invoke, close_session) runs on this thread, as
+ * TEE_GetPropertyAsIdentity(TEE_PROPSET_CURRENT_CLIENT,
+ * "gpd.client.identity") gives it. Returns 0, or -EINVAL outside an entry
+ * point of @ctx.
+ */
+int rh_ta_get_client(struct rh_ta_ctx *ctx, struct rh_ta_client *ret_client);
+
+/* True for the REE kernel's own sessions (OP-TEE's TEE_LOGIN_REE_KERNEL). */
+static inline bool rh_ta_client_is_kernel(const struct rh_ta_client *client)
+{
+	return client->login == RH_OPTEE_MSG_LOGIN_REE_KERNEL;
+}
+
 /* Instance state of the TA (NULL until set). */
 void *rh_ta_get_priv(struct rh_ta_ctx *ctx);
 void rh_ta_set_priv(struct rh_ta_ctx *ctx, void *priv);

@@ -204,6 +204,7 @@ static void pool_unlend(struct rh_platform *plat, struct secmem_pool *pool)
 	}
 	rh_chunk_alloc_destroy(pool->ca);
 	pool->ca = NULL;
+	pool->lent_to = NULL;
 	rh_free(pool->zeroed);
 	pool->zeroed = NULL;
 	pool->fw_programmed = false;

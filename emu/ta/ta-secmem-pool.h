@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <rheap/platform.h>
 #include <rheap/tee-secmem.h>
@@ -25,6 +26,8 @@
 /* An entry's length is a u32 on the wire: pieces stay below 4 GiB. */
 #define SECMEM_MAX_EXTENT_LEN ((uint64_t)UINT32_MAX & ~(SECMEM_GRANULE - 1))
 
+struct secmem_session;
+
 struct secmem_pool {
 	const char *name;
 	enum rh_mtk_secure_mem_type type;
@@ -35,6 +38,8 @@ struct secmem_pool {
 	bitstr_t *zeroed; /* a bit a granule: scrubbed by FREE, not handed out since */
 	unsigned int fw_index;
 	bool fw_programmed;
+	/* CM_CMA: the session the region was lent through (NULL: not lent) */
+	struct secmem_session *lent_to;
 	unsigned int nr_bufs;  /* in the handle table, published or not */
 	uint64_t live_extents;
 	/* lend-time accounting: every byte handed out was scrubbed */
@@ -55,13 +60,30 @@ struct secmem_pool {
 };
 
 struct rh_secmem_buf {
-	uint32_t handle;
+	uint64_t handle;
 	atomic_bool published; /* zeroed and returned to the normal world */
 	unsigned int pins;     /* under sm->lock */
+	struct secmem_session *owner; /* the session that allocated it */
+	TAILQ_ENTRY(rh_secmem_buf) owner_node; /* in owner->bufs, under sm->lock */
 	struct secmem_pool *pool;
 	uint64_t size;
 	unsigned int nr;
 	struct rh_secmem_extent ext[];
+};
+
+TAILQ_HEAD(secmem_buf_list, rh_secmem_buf);
+
+/*
+ * A client session of the TA (always the kernel's: the TA refuses the
+ * others). Buffers belong to the session that allocated them; no other
+ * session can free or look them up, and they are released when it
+ * closes. Under sm->lock.
+ */
+struct secmem_session {
+	TAILQ_ENTRY(secmem_session) node; /* in sm->sessions */
+	uint32_t id;                      /* the TEE's session id */
+	struct secmem_buf_list bufs;
+	unsigned int nr_bufs;
 };
 
 /* Protect the whole pool and build its allocator for @masters; under sm->lock. */

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "ta/ta-secmem-pool.h"
 #include "ta/ta-secmem.h"
+#include "ta/ta-svp.h"
 #include "optee/tee.h"
 #include "trace/trace.h"
 
@@ -78,7 +79,7 @@
 #define SECMEM_HANDLE_SLOTS_MIN 64
 
 struct secmem_slot {
-	uint32_t handle;
+	uint64_t handle;
 	struct rh_secmem_buf *buf;
 };
 
@@ -89,15 +90,19 @@ struct secmem_handles {
 	struct secmem_slot first[SECMEM_HANDLE_SLOTS_MIN];
 };
 
+TAILQ_HEAD(secmem_session_list, secmem_session);
+
 struct rh_secmem {
 	struct rh_platform *plat;
 	pthread_mutex_t lock;
 	pthread_cond_t unpinned;
 	struct secmem_handles handles;
+	struct secmem_session_list sessions;
 	uint64_t masters;
 	struct secmem_pool pools[SECMEM_NR_POOLS];
 	atomic_ullong bad_params;
 	atomic_ullong refused_handles;
+	atomic_ullong access_denied;
 };
 
 static struct rh_secmem *secmem_of(struct rh_platform *plat)
@@ -144,9 +149,9 @@ static void handles_init(struct secmem_handles *h)
 }
 
 /* Index of @handle's slot, or of the free slot ending its probe sequence. */
-static uint32_t handles_probe(const struct secmem_handles *h, uint32_t handle)
+static uint32_t handles_probe(const struct secmem_handles *h, uint64_t handle)
 {
-	uint32_t i = handle & h->mask;
+	uint32_t i = (uint32_t)handle & h->mask;
 
 	while (h->slot[i].handle && h->slot[i].handle != handle)
 		i = (i + 1) & h->mask;
@@ -155,7 +160,7 @@ static uint32_t handles_probe(const struct secmem_handles *h, uint32_t handle)
 
 /* The buffer holding @handle, published or not, or NULL; under sm->lock. */
 static struct rh_secmem_buf *handles_find(const struct secmem_handles *h,
-					  uint32_t handle)
+					  uint64_t handle)
 {
 	return h->slot[handles_probe(h, handle)].buf;
 }
@@ -214,7 +219,7 @@ static void handles_remove(struct secmem_handles *h, struct rh_secmem_buf *buf)
 		j = (j + 1) & h->mask;
 		if (!h->slot[j].handle)
 			break;
-		home = h->slot[j].handle & h->mask;
+		home = (uint32_t)h->slot[j].handle & h->mask;
 		/* Stays if its home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
@@ -239,22 +244,31 @@ static void handles_destroy(struct secmem_handles *h)
 	handles_init(h);
 }
 
-/* A published buffer by handle, or NULL; under sm->lock. */
-static struct rh_secmem_buf *find_published(struct rh_secmem *sm, uint64_t handle)
+/*
+ * A published buffer by handle, or NULL; under sm->lock. With @owner, only
+ * a buffer that session allocated: to every other session a handle it did
+ * not get from ZALLOC does not exist (handles are shown to users and could
+ * be guessed; ownership, not secrecy, protects the buffer).
+ */
+static struct rh_secmem_buf *find_published(struct rh_secmem *sm, uint64_t handle,
+					    const struct secmem_session *owner)
 {
 	struct rh_secmem_buf *buf;
 
-	if (!handle || handle > UINT32_MAX)
+	if (!handle)
 		return NULL;
-	buf = handles_find(&sm->handles, (uint32_t)handle);
+	buf = handles_find(&sm->handles, handle);
 	if (!buf || !atomic_load_explicit(&buf->published, memory_order_acquire))
+		return NULL;
+	if (owner && buf->owner != owner)
 		return NULL;
 	return buf;
 }
 
-static int draw_handle(struct rh_secmem *sm, uint32_t *ret_handle)
+/* 64 random bits, never 0: unguessable, and never a PA (DESIGN.md §3). */
+static int draw_handle(struct rh_secmem *sm, uint64_t *ret_handle)
 {
-	uint32_t h;
+	uint64_t h;
 	int ret;
 
 	do {
@@ -272,7 +286,7 @@ static int insert_handle(struct rh_secmem *sm, struct rh_secmem_buf *buf)
 	int ret;
 
 	while (handles_find(&sm->handles, buf->handle)) {
-		/* 2^-32 per live buffer: draw again. */
+		/* 2^-64 per live buffer: draw again. */
 		ret = draw_handle(sm, &buf->handle);
 		if (ret)
 			return ret;
@@ -287,7 +301,7 @@ static void refuse_handle(struct rh_secmem *sm, uint64_t handle, const char *wha
 	     what, handle);
 }
 
-int rh_secmem_lookup(struct rh_platform *plat, uint32_t handle,
+int rh_secmem_lookup(struct rh_platform *plat, uint64_t handle,
 		     struct rh_secmem_pin *ret_pin)
 {
 	struct rh_secmem *sm = secmem_of(plat);
@@ -298,7 +312,7 @@ int rh_secmem_lookup(struct rh_platform *plat, uint32_t handle,
 	if (!sm)
 		return -ENODEV;
 	pthread_mutex_lock(&sm->lock);
-	buf = find_published(sm, handle);
+	buf = find_published(sm, handle, NULL);
 	if (!buf) {
 		pthread_mutex_unlock(&sm->lock);
 		refuse_handle(sm, handle, "lookup");
@@ -357,6 +371,49 @@ static uint32_t check_cma_region(struct rh_secmem *sm, struct secmem_pool *pool,
 	return RH_TEEC_SUCCESS;
 }
 
+static uint32_t access_denied(struct rh_secmem *sm, const char *why)
+{
+	atomic_fetch_add_explicit(&sm->access_denied, 1, memory_order_relaxed);
+	EMSG(sm->plat, "secmem: access denied: %s", why);
+	return RH_TEEC_ERROR_ACCESS_DENIED;
+}
+
+/*
+ * CM_CMA: the firmware may only take memory the normal world really lent
+ * for this heap: the region must be out of Linux's hands (cma_alloc'd) and
+ * recorded as lent through the caller's session; while it is lent, only
+ * that session allocates from it. A stranger's claim would otherwise
+ * protect pages Linux still uses, or keep the region protected after the
+ * heap gave it back. Under sm->lock.
+ */
+static uint32_t check_cma_claim(struct rh_secmem *sm, struct secmem_pool *pool,
+				const struct secmem_session *sess)
+{
+	uint32_t lender;
+
+	if (pool->lent_to)
+		return pool->lent_to == sess ? RH_TEEC_SUCCESS :
+		       access_denied(sm, "the CMA region is lent through another session");
+	if (rh_platform_region_lent_to(sm->plat, pool->base, pool->size, &lender) ||
+	    lender != sess->id)
+		return access_denied(sm, "the normal world did not lend the CMA region to this session");
+	return RH_TEEC_SUCCESS;
+}
+
+/*
+ * What FREE reports in p1.b about the dynamic region (not in v5, whose p1
+ * has only a): bit 0 set while it is lent, the number of lends so far
+ * above it. The heap gives the region back to Linux only once a FREE has
+ * said that the lend its buffers came from is over (scrubbed and
+ * unprotected). Under sm->lock.
+ */
+static uint64_t cma_lend_state(struct rh_secmem *sm)
+{
+	const struct secmem_pool *cma = &sm->pools[RH_MTK_SECURE_MEMORY_TYPE_CM_CMA - 1];
+
+	return cma->lends << 1 | (cma->ca ? 1 : 0);
+}
+
 static uint32_t take_result(struct secmem_pool *pool, int err)
 {
 	/* No room, no metadata, no free firewall region: out of memory. */
@@ -367,14 +424,15 @@ static uint32_t take_result(struct secmem_pool *pool, int err)
 	return rh_errno_to_tee_result(err);
 }
 
-static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
-			   struct rh_ta_param p[RH_TA_NUM_PARAMS])
+static uint32_t cmd_zalloc(struct rh_secmem *sm, struct secmem_session *sess,
+			   uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
 	struct secmem_pool *pool;
 	struct rh_secmem_buf *buf;
-	uint64_t size, align, type;
-	uint32_t res, handle;
+	uint64_t size, align, type, handle;
+	uint32_t res;
 	bool known_zero;
+	uint64_t lend;
 	unsigned int i;
 	int ret;
 
@@ -419,14 +477,25 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	memset(buf, 0, sizeof(*buf));
 	atomic_init(&buf->published, false);
 	buf->handle = handle;
+	buf->owner = sess;
 	buf->pool = pool;
 	buf->size = size;
 
 	pthread_mutex_lock(&sm->lock);
+	if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA) {
+		res = check_cma_claim(sm, pool, sess);
+		if (res) {
+			pthread_mutex_unlock(&sm->lock);
+			rh_free(buf);
+			return res;
+		}
+	}
 	if (!pool->ca) {
 		ret = rh_secmem_pool_lend(sm->plat, sm->masters, pool);
 		if (ret)
 			goto err_unlock;
+		if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA)
+			pool->lent_to = sess;
 	}
 	ret = rh_secmem_pool_take(pool, size, align, &buf);
 	if (ret)
@@ -435,6 +504,9 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	if (ret)
 		goto err_give_back;
 	known_zero = rh_secmem_pool_claim_zeroed(pool, buf);
+	TAILQ_INSERT_TAIL(&sess->bufs, buf, owner_node);
+	sess->nr_bufs++;
+	lend = type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA ? pool->lends : 0;
 	pool->nr_bufs++;
 	pool->live_extents += buf->nr;
 	pool->lend_handed_out += size;
@@ -454,6 +526,8 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	if (ret) {
 		pthread_mutex_lock(&sm->lock);
 		handles_remove(&sm->handles, buf);
+		TAILQ_REMOVE(&sess->bufs, buf, owner_node);
+		sess->nr_bufs--;
 		pool->zallocs--;
 		if (buf->nr > 1)
 			pool->discontiguous--;
@@ -466,11 +540,13 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, uint32_t types,
 	p[2].u.value.a = buf->nr;
 	p[2].u.value.b = buf->nr == 1 ? buf->ext[0].pa : 0;
 	p[3].u.value.a = buf->handle;
+	/* Not in v5: which lend of the dynamic region the buffer lives in. */
+	p[3].u.value.b = lend;
 	atomic_store_explicit(&buf->published, true, memory_order_release);
 	RH_TRACE(sm->plat, RH_TRACE_TA_ALLOC, .name = rh_ta_secmem_ops.name,
 		 .handle = buf->handle, .pa = buf->ext[0].pa, .size = size,
 		 .count = buf->nr);
-	DMSG(sm->plat, "secmem: %s: 0x%" PRIx64 " bytes in %u extent(s), handle 0x%08" PRIx32,
+	DMSG(sm->plat, "secmem: %s: 0x%" PRIx64 " bytes in %u extent(s), handle 0x%016" PRIx64,
 	     pool->name, size, buf->nr, buf->handle);
 	return RH_TEEC_SUCCESS;
 
@@ -487,36 +563,29 @@ err_unlock:
 	return res;
 }
 
-static uint32_t cmd_free(struct rh_secmem *sm, uint32_t types,
-			 struct rh_ta_param p[RH_TA_NUM_PARAMS])
+/*
+ * Release a buffer found under sm->lock (held on entry, released on
+ * return): unpublish it, wait for other TAs' pins, take every device's
+ * grant of it away, scrub it through the secure view and give its extents
+ * back (the last CMA buffer unlends the region). Shared by FREE and by the
+ * close of the session that owns it.
+ */
+static void buf_release(struct rh_secmem *sm, struct rh_secmem_buf *buf)
 {
-	uint64_t handle = p[0].u.value.a;
-	struct rh_secmem_buf *buf;
 	unsigned int i;
 	int ret;
 
-	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_OUTPUT,
-				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
-		return bad_params(sm, "FREE parameter types", types);
-
-	pthread_mutex_lock(&sm->lock);
-	buf = find_published(sm, handle);
-	if (!buf) {
-		pthread_mutex_unlock(&sm->lock);
-		refuse_handle(sm, handle, "FREE");
-		RH_TRACE(sm->plat, RH_TRACE_TA_FREE, .name = rh_ta_secmem_ops.name,
-			 .handle = handle, .err = -ENOENT);
-		/* The seed's protocol: the TA's own status travels in p1.a. */
-		p[1].u.value.a = RH_TEEC_ERROR_ITEM_NOT_FOUND;
-		return RH_TEEC_SUCCESS;
-	}
 	/* Unpublish: from here no FREE, RETRIEVE_SG or lookup finds it. */
 	handles_remove(&sm->handles, buf);
 	atomic_store_explicit(&buf->published, false, memory_order_relaxed);
+	TAILQ_REMOVE(&buf->owner->bufs, buf, owner_node);
+	buf->owner->nr_bufs--;
 	while (buf->pins)
 		pthread_cond_wait(&sm->unpinned, &sm->lock);
 	pthread_mutex_unlock(&sm->lock);
 
+	/* No device may reach the pages once they are scrubbed and reused. */
+	rh_svp_revoke_buffer(sm->plat, buf->handle);
 	/*
 	 * Written bits first, scrub second: a DMA write that lands after the
 	 * clear sets its bits again, one that landed before is scrubbed.
@@ -535,8 +604,36 @@ static uint32_t cmd_free(struct rh_secmem *sm, uint32_t types,
 	pthread_mutex_unlock(&sm->lock);
 	RH_TRACE(sm->plat, RH_TRACE_TA_FREE, .name = rh_ta_secmem_ops.name,
 		 .handle = buf->handle, .size = buf->size);
-	DMSG(sm->plat, "secmem: freed handle 0x%08" PRIx32, buf->handle);
+	DMSG(sm->plat, "secmem: freed handle 0x%016" PRIx64, buf->handle);
 	rh_free(buf);
+}
+
+static uint32_t cmd_free(struct rh_secmem *sm, struct secmem_session *sess,
+			 uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	uint64_t handle = p[0].u.value.a;
+	struct rh_secmem_buf *buf;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_OUTPUT,
+				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
+		return bad_params(sm, "FREE parameter types", types);
+
+	pthread_mutex_lock(&sm->lock);
+	buf = find_published(sm, handle, sess);
+	if (!buf) {
+		p[1].u.value.b = cma_lend_state(sm);
+		pthread_mutex_unlock(&sm->lock);
+		refuse_handle(sm, handle, "FREE");
+		RH_TRACE(sm->plat, RH_TRACE_TA_FREE, .name = rh_ta_secmem_ops.name,
+			 .handle = handle, .err = -ENOENT);
+		/* The seed's protocol: the TA's own status travels in p1.a. */
+		p[1].u.value.a = RH_TEEC_ERROR_ITEM_NOT_FOUND;
+		return RH_TEEC_SUCCESS;
+	}
+	buf_release(sm, buf);
+	pthread_mutex_lock(&sm->lock);
+	p[1].u.value.b = cma_lend_state(sm);
+	pthread_mutex_unlock(&sm->lock);
 	p[1].u.value.a = RH_TEEC_SUCCESS;
 	return RH_TEEC_SUCCESS;
 }
@@ -549,7 +646,8 @@ static void put_le(uint8_t *dst, uint64_t v, unsigned int bytes)
 		dst[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint32_t cmd_retrieve_sg(struct rh_secmem *sm, uint32_t types,
+static uint32_t cmd_retrieve_sg(struct rh_secmem *sm,
+				const struct secmem_session *sess, uint32_t types,
 				struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
 	uint64_t handle = p[0].u.value.a;
@@ -563,7 +661,7 @@ static uint32_t cmd_retrieve_sg(struct rh_secmem *sm, uint32_t types,
 		return bad_params(sm, "RETRIEVE_SG parameter types", types);
 
 	pthread_mutex_lock(&sm->lock);
-	buf = find_published(sm, handle);
+	buf = find_published(sm, handle, sess);
 	if (!buf) {
 		pthread_mutex_unlock(&sm->lock);
 		refuse_handle(sm, handle, "RETRIEVE_SG");
@@ -599,19 +697,74 @@ static uint32_t secmem_create(struct rh_ta_ctx *ctx)
 	return RH_TEEC_SUCCESS;
 }
 
+/*
+ * Only the REE kernel may open a session (OP-TEE refuses other logins to
+ * its kernel-only TAs the same way, e.g. the device enumeration PTA):
+ * user programs get their secure buffers through the kernel's heaps.
+ */
+static uint32_t secmem_open_session(struct rh_ta_ctx *ctx, uint32_t types,
+				    struct rh_ta_param p[RH_TA_NUM_PARAMS],
+				    void **ret_sess_ctx)
+{
+	struct rh_secmem *sm = rh_ta_get_priv(ctx);
+	struct secmem_session *sess;
+	struct rh_ta_client client;
+
+	if (rh_ta_get_client(ctx, &client))
+		return RH_TEEC_ERROR_BAD_STATE;
+	if (!rh_ta_client_is_kernel(&client))
+		return access_denied(sm, "a client that is not the kernel opened a session");
+	sess = rh_zalloc(sizeof(*sess));
+	if (!sess)
+		return RH_TEEC_ERROR_OUT_OF_MEMORY;
+	sess->id = client.session;
+	TAILQ_INIT(&sess->bufs);
+	pthread_mutex_lock(&sm->lock);
+	TAILQ_INSERT_TAIL(&sm->sessions, sess, node);
+	pthread_mutex_unlock(&sm->lock);
+	*ret_sess_ctx = sess;
+	return RH_TEEC_SUCCESS;
+}
+
+/*
+ * The session goes (closed, or its context released): what it still owns
+ * is released as a FREE would, so a client that vanished, or a reply that
+ * never arrived, cannot keep secure memory (or the lent region) for good.
+ */
+static void secmem_close_session(struct rh_ta_ctx *ctx, void *sess_ctx)
+{
+	/* Not the instance's priv: the state may be gone (platform teardown). */
+	struct rh_secmem *sm = secmem_of(rh_ta_get_platform(ctx));
+	struct secmem_session *sess = sess_ctx;
+	struct rh_secmem_buf *buf;
+
+	if (sm) {
+		pthread_mutex_lock(&sm->lock);
+		if (sess->nr_bufs)
+			EMSG(sm->plat, "secmem: session 0x%" PRIx32 " closed with %u buffer(s): releasing them",
+			     sess->id, sess->nr_bufs);
+		while ((buf = TAILQ_FIRST(&sess->bufs))) {
+			buf_release(sm, buf);
+			pthread_mutex_lock(&sm->lock);
+		}
+		TAILQ_REMOVE(&sm->sessions, sess, node);
+		pthread_mutex_unlock(&sm->lock);
+	}
+	rh_free(sess);
+}
+
 static uint32_t secmem_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
 			      uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
 	struct rh_secmem *sm = rh_ta_get_priv(ctx);
 
-	(void)sess_ctx;
 	switch (cmd) {
 	case RH_MTK_TZCMD_SECMEM_ZALLOC:
-		return cmd_zalloc(sm, types, p);
+		return cmd_zalloc(sm, sess_ctx, types, p);
 	case RH_MTK_TZCMD_SECMEM_FREE:
-		return cmd_free(sm, types, p);
+		return cmd_free(sm, sess_ctx, types, p);
 	case RH_MTK_TZCMD_SECMEM_RETRIEVE_SG:
-		return cmd_retrieve_sg(sm, types, p);
+		return cmd_retrieve_sg(sm, sess_ctx, types, p);
 	default:
 		EMSG(sm->plat, "secmem: unknown command 0x%" PRIx32, cmd);
 		return RH_TEEC_ERROR_NOT_SUPPORTED;
@@ -630,6 +783,8 @@ const struct rh_ta_ops rh_ta_secmem_ops = {
 		  0xad, 0x15, 0xe4, 0x1f, 0x13, 0x90, 0xd6, 0x76 },
 	.flags = RH_TA_FLAG_SINGLE_INSTANCE | RH_TA_FLAG_MULTI_SESSION,
 	.create = secmem_create,
+	.open_session = secmem_open_session,
+	.close_session = secmem_close_session,
 	.invoke = secmem_invoke,
 };
 
@@ -683,6 +838,8 @@ RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
 	st.bad_params = atomic_load_explicit(&sm->bad_params, memory_order_relaxed);
 	st.refused_handles = atomic_load_explicit(&sm->refused_handles,
 						  memory_order_relaxed);
+	st.access_denied = atomic_load_explicit(&sm->access_denied,
+						memory_order_relaxed);
 	*ret_stats = st;
 	return 0;
 }
@@ -736,6 +893,7 @@ int rh_ta_secmem_init(struct rh_platform *plat)
 	pthread_mutex_init(&sm->lock, NULL);
 	pthread_cond_init(&sm->unpinned, NULL);
 	handles_init(&sm->handles);
+	TAILQ_INIT(&sm->sessions);
 	atomic_init(&sm->bad_params, 0);
 	atomic_init(&sm->refused_handles, 0);
 	for (i = 0; i < SECMEM_NR_POOLS; i++) {
@@ -801,7 +959,8 @@ void rh_ta_secmem_fini(struct rh_platform *plat)
 	/*
 	 * The firewall and DRAM go away right after (platform.c order); the
 	 * TA stays registered until the TEE core ends, and its remaining
-	 * entry points (close/destroy) do not touch this state.
+	 * entry points (close/destroy) do not touch this state: sessions
+	 * closed later free only their own small state.
 	 */
 	plat->secmem = NULL;
 	secmem_free(sm);

@@ -44,7 +44,7 @@ struct rh_secmem_extent {
  * under the holder's feet.
  */
 struct rh_secmem_pin {
-	uint32_t handle;
+	uint64_t handle;
 	enum rh_mtk_secure_mem_type type;
 	uint64_t size;
 	unsigned int nr_extents;
@@ -59,11 +59,13 @@ struct rh_secmem_pin {
  * @ret_pin: filled on success; release with rh_secmem_unpin() soon (a FREE
  *           of the handle blocks until then)
  *
+ * Any live buffer is found, whichever session allocated it: the caller
+ * (another TA of the secure OS) applies its own policy.
  * An unknown handle counts in the TA's refused_handles statistic.
  * Returns 0, -EINVAL (NULL), -ENODEV (no secmem state on @plat), -ENOENT
  * (unknown, freed or not yet published handle).
  */
-int rh_secmem_lookup(struct rh_platform *plat, uint32_t handle,
+int rh_secmem_lookup(struct rh_platform *plat, uint64_t handle,
 		     struct rh_secmem_pin *ret_pin);
 
 /* rh_secmem_unpin() - end a pin taken by rh_secmem_lookup(); NULL-safe */

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -38,10 +40,38 @@
 #define SVP_KEY_LEN 16
 /* EVP_*Update take an int length: feed at most this much at a time. */
 #define SVP_CHUNK (1u << 30)
+/* Grants one session may hold (a decoder's frame pool and then some). */
+#define SVP_MAX_GRANTS_PER_SESSION 1024
+
+struct svp_session;
+
+/*
+ * One device granted one buffer by one session, as many times as it
+ * mapped it (@count). The device's secure windows over the buffer exist
+ * while any grant of that device and buffer does.
+ */
+struct svp_grant {
+	TAILQ_ENTRY(svp_grant) node;
+	struct rh_device *dev;
+	uint64_t handle;
+	struct svp_session *owner;
+	unsigned int count;
+};
+
+TAILQ_HEAD(svp_grant_list, svp_grant);
+
+/* A client session; @kernel: opened with the REE-kernel login. */
+struct svp_session {
+	bool kernel;
+	unsigned int nr_grants;
+};
 
 struct rh_svp {
 	struct rh_platform *plat;
 	unsigned char key[SVP_KEY_LEN];
+	/* Grants of every session; held across the secmem lookups. */
+	pthread_mutex_t lock;
+	struct svp_grant_list grants;
 };
 
 static struct rh_svp *svp_of(struct rh_platform *plat)
@@ -91,28 +121,164 @@ static uint32_t svp_bad(struct rh_svp *svp, const char *what, uint64_t v)
 	return RH_TEEC_ERROR_BAD_PARAMETERS;
 }
 
-static uint32_t cmd_set_device_secure(struct rh_svp *svp, uint32_t types,
-				      struct rh_ta_param p[RH_TA_NUM_PARAMS])
+static struct rh_device *svp_find_master(struct rh_svp *svp, uint64_t id)
 {
-	uint64_t id = p[0].u.value.a, secure = p[0].u.value.b;
-	struct rh_device *dev = NULL;
-	unsigned int i, n;
-	int ret;
+	unsigned int i, n = rh_device_count(svp->plat);
 
-	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_NONE,
-				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
-		return svp_bad(svp, "SET_DEVICE_SECURE parameter types", types);
-	if (secure > 1)
-		return svp_bad(svp, "security state", secure);
-	n = rh_device_count(svp->plat);
 	for (i = 0; i < n && id <= UINT32_MAX; i++) {
 		struct rh_device *d = rh_device_get(svp->plat, i);
 
-		if (rh_device_master_id(d) == id) {
-			dev = d;
-			break;
+		if (rh_device_master_id(d) == id)
+			return d;
+	}
+	return NULL;
+}
+
+static struct svp_grant *grant_find(struct rh_svp *svp, struct rh_device *dev,
+				    uint64_t handle, const struct svp_session *owner)
+{
+	struct svp_grant *g;
+
+	TAILQ_FOREACH(g, &svp->grants, node)
+		if (g->dev == dev && g->handle == handle &&
+		    (!owner || g->owner == owner))
+			return g;
+	return NULL;
+}
+
+static bool device_has_grant(struct rh_svp *svp, const struct rh_device *dev)
+{
+	struct svp_grant *g;
+
+	TAILQ_FOREACH(g, &svp->grants, node)
+		if (g->dev == dev)
+			return true;
+	return false;
+}
+
+/*
+ * Drop grant @g (all its counts); the device loses its windows over the
+ * buffer when no other session still grants it, and secure mode with its
+ * last grant. Under svp->lock.
+ */
+static void grant_drop(struct rh_svp *svp, struct svp_grant *g)
+{
+	struct rh_device *dev = g->dev;
+	uint64_t handle = g->handle;
+
+	TAILQ_REMOVE(&svp->grants, g, node);
+	g->owner->nr_grants--;
+	rh_free(g);
+	if (!grant_find(svp, dev, handle, NULL))
+		rh_firewall_window_remove(svp->plat->firewall,
+					  rh_device_master_id(dev), handle);
+	if (!device_has_grant(svp, dev))
+		rh_emu_device_set_secure(svp->plat, dev, false);
+}
+
+/* Map the pinned buffer's extents into @dev's secure windows; under lock. */
+static int grant_windows(struct rh_svp *svp, struct rh_device *dev,
+			 const struct rh_secmem_pin *pin)
+{
+	uint32_t id = rh_device_master_id(dev);
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < pin->nr_extents; i++) {
+		ret = rh_firewall_window_add(svp->plat->firewall, id,
+					     pin->extents[i].pa,
+					     pin->extents[i].len, pin->handle);
+		if (ret) {
+			rh_firewall_window_remove(svp->plat->firewall, id,
+						  pin->handle);
+			return ret;
 		}
 	}
+	return 0;
+}
+
+/*
+ * SET_DEVICE_SECURE (secure = 1): grant @dev the buffer @handle. Only a
+ * buffer the secure-memory TA allocated can be granted, and only its own
+ * extents become reachable (the device's secure windows); the device
+ * enters secure mode with its first grant. Under svp->lock.
+ */
+static uint32_t grant_add(struct rh_svp *svp, struct svp_session *sess,
+			  struct rh_device *dev, uint64_t handle)
+{
+	struct rh_secmem_pin pin;
+	struct svp_grant *g;
+	int ret;
+
+	g = grant_find(svp, dev, handle, sess);
+	if (g) {
+		g->count++;
+		return RH_TEEC_SUCCESS;
+	}
+	if (sess->nr_grants >= SVP_MAX_GRANTS_PER_SESSION)
+		return RH_TEEC_ERROR_OUT_OF_MEMORY;
+	ret = rh_secmem_lookup(svp->plat, handle, &pin);
+	if (ret == -ENOENT) {
+		EMSG(svp->plat, "svp: %s: no secure buffer 0x%" PRIx64 " to grant",
+		     rh_device_name(dev), handle);
+		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
+	}
+	if (ret)
+		return rh_errno_to_tee_result(ret);
+	g = rh_zalloc(sizeof(*g));
+	if (!g) {
+		ret = -ENOMEM;
+		goto out_unpin;
+	}
+	/* Another session may have granted it already: windows exist then. */
+	if (!grant_find(svp, dev, handle, NULL)) {
+		ret = grant_windows(svp, dev, &pin);
+		if (ret) {
+			rh_free(g);
+			goto out_unpin;
+		}
+	}
+	ret = rh_device_is_secure(dev) ? 0 :
+					 rh_emu_device_set_secure(svp->plat, dev, true);
+	if (ret) {
+		if (!grant_find(svp, dev, handle, NULL))
+			rh_firewall_window_remove(svp->plat->firewall,
+						  rh_device_master_id(dev), handle);
+		rh_free(g);
+		goto out_unpin;
+	}
+	g->dev = dev;
+	g->handle = handle;
+	g->owner = sess;
+	g->count = 1;
+	sess->nr_grants++;
+	TAILQ_INSERT_TAIL(&svp->grants, g, node);
+out_unpin:
+	rh_secmem_unpin(svp->plat, &pin);
+	return rh_errno_to_tee_result(ret);
+}
+
+static uint32_t cmd_set_device_secure(struct rh_svp *svp, struct svp_session *sess,
+				      uint32_t types,
+				      struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	uint64_t id = p[0].u.value.a, secure = p[0].u.value.b;
+	uint64_t handle = p[1].u.value.a;
+	struct rh_device *dev;
+	struct svp_grant *g;
+	uint32_t res;
+
+	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_VALUE_INPUT, RH_TA_PARAM_VALUE_INPUT,
+				       RH_TA_PARAM_NONE, RH_TA_PARAM_NONE))
+		return svp_bad(svp, "SET_DEVICE_SECURE parameter types", types);
+	/* Only the kernel's drivers may change a bus master's security. */
+	if (!sess->kernel) {
+		EMSG(svp->plat, "svp: SET_DEVICE_SECURE from a client that is not the kernel");
+		return RH_TEEC_ERROR_ACCESS_DENIED;
+	}
+	if (secure > 1)
+		return svp_bad(svp, "security state", secure);
+	dev = svp_find_master(svp, id);
 	if (!dev) {
 		EMSG(svp->plat, "svp: no bus master with id 0x%" PRIx64, id);
 		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
@@ -121,15 +287,37 @@ static uint32_t cmd_set_device_secure(struct rh_svp *svp, uint32_t types,
 		EMSG(svp->plat, "svp: %s is not secure-capable", rh_device_name(dev));
 		return RH_TEEC_ERROR_ACCESS_DENIED;
 	}
-	/*
-	 * The firewall regions of secure memory list every secure-capable
-	 * master and refuse any non-secure transaction, so this switch alone
-	 * opens or closes protected memory to the device.
-	 */
-	ret = rh_emu_device_set_secure(svp->plat, dev, secure);
-	if (ret)
-		return rh_errno_to_tee_result(ret);
-	return RH_TEEC_SUCCESS;
+
+	pthread_mutex_lock(&svp->lock);
+	if (secure) {
+		res = grant_add(svp, sess, dev, handle);
+	} else {
+		/* Only the grant this session made can be taken back by it. */
+		g = grant_find(svp, dev, handle, sess);
+		res = g ? RH_TEEC_SUCCESS : RH_TEEC_ERROR_ITEM_NOT_FOUND;
+		if (g && !--g->count)
+			grant_drop(svp, g);
+	}
+	pthread_mutex_unlock(&svp->lock);
+	return res;
+}
+
+void rh_svp_revoke_buffer(struct rh_platform *plat, uint64_t handle)
+{
+	struct rh_svp *svp = svp_of(plat);
+	struct svp_grant *g, *next;
+
+	if (!svp)
+		return;
+	pthread_mutex_lock(&svp->lock);
+	TAILQ_FOREACH_SAFE(g, &svp->grants, node, next) {
+		if (g->handle != handle)
+			continue;
+		EMSG(plat, "svp: buffer 0x%" PRIx64 " freed while granted to %s: grant revoked",
+		     handle, rh_device_name(g->dev));
+		grant_drop(svp, g);
+	}
+	pthread_mutex_unlock(&svp->lock);
 }
 
 /* Decrypt @len bytes of @src into the pinned buffer from byte @off on. */
@@ -165,8 +353,8 @@ static int decrypt_into(struct rh_svp *svp, EVP_CIPHER_CTX *ctx,
 	return len ? -EIO : 0;
 }
 
-static uint32_t cmd_decrypt(struct rh_svp *svp, uint32_t types,
-			    struct rh_ta_param p[RH_TA_NUM_PARAMS])
+static uint32_t cmd_decrypt(struct rh_svp *svp, const struct svp_session *sess,
+			    uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
 	const unsigned char *src = p[0].u.memref.buffer;
 	size_t len = p[0].u.memref.size;
@@ -180,18 +368,24 @@ static uint32_t cmd_decrypt(struct rh_svp *svp, uint32_t types,
 	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_INPUT,
 				       RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_OUTPUT))
 		return svp_bad(svp, "DECRYPT parameter types", types);
+	/*
+	 * A secure handle only proves anything coming from the kernel, which
+	 * allocated it through its own secure-memory session: handles are not
+	 * secrets (the heap shows them to its users), so a user program naming
+	 * one proves nothing about holding the buffer.
+	 */
+	if (!sess->kernel) {
+		EMSG(svp->plat, "svp: DECRYPT into a secure handle from a client that is not the kernel");
+		return RH_TEEC_ERROR_ACCESS_DENIED;
+	}
 	if (!src || !len)
 		return svp_bad(svp, "empty ciphertext", len);
 	if (!p[2].u.memref.buffer || p[2].u.memref.size != RH_SVP_IV_LEN)
 		return svp_bad(svp, "initial counter block size", p[2].u.memref.size);
 	/* Copy what was validated: the normal world may change it meanwhile. */
 	memcpy(iv, p[2].u.memref.buffer, sizeof(iv));
-	if (handle > UINT32_MAX) {
-		/* Not a handle the TA could have issued: count it as refused. */
-		handle = 0;
-	}
 
-	ret = rh_secmem_lookup(svp->plat, (uint32_t)handle, &pin);
+	ret = rh_secmem_lookup(svp->plat, handle, &pin);
 	if (ret == -ENOENT)
 		return RH_TEEC_ERROR_ITEM_NOT_FOUND;
 	if (ret)
@@ -235,17 +429,51 @@ static uint32_t svp_create(struct rh_ta_ctx *ctx)
 	return RH_TEEC_SUCCESS;
 }
 
+static uint32_t svp_open_session(struct rh_ta_ctx *ctx, uint32_t types,
+				 struct rh_ta_param p[RH_TA_NUM_PARAMS],
+				 void **ret_sess_ctx)
+{
+	struct rh_ta_client client;
+	struct svp_session *sess;
+
+	if (rh_ta_get_client(ctx, &client))
+		return RH_TEEC_ERROR_BAD_STATE;
+	sess = rh_zalloc(sizeof(*sess));
+	if (!sess)
+		return RH_TEEC_ERROR_OUT_OF_MEMORY;
+	sess->kernel = rh_ta_client_is_kernel(&client);
+	*ret_sess_ctx = sess;
+	return RH_TEEC_SUCCESS;
+}
+
+/* The session goes: every device mode it granted is withdrawn. */
+static void svp_close_session(struct rh_ta_ctx *ctx, void *sess_ctx)
+{
+	/* Not the instance's priv: the state may be gone (platform teardown). */
+	struct rh_svp *svp = svp_of(rh_ta_get_platform(ctx));
+	struct svp_session *sess = sess_ctx;
+	struct svp_grant *g, *next;
+
+	if (svp && sess->nr_grants) {
+		pthread_mutex_lock(&svp->lock);
+		TAILQ_FOREACH_SAFE(g, &svp->grants, node, next)
+			if (g->owner == sess)
+				grant_drop(svp, g);
+		pthread_mutex_unlock(&svp->lock);
+	}
+	rh_free(sess);
+}
+
 static uint32_t svp_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
 			   uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
 	struct rh_svp *svp = rh_ta_get_priv(ctx);
 
-	(void)sess_ctx;
 	switch (cmd) {
 	case RH_SVP_CMD_SET_DEVICE_SECURE:
-		return cmd_set_device_secure(svp, types, p);
+		return cmd_set_device_secure(svp, sess_ctx, types, p);
 	case RH_SVP_CMD_DECRYPT:
-		return cmd_decrypt(svp, types, p);
+		return cmd_decrypt(svp, sess_ctx, types, p);
 	default:
 		EMSG(svp->plat, "svp: unknown command 0x%" PRIx32, cmd);
 		return RH_TEEC_ERROR_NOT_SUPPORTED;
@@ -259,6 +487,8 @@ const struct rh_ta_ops rh_ta_svp_ops = {
 		  0x8a, 0x7b, 0x9c, 0x0d, 0x1e, 0x2f, 0x3a, 0x4b },
 	.flags = RH_TA_FLAG_MULTI_SESSION,
 	.create = svp_create,
+	.open_session = svp_open_session,
+	.close_session = svp_close_session,
 	.invoke = svp_invoke,
 };
 
@@ -304,6 +534,8 @@ int rh_ta_svp_init(struct rh_platform *plat)
 	if (!svp)
 		return -ENOMEM;
 	svp->plat = plat;
+	pthread_mutex_init(&svp->lock, NULL);
+	TAILQ_INIT(&svp->grants);
 	/* Provisioned once, from the secure world's CSPRNG: never leaves it. */
 	ret = rh_tee_emu_random(plat, svp->key, sizeof(svp->key));
 	if (ret)
@@ -319,6 +551,7 @@ int rh_ta_svp_init(struct rh_platform *plat)
 
 err_free:
 	OPENSSL_cleanse(svp->key, sizeof(svp->key));
+	pthread_mutex_destroy(&svp->lock);
 	rh_free(svp);
 	return ret;
 }
@@ -329,8 +562,20 @@ void rh_ta_svp_fini(struct rh_platform *plat)
 
 	if (!svp)
 		return;
-	/* The TA stays registered until the TEE core ends; its create then refuses. */
+	/*
+	 * The TA stays registered until the TEE core ends; its create then
+	 * refuses, and sessions closed after this point find no grants (the
+	 * firewall and devices are torn down with the platform).
+	 */
 	plat->svp = NULL;
+	while (!TAILQ_EMPTY(&svp->grants)) {
+		struct svp_grant *g = TAILQ_FIRST(&svp->grants);
+
+		EMSG(plat, "svp: %s still granted buffer 0x%" PRIx64 " at shutdown",
+		     rh_device_name(g->dev), g->handle);
+		grant_drop(svp, g);
+	}
 	OPENSSL_cleanse(svp->key, sizeof(svp->key));
+	pthread_mutex_destroy(&svp->lock);
 	rh_free(svp);
 }

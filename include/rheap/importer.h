@@ -18,10 +18,13 @@ RH_BEGIN_DECLS
  * What a V4L2 or DRM driver of the seed's companion series does with an
  * imported dma-buf: attach its device, map the buffer, and when the first
  * entry of the mapped table carries RH_SG_DMA_RESTRICTED
- * (rh_sg_dma_is_restricted(sgt->sgl)), ask the secure world to switch the
- * device to secure mode before any DMA (the secure video TA's
- * RH_SVP_CMD_SET_DEVICE_SECURE, rheap/tee-secmem.h). The device goes back
- * to normal mode once it holds no restricted mapping anymore.
+ * (rh_sg_dma_is_restricted(sgt->sgl)), ask the secure world to map that
+ * buffer for the device's secure DMA before any DMA (the secure video TA's
+ * RH_SVP_CMD_SET_DEVICE_SECURE with the buffer's secure handle,
+ * rheap/tee-secmem.h). The TA grants only a buffer it allocated, the
+ * device enters secure mode with its first grant, reaches exactly the
+ * granted buffers and writes nowhere else, and goes back to normal mode
+ * with its last grant (unmap, or the importer's session ending).
  *
  * A device models one driver: use one importer per device (two importers
  * of one device would switch it under each other's feet).
@@ -57,16 +60,18 @@ RH_EXPORT void rh_importer_free(struct rh_importer *imp);
  *
  * The mapping holds a reference on the buffer (rh_get_dma_buf()) until
  * it is unmapped, as a driver does while it is attached.
- * If the table is restricted and the importer has no other restricted
- * mapping, the device is switched to secure mode first; when the secure
- * world refuses (a device that is not secure-capable: ACCESS_DENIED), the
- * buffer is unmapped and detached again and nothing is left behind.
+ * If the table is restricted, the buffer must come from a restricted heap
+ * (a flag set by any other exporter is refused: -EINVAL) and the secure
+ * world is asked to grant it to the device first; when it refuses (a
+ * device that is not secure-capable: ACCESS_DENIED), the buffer is
+ * unmapped and detached again and nothing is left behind.
  *
  * Mirrors: the dma_buf_attach() + dma_buf_map_attachment() sequence of an
  * importer, e.g. vb2_dc_map_dmabuf() (drivers/media/common/videobuf2/
  * videobuf2-dma-contig.c) with the companion series' restricted check.
  * @return 0; -EINVAL (NULL argument, bad @dir, a buffer of another
- * platform); the exporter's attach/map error (-ENOMEM, -EIO ...); for a
+ * platform, a restricted table on a buffer no restricted heap exported);
+ * the exporter's attach/map error (-ENOMEM, -EIO ...); for a
  * restricted buffer -EACCES (device not secure-capable), -ENODEV (no
  * TEE), or the TEE's error translated by rh_tee_result_to_errno() (e.g.
  * -ENOENT when the secure video TA is missing).
@@ -89,8 +94,9 @@ RH_EXPORT int rh_importer_map_fd(struct rh_importer *imp, int fd,
 /**
  * rh_importer_unmap() - unmap and detach; NULL-safe
  *
- * When this was the importer's last restricted mapping, the device is
- * switched back to normal mode (after the unmap); a refusal is logged.
+ * For a restricted mapping the secure world takes its grant back after
+ * the DMA unmap and before the buffer reference is dropped; with the
+ * device's last grant it goes back to normal mode. A refusal is logged.
  */
 RH_EXPORT void rh_importer_unmap(struct rh_importer_map *map);
 
@@ -124,13 +130,15 @@ RH_EXPORT struct rh_device *rh_importer_device(const struct rh_importer *imp);
  * struct rh_importer_stats - what an importer holds and has done
  * @maps: mappings alive
  * @restricted_maps: of which restricted
- * @secure_switches: successful switches to secure mode
- * @normal_switches: successful switches back to normal mode
+ * @grants: restricted mappings the secure world granted to the device
+ * @secure_switches: grants that took the device into secure mode
+ * @normal_switches: grant releases that took it back to normal mode
  * @refused: restricted mappings refused by the secure world
  */
 struct rh_importer_stats {
 	unsigned int maps;
 	unsigned int restricted_maps;
+	uint64_t grants;
 	uint64_t secure_switches;
 	uint64_t normal_switches;
 	uint64_t refused;

@@ -35,14 +35,29 @@ enum rh_mtk_secure_mem_type {
  *              p2 VALUE_INOUT  in: a = CMA region base, b = CMA region size
  *                              (CM_CMA only, else 0/0); out: a = number of
  *                              entries, b = PA when a == 1
- *              p3 VALUE_OUTPUT a = secure handle
+ *              p3 VALUE_OUTPUT a = secure handle; b (not in v5) = for
+ *                              CM_CMA, which lend of the region (1, 2,
+ *                              ...) the buffer lives in, else 0
  * FREE:        p0 VALUE_INPUT  a = secure handle
- *              p1 VALUE_OUTPUT a = TA status, 0 = success
+ *              p1 VALUE_OUTPUT a = TA status, 0 = success; b (not in v5)
+ *                              = the dynamic region's state after the
+ *                              call: bit 0 set while it is lent, the
+ *                              number of lends so far above it
  * RETRIEVE_SG: p0 VALUE_INPUT  a = secure handle
  *              p1 MEMREF_INOUT array of struct rh_mtk_tee_scatterlist
  *              (SHORT_BUFFER with the needed size when too small)
  *
  * Answers of the emulator's TA (emu/ta/ta-secmem.c):
+ * - OPEN_SESSION from a client that is not the REE kernel (a user-space
+ *   login, or a kernel driver logging in as PUBLIC as v5 does) ->
+ *   ACCESS_DENIED: the TA serves the kernel's heaps only;
+ * - handles belong to the session that allocated them: to any other
+ *   session they do not exist (FREE: p1.a ITEM_NOT_FOUND; RETRIEVE_SG:
+ *   ITEM_NOT_FOUND); closing a session releases (scrubs, frees) what it
+ *   still owns;
+ * - CM_CMA: the region is taken only as the normal world lent it: cma
+ *   allocated and recorded as lent through the caller's session (else
+ *   ACCESS_DENIED); while it is lent, only that session allocates from it;
  * - parameter types other than listed, size 0 or not page aligned,
  *   alignment not a power of two >= 4096, size + alignment overflowing,
  *   an unknown mem type, CM_TZ with p2 in != 0/0, CM_CMA with a region
@@ -53,7 +68,7 @@ enum rh_mtk_secure_mem_type {
  *   is made of several extents (largest free blocks first, listed in
  *   address order, at most RH_MTK_TEE_MAX_SG_ENTRIES, none longer than
  *   4 GiB - 4 KiB): p2.a > 1 and the normal world calls RETRIEVE_SG;
- * - handles are random non-zero 32-bit values, never a PA;
+ * - handles are random non-zero 64-bit values, never a PA;
  * - FREE of an unknown or already freed handle: TEE_SUCCESS with
  *   p1.a = TEEC_ERROR_ITEM_NOT_FOUND (0xFFFF0008): the seed reports the
  *   TA's own status in p1.a; nothing changes;
@@ -111,10 +126,14 @@ _Static_assert(sizeof(struct rh_mtk_tee_scatterlist) == 12, "12-byte entries");
  *                    scrubbed them at their last FREE and nothing wrote
  *                    them through the secure view since (zero once)
  * @bad_params: requests refused with BAD_PARAMETERS (whole TA)
- * @refused_handles: unknown, forged or already freed handles presented to
- *                   FREE, RETRIEVE_SG or another TA (whole TA)
+ * @refused_handles: unknown, forged, already freed or another session's
+ *                   handles presented to FREE, RETRIEVE_SG or another TA
+ *                   (whole TA)
+ * @access_denied: requests refused with ACCESS_DENIED: sessions opened by
+ *                 a client that is not the kernel, CMA region claims the
+ *                 normal world did not lend to the caller (whole TA)
  *
- * The last two are TA-wide: a refused request may have no pool.
+ * The last three are TA-wide: a refused request may have no pool.
  */
 struct rh_secmem_stats {
 	bool available;
@@ -138,6 +157,7 @@ struct rh_secmem_stats {
 	uint64_t bytes_known_zero;
 	uint64_t bad_params;
 	uint64_t refused_handles;
+	uint64_t access_denied;
 };
 
 /**
@@ -163,14 +183,27 @@ RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
 #define RH_TA_SVP_UUID "5cf4a2b8-1d3e-4f60-8a7b-9c0d1e2f3a4b"
 
 /**
- * SET_DEVICE_SECURE: p0 VALUE_INPUT a = master id, b = 1 secure / 0 normal.
- *                    ITEM_NOT_FOUND unknown master; ACCESS_DENIED when the
- *                    device is not secure-capable.
+ * SET_DEVICE_SECURE: grant (b = 1) or take back (b = 0) one buffer for a
+ *                    device's secure DMA (MediaTek's secure M4U mapping).
+ *                    p0 VALUE_INPUT a = master id, b = 1 grant / 0 release
+ *                    p1 VALUE_INPUT a = secmem handle of the buffer
+ *                    Only the REE kernel may ask (else ACCESS_DENIED); only
+ *                    a live buffer of the secure-memory TA is granted
+ *                    (else ITEM_NOT_FOUND); the device reaches exactly the
+ *                    buffers granted to it, is in secure mode while it has
+ *                    one and writes nowhere else then. Grants count (a
+ *                    buffer mapped twice is released twice), belong to the
+ *                    session that made them (released by no other, gone
+ *                    when it closes) and end when the buffer is freed.
+ *                    ITEM_NOT_FOUND unknown master or no such grant;
+ *                    ACCESS_DENIED when the device is not secure-capable.
  * DECRYPT:           AES-128-CTR with the key provisioned in the TA.
  *                    p0 MEMREF_INPUT  ciphertext (normal-world memory)
  *                    p1 VALUE_INPUT   a = secmem handle, b = offset in it
  *                    p2 MEMREF_INPUT  16-byte initial counter block
  *                    p3 VALUE_OUTPUT  a = bytes written
+ *                    ACCESS_DENIED from a client that is not the REE kernel
+ *                    (a handle is no proof of holding the buffer);
  *                    ITEM_NOT_FOUND unknown handle; BAD_PARAMETERS out of
  *                    bounds.
  */

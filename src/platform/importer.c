@@ -10,6 +10,7 @@
 
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
+#include <rheap/heaps/restricted.h>
 #include <rheap/importer.h>
 #include <rheap/scatterlist.h>
 #include <rheap/tee-secmem.h>
@@ -34,6 +35,7 @@ struct rh_importer_map {
 	struct rh_sg_table *sgt;
 	enum rh_dma_data_direction dir;
 	bool restricted;
+	uint64_t handle; /* restricted: the secure buffer granted to the device */
 };
 
 TAILQ_HEAD(importer_map_list, rh_importer_map);
@@ -101,11 +103,17 @@ static int importer_tee_open(struct rh_importer *imp)
 	return 0;
 }
 
-/* SET_DEVICE_SECURE(master id, @secure); under lock. */
-static int importer_set_secure(struct rh_importer *imp, bool secure)
+/*
+ * SET_DEVICE_SECURE(master id, @secure, buffer @handle): ask the secure
+ * world to map (or unmap) the restricted buffer for the device's secure
+ * DMA; the device is in secure mode while it holds such a grant. Under lock.
+ */
+static int importer_set_secure(struct rh_importer *imp, bool secure,
+			       uint64_t handle)
 {
 	struct rh_tee_param params[RH_TEE_NUM_PARAMS] = { 0 };
 	struct rh_tee_ioctl_invoke_arg arg = { 0 };
+	bool was_secure = rh_device_is_secure(imp->dev);
 	int ret;
 
 	ret = importer_tee_open(imp);
@@ -114,6 +122,8 @@ static int importer_set_secure(struct rh_importer *imp, bool secure)
 	params[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
 	params[0].u.value.a = rh_device_master_id(imp->dev);
 	params[0].u.value.b = secure;
+	params[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	params[1].u.value.a = handle;
 	arg.func = RH_SVP_CMD_SET_DEVICE_SECURE;
 	arg.session = imp->tee_session;
 	arg.num_params = RH_TEE_NUM_PARAMS;
@@ -130,8 +140,11 @@ static int importer_set_secure(struct rh_importer *imp, bool secure)
 	if (ret)
 		return ret;
 	if (secure)
+		imp->stats.grants++;
+	/* Count the device's transitions (another driver may have made them). */
+	if (secure && !was_secure && rh_device_is_secure(imp->dev))
 		imp->stats.secure_switches++;
-	else
+	else if (!secure && was_secure && !rh_device_is_secure(imp->dev))
 		imp->stats.normal_switches++;
 	return 0;
 }
@@ -153,13 +166,6 @@ RH_EXPORT int rh_importer_new(struct rh_device *dev, struct rh_importer **ret_im
 	return 0;
 }
 
-/* Undo a mapping; the secure switch back, if any, is the caller's. */
-static void importer_unmap_dma(struct rh_importer_map *map)
-{
-	rh_dma_buf_unmap_attachment(map->attach, map->sgt, map->dir);
-	rh_dma_buf_detach(map->dmabuf, map->attach);
-	rh_dma_buf_put(map->dmabuf);
-}
 
 RH_EXPORT int rh_importer_map(struct rh_importer *imp, struct rh_dma_buf *dmabuf,
 			      enum rh_dma_data_direction dir,
@@ -190,11 +196,27 @@ RH_EXPORT int rh_importer_map(struct rh_importer *imp, struct rh_dma_buf *dmabuf
 		goto err_detach;
 	}
 	map->restricted = rh_sg_dma_is_restricted(map->sgt->sgl);
+	if (map->restricted) {
+		/*
+		 * The flag alone proves nothing (any exporter can set it): only a
+		 * restricted heap's buffer has a secure handle the secure world
+		 * knows, and only that buffer will be mapped for secure DMA.
+		 */
+		const struct rh_restricted_buffer *rbuf = rh_restricted_buffer_get(dmabuf);
+
+		if (!rbuf) {
+			rh_bug_caller(imp->plat, "importer %s: a restricted table on a buffer no restricted heap exported (%s)",
+				      rh_device_name(imp->dev), rh_dma_buf_exp_name(dmabuf));
+			ret = -EINVAL;
+			goto err_unmap;
+		}
+		map->handle = rbuf->restricted_addr;
+	}
 
 	pthread_mutex_lock(&imp->lock);
-	/* Secure mode before any DMA touches the restricted buffer. */
-	if (map->restricted && !imp->stats.restricted_maps) {
-		ret = importer_set_secure(imp, true);
+	/* Secure mode (for this buffer) before any DMA touches it. */
+	if (map->restricted) {
+		ret = importer_set_secure(imp, true, map->handle);
 		if (ret) {
 			imp->stats.refused++;
 			pthread_mutex_unlock(&imp->lock);
@@ -237,15 +259,17 @@ RH_EXPORT int rh_importer_map_fd(struct rh_importer *imp, int fd,
 	return ret;
 }
 
-/* Under lock: forget @map; switch to normal after the last restricted one. */
+/* Under lock: forget @map; its buffer's grant goes (normal mode after the last). */
 static void importer_release_locked(struct rh_importer *imp, struct rh_importer_map *map)
 {
 	TAILQ_REMOVE(&imp->maps, map, node);
 	imp->stats.maps--;
 	if (!map->restricted)
 		return;
-	if (!--imp->stats.restricted_maps && importer_set_secure(imp, false))
-		rh_err(imp->plat, "importer %s: still in secure mode", rh_device_name(imp->dev));
+	imp->stats.restricted_maps--;
+	if (importer_set_secure(imp, false, map->handle))
+		rh_err(imp->plat, "importer %s: the secure world kept the grant of buffer 0x%" PRIx64,
+		       rh_device_name(imp->dev), map->handle);
 }
 
 RH_EXPORT void rh_importer_unmap(struct rh_importer_map *map)
@@ -255,11 +279,17 @@ RH_EXPORT void rh_importer_unmap(struct rh_importer_map *map)
 	if (!map)
 		return;
 	imp = map->imp;
-	/* The mapping goes before the device may leave secure mode. */
-	importer_unmap_dma(map);
+	/*
+	 * The DMA mapping goes first, then the secure world's grant (the
+	 * device leaves secure mode after its last one), and only then the
+	 * buffer may go: its release must find no device still granted it.
+	 */
+	rh_dma_buf_unmap_attachment(map->attach, map->sgt, map->dir);
 	pthread_mutex_lock(&imp->lock);
 	importer_release_locked(imp, map);
 	pthread_mutex_unlock(&imp->lock);
+	rh_dma_buf_detach(map->dmabuf, map->attach);
+	rh_dma_buf_put(map->dmabuf);
 	rh_free(map);
 }
 

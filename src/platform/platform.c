@@ -13,6 +13,7 @@
 #include <rheap/platform.h>
 
 #include "dma-buf/dmabuf-internal.h"
+#include "emu.h" /* only for the prototype of rh_platform_region_lent_to() */
 #include "dma-buf/heaps/mtk-internal.h"
 #include "internal.h"
 #include "trace/trace.h"
@@ -308,4 +309,80 @@ RH_EXPORT void rh_platform_set_log_level(struct rh_platform *plat,
 RH_EXPORT enum rh_log_level rh_platform_get_log_level(const struct rh_platform *plat)
 {
 	return plat ? plat->log_level : RH_LOG_ERR;
+}
+
+/* ------------------------------------------------------------ lent memory */
+
+/* Index of the record of exactly [@base, @base + @size), or -1; under lock. */
+static int lent_find(const struct rh_platform *plat, rh_phys_addr_t base,
+		     uint64_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < plat->nr_lent; i++)
+		if (plat->lent[i].base == base && plat->lent[i].size == size)
+			return (int)i;
+	return -1;
+}
+
+int rh_platform_lend_region(struct rh_platform *plat, rh_phys_addr_t base,
+			    uint64_t size, uint32_t session)
+{
+	unsigned int i;
+	int idx, ret = 0;
+
+	if (!plat || !size || base > UINT64_MAX - size)
+		return -EINVAL;
+	pthread_mutex_lock(&plat->lock);
+	idx = lent_find(plat, base, size);
+	if (idx >= 0) {
+		plat->lent[idx].session = session;
+		goto out_unlock;
+	}
+	for (i = 0; i < plat->nr_lent; i++) {
+		if (base < plat->lent[i].base + plat->lent[i].size &&
+		    plat->lent[i].base < base + size) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+	}
+	if (plat->nr_lent == RH_MAX_LENT_REGIONS) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	plat->lent[plat->nr_lent++] = (struct rh_lent_region){ base, size, session };
+out_unlock:
+	pthread_mutex_unlock(&plat->lock);
+	return ret;
+}
+
+void rh_platform_reclaim_region(struct rh_platform *plat, rh_phys_addr_t base,
+				uint64_t size)
+{
+	int idx;
+
+	if (!plat)
+		return;
+	pthread_mutex_lock(&plat->lock);
+	idx = lent_find(plat, base, size);
+	if (idx >= 0)
+		plat->lent[idx] = plat->lent[--plat->nr_lent];
+	pthread_mutex_unlock(&plat->lock);
+}
+
+int rh_platform_region_lent_to(struct rh_platform *plat, rh_phys_addr_t base,
+			       uint64_t size, uint32_t *ret_session)
+{
+	int idx, ret = -ENOENT;
+
+	if (!plat || !ret_session)
+		return -EINVAL;
+	pthread_mutex_lock(&plat->lock);
+	idx = lent_find(plat, base, size);
+	if (idx >= 0) {
+		*ret_session = plat->lent[idx].session;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&plat->lock);
+	return ret;
 }

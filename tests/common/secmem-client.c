@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rh-test.h"
+#include "internal.h"
 #include "secmem-client.h"
 
 extern const unsigned char rh_test_dtb_platform_minimal[];
@@ -56,7 +57,7 @@ void tc_open(struct rh_platform *plat, const char *uuid, struct tc *ret_tc)
 	memset(&arg, 0, sizeof(arg));
 	memset(p, 0, sizeof(p));
 	assert_int_equal(rh_uuid_parse(uuid, arg.uuid), 0);
-	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
 	arg.num_params = 4;
 	assert_int_equal(rh_tee_client_open_session(ret_tc->ctx, &arg, p), 0);
 	assert_int_equal(arg.ret, RH_TEEC_SUCCESS);
@@ -100,6 +101,10 @@ uint32_t tc_zalloc(struct tc *tc, uint64_t size, uint64_t align, uint64_t type,
 	p[2].u.value.a = cma_base;
 	p[2].u.value.b = cma_size;
 	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	/* As the CMA heap does: the region is lent through this session. */
+	if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && !tc->no_lend)
+		/* May fail for a bad region on purpose: the TA is what is tested. */
+		(void)rh_platform_lend_region(tc->plat, cma_base, cma_size, tc->session);
 	res = tc_invoke(tc, RH_MTK_TZCMD_SECMEM_ZALLOC, p);
 	if (res == RH_TEEC_SUCCESS) {
 		assert_int_equal(tc->origin, RH_TEEC_ORIGIN_TRUSTED_APP);
@@ -188,7 +193,8 @@ void tc_sg_entry(const void *buf, unsigned int i, uint64_t *ret_pa,
 	*ret_len = len;
 }
 
-uint32_t tc_set_device_secure(struct tc *tc, uint64_t master_id, uint64_t secure)
+uint32_t tc_set_device_secure(struct tc *tc, uint64_t master_id, uint64_t secure,
+			      uint64_t handle)
 {
 	struct rh_tee_param p[4];
 
@@ -196,6 +202,8 @@ uint32_t tc_set_device_secure(struct tc *tc, uint64_t master_id, uint64_t secure
 	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
 	p[0].u.value.a = master_id;
 	p[0].u.value.b = secure;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = handle;
 	return tc_invoke(tc, RH_SVP_CMD_SET_DEVICE_SECURE, p);
 }
 

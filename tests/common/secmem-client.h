@@ -3,6 +3,7 @@
 #ifndef RH_TEST_SECMEM_CLIENT_H
 #define RH_TEST_SECMEM_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,16 +12,19 @@
 #include <rheap/tee.h>
 
 /*
- * One context with one session, opened as the seed's heap does it (login
- * PUBLIC, 4 NONE parameters). Every helper asserts that the call reached
- * the TEE (the client returned 0) and returns the TEE result; the origin
- * of the last call is kept in @origin.
+ * One context with one session, opened as the MTK heap does it (login
+ * REE_KERNEL, 4 NONE parameters). Every helper asserts that the call
+ * reached the TEE (the client returned 0) and returns the TEE result; the
+ * origin of the last call is kept in @origin. A CM_CMA ZALLOC first records
+ * the region as lent through this session, as the CMA heap does, unless
+ * @no_lend is set.
  */
 struct tc {
 	struct rh_platform *plat;
 	struct rh_tee_context *ctx;
 	uint32_t session;
 	uint32_t origin;
+	bool no_lend;
 };
 
 void tc_open(struct rh_platform *plat, const char *uuid, struct tc *ret_tc);
@@ -52,8 +56,9 @@ uint32_t tc_retrieve_sg(struct tc *tc, uint64_t handle, void *buf,
 void tc_sg_entry(const void *buf, unsigned int i, uint64_t *ret_pa,
 		 uint32_t *ret_len);
 
-/* SVP: SET_DEVICE_SECURE and DECRYPT. */
-uint32_t tc_set_device_secure(struct tc *tc, uint64_t master_id, uint64_t secure);
+/* SVP: SET_DEVICE_SECURE (grant/ungrant buffer @handle) and DECRYPT. */
+uint32_t tc_set_device_secure(struct tc *tc, uint64_t master_id, uint64_t secure,
+			      uint64_t handle);
 uint32_t tc_decrypt(struct tc *tc, const void *cipher, size_t len,
 		    uint64_t handle, uint64_t offset, const uint8_t *iv,
 		    size_t iv_len, uint64_t *ret_written);

@@ -196,9 +196,16 @@ static void test_non_secure_dma_refused(void **state)
 					     sizeof(buf)), EACCES);
 	assert_false(leaked(buf, sizeof(buf)));
 
-	/* The legitimate path: secure vcodec writes a frame, secure display reads the key area. */
+	/*
+	 * The legitimate path: the secure world puts the display in secure mode
+	 * and maps it the page (as its TA does for a granted buffer); secure
+	 * mode alone would not do.
+	 */
 	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
 	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	assert_int_equal(rh_firewall_window_add(f->plat->firewall,
+						rh_device_master_id(f->display),
+						f->chunk->base + 0x1000, 4096, 1), 0);
 	assert_int_equal(rh_device_dma_read(f->display, f->chunk->base + 0x1000, buf,
 					    sizeof(buf)), 0);
 	assert_memory_equal(buf, SECRET, sizeof(SECRET));

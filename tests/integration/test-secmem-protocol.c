@@ -137,7 +137,7 @@ static void test_uuids_and_sessions(void **state)
 	memset(p, 0, sizeof(p));
 	assert_int_equal(rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, arg.uuid), 0);
 	arg.uuid[15] ^= 1;
-	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
 	arg.num_params = 4;
 	assert_int_equal(rh_tee_client_open_session(ctx, &arg, p), 0);
 	assert_int_equal(arg.ret, RH_TEEC_ERROR_ITEM_NOT_FOUND);
@@ -402,9 +402,17 @@ static void test_secure_video_path(void **state)
 	assert_int_equal(rh_platform_get_stats(f->plat, &ps), 0);
 	assert_int_equal(ps.firewall_programs, ps0.firewall_programs + 1);
 
-	/* 5: decoder and display go secure; decode, then scan out. */
-	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 1), 0);
-	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->display), 1), 0);
+	/*
+	 * 5: the decoder is granted the bitstream and the frames, the display
+	 * the frames (each mapping asks the TA); decode, then scan out.
+	 */
+	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 1, es), 0);
+	for (i = 0; i < NR_FRAMES; i++) {
+		assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 1,
+						      fb[i]), 0);
+		assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->display), 1,
+						      fb[i]), 0);
+	}
 	assert_int_equal(rh_device_dma_read(f->vcodec, es_pa, frame, es_len), 0);
 	assert_memory_equal(frame, plain, es_len);
 	for (i = 0; i < NR_FRAMES; i++) {
@@ -419,14 +427,23 @@ static void test_secure_video_path(void **state)
 	assert_neg_errno(rh_phys_probe_read(f->plat, fb_pa[0], probe, sizeof(probe)), EFAULT);
 	assert_neg_errno(rh_phys_probe_read(f->plat, es_pa, probe, sizeof(probe)), EFAULT);
 	assert_neg_errno(rh_device_dma_read(f->gpu, fb_pa[1], probe, sizeof(probe)), EACCES);
-	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->gpu), 1),
+	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->gpu), 1, fb[1]),
 			 RH_TEEC_ERROR_ACCESS_DENIED);
+	/* The display was never granted the bitstream. */
+	assert_neg_errno(rh_device_dma_read(f->display, es_pa, probe, sizeof(probe)), EACCES);
 	assert_int_equal(tc_free(&cmheap, fb[0] ^ 0x5a5a, &status), 0);
 	assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
 
 	/* 7: stop. */
-	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 0), 0);
-	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->display), 0), 0);
+	assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 0, es), 0);
+	for (i = 0; i < NR_FRAMES; i++) {
+		assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->vcodec), 0,
+						      fb[i]), 0);
+		assert_int_equal(tc_set_device_secure(&svp, rh_device_master_id(f->display), 0,
+						      fb[i]), 0);
+	}
+	assert_false(rh_device_is_secure(f->vcodec));
+	assert_false(rh_device_is_secure(f->display));
 	tc_free_ok(&cm, es);
 	for (i = 0; i < NR_FRAMES; i++)
 		tc_free_ok(&cmheap, fb[i]);
@@ -442,7 +459,7 @@ static void test_secure_video_path(void **state)
 	assert_int_equal(rh_platform_get_stats(f->plat, &ps), 0);
 	assert_int_equal(ps.firewall_clears, ps0.firewall_clears + 1);
 	assert_int_equal(ps.cpu_violations, ps0.cpu_violations + 2);
-	assert_int_equal(ps.dma_violations, ps0.dma_violations + 1);
+	assert_int_equal(ps.dma_violations, ps0.dma_violations + 2);
 	assert_int_equal(tc_stats(f->plat, TZ).refused_handles, 2);
 
 	tc_close(&svp);

@@ -220,6 +220,17 @@ static void test_dma_secure_master(void **state)
 		frame[i] = (unsigned char)i;
 	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
 	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	/* Secure mode alone opens nothing: the TEE maps the buffer for each. */
+	assert_neg_errno(rh_device_dma_write(f->vcodec, PROT_PA, frame, sizeof(frame)), EACCES);
+	assert_int_equal(sec[1], 0);
+	/* ... and a secure master never writes unprotected memory. */
+	assert_neg_errno(rh_device_dma_write(f->vcodec, OPEN_PA, frame, sizeof(frame)), EACCES);
+	assert_int_equal(secure_ptr(f, OPEN_PA, 2)[1], 0);
+	rh_phys_violations_reset(f->plat);
+	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(f->vcodec),
+						PROT_PA, MB, 1), 0);
+	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(f->display),
+						PROT_PA, MB, 1), 0);
 	/* vcodec decodes into protected memory, display scans it out. */
 	assert_int_equal(rh_device_dma_write(f->vcodec, PROT_PA, frame, sizeof(frame)), 0);
 	assert_memory_equal(sec, frame, sizeof(frame));
@@ -453,11 +464,15 @@ static void test_dma_sg_refused_copies_nothing(void **state)
 
 	/* Only the open part: fine. */
 	assert_int_equal(rh_device_dma_read_sg(f->gpu, &sgt, 0, buf, 3 * RH_PAGE_SIZE - 0x100), 0);
-	/* The secure vcodec gets all of it. */
+	/* The secure vcodec, granted the protected page, reads all of it. */
 	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(f->vcodec),
+						PROT_PA + 0x80000, RH_PAGE_SIZE, 1), 0);
 	assert_int_equal(rh_dma_map_sgtable(f->vcodec, &sgt, RH_DMA_BIDIRECTIONAL, 0), 0);
 	assert_int_equal(rh_device_dma_read_sg(f->vcodec, &sgt, 0, buf, total), 0);
 	assert_int_equal(buf[total - 1], 0x5c);
+	/* ... but may not write the unprotected segments of the same table. */
+	assert_neg_errno(rh_device_dma_write_sg(f->vcodec, &sgt, 0, buf, total), EACCES);
 
 	rh_sg_free_table(&sgt);
 	free(buf);

@@ -286,6 +286,8 @@ static void test_set_masters(void **state)
 	assert_neg_errno(rh_firewall_set_masters(f->fw, NR_REGIONS, RH_FW_MASTER(1)), EINVAL);
 	assert_neg_errno(rh_firewall_set_masters(NULL, 0, RH_FW_MASTER(1)), EINVAL);
 	assert_int_equal(rh_firewall_program(f->fw, BASE, MB, RH_FW_SECURE_ONLY, NULL), 0);
+	/* The TEE mapped the range for vcodec: only the policy stands in the way. */
+	assert_int_equal(rh_firewall_window_add(f->fw, 1, BASE, MB, 7), 0);
 	assert_neg_errno(rh_firewall_check(f->fw, BASE, 16, 1, "vcodec", true, true), EACCES);
 	assert_int_equal(rh_firewall_set_masters(f->fw, 0, RH_FW_MASTER(1)), 0);
 	assert_int_equal(rh_firewall_check(f->fw, BASE, 16, 1, "vcodec", true, true), 0);
@@ -294,6 +296,92 @@ static void test_set_masters(void **state)
 	assert_int_equal(stats_of(f->fw).firewall_policy_changes, 1);
 	/* The CPU stays locked out: a policy change does not remap. */
 	assert_false(normal_readable(f, BASE));
+}
+
+static void test_secure_windows(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_violation v;
+
+	assert_int_equal(rh_firewall_program(f->fw, BASE, 4 * MB, RH_FW_ANY_SECURE_MASTER, NULL), 0);
+	rh_firewall_violations_reset(f->fw);
+
+	/* Secure, but nothing mapped for it: protected memory stays shut. */
+	assert_neg_errno(rh_firewall_check(f->fw, BASE, 64, 1, "vcodec", true, false), EACCES);
+	assert_int_equal(rh_firewall_violations_get(f->fw, &v, 1), 1);
+	assert_int_equal(v.fault_pa, BASE);
+	assert_true(v.secure);
+
+	/* Bad windows. */
+	assert_neg_errno(rh_firewall_window_add(NULL, 1, BASE, MB, 9), EINVAL);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE, 0, 9), EINVAL);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE + 1, MB, 9), EINVAL);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE, MB + 1, 9), EINVAL);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE + SIZE, MB, 9), ERANGE);
+
+	/* Two buffers (cookies 9 and 10) side by side, one further away (11). */
+	assert_int_equal(rh_firewall_window_add(f->fw, 1, BASE + MB, MB, 9), 0);
+	assert_int_equal(rh_firewall_window_add(f->fw, 1, BASE, MB, 10), 0);
+	assert_int_equal(rh_firewall_window_add(f->fw, 1, BASE + 3 * MB, MB, 11), 0);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE + MB / 2 * 3, MB, 12), EBUSY);
+	assert_neg_errno(rh_firewall_window_add(f->fw, 1, BASE, 4096, 12), EBUSY);
+	/* Another master may have a window over the same pages. */
+	assert_int_equal(rh_firewall_window_add(f->fw, 2, BASE, MB, 10), 0);
+	assert_int_equal(rh_firewall_window_count(f->fw, 1), 3);
+	assert_int_equal(rh_firewall_window_count(f->fw, 2), 1);
+
+	/* Inside, across touching windows: fine; through the gap: refused. */
+	assert_int_equal(rh_firewall_check(f->fw, BASE, 2 * MB, 1, "vcodec", true, true), 0);
+	assert_int_equal(rh_firewall_check(f->fw, BASE + 3 * MB, MB, 1, "vcodec", true, false), 0);
+	assert_neg_errno(rh_firewall_check(f->fw, BASE + 2 * MB - 64, 128, 1, "vcodec", true,
+					   false), EACCES);
+	assert_int_equal(rh_firewall_violations_get(f->fw, &v, 1), 1);
+	assert_int_equal(v.fault_pa, BASE + 2 * MB);
+	/* Master 2 only has the first MiB. */
+	assert_neg_errno(rh_firewall_check(f->fw, BASE + MB, 64, 2, "display", true, false),
+			 EACCES);
+	/* Windows do nothing for a non-secure master. */
+	assert_neg_errno(rh_firewall_check(f->fw, BASE, 64, 1, "vcodec", false, false), EACCES);
+
+	/* Secure masters read unprotected memory, but never write it. */
+	assert_int_equal(rh_firewall_check(f->fw, BASE + 4 * MB, 64, 1, "vcodec", true, false), 0);
+	assert_neg_errno(rh_firewall_check(f->fw, BASE + 4 * MB, 64, 1, "vcodec", true, true),
+			 EACCES);
+	assert_int_equal(rh_firewall_violations_get(f->fw, &v, 1), 1);
+	assert_int_equal(v.region, -1);
+	assert_true(v.write);
+	/* Non-secure masters write unprotected memory as before. */
+	assert_int_equal(rh_firewall_check(f->fw, BASE + 4 * MB, 64, 3, "gpu", false, true), 0);
+
+	/* Revocation by grant: only that cookie's windows go, for one or all masters. */
+	assert_int_equal(rh_firewall_window_remove(f->fw, 1, 99), 0);
+	assert_int_equal(rh_firewall_window_remove(f->fw, 1, 9), 1);
+	assert_neg_errno(rh_firewall_check(f->fw, BASE + MB, 64, 1, "vcodec", true, false), EACCES);
+	assert_int_equal(rh_firewall_check(f->fw, BASE, 64, 1, "vcodec", true, false), 0);
+	assert_int_equal(rh_firewall_window_remove(f->fw, RH_FW_ANY_WINDOW_MASTER, 10), 2);
+	assert_neg_errno(rh_firewall_check(f->fw, BASE, 64, 2, "display", true, false), EACCES);
+	assert_int_equal(rh_firewall_window_count(f->fw, 1), 1);
+	assert_int_equal(rh_firewall_window_count(f->fw, 2), 0);
+	assert_int_equal(rh_firewall_window_remove(NULL, 1, 11), 0);
+}
+
+static void test_windows_many(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i, n = SIZE / 4096 < 2000 ? (unsigned int)(SIZE / 4096) : 2000;
+
+	/* Grows past its first allocation; every other page, in reverse order. */
+	for (i = n; i-- > 0;)
+		if (!(i & 1))
+			assert_int_equal(rh_firewall_window_add(f->fw, 5, BASE + (uint64_t)i * 4096,
+								4096, i), 0);
+	assert_int_equal(rh_firewall_window_count(f->fw, 5), (n + 1) / 2);
+	assert_int_equal(rh_firewall_program(f->fw, BASE, (uint64_t)n * 4096,
+					     RH_FW_ANY_SECURE_MASTER, NULL), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rh_firewall_check(f->fw, BASE + (uint64_t)i * 4096, 4096, 5,
+						   "m", true, false),
+				 i & 1 ? -EACCES : 0);
 }
 
 static void test_check_policies(void **state)
@@ -309,6 +397,17 @@ static void test_check_policies(void **state)
 	assert_int_equal(rh_firewall_program(f->fw, some, MB, RH_FW_MASTER(1) | RH_FW_MASTER(2),
 					     NULL), 0);
 	assert_int_equal(rh_firewall_program(f->fw, any, MB, RH_FW_ANY_SECURE_MASTER, NULL), 0);
+	/* Every master's secure windows cover the three regions: the policy decides. */
+	{
+		static const uint32_t ids[] = { 1, 2, 3, 200 };
+		unsigned int i;
+
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(rh_firewall_window_add(f->fw, ids[i], only, MB, 1), 0);
+			assert_int_equal(rh_firewall_window_add(f->fw, ids[i], some, MB, 2), 0);
+			assert_int_equal(rh_firewall_window_add(f->fw, ids[i], any, MB, 3), 0);
+		}
+	}
 
 	/* secure-only: no bus master at all, secure or not */
 	assert_neg_errno(rh_firewall_check(f->fw, only, 64, 1, "vcodec", true, false), EACCES);
@@ -333,15 +432,17 @@ static void test_check_policies(void **state)
 	assert_neg_errno(rh_firewall_check(f->fw, some - 4, 5, 3, "gpu", false, true), EACCES);
 	assert_int_equal(rh_firewall_check(f->fw, some - 4, 4, 3, "gpu", false, true), 0);
 	/* A transfer spanning an allowed and a refused region is refused. */
-	assert_int_equal(rh_firewall_check(f->fw, some, 8 * MB, 1, "vcodec", true, false), 0);
 	assert_neg_errno(rh_firewall_check(f->fw, only, 4 * MB + 64, 1, "vcodec", true, false),
+			 EACCES);
+	/* ... and so is a secure one leaving its windows for unprotected memory. */
+	assert_neg_errno(rh_firewall_check(f->fw, some, 8 * MB, 1, "vcodec", true, false),
 			 EACCES);
 
 	assert_neg_errno(rh_firewall_check(f->fw, BASE + SIZE, 1, 3, "gpu", false, false),
 			 ERANGE);
 	assert_neg_errno(rh_firewall_check(f->fw, BASE - 1, 2, 3, "gpu", false, false), ERANGE);
 	assert_neg_errno(rh_firewall_check(NULL, BASE, 1, 3, "gpu", false, false), EINVAL);
-	assert_int_equal(rh_firewall_violation_count(f->fw), 9);
+	assert_int_equal(rh_firewall_violation_count(f->fw), 10);
 }
 
 static void test_violation_record(void **state)
@@ -593,6 +694,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clear_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_masters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_policies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secure_windows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_windows_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_violation_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_violation_log_ring, setup, teardown),
 		cmocka_unit_test(test_create_fail_nth),

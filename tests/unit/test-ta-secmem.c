@@ -21,6 +21,7 @@
 #include "rh-test.h"
 #include "secmem-client.h"
 #include "ta/ta-secmem.h"
+#include "tee/tee-internal.h"
 
 #define KB (1024ULL)
 #define MB (1024ULL * 1024)
@@ -104,6 +105,24 @@ static bool all_zero(const unsigned char *p, size_t len)
 		if (p[i])
 			return false;
 	return true;
+}
+
+/* Test windows: what the secure video TA would map for a granted buffer. */
+#define TEST_GRANT 0x7e57
+
+/* @dev in secure mode with a secure window over [@pa, @pa + @len). */
+static void grant(struct fixture *f, struct rh_device *dev, rh_phys_addr_t pa,
+		  uint64_t len)
+{
+	assert_int_equal(rh_emu_device_set_secure(f->plat, dev, true), 0);
+	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(dev),
+						pa, len, TEST_GRANT), 0);
+}
+
+static void ungrant(struct fixture *f, struct rh_device *dev)
+{
+	rh_firewall_window_remove(f->plat->firewall, rh_device_master_id(dev), TEST_GRANT);
+	assert_int_equal(rh_emu_device_set_secure(f->plat, dev, false), 0);
 }
 
 static struct rh_platform_stats plat_stats(struct fixture *f)
@@ -274,7 +293,7 @@ static void test_zalloc_tz(void **state)
 	assert_int_equal(nr, 1);
 	assert_true(pa >= f->chunk_base && pa + MB <= f->chunk_base + f->chunk_size);
 	assert_int_equal(pa % RH_PAGE_SIZE, 0);
-	assert_true(h <= UINT32_MAX);
+	assert_true(h != 0);
 	assert_true(h != pa && h != (uint32_t)pa && h != pa >> RH_PAGE_SHIFT);
 	assert_true(all_zero(sec(f, pa, MB), MB));
 
@@ -655,14 +674,14 @@ static void test_scrub_on_free(void **state)
 
 	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
 	/* A secure master writes the content; the secure world writes a tail. */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	grant(f, f->vcodec, pa, 64 * KB);
 	assert_int_equal(rh_device_dma_write(f->vcodec, pa, secret, sizeof(secret)), 0);
 	memset(sec(f, pa + 60 * KB, 4 * KB), 0x5a, 4 * KB);
 	assert_int_equal(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), 0);
 	assert_memory_equal(buf, secret, sizeof(secret));
 	/* Non-secure masters never get in. */
 	assert_neg_errno(rh_device_dma_read(f->gpu, pa, buf, sizeof(buf)), EACCES);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+	ungrant(f, f->vcodec);
 	assert_neg_errno(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), EACCES);
 
 	tc_free_ok(&f->tc, h);
@@ -720,7 +739,7 @@ static void test_zero_once_after_secure_writes(void **state)
 	tc_free_ok(&f->tc, h);
 
 	/* A secure master writes freed memory (the firewall lets it: per region). */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	grant(f, f->vcodec, pa, 64 * KB);
 	assert_int_equal(rh_device_dma_write(f->vcodec, pa + 60 * KB, stale, sizeof(stale)), 0);
 	st0 = tc_stats(f->plat, TZ);
 	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa2);
@@ -753,7 +772,7 @@ static void test_zero_once_after_secure_writes(void **state)
 	assert_int_equal(st1.bytes_zeroed - st0.bytes_zeroed, 64 * KB);
 	assert_true(all_zero(sec(f, pa, 64 * KB), 64 * KB));
 	tc_free_ok(&f->tc, h);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+	ungrant(f, f->vcodec);
 }
 
 /* A lent region's content is unknown at every lend: the first buffers are zeroed. */
@@ -791,7 +810,7 @@ static void test_handles_unguessable(void **state)
 
 	for (i = 0; i < N; i++) {
 		h[i] = tc_zalloc_tz(&f->tc, RH_PAGE_SIZE, NULL, &pa[i]);
-		assert_true(h[i] != 0 && h[i] <= UINT32_MAX);
+		assert_true(h[i] != 0);
 		assert_true(h[i] != pa[i] && h[i] != (uint32_t)pa[i]);
 		assert_true(h[i] != pa[i] >> RH_PAGE_SHIFT);
 		assert_true(h[i] != pa[i] - f->chunk_base);
@@ -837,9 +856,9 @@ static void test_forged_and_double_free(void **state)
 	h = tc_zalloc_tz(&f->tc, 64 * KB, NULL, &pa);
 	memset(sec(f, pa, 16), 0x77, 16);
 	forged[0] = h ^ 1;
-	forged[1] = (uint32_t)(h + 1);
+	forged[1] = h + 1;
 	forged[2] = 0;
-	forged[3] = h | (1ULL << 32);
+	forged[3] = h ^ (1ULL << 32);
 	forged[4] = UINT64_MAX;
 	forged[5] = pa;
 	forged[6] = pa >> RH_PAGE_SHIFT;
@@ -956,9 +975,9 @@ static void test_cma_lend_and_return(void **state)
 	tz.bad_params++;
 	tc_assert_stats_equal(&st, &tz);
 
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	grant(f, f->display, pa2, 4 * MB);
 	assert_int_equal(rh_device_dma_write(f->display, pa2, secret, sizeof(secret)), 0);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, false), 0);
+	ungrant(f, f->display);
 	assert_neg_errno(rh_device_dma_read(f->gpu, pa2, buf, sizeof(buf)), EACCES);
 
 	/* Not the last buffer: the region stays lent. */
@@ -1038,28 +1057,221 @@ static void test_cma_first_lend_failures(void **state)
 
 /* ------------------------------------------------------------ sessions, pins */
 
-static void test_sessions_share_the_pools(void **state)
+static void test_handles_belong_to_their_session(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t h, nr, pa, epa;
+	struct rh_secmem_stats st;
+	uint64_t h, h2, nr, pa, pa2, status;
 	unsigned char sg[12];
 	struct tc other;
-	uint32_t elen;
 	size_t sz = sizeof(sg);
 
 	/* Both heaps open their own session to the one instance. */
 	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &other);
 	h = tc_zalloc_tz(&f->tc, 8 * KB, &nr, &pa);
-	assert_int_equal(tc_retrieve_sg(&other, h, sg, &sz), RH_TEEC_SUCCESS);
-	tc_sg_entry(sg, 0, &epa, &elen);
-	assert_int_equal(epa, pa);
-	assert_int_equal(elen, 8 * KB);
-	/* Buffers outlive sessions: the pools are the secure OS's. */
-	tc_close(&f->tc);
-	tc_close(&other);
+	memset(sec(f, pa, 8 * KB), 0x42, 8 * KB);
+	/* To any other session the handle does not exist. */
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(tc_retrieve_sg(&other, h, sg, &sz), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	status = 0;
+	assert_int_equal(tc_free(&other, h, &status), RH_TEEC_SUCCESS);
+	assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 1);
+	assert_int_equal(tc_stats(f->plat, TZ).refused_handles, st.refused_handles + 2);
+	assert_int_equal(sec(f, pa, 1)[0], 0x42);
+	/* ... but the owner sees it. */
+	sz = sizeof(sg);
+	assert_int_equal(tc_retrieve_sg(&f->tc, h, sg, &sz), RH_TEEC_SUCCESS);
+
+	/* The other session's own buffer is its own; closing it releases it. */
+	h2 = tc_zalloc_tz(&other, 4 * KB, NULL, &pa2);
+	memset(sec(f, pa2, 4 * KB), 0x43, 4 * KB);
+	tc_close(&other);
+	st = tc_stats(f->plat, TZ);
+	assert_int_equal(st.live_buffers, 1);
+	assert_true(all_zero(sec(f, pa2, 4 * KB), 4 * KB));
+	status = 0;
+	assert_int_equal(tc_free(&f->tc, h2, &status), RH_TEEC_SUCCESS);
+	assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+
+	/* The owner goes too: nothing it held survives it, scrubbed. */
+	tc_close(&f->tc);
+	assert_int_equal(tc_stats(f->plat, TZ).live_buffers, 0);
+	assert_true(all_zero(sec(f, pa, 8 * KB), 8 * KB));
 	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &f->tc);
-	tc_free_ok(&f->tc, h);
+	status = 0;
+	assert_int_equal(tc_free(&f->tc, h, &status), RH_TEEC_SUCCESS);
+	assert_int_equal(status, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+}
+
+/* Opens a session to the TA with @login on a kernel (@user false) or user context. */
+static uint32_t open_with_login(struct fixture *f, bool user, uint32_t login,
+				uint32_t *ret_origin)
+{
+	struct rh_tee_ioctl_open_session_arg arg = { 0 };
+	struct rh_tee_context *ctx;
+	int ret;
+
+	ctx = rh_tee_context_open(f->plat, NULL, NULL, NULL, user);
+	assert_false(RH_IS_ERR_OR_NULL(ctx));
+	assert_int_equal(rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, arg.uuid), 0);
+	arg.clnt_login = login;
+	ret = rh_tee_client_open_session(ctx, &arg, NULL);
+	rh_tee_client_close_context(ctx);
+	if (ret)
+		return (uint32_t)ret;
+	*ret_origin = arg.ret_origin;
+	return arg.ret;
+}
+
+/* Only the kernel's own sessions reach the TA (OP-TEE's kernel-only TAs). */
+static void test_kernel_only(void **state)
+{
+	struct fixture *f = *state;
+	static const uint32_t user_logins[] = {
+		RH_TEE_IOCTL_LOGIN_PUBLIC, RH_TEE_IOCTL_LOGIN_USER,
+	};
+	uint64_t denied = tc_stats(f->plat, TZ).access_denied;
+	uint32_t origin;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		origin = 0;
+		assert_int_equal(open_with_login(f, true, user_logins[i], &origin),
+				 RH_TEEC_ERROR_ACCESS_DENIED);
+		assert_int_equal(origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+		/* A kernel driver logging in as a user gets no more (v5 uses PUBLIC). */
+		origin = 0;
+		assert_int_equal(open_with_login(f, false, user_logins[i], &origin),
+				 RH_TEEC_ERROR_ACCESS_DENIED);
+		assert_int_equal(origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	}
+	assert_int_equal(tc_stats(f->plat, TZ).access_denied, denied + 4);
+	/* A user context cannot claim the kernel's login: refused before the TEE. */
+	assert_int_equal(open_with_login(f, true, RH_TEE_IOCTL_LOGIN_REE_KERNEL, &origin),
+			 (uint32_t)-EPERM);
+	assert_int_equal(open_with_login(f, false, RH_TEE_IOCTL_LOGIN_REE_KERNEL, &origin),
+			 RH_TEEC_SUCCESS);
+	assert_int_equal(tc_stats(f->plat, TZ).access_denied, denied + 4);
+}
+
+/* The TA takes the dynamic region only as the normal world lent it. */
+static void test_cma_claims(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_secmem_stats st0, st;
+	uint64_t h, h2, pa;
+	struct rh_tee_param p[4];
+	unsigned char byte;
+	struct tc other;
+
+	/* Not lent at all (Linux still owns the pages): refused, nothing protected. */
+	f->tc.no_lend = true;
+	st0 = tc_stats(f->plat, CMA);
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size, NULL, NULL,
+				   &h), RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_int_equal(f->tc.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	st = tc_stats(f->plat, CMA);
+	assert_false(st.lent);
+	assert_int_equal(st.lends, st0.lends);
+	assert_int_equal(st.access_denied, st0.access_denied + 1);
+	assert_int_equal(rh_phys_probe_read(f->plat, f->cma_base, &byte, 1), 0);
+
+	/* Lent through another session: refused to us. */
+	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &other);
+	assert_int_equal(rh_platform_lend_region(f->plat, f->cma_base, f->cma_size,
+						 other.session), 0);
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size, NULL, NULL,
+				   &h), RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_false(tc_stats(f->plat, CMA).lent);
+
+	/* The lender allocates; once lent, a stranger's claim is refused too. */
+	other.no_lend = true;
+	assert_int_equal(tc_zalloc(&other, MB, 4096, CMA, f->cma_base, f->cma_size, NULL, &pa,
+				   &h), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_platform_lend_region(f->plat, f->cma_base, f->cma_size,
+						 f->tc.session), 0);
+	assert_int_equal(tc_zalloc(&f->tc, MB, 4096, CMA, f->cma_base, f->cma_size, NULL, NULL,
+				   &h2), RH_TEEC_ERROR_ACCESS_DENIED);
+	st = tc_stats(f->plat, CMA);
+	assert_int_equal(st.live_buffers, 1);
+
+	/* FREE reports the region's lend state in p1.b: lent (bit 0), lend count. */
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = h ^ 1;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	assert_int_equal(tc_invoke(&other, RH_MTK_TZCMD_SECMEM_FREE, p), RH_TEEC_SUCCESS);
+	assert_int_equal(p[1].u.value.a, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(p[1].u.value.b, st.lends << 1 | 1);
+	p[0].u.value.a = h;
+	p[1].u.value.a = p[1].u.value.b = 7;
+	assert_int_equal(tc_invoke(&other, RH_MTK_TZCMD_SECMEM_FREE, p), RH_TEEC_SUCCESS);
+	assert_int_equal(p[1].u.value.a, 0);
+	assert_int_equal(p[1].u.value.b, st.lends << 1);
+	assert_false(tc_stats(f->plat, CMA).lent);
+	other.no_lend = false;
+	tc_close(&other);
+	f->tc.no_lend = false;
+}
+
+/* ZALLOC says in p3.b which lend of the dynamic region a buffer lives in. */
+static void test_zalloc_reports_lend(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_tee_param p[4];
+	uint64_t lends = tc_stats(f->plat, CMA).lends;
+	unsigned int round;
+
+	for (round = 1; round <= 2; round++) {
+		assert_int_equal(rh_platform_lend_region(f->plat, f->cma_base, f->cma_size,
+							 f->tc.session), 0);
+		memset(p, 0, sizeof(p));
+		p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		p[0].u.value.a = MB;
+		p[0].u.value.b = 4096;
+		p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+		p[1].u.value.a = CMA;
+		p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+		p[2].u.value.a = f->cma_base;
+		p[2].u.value.b = f->cma_size;
+		p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+		assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_ZALLOC, p),
+				 RH_TEEC_SUCCESS);
+		assert_int_equal(p[3].u.value.b, lends + round);
+		tc_free_ok(&f->tc, p[3].u.value.a);
+	}
+	/* CM_TZ buffers live in no lend. */
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = MB;
+	p[0].u.value.b = 4096;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = TZ;
+	p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	p[3].u.value.b = 5;
+	assert_int_equal(tc_invoke(&f->tc, RH_MTK_TZCMD_SECMEM_ZALLOC, p), RH_TEEC_SUCCESS);
+	assert_int_equal(p[3].u.value.b, 0);
+	tc_free_ok(&f->tc, p[3].u.value.a);
+}
+
+/* A closing session gives the lent region back with its last buffer. */
+static void test_session_close_unlends(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char byte;
+	uint64_t pa;
+
+	zalloc_cma(f, 2 * MB, NULL, &pa);
+	zalloc_cma(f, 2 * MB, NULL, NULL);
+	assert_true(tc_stats(f->plat, CMA).lent);
+	memset(sec(f, pa, 64), 0x99, 64);
+	tc_close(&f->tc);
+	assert_false(tc_stats(f->plat, CMA).lent);
+	assert_int_equal(rh_phys_probe_read(f->plat, pa, &byte, 1), 0);
+	assert_int_equal(byte, 0);
+	tc_open(f->plat, RH_TZ_TA_MEM_UUID_MTK, &f->tc);
 }
 
 struct free_job {
@@ -1072,12 +1284,9 @@ struct free_job {
 static void *free_thread(void *arg)
 {
 	struct free_job *job = arg;
-	struct tc tc;
 
-	/* Its own context: one thread per context, as the heaps have. */
-	tc_open(job->tc->plat, RH_TZ_TA_MEM_UUID_MTK, &tc);
-	job->res = tc_free(&tc, job->handle, &job->status);
-	tc_close(&tc);
+	/* The owner's session, from another thread (the heaps free from any). */
+	job->res = tc_free(job->tc, job->handle, &job->status);
 	return NULL;
 }
 
@@ -1090,16 +1299,16 @@ static void test_lookup_pins_buffer(void **state)
 	pthread_t thread;
 
 	job.handle = tc_zalloc_tz(&f->tc, 16 * KB, NULL, &pa);
-	assert_neg_errno(rh_secmem_lookup(NULL, (uint32_t)job.handle, &pin), EINVAL);
-	assert_neg_errno(rh_secmem_lookup(f->plat, (uint32_t)job.handle, NULL), EINVAL);
+	assert_neg_errno(rh_secmem_lookup(NULL, job.handle, &pin), EINVAL);
+	assert_neg_errno(rh_secmem_lookup(f->plat, job.handle, NULL), EINVAL);
 	refused = tc_stats(f->plat, TZ).refused_handles;
-	assert_neg_errno(rh_secmem_lookup(f->plat, (uint32_t)job.handle ^ 0x80, &other),
+	assert_neg_errno(rh_secmem_lookup(f->plat, job.handle ^ 0x80, &other),
 			 ENOENT);
 	assert_neg_errno(rh_secmem_lookup(f->plat, 0, &other), ENOENT);
 	assert_int_equal(tc_stats(f->plat, TZ).refused_handles, refused + 2);
 	rh_secmem_unpin(f->plat, NULL);
 
-	assert_int_equal(rh_secmem_lookup(f->plat, (uint32_t)job.handle, &pin), 0);
+	assert_int_equal(rh_secmem_lookup(f->plat, job.handle, &pin), 0);
 	assert_int_equal(pin.handle, job.handle);
 	assert_int_equal(pin.type, TZ);
 	assert_int_equal(pin.size, 16 * KB);
@@ -1110,7 +1319,7 @@ static void test_lookup_pins_buffer(void **state)
 
 	/* FREE unpublishes at once but waits for the pin before scrubbing. */
 	assert_int_equal(pthread_create(&thread, NULL, free_thread, &job), 0);
-	while (rh_secmem_lookup(f->plat, (uint32_t)job.handle, &other) == 0) {
+	while (rh_secmem_lookup(f->plat, job.handle, &other) == 0) {
 		rh_secmem_unpin(f->plat, &other);
 		sched_yield();
 	}
@@ -1233,9 +1442,9 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	uint64_t held[8] = { 0 };
 	unsigned int i, slot;
-	struct tc tc;
+	/* One session from two threads, as a heap's allocations are. */
+	struct tc tc = w->f->tc;
 
-	tc_open(w->f->plat, RH_TZ_TA_MEM_UUID_MTK, &tc);
 	for (i = 0; i < 400; i++) {
 		uint64_t type = (rand_r(&w->seed) & 1) ? TZ : CMA;
 		uint64_t size = (1 + rand_r(&w->seed) % 64) * RH_PAGE_SIZE;
@@ -1258,7 +1467,6 @@ static void *worker_main(void *arg)
 		if (held[slot] && (tc_free(&tc, held[slot], &status) || status))
 			w->errors++;
 	}
-	tc_close(&tc);
 	return NULL;
 }
 
@@ -1308,7 +1516,11 @@ int main(void)
 		T(test_forged_and_double_free),
 		T(test_cma_lend_and_return),
 		T(test_cma_first_lend_failures),
-		T(test_sessions_share_the_pools),
+		T(test_handles_belong_to_their_session),
+		T(test_session_close_unlends),
+		T(test_kernel_only),
+		T(test_cma_claims),
+		T(test_zalloc_reports_lend),
 		T(test_lookup_pins_buffer),
 		T(test_fail_nth_zalloc),
 		T(test_two_threads),

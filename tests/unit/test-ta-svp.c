@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "rh-test.h"
 #include "secmem-client.h"
+#include "tee/tee-internal.h"
 
 #define KB (1024ULL)
 #define MB (1024ULL * 1024)
@@ -82,59 +83,92 @@ static unsigned char *sec(struct fixture *f, rh_phys_addr_t pa, size_t len)
 	return p;
 }
 
+static bool all_zero_sec(struct fixture *f, rh_phys_addr_t pa, size_t len)
+{
+	const unsigned char *p = sec(f, pa, len);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* ------------------------------------------------------------ SET_DEVICE_SECURE */
 
 static void test_set_device_secure(void **state)
 {
 	struct fixture *f = *state;
+	uint32_t vcodec = rh_device_master_id(f->vcodec);
 	unsigned char buf[32];
 	struct rh_tee_param p[4];
-	uint64_t h, pa;
+	uint64_t h, h2, pa, pa2;
 
 	h = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa);
+	h2 = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa2);
 	/* Non-secure: the firewall refuses every master, capable or not. */
 	assert_false(rh_device_is_secure(f->vcodec));
 	assert_neg_errno(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), EACCES);
 
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 1),
-			 RH_TEEC_SUCCESS);
+	/* Granted buffer h: secure mode, and exactly h's pages become reachable. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, h), RH_TEEC_SUCCESS);
 	assert_int_equal(f->svp.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
 	assert_true(rh_device_is_secure(f->vcodec));
 	assert_int_equal(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), 0);
+	assert_int_equal(rh_device_dma_read(f->vcodec, pa + 64 * KB - 32, buf, 32), 0);
+	/* Another buffer of the same pool, not granted: refused. */
+	assert_neg_errno(rh_device_dma_read(f->vcodec, pa2, buf, sizeof(buf)), EACCES);
 	/* Another master is still refused. */
 	assert_neg_errno(rh_device_dma_read(f->display, pa, buf, sizeof(buf)), EACCES);
 	assert_neg_errno(rh_device_dma_read(f->gpu, pa, buf, sizeof(buf)), EACCES);
 
-	/* Back to normal mode: refused again. */
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 0),
-			 RH_TEEC_SUCCESS);
+	/* Mapped twice (two mappings of the driver): two grants to give back. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, h), RH_TEEC_SUCCESS);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h), RH_TEEC_SUCCESS);
+	assert_true(rh_device_is_secure(f->vcodec));
+	assert_int_equal(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), 0);
+	/* Back to normal mode with the last grant: refused again. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h), RH_TEEC_SUCCESS);
 	assert_false(rh_device_is_secure(f->vcodec));
 	assert_neg_errno(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), EACCES);
+	/* Nothing left to give back. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+
+	/* Only a buffer the TA allocated can be granted. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, h ^ 1),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, 0),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, pa),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_false(rh_device_is_secure(f->vcodec));
 
 	/* The GPU is not secure-capable: the TA refuses, nothing changes. */
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->gpu), 1),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->gpu), 1, h),
 			 RH_TEEC_ERROR_ACCESS_DENIED);
 	assert_int_equal(f->svp.origin, RH_TEEC_ORIGIN_TRUSTED_APP);
 	assert_false(rh_device_is_secure(f->gpu));
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->gpu), 0),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->gpu), 0, h),
 			 RH_TEEC_ERROR_ACCESS_DENIED);
 	assert_neg_errno(rh_device_dma_read(f->gpu, pa, buf, sizeof(buf)), EACCES);
 
 	/* Unknown masters. */
-	assert_int_equal(tc_set_device_secure(&f->svp, 99, 1), RH_TEEC_ERROR_ITEM_NOT_FOUND);
-	assert_int_equal(tc_set_device_secure(&f->svp,
-					      (1ULL << 32) | rh_device_master_id(f->vcodec), 1),
+	assert_int_equal(tc_set_device_secure(&f->svp, 99, 1, h), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&f->svp, (1ULL << 32) | vcodec, 1, h),
 			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_false(rh_device_is_secure(f->vcodec));
-	/* A state other than 0/1, wrong parameter types. */
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 2),
-			 BADP);
+	/* A state other than 0/1, wrong parameter types (v1's layout without p1 too). */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 2, h), BADP);
 	memset(p, 0, sizeof(p));
-	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
-	p[0].u.value.a = rh_device_master_id(f->vcodec);
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = vcodec;
 	p[0].u.value.b = 1;
 	assert_int_equal(tc_invoke(&f->svp, RH_SVP_CMD_SET_DEVICE_SECURE, p), BADP);
-	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+	p[1].u.value.a = h;
+	assert_int_equal(tc_invoke(&f->svp, RH_SVP_CMD_SET_DEVICE_SECURE, p), BADP);
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
 	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 	assert_int_equal(tc_invoke(&f->svp, RH_SVP_CMD_SET_DEVICE_SECURE, p), BADP);
 	assert_false(rh_device_is_secure(f->vcodec));
@@ -142,6 +176,130 @@ static void test_set_device_secure(void **state)
 	memset(p, 0, sizeof(p));
 	assert_int_equal(tc_invoke(&f->svp, 0x77, p), RH_TEEC_ERROR_NOT_SUPPORTED);
 
+	tc_free_ok(&f->mem, h);
+	tc_free_ok(&f->mem, h2);
+}
+
+/* A secure device writes only into the buffers it was granted. */
+static void test_secure_device_writes_only_granted(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t vcodec = rh_device_master_id(f->vcodec);
+	static const char frame[] = "decoded frame";
+	uint64_t h, pa;
+	rh_phys_addr_t open_pa = f->plat->desc.dram_base + 4 * MB;
+
+	h = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, h), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_device_dma_write(f->vcodec, pa, frame, sizeof(frame)), 0);
+	/* Into unprotected memory: refused and logged, nothing written. */
+	rh_phys_violations_reset(f->plat);
+	assert_neg_errno(rh_device_dma_write(f->vcodec, open_pa, frame, sizeof(frame)), EACCES);
+	assert_int_equal(rh_phys_violation_count(f->plat), 1);
+	assert_int_equal(sec(f, open_pa, 1)[0], 0);
+	/* Reading unprotected memory (a bitstream) is fine. */
+	assert_int_equal(rh_device_dma_read(f->vcodec, open_pa, (void *)(char[16]){ 0 }, 16), 0);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h), RH_TEEC_SUCCESS);
+	/* Normal again: unprotected memory is its own. */
+	assert_int_equal(rh_device_dma_write(f->vcodec, open_pa, frame, sizeof(frame)), 0);
+	tc_free_ok(&f->mem, h);
+}
+
+/* Grants end with the session that made them, and with the buffer's FREE. */
+static void test_grants_end(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t vcodec = rh_device_master_id(f->vcodec);
+	uint32_t display = rh_device_master_id(f->display);
+	unsigned char buf[16];
+	uint64_t h, h2, pa, pa2;
+	struct tc other;
+
+	h = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa);
+	h2 = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa2);
+	tc_open(f->plat, RH_TA_SVP_UUID, &other);
+	assert_int_equal(tc_set_device_secure(&other, vcodec, 1, h), RH_TEEC_SUCCESS);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 1, h2), RH_TEEC_SUCCESS);
+	/* Another session's grant cannot be taken back by us. */
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), 0);
+	/* The session goes: its grant goes; the device stays secure for h2. */
+	tc_close(&other);
+	assert_neg_errno(rh_device_dma_read(f->vcodec, pa, buf, sizeof(buf)), EACCES);
+	assert_true(rh_device_is_secure(f->vcodec));
+	assert_int_equal(rh_device_dma_read(f->vcodec, pa2, buf, sizeof(buf)), 0);
+
+	/* FREE of a granted buffer takes every grant of it away before the scrub. */
+	assert_int_equal(tc_set_device_secure(&f->svp, display, 1, h2), RH_TEEC_SUCCESS);
+	tc_free_ok(&f->mem, h2);
+	assert_false(rh_device_is_secure(f->vcodec));
+	assert_false(rh_device_is_secure(f->display));
+	assert_neg_errno(rh_device_dma_read(f->vcodec, pa2, buf, sizeof(buf)), EACCES);
+	assert_int_equal(tc_set_device_secure(&f->svp, vcodec, 0, h2),
+			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	tc_free_ok(&f->mem, h);
+}
+
+/* Device modes are the kernel's: a user program is refused, whatever it names. */
+static void test_device_mode_kernel_only(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_tee_ioctl_open_session_arg arg = { 0 };
+	struct rh_tee_param p[4];
+	struct rh_tee_ioctl_invoke_arg inv = { 0 };
+	struct rh_tee_context *user;
+	uint8_t iv[RH_SVP_IV_LEN] = { 0 };
+	unsigned char cipher[64] = { 1 };
+	struct rh_tee_shm *in, *ivs;
+	uint64_t h, pa;
+
+	h = tc_zalloc_tz(&f->mem, 64 * KB, NULL, &pa);
+	user = rh_tee_context_open(f->plat, NULL, NULL, NULL, true);
+	assert_false(RH_IS_ERR_OR_NULL(user));
+	assert_int_equal(rh_uuid_parse(RH_TA_SVP_UUID, arg.uuid), 0);
+	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	assert_int_equal(rh_tee_client_open_session(user, &arg, NULL), 0);
+	assert_int_equal(arg.ret, RH_TEEC_SUCCESS);
+
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = rh_device_master_id(f->vcodec);
+	p[0].u.value.b = 1;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = h;
+	inv.func = RH_SVP_CMD_SET_DEVICE_SECURE;
+	inv.session = arg.session;
+	inv.num_params = 4;
+	assert_int_equal(rh_tee_client_invoke_func(user, &inv, p), 0);
+	assert_int_equal(inv.ret, RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_int_equal(inv.ret_origin, RH_TEEC_ORIGIN_TRUSTED_APP);
+	assert_false(rh_device_is_secure(f->vcodec));
+
+	/* DECRYPT into a secure handle: the handle proves nothing from user space. */
+	in = rh_tee_shm_alloc_kernel_buf(user, sizeof(cipher));
+	ivs = rh_tee_shm_alloc_kernel_buf(user, sizeof(iv));
+	assert_false(RH_IS_ERR_OR_NULL(in));
+	assert_false(RH_IS_ERR_OR_NULL(ivs));
+	memcpy(rh_tee_shm_get_va(in, 0), cipher, sizeof(cipher));
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
+	p[0].u.memref.shm = in;
+	p[0].u.memref.size = sizeof(cipher);
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = h;
+	p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
+	p[2].u.memref.shm = ivs;
+	p[2].u.memref.size = sizeof(iv);
+	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	inv.func = RH_SVP_CMD_DECRYPT;
+	assert_int_equal(rh_tee_client_invoke_func(user, &inv, p), 0);
+	assert_int_equal(inv.ret, RH_TEEC_ERROR_ACCESS_DENIED);
+	assert_int_equal(p[3].u.value.a, 0);
+	assert_true(all_zero_sec(f, pa, 64 * KB));
+	rh_tee_shm_put(in);
+	rh_tee_shm_put(ivs);
+	rh_tee_client_close_context(user);
 	tc_free_ok(&f->mem, h);
 }
 
@@ -172,7 +330,7 @@ static void test_decrypt_round_trip(void **state)
 			 RH_TEEC_SUCCESS);
 	assert_int_equal(written, len);
 	/* The decoder (secure) reads the clear sample back. */
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 1),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 1, h),
 			 RH_TEEC_SUCCESS);
 	assert_int_equal(rh_device_dma_read(f->vcodec, pa + 4 * KB, back, len), 0);
 	assert_memory_equal(back, plain, len);
@@ -182,7 +340,7 @@ static void test_decrypt_round_trip(void **state)
 	/* The clear text never exists in normal-world memory that could leak. */
 	assert_neg_errno(rh_phys_probe_read(f->plat, pa + 4 * KB, back, 64), EFAULT);
 	assert_neg_errno(rh_device_dma_read(f->gpu, pa + 4 * KB, back, 64), EACCES);
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 0),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->vcodec), 0, h),
 			 RH_TEEC_SUCCESS);
 
 	/* The wrong IV decrypts to garbage. */
@@ -252,11 +410,11 @@ static void test_decrypt_into_cma_frame(void **state)
 				   &pa, &h), RH_TEEC_SUCCESS);
 	assert_int_equal(tc_decrypt(&f->svp, cipher, sizeof(cipher), h, MB - 4096, iv,
 				    sizeof(iv), &written), RH_TEEC_SUCCESS);
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->display), 1),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->display), 1, h),
 			 RH_TEEC_SUCCESS);
 	assert_int_equal(rh_device_dma_read(f->display, pa + MB - 4096, back, sizeof(back)), 0);
 	assert_memory_equal(back, plain, sizeof(plain));
-	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->display), 0),
+	assert_int_equal(tc_set_device_secure(&f->svp, rh_device_master_id(f->display), 0, h),
 			 RH_TEEC_SUCCESS);
 	/* The last free scrubs: the plaintext does not go back with the region. */
 	tc_free_ok(&f->mem, h);
@@ -421,8 +579,8 @@ static void test_bare_platforms(void **state)
 	(void)state;
 	tc_platform_from_dtb(rh_test_dtb_defaults, rh_test_dtb_defaults_size, &plat);
 	tc_open(plat, RH_TA_SVP_UUID, &svp);
-	assert_int_equal(tc_set_device_secure(&svp, 1, 1), RH_TEEC_ERROR_ITEM_NOT_FOUND);
-	assert_int_equal(tc_set_device_secure(&svp, 0, 0), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&svp, 1, 1, 1), RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	assert_int_equal(tc_set_device_secure(&svp, 0, 0, 1), RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(rh_svp_package_sample(plat, plain, sizeof(plain), iv, cipher), 0);
 	assert_int_equal(tc_decrypt(&svp, cipher, sizeof(cipher), 1, 0, iv, sizeof(iv), &w),
 			 RH_TEEC_ERROR_ITEM_NOT_FOUND);
@@ -441,6 +599,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_set_device_secure),
+		T(test_secure_device_writes_only_granted),
+		T(test_grants_end),
+		T(test_device_mode_kernel_only),
 		T(test_decrypt_round_trip),
 		T(test_decrypt_discontiguous),
 		T(test_decrypt_into_cma_frame),

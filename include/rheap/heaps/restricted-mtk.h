@@ -59,6 +59,9 @@ RH_BEGIN_DECLS
  *                                 (TARGET_DEAD, transport failure, no
  *                                 session), sent again by the next
  *                                 allocation's heap_init
+ * @lost_buffers, @lost_bytes: buffers the TA released when the heap's
+ *                             session died with it (TA panic) that still
+ *                             have a dma-buf; their FREE finds nothing
  */
 struct rh_restricted_mtk_stats {
 	uint32_t mem_type;
@@ -86,6 +89,8 @@ struct rh_restricted_mtk_stats {
 	uint64_t free_failures;
 	unsigned int pending_frees;
 	uint64_t pending_bytes;
+	uint64_t lost_buffers;
+	uint64_t lost_bytes;
 };
 
 /**

@@ -27,6 +27,9 @@ struct rh_restricted_heap;
  *            for the CPU
  * @restricted_addr: opaque handle of the buffer in the secure world (the
  *                   MTK TA's "secure handle"); 0 until restricted
+ * @tee_epoch: not in v5: which of the provider's TEE sessions the handle
+ *             belongs to (the MTK heaps count their session opens; a
+ *             handle of a session that died went with it)
  *
  * The dma-buf core owns the lifetime: the buffer goes when the last
  * reference to its dma-buf is dropped.
@@ -39,6 +42,7 @@ struct rh_restricted_buffer {
 	size_t size;
 	struct rh_sg_table sg_table;
 	uint64_t restricted_addr;
+	uint32_t tee_epoch;
 };
 
 /**

@@ -35,6 +35,7 @@ void rh_restricted_mtk_fini(struct rh_platform *plat);
 struct mtk_pending_free {
 	uint64_t handle;
 	uint64_t size;
+	uint32_t epoch; /* the session the handle belongs to */
 };
 
 /* Mirrors: struct mtk_restricted_heap_data, plus the simulator's counters. */
@@ -51,6 +52,7 @@ struct mtk_restricted_heap_data {
 	pthread_rwlock_t tee_lock;
 	struct rh_tee_context *tee_ctx;
 	uint32_t tee_session;
+	uint32_t tee_epoch; /* sessions opened so far: the current one's number */
 	atomic_bool tee_dead; /* a call answered TARGET_DEAD */
 
 	enum rh_mtk_secure_mem_type mem_type;
@@ -67,6 +69,13 @@ struct mtk_restricted_heap_data {
 	unsigned int max_pending;
 	uint64_t pending_bytes; /* the TEE may still hold them: the region stays */
 	atomic_uint pending_hint; /* nr_pending, for heap_init's fast path */
+	/*
+	 * What the TA said of the lent region (ZALLOC p3.b, FREE p1.b; not in
+	 * v5): the lend our buffers came from, and the last lend it reported
+	 * over. The region goes back to Linux only once that lend is over.
+	 */
+	uint64_t lend_seen;
+	uint64_t unlent_through;
 
 	/* Every PA the TEE reports must lie in here. */
 	rh_phys_addr_t region_base;
@@ -76,6 +85,12 @@ struct mtk_restricted_heap_data {
 	atomic_ullong tee_init_failures;
 	atomic_ullong tee_buffers;
 	atomic_ullong tee_bytes;
+	/*
+	 * Buffers of a session that died (TA panic): the TA released them when
+	 * heap_init closed it, so their FREE is not sent.
+	 */
+	atomic_ullong lost_buffers;
+	atomic_ullong lost_bytes;
 	atomic_ullong zallocs;
 	atomic_ullong zalloc_failures;
 	atomic_ullong retrieve_sgs;

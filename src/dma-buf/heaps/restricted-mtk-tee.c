@@ -81,6 +81,7 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 
 	data->tee_ctx = ctx;
 	data->tee_session = arg.session;
+	data->tee_epoch++;
 	atomic_store(&data->tee_dead, false);
 	return 0;
 
@@ -129,7 +130,7 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 
 /* Queue a FREE for heap_init to send again; 0, or -ENOMEM (then it is lost). */
 static int mtk_defer_free(struct mtk_restricted_heap_data *data,
-			  uint64_t restricted_addr, uint64_t size)
+			  uint64_t restricted_addr, uint64_t size, uint32_t epoch)
 {
 	struct mtk_pending_free *p;
 	unsigned int max;
@@ -151,6 +152,7 @@ static int mtk_defer_free(struct mtk_restricted_heap_data *data,
 	}
 	data->pending[data->nr_pending].handle = restricted_addr;
 	data->pending[data->nr_pending].size = size;
+	data->pending[data->nr_pending].epoch = epoch;
 	data->nr_pending++;
 	data->pending_bytes += size;
 	atomic_store(&data->pending_hint, data->nr_pending);
@@ -170,13 +172,21 @@ out_unlock:
  */
 static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 			       uint64_t restricted_addr, uint64_t size,
-			       bool retry, bool *ret_deferred)
+			       uint32_t epoch, bool retry, bool *ret_deferred)
 {
 	struct rh_tee_param params[RH_MTK_TEE_PARAM_NUM] = { 0 };
 	uint32_t result = RH_TEEC_ERROR_TARGET_DEAD;
 	int ret = -ENODEV;
 
 	*ret_deferred = false;
+	if (epoch != data->tee_epoch) {
+		/* Not in v5: it went with its session, which the TA released. */
+		rh_info(data->plat, "rheap_mtk: buffer(0x%" PRIx64 ") went with the session that died",
+			restricted_addr);
+		ctr_sub(data->lost_buffers, 1);
+		ctr_sub(data->lost_bytes, size);
+		return 0;
+	}
 	if (data->tee_ctx) {
 		params[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
 		params[0].u.value.a = restricted_addr;
@@ -187,7 +197,7 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 	}
 	if (ret && (result == RH_TEEC_ERROR_TARGET_DEAD ||
 		    result == RH_TEEC_ERROR_COMMUNICATION)) {
-		if (!mtk_defer_free(data, restricted_addr, size)) {
+		if (!mtk_defer_free(data, restricted_addr, size, epoch)) {
 			rh_warn(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") deferred until the TA can be reached",
 				restricted_addr);
 			*ret_deferred = true;
@@ -197,6 +207,13 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 		       restricted_addr);
 	}
 
+	if (!ret && !(params[1].u.value.b & 1)) {
+		/* The TA reports the lent region over (scrubbed, unprotected). */
+		pthread_mutex_lock(&data->lock);
+		if (params[1].u.value.b >> 1 > data->unlent_through)
+			data->unlent_through = params[1].u.value.b >> 1;
+		pthread_mutex_unlock(&data->lock);
+	}
 	if (ret) {
 		ctr_inc(data->free_failures);
 	} else if (retry && params[1].u.value.a == RH_TEEC_ERROR_ITEM_NOT_FOUND) {
@@ -232,7 +249,8 @@ static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
 	pthread_rwlock_rdlock(&data->tee_lock);
 	for (i = 0; i < nr; i++) {
 		/* A lost answer the first time: ITEM_NOT_FOUND now, gone all the same. */
-		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, true, &deferred);
+		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, pending[i].epoch,
+				    true, &deferred);
 		pthread_mutex_lock(&data->lock);
 		/* Deferred again: counted again by mtk_defer_free(). */
 		data->pending_bytes -= pending[i].size;
@@ -255,7 +273,14 @@ int mtk_restricted_heap_init(struct rh_restricted_heap *rheap)
 		if (data->tee_ctx) {
 			rh_warn(data->plat, "rheap_mtk: %s: the secure memory TA died, reopening its session",
 				rheap->name);
+			/*
+			 * Closing the dead session makes the TA release every buffer
+			 * it held (not in v5, whose TA keeps them for good): they are
+			 * lost, and their FREEs will find nothing.
+			 */
 			mtk_tee_session_close(data);
+			ctr_add(data->lost_buffers, atomic_exchange(&data->tee_buffers, 0));
+			ctr_add(data->lost_bytes, atomic_exchange(&data->tee_bytes, 0));
 		}
 		ret = mtk_tee_session_init(data);
 		pthread_rwlock_unlock(&data->tee_lock);
@@ -461,9 +486,19 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	params[1].u.value.a = data->mem_type;
 	params[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
 	if (rheap->cma && data->mem_type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA) {
-		/* The whole region, with every allocation. */
+		/*
+		 * The whole region, with every allocation. The alloc op holds it
+		 * (cma_alloc'd) while this buffer lives; say through which
+		 * session it is lent, so the TA can refuse anyone else's claim.
+		 */
 		params[2].u.value.a = rheap->cma_paddr;
 		params[2].u.value.b = rheap->cma_size;
+		ret = rh_platform_lend_region(data->plat, rheap->cma_paddr,
+					      rheap->cma_size, data->tee_session);
+		if (ret) {
+			rh_err(data->plat, "rheap_mtk: cannot record the lent region: %d", ret);
+			goto out_unlock;
+		}
 	}
 	params[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 
@@ -477,6 +512,12 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	ctr_inc(data->zallocs);
 	ctr_inc(data->tee_buffers);
 	ctr_add(data->tee_bytes, buf->size);
+	if (data->mem_type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA) {
+		pthread_mutex_lock(&data->lock);
+		if (params[3].u.value.b > data->lend_seen)
+			data->lend_seen = params[3].u.value.b;
+		pthread_mutex_unlock(&data->lock);
+	}
 
 	sg_num = params[2].u.value.a;
 	restricted_addr = params[3].u.value.a;
@@ -510,11 +551,13 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 		goto err_free_secmem;
 
 	buf->restricted_addr = restricted_addr;
+	buf->tee_epoch = data->tee_epoch;
 	pthread_rwlock_unlock(&data->tee_lock);
 	return 0;
 
 err_free_secmem:
-	mtk_tee_secmem_free(data, restricted_addr, buf->size, false, &deferred);
+	mtk_tee_secmem_free(data, restricted_addr, buf->size, data->tee_epoch, false,
+			    &deferred);
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
 	return ret;
@@ -530,6 +573,7 @@ void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 	rh_sg_free_table(&buf->sg_table);
 
 	pthread_rwlock_rdlock(&data->tee_lock);
-	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, false, &deferred);
+	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, buf->tee_epoch, false,
+			    &deferred);
 	pthread_rwlock_unlock(&data->tee_lock);
 }

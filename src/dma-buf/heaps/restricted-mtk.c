@@ -71,17 +71,26 @@ static void mtk_restricted_memory_free(struct rh_restricted_heap *rheap,
 {
 }
 
-/* The CMA region goes back when no buffer and no deferred FREE holds it; under lock. */
+/*
+ * The CMA region goes back when no buffer and no deferred FREE holds it,
+ * and (not in v5) once the TA has said it scrubbed and unprotected it: the
+ * heap believes the secure world, not its own count. Under lock.
+ */
 void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data)
 {
 	struct rh_restricted_heap *rheap = data->rheap;
 
 	if (!data->cma_held || data->cma_used_size || data->pending_bytes)
 		return;
-	/* The TEE scrubbed and unprotected the region at its last FREE. */
+	if (data->unlent_through < data->lend_seen) {
+		rh_warn(data->plat, "rheap_mtk: %s: no buffer left, but the TA has not given the region back: kept",
+			rheap->name);
+		return;
+	}
 	if (!rh_cma_release(rheap->cma, data->cma_page,
 			    (unsigned long)(rheap->cma_size >> RH_PAGE_SHIFT)))
 		rh_bug_lib(data->plat, "rheap_mtk: cma_release of the whole region failed");
+	rh_platform_reclaim_region(data->plat, rheap->cma_paddr, rheap->cma_size);
 	data->cma_held = false;
 	data->cma_releases++;
 	RH_TRACE(data->plat, RH_TRACE_REGION_RECLAIM, .name = rh_cma_get_name(rheap->cma),
@@ -363,6 +372,8 @@ RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
 	pthread_mutex_unlock(&data->lock);
 	st.tee_buffers = ctr_get(data->tee_buffers);
 	st.tee_bytes = ctr_get(data->tee_bytes);
+	st.lost_buffers = ctr_get(data->lost_buffers);
+	st.lost_bytes = ctr_get(data->lost_bytes);
 	st.zallocs = ctr_get(data->zallocs);
 	st.zalloc_failures = ctr_get(data->zalloc_failures);
 	st.retrieve_sgs = ctr_get(data->retrieve_sgs);
