@@ -43,7 +43,13 @@ struct rh_trace;
 #define RH_MAX_LENT_REGIONS 8
 
 struct rh_platform {
-	atomic_int refcount;
+	atomic_int refcount; /* the users' references (rh_platform_ref/unref) */
+	/*
+	 * What keeps the platform's memory: one for all its users together,
+	 * one for each object that may outlive them (a dma-buf, an importer,
+	 * a TEE context of a caller). See rh_platform_hold().
+	 */
+	atomic_uint holds;
 	pthread_mutex_t lock; /* platform-wide bookkeeping only, never held across module calls */
 
 	enum rh_log_level log_level;
@@ -167,6 +173,19 @@ static inline void rh_platform_count_world_switch(struct rh_platform *plat)
 {
 	atomic_fetch_add_explicit(&plat->world_switches, 1, memory_order_relaxed);
 }
+
+/* ------------------------------------------------------------ lifetime */
+/*
+ * A dma-buf, an importer or a caller's TEE context may outlive the last
+ * rh_platform_unref() of its users: each holds the platform while it
+ * lives, so its release still finds the heaps, the TEE and the hardware.
+ * When the users' last reference goes, the platform closes its fd table
+ * (as exiting processes close their files) and drops the users' hold; it
+ * is torn down when the last holder goes. Objects the platform's own
+ * modules keep (the heaps' TEE sessions) hold nothing.
+ */
+void rh_platform_hold(struct rh_platform *plat);
+void rh_platform_release(struct rh_platform *plat);
 
 /* ------------------------------------------------------------ lent memory */
 /*

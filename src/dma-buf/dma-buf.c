@@ -156,6 +156,8 @@ rh_dma_buf_export(const struct rh_dma_buf_export_info *exp_info)
 	if (core->stats.bytes > core->stats.peak_bytes)
 		core->stats.peak_bytes = core->stats.bytes;
 	pthread_mutex_unlock(&core->lock);
+	/* A buffer may outlive its users' platform reference: hold it. */
+	rh_platform_hold(dmabuf->plat);
 	return dmabuf;
 }
 
@@ -163,6 +165,7 @@ rh_dma_buf_export(const struct rh_dma_buf_export_info *exp_info)
 static void dma_buf_release(struct rh_dma_buf *dmabuf)
 {
 	struct rh_dma_buf_core *core = dmabuf->plat->dmabufs;
+	struct rh_platform *plat = dmabuf->plat;
 	struct rh_dma_heap *heap = dmabuf->heap;
 	size_t size = dmabuf->size;
 
@@ -181,6 +184,7 @@ static void dma_buf_release(struct rh_dma_buf *dmabuf)
 		rh_dma_heap_buffer_released(heap, size);
 	pthread_mutex_destroy(&dmabuf->lock);
 	rh_free(dmabuf);
+	rh_platform_release(plat);
 }
 
 static void dma_buf_kref_put(struct rh_dma_buf *dmabuf)

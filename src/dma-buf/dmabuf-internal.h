@@ -25,6 +25,8 @@ int rh_system_heap_init(struct rh_platform *plat);
 void rh_system_heap_fini(struct rh_platform *plat);
 int rh_file_table_init(struct rh_platform *plat);
 void rh_file_table_fini(struct rh_platform *plat);
+/* Process exit: close every mapping and fd; the table stays usable. */
+void rh_file_table_close_all(struct rh_platform *plat);
 
 /* File-level view of a buffer for the fd layer (struct file of the kernel). */
 int rh_dma_buf_f_flags(const struct rh_dma_buf *dmabuf);

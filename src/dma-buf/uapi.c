@@ -125,22 +125,48 @@ static void unmap_mapping(struct mapping *m)
 	rh_free(m);
 }
 
-void rh_file_table_fini(struct rh_platform *plat)
+void rh_file_table_close_all(struct rh_platform *plat)
 {
 	struct rh_file_table *ft = plat->files;
+	struct fd_slot slot;
 	struct mapping *m;
 	int fd;
 
 	if (!ft)
 		return;
 	/* Process exit: every mapping, then every fd, goes away. */
-	while ((m = RB_MIN(mapping_tree, &ft->mappings))) {
-		RB_REMOVE(mapping_tree, &ft->mappings, m);
+	for (;;) {
+		pthread_mutex_lock(&ft->lock);
+		m = RB_MIN(mapping_tree, &ft->mappings);
+		if (m)
+			RB_REMOVE(mapping_tree, &ft->mappings, m);
+		pthread_mutex_unlock(&ft->lock);
+		if (!m)
+			break;
 		unmap_mapping(m);
 	}
-	for (fd = 0; fd < RH_FD_MAX; fd++)
-		if (ft->slots[fd].kind != FILE_FREE)
-			slot_put(&ft->slots[fd]);
+	for (fd = 0; fd < RH_FD_MAX; fd++) {
+		pthread_mutex_lock(&ft->lock);
+		slot = ft->slots[fd];
+		if (slot.kind != FILE_FREE) {
+			ft->slots[fd].kind = FILE_FREE;
+			bit_clear(ft->used, fd);
+			ft->nr_open--;
+		}
+		pthread_mutex_unlock(&ft->lock);
+		/* Outside the lock: releasing a buffer may take time (and locks). */
+		if (slot.kind != FILE_FREE)
+			slot_put(&slot);
+	}
+}
+
+void rh_file_table_fini(struct rh_platform *plat)
+{
+	struct rh_file_table *ft = plat->files;
+
+	if (!ft)
+		return;
+	rh_file_table_close_all(plat);
 	pthread_mutex_destroy(&ft->lock);
 	rh_free(ft);
 	plat->files = NULL;

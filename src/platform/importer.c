@@ -160,6 +160,8 @@ RH_EXPORT int rh_importer_new(struct rh_device *dev, struct rh_importer **ret_im
 		return -ENOMEM;
 	imp->plat = rh_device_platform(dev);
 	imp->dev = dev;
+	/* A driver may outlive its user's platform reference: hold it. */
+	rh_platform_hold(imp->plat);
 	pthread_mutex_init(&imp->lock, NULL);
 	TAILQ_INIT(&imp->maps);
 	*ret_imp = imp;
@@ -296,6 +298,7 @@ RH_EXPORT void rh_importer_unmap(struct rh_importer_map *map)
 RH_EXPORT void rh_importer_free(struct rh_importer *imp)
 {
 	struct rh_importer_map *map;
+	struct rh_platform *plat;
 
 	if (!imp)
 		return;
@@ -307,7 +310,9 @@ RH_EXPORT void rh_importer_free(struct rh_importer *imp)
 	if (imp->tee_ctx)
 		importer_tee_close(imp);
 	pthread_mutex_destroy(&imp->lock);
+	plat = imp->plat;
 	rh_free(imp);
+	rh_platform_release(plat);
 }
 
 static int importer_dma(struct rh_importer_map *map, size_t offset, void *buf,

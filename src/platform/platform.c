@@ -174,6 +174,7 @@ RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 	if (!plat)
 		return -ENOMEM;
 	atomic_init(&plat->refcount, 1);
+	atomic_init(&plat->holds, 1);
 	pthread_mutex_init(&plat->lock, NULL);
 	plat->log_level = info && info->log_level ? info->log_level :
 						    log_level_from_env();
@@ -253,17 +254,31 @@ RH_EXPORT struct rh_platform *rh_platform_ref(struct rh_platform *plat)
 	return plat;
 }
 
-RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
+void rh_platform_hold(struct rh_platform *plat)
+{
+	atomic_fetch_add_explicit(&plat->holds, 1, memory_order_relaxed);
+}
+
+void rh_platform_release(struct rh_platform *plat)
 {
 	size_t n;
 
+	if (atomic_fetch_sub_explicit(&plat->holds, 1, memory_order_acq_rel) != 1)
+		return;
+	for (n = 0; platform_modules[n].init; n++)
+		;
+	platform_destroy(plat, n, true);
+}
+
+RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
+{
 	if (!plat)
 		return NULL;
 	if (atomic_fetch_sub_explicit(&plat->refcount, 1, memory_order_acq_rel) != 1)
 		return NULL;
-	for (n = 0; platform_modules[n].init; n++)
-		;
-	platform_destroy(plat, n, true);
+	/* The users are gone: their files close; holders keep the rest alive. */
+	rh_file_table_close_all(plat);
+	rh_platform_release(plat);
 	return NULL;
 }
 

@@ -56,6 +56,7 @@ struct rh_tee_context {
 	atomic_int refcount; /* the opener + one per shm */
 	atomic_bool closed;
 	bool user; /* opened for user space: no REE-kernel logins */
+	bool holds; /* holds the platform (a caller's context, not a module's) */
 	atomic_uint msg_busy; /* bit n: slot n in use */
 	struct ctx_session sessions[RH_TEE_CONTEXT_MAX_SESSIONS];
 	uint64_t msg[CTX_MSG_SLOTS][CTX_MSG_SIZE / sizeof(uint64_t)];
@@ -382,6 +383,7 @@ static void ctx_get(struct rh_tee_context *ctx)
 static void ctx_put(struct rh_tee_context *ctx)
 {
 	struct rh_platform *plat = ctx->plat;
+	bool holds = ctx->holds;
 
 	if (atomic_fetch_sub_explicit(&ctx->refcount, 1, memory_order_acq_rel) != 1)
 		return;
@@ -389,6 +391,8 @@ static void ctx_put(struct rh_tee_context *ctx)
 	pthread_mutex_lock(&plat->lock);
 	plat->tee_nr_contexts--;
 	pthread_mutex_unlock(&plat->lock);
+	if (holds)
+		rh_platform_release(plat);
 }
 
 static bool ctx_valid(const struct rh_tee_context *ctx)
@@ -396,12 +400,13 @@ static bool ctx_valid(const struct rh_tee_context *ctx)
 	return !RH_IS_ERR_OR_NULL(ctx) && !atomic_load(&ctx->closed);
 }
 
-struct rh_tee_context *
-rh_tee_context_open(struct rh_platform *plat,
-		    int (*match)(struct rh_tee_ioctl_version_data *ver,
-				 const void *data),
-		    const void *data, struct rh_tee_ioctl_version_data *vers,
-		    bool user)
+/* The context of @flags (RH_TEE_CTX_*); see tee-internal.h. */
+static struct rh_tee_context *
+tee_context_open(struct rh_platform *plat,
+		 int (*match)(struct rh_tee_ioctl_version_data *ver,
+			      const void *data),
+		 const void *data, struct rh_tee_ioctl_version_data *vers,
+		 bool user, bool holds)
 {
 	struct rh_tee_ioctl_version_data v;
 	struct rh_tee_context *ctx;
@@ -439,6 +444,9 @@ rh_tee_context_open(struct rh_platform *plat,
 	ctx->priv = priv;
 	ctx->vers = v;
 	ctx->user = user;
+	ctx->holds = holds;
+	if (holds)
+		rh_platform_hold(plat);
 	atomic_init(&ctx->refcount, 1);
 	atomic_init(&ctx->closed, false);
 	atomic_init(&ctx->msg_busy, 0);
@@ -467,7 +475,26 @@ rh_tee_client_open_context(struct rh_platform *plat,
 	/* One TEE a platform: nothing lies after a previous match. */
 	if (start)
 		return RH_ERR_PTR(-ENOENT);
-	return rh_tee_context_open(plat, match, data, vers, false);
+	return tee_context_open(plat, match, data, vers, false, true);
+}
+
+struct rh_tee_context *
+rh_tee_context_open(struct rh_platform *plat,
+		    int (*match)(struct rh_tee_ioctl_version_data *ver,
+				 const void *data),
+		    const void *data, struct rh_tee_ioctl_version_data *vers,
+		    bool user)
+{
+	return tee_context_open(plat, match, data, vers, user, true);
+}
+
+struct rh_tee_context *
+rh_tee_context_open_internal(struct rh_platform *plat,
+			     int (*match)(struct rh_tee_ioctl_version_data *ver,
+					  const void *data),
+			     const void *data)
+{
+	return tee_context_open(plat, match, data, NULL, false, false);
 }
 
 bool rh_tee_context_is_user(const struct rh_tee_context *ctx)

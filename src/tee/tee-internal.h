@@ -27,6 +27,17 @@ rh_tee_context_open(struct rh_platform *plat,
 		    const void *data, struct rh_tee_ioctl_version_data *vers,
 		    bool user);
 
+/*
+ * rh_tee_context_open_internal() - a kernel context for one of the
+ * platform's own modules (the MTK heaps' sessions): unlike a caller's, it
+ * does not hold the platform (the module closes it at teardown).
+ */
+struct rh_tee_context *
+rh_tee_context_open_internal(struct rh_platform *plat,
+			     int (*match)(struct rh_tee_ioctl_version_data *ver,
+					  const void *data),
+			     const void *data);
+
 /* rh_tee_context_is_user() - @ctx was opened for user space */
 bool rh_tee_context_is_user(const struct rh_tee_context *ctx);
 

@@ -458,7 +458,7 @@ static void test_decrypt_bad_parameters(void **state)
 	refused = tc_stats(f->plat, TZ).refused_handles;
 	assert_int_equal(tc_decrypt(&f->svp, cipher, sizeof(cipher), h ^ 4, 0, iv,
 				    RH_SVP_IV_LEN, &w), RH_TEEC_ERROR_ITEM_NOT_FOUND);
-	assert_int_equal(tc_decrypt(&f->svp, cipher, sizeof(cipher), h | (1ULL << 32), 0, iv,
+	assert_int_equal(tc_decrypt(&f->svp, cipher, sizeof(cipher), h ^ (1ULL << 32), 0, iv,
 				    RH_SVP_IV_LEN, &w), RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(tc_decrypt(&f->svp, cipher, sizeof(cipher), pa, 0, iv,
 				    RH_SVP_IV_LEN, &w), RH_TEEC_ERROR_ITEM_NOT_FOUND);

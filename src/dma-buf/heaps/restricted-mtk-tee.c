@@ -21,6 +21,7 @@
 
 #include "dma-buf/heaps/mtk-internal.h"
 #include "internal.h"
+#include "tee/tee-internal.h"
 #include "trace/trace.h"
 
 /*
@@ -50,8 +51,8 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 	struct rh_tee_context *ctx;
 	int ret;
 
-	ctx = rh_tee_client_open_context(data->plat, NULL, mtk_tee_ctx_match,
-					 NULL, NULL);
+	/* The platform's own module: its context does not hold the platform. */
+	ctx = rh_tee_context_open_internal(data->plat, mtk_tee_ctx_match, NULL);
 	if (RH_IS_ERR(ctx)) {
 		/* Fixed: tee_ctx stays NULL, so the next allocation retries. */
 		if (RH_PTR_ERR(ctx) == -ENOMEM)
