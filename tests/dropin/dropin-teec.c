@@ -95,17 +95,8 @@ static void check_secmem_refused(TEEC_Context *ctx)
 	TEEC_Result res;
 
 	res = TEEC_OpenSession(ctx, &sess, &uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
-	/*
-	 * Set by tests/meson.build while the tree's secure-memory TA predates
-	 * its kernel-only sessions (the security-model issue): say so, loudly.
-	 */
-	if (getenv("RHEAP_DROPIN_SECMEM_OPEN"))
-		printf("NOTE: this tree's secure-memory TA still accepts user sessions (0x%x)\n",
-		       res);
-	else
-		CHECK(res == TEEC_ERROR_ACCESS_DENIED && origin == TEEC_ORIGIN_TRUSTED_APP,
-		      "secure-memory TA must refuse a user program: 0x%x origin %u", res,
-		      origin);
+	CHECK(res == TEEC_ERROR_ACCESS_DENIED && origin == TEEC_ORIGIN_TRUSTED_APP,
+	      "secure-memory TA must refuse a user program: 0x%x origin %u", res, origin);
 	if (res == TEEC_SUCCESS)
 		TEEC_CloseSession(&sess);
 	/* Nor can a user program log in as the kernel. */
