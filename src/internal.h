@@ -89,6 +89,11 @@ struct rh_platform {
 		uint32_t session; /* the TEE session it was lent through */
 	} lent[RH_MAX_LENT_REGIONS];
 	unsigned int nr_lent;
+	atomic_bool uaccess_checked;  /* src/lib/uaccess.c: user pointers of the fd layer are checked */
+	/* src/tee/tee-uapi.c: what user space holds of /dev/tee0 */
+	atomic_uint tee_dev_contexts;
+	atomic_uint tee_dev_sessions;
+	atomic_uint tee_dev_shms;
 };
 
 /* ------------------------------------------------------------ hardware (emu/) */
@@ -225,5 +230,8 @@ int rh_ta_secmem_init(struct rh_platform *plat);
 void rh_ta_secmem_fini(struct rh_platform *plat);
 int rh_ta_svp_init(struct rh_platform *plat);
 void rh_ta_svp_fini(struct rh_platform *plat);
+/* emu/ta/ta-hello-world.c: optee_examples' hello_world TA, open to user space. */
+int rh_ta_hello_world_init(struct rh_platform *plat);
+void rh_ta_hello_world_fini(struct rh_platform *plat);
 
 #endif /* RH_INTERNAL_H */

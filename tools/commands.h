@@ -23,6 +23,7 @@ int cmd_platform(int argc, char **argv);
 int cmd_alloc(int argc, char **argv);
 int cmd_bufinfo(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /*
  * cli_option_error() - the usage line for what getopt_long() returned:

@@ -27,6 +27,7 @@ static const struct subcommand subcommands[] = {
 	{ "alloc", "allocate from a heap, show the sg_table and bufinfo, then free", cmd_alloc },
 	{ "bufinfo", "dma-buf state after a scripted run, in the debugfs format", cmd_bufinfo },
 	{ "replay", "replay an allocation trace (CSV) and report latencies", cmd_replay },
+	{ "run", "run an unmodified program on the simulation (LD_PRELOAD shim)", cmd_run },
 };
 
 static void usage(FILE *out)

@@ -106,9 +106,11 @@ static uint32_t decode_attr(struct rh_emu_msg *msg, unsigned int i,
 			      meta_expected ? "param %u: meta parameter expected" :
 					      "param %u: unexpected meta parameter",
 			      i);
-	if (attr & RH_OPTEE_MSG_ATTR_NONCONTIG)
+	/* Page lists only share memory (REGISTER_SHM); calls use rmem. */
+	if ((attr & RH_OPTEE_MSG_ATTR_NONCONTIG) &&
+	    (!is_tmem(type) || msg->cmd != RH_OPTEE_MSG_CMD_REGISTER_SHM))
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
-			      "param %u: non-contiguous buffers are not supported",
+			      "param %u: non-contiguous memory outside REGISTER_SHM",
 			      i);
 	if (attr & ATTR_CACHE_BITS) {
 		if (!is_rmem(type) && !is_tmem(type))
@@ -218,16 +220,24 @@ static uint32_t check_register_shm(struct rh_emu_msg *msg)
 	const struct rh_emu_msg_param *p = &msg->params[0];
 	uint64_t end;
 
-	if (p->type != RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT)
+	/*
+	 * A contiguous buffer comes as a tmem input (the kernel API's own
+	 * buffers); a page list (user memory) as any tmem type with NONCONTIG,
+	 * as OP-TEE's register_shm() accepts them.
+	 */
+	if (!(p->attr & RH_OPTEE_MSG_ATTR_NONCONTIG) &&
+	    p->type != RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT)
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
 			      "REGISTER_SHM needs a tmem input, got type 0x%x",
 			      p->type);
 	if (!p->u.mem.shm_ref)
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
 			      "REGISTER_SHM with cookie 0");
-	if (!p->u.mem.addr)
+	if (!(p->u.mem.addr & ~(uint64_t)(RH_EMU_NONCONTIG_PAGE_SIZE - 1)))
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
-			      "REGISTER_SHM of address 0");
+			      (p->attr & RH_OPTEE_MSG_ATTR_NONCONTIG) ?
+				      "REGISTER_SHM with a page list at address 0" :
+				      "REGISTER_SHM of address 0");
 	if (!p->u.mem.size || p->u.mem.size > RH_EMU_MSG_MAX_SHM_SIZE)
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
 			      "REGISTER_SHM of %llu bytes",
@@ -464,4 +474,55 @@ void rh_emu_msg_set_session(void *buf, uint32_t session)
 
 	memcpy(bytes + offsetof(struct rh_optee_msg_arg, session), &session,
 	       sizeof(session));
+}
+
+uint32_t rh_emu_msg_noncontig_base(struct rh_emu_msg *msg, unsigned int i,
+				   rh_emu_ns_check_fn ns_ok, void *data,
+				   uint64_t *ret_base)
+{
+	const uint64_t page = RH_EMU_NONCONTIG_PAGE_SIZE;
+	const struct rh_emu_msg_param *p = &msg->params[i];
+	uint64_t list = p->u.mem.addr & ~(page - 1);
+	uint64_t offs = p->u.mem.addr & (page - 1);
+	uint64_t npages, n, entry, first = 0;
+	unsigned int slot;
+
+	/* The size is bounded by the parser: no overflow here. */
+	npages = (offs + p->u.mem.size + page - 1) / page;
+	for (n = 0; n < npages; n++) {
+		slot = (unsigned int)(n % RH_EMU_NONCONTIG_ENTRIES);
+		if (n && !slot) {
+			/* The last entry of a full list page chains the next one. */
+			memcpy(&list, (const void *)(uintptr_t)(list + page - sizeof(uint64_t)),
+			       sizeof(list));
+			if (!list || (list & (page - 1)))
+				return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+					      "page list: bad link 0x%llx after %llu pages",
+					      (unsigned long long)list,
+					      (unsigned long long)n);
+		}
+		if (!slot && ns_ok && !ns_ok(data, list, page))
+			return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+				      "page list at 0x%llx is not non-secure memory",
+				      (unsigned long long)list);
+		memcpy(&entry, (const void *)(uintptr_t)(list + slot * sizeof(uint64_t)),
+		       sizeof(entry));
+		if (!entry || (entry & (page - 1)))
+			return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+				      "page list: page %llu at unaligned address 0x%llx",
+				      (unsigned long long)n, (unsigned long long)entry);
+		if (!n)
+			first = entry;
+		/*
+		 * OP-TEE maps the pages side by side in its own address space;
+		 * the emulator hands trusted applications the host's view, so
+		 * it needs them side by side there already (user memory is).
+		 */
+		else if (entry != first + n * page)
+			return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+				      "page list: page %llu (0x%llx) does not follow page 0 in host memory",
+				      (unsigned long long)n, (unsigned long long)entry);
+	}
+	*ret_base = first + offs;
+	return RH_TEEC_SUCCESS;
 }

@@ -69,15 +69,42 @@ struct rh_emu_msg {
  * matter). Needs @size >= a header. Checks, in order: @size within a page
  * and equal to header + 32 x num_params, pad 0, known command, parameter
  * count of that command, each attribute (known type, no reserved bit,
- * predefined cache attributes, no NONCONTIG, META exactly on the two first
+ * predefined cache attributes, NONCONTIG only on a REGISTER_SHM tmem,
+ * META exactly on the two first
  * parameters of OPEN_SESSION), the login, and the memory references
- * (tmem only NULL in calls; REGISTER_SHM: non-zero cookie and address,
+ * (tmem only NULL in calls; REGISTER_SHM: a tmem input or a NONCONTIG
+ * tmem, non-zero cookie and address (page list address),
  * size 1..RH_EMU_MSG_MAX_SHM_SIZE without wrapping; UNREGISTER_SHM: rmem
  * with offs 0, size 0). Never reads outside [@buf, @buf + @size).
  * Returns TEEC_SUCCESS, or BAD_FORMAT (layout), BAD_PARAMETERS (content),
  * NOT_IMPLEMENTED (command) with @msg->why filled.
  */
 uint32_t rh_emu_msg_decode(const void *buf, size_t size, struct rh_emu_msg *msg);
+
+/* OPTEE_MSG_NONCONTIG_PAGE_SIZE, and the page addresses of one list page. */
+#define RH_EMU_NONCONTIG_PAGE_SIZE 4096u
+#define RH_EMU_NONCONTIG_ENTRIES (RH_EMU_NONCONTIG_PAGE_SIZE / 8 - 1)
+
+/* May the secure world read/share [@addr, @addr + @len)? (@data: emulator) */
+typedef bool (*rh_emu_ns_check_fn)(void *data, uint64_t addr, uint64_t len);
+
+/*
+ * rh_emu_msg_noncontig_base() - walk the page list of NONCONTIG parameter
+ * @i of a decoded REGISTER_SHM: tmem.buf_ptr holds the address of the
+ * first list page (page aligned) with the offset of the buffer in its
+ * first page in the low 12 bits; a list page holds 511 page addresses and,
+ * in its last entry, the address of the next list page; the buffer spans
+ * ceil((offset + size) / 4096) pages. Every list page is checked with
+ * @ns_ok (NULL: trusted) before it is read, every entry must be a non-zero
+ * page-aligned address, every link a non-zero page-aligned address, and
+ * the pages must follow each other in host memory (the emulator has no
+ * MMU of its own to place them side by side). Each entry is read once.
+ * @ret_base: host address of the buffer's first byte.
+ * Returns TEEC_SUCCESS or BAD_PARAMETERS with @msg->why filled.
+ */
+uint32_t rh_emu_msg_noncontig_base(struct rh_emu_msg *msg, unsigned int i,
+				   rh_emu_ns_check_fn ns_ok, void *data,
+				   uint64_t *ret_base);
 
 /* Looks a shared-memory cookie up: 0 and base/size, or -ENOENT. */
 typedef int (*rh_emu_shm_lookup_fn)(void *data, uint64_t cookie,

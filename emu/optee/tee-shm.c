@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sys/tree.h>
@@ -44,18 +45,39 @@ int rh_emu_shm_lookup(void *data, uint64_t cookie, void **ret_base,
 	return 0;
 }
 
+/* The non-secure window of rh_tee_emu_set_ns_window() (no window: all). */
+static bool ns_range_ok(void *data, uint64_t addr, uint64_t len)
+{
+	const struct rh_tee_emu *emu = data;
+
+	return !emu->ns_size ||
+	       (addr >= emu->ns_base && addr - emu->ns_base <= emu->ns_size &&
+		len <= emu->ns_size - (addr - emu->ns_base));
+}
+
 struct emu_reply rh_emu_cmd_register_shm(struct rh_tee_emu *emu,
 					 struct rh_emu_msg *msg)
 {
-	const struct rh_emu_msg_param *p = &msg->params[0];
+	struct rh_emu_msg_param *p = &msg->params[0];
 	struct shm_node *node;
 	const char *why = NULL;
 	struct emu_reply r;
+	uint64_t base, end;
+	uint32_t res;
 
-	if (emu->ns_size &&
-	    (p->u.mem.addr < emu->ns_base ||
-	     p->u.mem.addr - emu->ns_base > emu->ns_size ||
-	     p->u.mem.size > emu->ns_size - (p->u.mem.addr - emu->ns_base))) {
+	if (p->attr & RH_OPTEE_MSG_ATTR_NONCONTIG) {
+		/* From here on the buffer is the host range the list describes. */
+		res = rh_emu_msg_noncontig_base(msg, 0, ns_range_ok, emu, &base);
+		if (res)
+			return rh_emu_refused(emu, msg, res);
+		if (__builtin_add_overflow(base, p->u.mem.size, &end) ||
+		    end - 1 > UINTPTR_MAX) {
+			snprintf(msg->why, sizeof(msg->why), "page list range wraps");
+			return rh_emu_refused(emu, msg, RH_TEEC_ERROR_BAD_PARAMETERS);
+		}
+		p->u.mem.addr = base;
+	}
+	if (!ns_range_ok(emu, p->u.mem.addr, p->u.mem.size)) {
 		snprintf(msg->why, sizeof(msg->why),
 			 "buffer 0x%llx+0x%llx is not non-secure shared memory",
 			 (unsigned long long)p->u.mem.addr,

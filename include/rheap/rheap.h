@@ -17,6 +17,7 @@
 #include <rheap/uapi/ioctl.h>
 #include <rheap/uapi/dma-buf.h>
 #include <rheap/uapi/dma-heap.h>
+#include <rheap/uapi/tee.h>
 #include <rheap/uapi.h>
 #include <rheap/heaps/restricted.h>
 #include <rheap/heaps/restricted-mtk.h>

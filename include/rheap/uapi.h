@@ -5,13 +5,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <rheap/export.h>
 #include <rheap/platform.h>
 #include <rheap/uapi/dma-buf.h>
 #include <rheap/uapi/dma-heap.h>
+#include <rheap/uapi/tee.h>
 
 RH_BEGIN_DECLS
 
@@ -135,6 +138,62 @@ RH_EXPORT int rh_dma_buf_fdinfo(struct rh_platform *plat, int fd, FILE *out);
  * @return the count, or -EINVAL for NULL.
  */
 RH_EXPORT int rh_fd_count(struct rh_platform *plat);
+
+/**
+ * rh_fcntl() - the fcntl(2) commands of the file table
+ * @cmd: F_DUPFD / F_DUPFD_CLOEXEC (lowest free fd >= @arg), F_GETFD,
+ *       F_SETFD (FD_CLOEXEC in @arg), F_GETFL
+ *
+ * Mirrors: do_fcntl() (fs/fcntl.c)
+ * @return the new fd, the flags, 0; -EBADF, -EMFILE, -EINVAL (@arg out of
+ * range, any other @cmd, NULL @plat).
+ */
+RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg);
+
+/**
+ * rh_fstat() - what fstat(2) says about @fd
+ * @ret_st: st_mode (a heap node and /dev/tee0: character devices; a
+ *          dma-buf: its pseudo file with st_size = the buffer size and
+ *          st_ino = the inode bufinfo shows), st_nlink, st_uid, st_gid,
+ *          st_blksize; everything else 0. Written only on success.
+ *
+ * Mirrors: vfs_fstat() (fs/stat.c)
+ * @return 0, -EBADF, -EINVAL (NULL argument).
+ */
+RH_EXPORT int rh_fstat(struct rh_platform *plat, int fd, struct stat *ret_st);
+
+/**
+ * rh_uapi_check_user_pointers() - treat ioctl arguments as untrusted
+ * @on: true: every pointer rh_ioctl() reads or writes (the argument, the
+ *      TEE parameter buffers, registered memory) is accessed through
+ *      process_vm_readv()/writev(), so a bad pointer gives -EFAULT, as the
+ *      kernel's copy_from_user() does, instead of a crash; false (the
+ *      default): only NULL is detected.
+ *
+ * The LD_PRELOAD shim turns it on: the programs it serves pass whatever
+ * they like. It costs a system call per copy.
+ * @return 0, -EINVAL for NULL.
+ */
+RH_EXPORT int rh_uapi_check_user_pointers(struct rh_platform *plat, bool on);
+
+/**
+ * struct rh_tee_dev_stats - what user space holds of /dev/tee0
+ * @contexts: open /dev/tee0 files (a dup()ed fd shares one)
+ * @sessions: sessions open in those contexts
+ * @shms: shared memory objects (SHM_ALLOC / SHM_REGISTER) still alive
+ */
+struct rh_tee_dev_stats {
+	unsigned int contexts;
+	unsigned int sessions;
+	unsigned int shms;
+};
+
+/**
+ * rh_tee_dev_get_stats() - snapshot of @plat's /dev/tee0 objects
+ * @return 0, -EINVAL for NULL.
+ */
+RH_EXPORT int rh_tee_dev_get_stats(struct rh_platform *plat,
+				   struct rh_tee_dev_stats *ret_stats);
 
 RH_END_DECLS
 

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/tree.h>
 #include <unistd.h>
 
@@ -18,7 +19,9 @@
 #include <rheap/uapi.h>
 
 #include "dma-buf/dmabuf-internal.h"
+#include "dma-buf/file.h"
 #include "internal.h"
+#include "lib/uaccess.h"
 #include "trace/trace.h"
 
 enum file_kind {
@@ -27,6 +30,7 @@ enum file_kind {
 	FILE_HEAP,  /* /dev/dma_heap/<name> */
 	FILE_DMABUF,
 	FILE_SYNC,  /* a signalled sync_file from DMA_BUF_IOCTL_EXPORT_SYNC_FILE */
+	FILE_OPS,   /* another subsystem's file (dma-buf/file.h): /dev/tee0, tee shm */
 };
 
 /* The struct file of an opened heap node, shared by dup()ed fds. */
@@ -42,6 +46,10 @@ struct fd_slot {
 	union {
 		struct heap_file *hf;
 		struct rh_dma_buf *dmabuf;
+		struct {
+			const struct rh_file_ops *ops;
+			void *priv;
+		} f;
 	} u;
 };
 
@@ -50,6 +58,9 @@ struct mapping {
 	uintptr_t start;
 	size_t len;
 	struct rh_dma_buf *dmabuf;
+	/* A mapping of a FILE_OPS file instead (dmabuf NULL). */
+	const struct rh_file_ops *ops;
+	void *priv;
 };
 
 static int mapping_cmp(const struct mapping *a, const struct mapping *b)
@@ -107,6 +118,8 @@ static void slot_get(const struct fd_slot *slot)
 		atomic_fetch_add_explicit(&slot->u.hf->refcount, 1, memory_order_relaxed);
 	else if (slot->kind == FILE_DMABUF)
 		rh_get_dma_buf(slot->u.dmabuf);
+	else if (slot->kind == FILE_OPS)
+		slot->u.f.ops->get(slot->u.f.priv);
 }
 
 /* fput(): drops a reference taken by slot_get() or owned by an fd. */
@@ -116,12 +129,17 @@ static void slot_put(const struct fd_slot *slot)
 		heap_file_put(slot->u.hf);
 	else if (slot->kind == FILE_DMABUF)
 		rh_dma_buf_put(slot->u.dmabuf);
+	else if (slot->kind == FILE_OPS)
+		slot->u.f.ops->put(slot->u.f.priv);
 }
 
 static void unmap_mapping(struct mapping *m)
 {
 	munmap((void *)m->start, m->len);
-	rh_dma_buf_put(m->dmabuf);
+	if (m->dmabuf)
+		rh_dma_buf_put(m->dmabuf);
+	else
+		m->ops->put(m->priv);
 	rh_free(m);
 }
 
@@ -190,6 +208,18 @@ static int fd_install_new(struct rh_file_table *ft, const struct fd_slot *slot)
 	return fd;
 }
 
+int rh_fd_install_file(struct rh_platform *plat, const struct rh_file_ops *ops,
+		       void *priv, bool cloexec)
+{
+	struct fd_slot slot = { .kind = FILE_OPS, .cloexec = cloexec };
+
+	if (!plat || !plat->files || !ops)
+		return -EINVAL;
+	slot.u.f.ops = ops;
+	slot.u.f.priv = priv;
+	return fd_install_new(plat->files, &slot);
+}
+
 /* fdget(): a copy of the slot of @fd with a reference on its object. */
 static int fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
 {
@@ -226,6 +256,8 @@ RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)
 		return -EINVAL;
 	if (!path)
 		return -EFAULT;
+	if (!strcmp(path, RH_TEE_DEV_PATH))
+		return rh_tee_dev_open(plat, flags);
 	if (!strcmp(path, RH_DMA_HEAP_DEV_DIR) || !strcmp(path, prefix))
 		return -EISDIR;
 	if (strncmp(path, prefix, sizeof(prefix) - 1))
@@ -362,6 +394,25 @@ RH_EXPORT struct rh_dma_buf *rh_dma_buf_get(struct rh_platform *plat, int fd)
 	return slot.u.dmabuf;
 }
 
+int rh_fd_get_file(struct rh_platform *plat, int fd,
+		   const struct rh_file_ops *ops, void **ret_priv)
+{
+	struct fd_slot slot;
+	int ret;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return ret;
+	if (slot.kind != FILE_OPS || slot.u.f.ops != ops) {
+		slot_put(&slot);
+		return -EINVAL;
+	}
+	*ret_priv = slot.u.f.priv;
+	return 0;
+}
+
 /* ------------------------------------------------------------ heap ioctls */
 
 static const unsigned int dma_heap_ioctl_cmds[] = {
@@ -394,7 +445,8 @@ static unsigned int max_u(unsigned int a, unsigned int b)
  * struct may be older (shorter: the rest reads as zero) or newer (longer:
  * the extra bytes are ignored and copied back unchanged).
  */
-static int dma_heap_ioctl(struct heap_file *hf, unsigned int ucmd, void *arg)
+static int dma_heap_ioctl(struct rh_platform *plat, struct heap_file *hf,
+			  unsigned int ucmd, void *arg)
 {
 	uint64_t stack_kdata[16];
 	char *kdata = (char *)stack_kdata;
@@ -424,13 +476,10 @@ static int dma_heap_ioctl(struct heap_file *hf, unsigned int ucmd, void *arg)
 			return -ENOMEM;
 	}
 
-	/* copy_from_user(): a NULL pointer is the only fault we can detect. */
-	if (in_size && !arg) {
+	if (rh_copy_from_user(plat, kdata, arg, in_size)) {
 		ret = -EFAULT;
 		goto err;
 	}
-	if (in_size)
-		memcpy(kdata, arg, in_size);
 	/* zero out any difference between the kernel/user structure size */
 	if (ksize > in_size)
 		memset(kdata + in_size, 0, ksize - in_size);
@@ -444,12 +493,8 @@ static int dma_heap_ioctl(struct heap_file *hf, unsigned int ucmd, void *arg)
 		goto err;
 	}
 
-	if (out_size) {
-		if (!arg)
-			ret = -EFAULT;
-		else
-			memcpy(arg, kdata, out_size);
-	}
+	if (rh_copy_to_user(plat, arg, kdata, out_size))
+		ret = -EFAULT;
 err:
 	if (kdata != (char *)stack_kdata)
 		rh_free(kdata);
@@ -471,9 +516,8 @@ static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
 	struct rh_dma_buf_export_sync_file arg;
 	int fd;
 
-	if (!uarg)
+	if (rh_copy_from_user(plat, &arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	memcpy(&arg, uarg, sizeof(arg));
 	if (!sync_file_flags_valid(arg.flags))
 		return -EINVAL;
 	/* No fences exist: the sync_file is the signalled stub fence's. */
@@ -481,7 +525,11 @@ static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
 	if (fd < 0)
 		return fd;
 	arg.fd = fd;
-	memcpy(uarg, &arg, sizeof(arg));
+	if (rh_copy_to_user(plat, uarg, &arg, sizeof(arg))) {
+		/* put_unused_fd(): the fd was never handed out. */
+		rh_close(plat, fd);
+		return -EFAULT;
+	}
 	return 0;
 }
 
@@ -491,9 +539,8 @@ static int dma_buf_import_sync_file(struct rh_platform *plat, const void *uarg)
 	struct fd_slot slot;
 	bool is_sync;
 
-	if (!uarg)
+	if (rh_copy_from_user(plat, &arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	memcpy(&arg, uarg, sizeof(arg));
 	if (!sync_file_flags_valid(arg.flags))
 		return -EINVAL;
 	/* sync_file_get_fence(): NULL for anything but a sync_file. */
@@ -510,12 +557,13 @@ static int dma_buf_ioctl(struct rh_platform *plat, struct rh_dma_buf *dmabuf,
 {
 	struct rh_dma_buf_sync sync;
 	enum rh_dma_data_direction direction;
+	char name[RH_DMA_BUF_NAME_LEN];
+	long len;
 
 	switch (cmd) {
 	case RH_DMA_BUF_IOCTL_SYNC:
-		if (!arg)
+		if (rh_copy_from_user(plat, &sync, arg, sizeof(sync)))
 			return -EFAULT;
-		memcpy(&sync, arg, sizeof(sync));
 		if (sync.flags & ~(uint64_t)RH_DMA_BUF_SYNC_VALID_FLAGS_MASK)
 			return -EINVAL;
 		switch (sync.flags & RH_DMA_BUF_SYNC_RW) {
@@ -536,7 +584,13 @@ static int dma_buf_ioctl(struct rh_platform *plat, struct rh_dma_buf *dmabuf,
 		return rh_dma_buf_begin_cpu_access(dmabuf, direction);
 	case RH_DMA_BUF_SET_NAME_A:
 	case RH_DMA_BUF_SET_NAME_B:
-		return rh_dma_buf_set_name(dmabuf, arg);
+		if (!rh_uaccess_checked(plat))
+			return rh_dma_buf_set_name(dmabuf, arg);
+		/* strndup_user(buf, DMA_BUF_NAME_LEN) of dma_buf_set_name() */
+		len = rh_strncpy_from_user(plat, name, arg, sizeof(name));
+		if (len < 0)
+			return (int)len;
+		return rh_dma_buf_set_name(dmabuf, name);
 	case RH_DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
 		return dma_buf_export_sync_file(plat, arg);
 	case RH_DMA_BUF_IOCTL_IMPORT_SYNC_FILE:
@@ -561,10 +615,13 @@ RH_EXPORT int rh_ioctl(struct rh_platform *plat, int fd, unsigned long cmd,
 		return ret;
 	switch (slot.kind) {
 	case FILE_HEAP:
-		ret = dma_heap_ioctl(slot.u.hf, ucmd, arg);
+		ret = dma_heap_ioctl(plat, slot.u.hf, ucmd, arg);
 		break;
 	case FILE_DMABUF:
 		ret = dma_buf_ioctl(plat, slot.u.dmabuf, ucmd, arg);
+		break;
+	case FILE_OPS:
+		ret = slot.u.f.ops->ioctl(plat, slot.u.f.priv, ucmd, arg);
 		break;
 	default:
 		/* A tty without those ioctls; a sync_file without SYNC_IOC_*. */
@@ -586,6 +643,9 @@ static unsigned int slot_f_mode(const struct fd_slot *slot)
 		return rh_dma_buf_f_mode(slot->u.dmabuf);
 	case FILE_SYNC:
 		return RH_FMODE_READ;
+	case FILE_OPS:
+		return ((unsigned int)slot->u.f.ops->f_flags(slot->u.f.priv) + 1) &
+		       O_ACCMODE;
 	default:
 		return RH_FMODE_READ | RH_FMODE_WRITE;
 	}
@@ -600,6 +660,8 @@ static int slot_f_flags(const struct fd_slot *slot)
 		return rh_dma_buf_f_flags(slot->u.dmabuf);
 	case FILE_SYNC:
 		return O_RDONLY;
+	case FILE_OPS:
+		return slot->u.f.ops->f_flags(slot->u.f.priv);
 	default:
 		return O_RDWR;
 	}
@@ -660,7 +722,8 @@ RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
 		ret = -EACCES;
 		goto out_put;
 	}
-	if (slot.kind != FILE_DMABUF) {
+	if (slot.kind != FILE_DMABUF &&
+	    (slot.kind != FILE_OPS || !slot.u.f.ops->mmap)) {
 		ret = -ENODEV;
 		goto out_put;
 	}
@@ -688,14 +751,22 @@ RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
 	vma.vm_pgoff = pgoff;
 	vma.vm_prot = prot;
 	vma.vm_flags = flags;
-	ret = rh_dma_buf_mmap_internal(slot.u.dmabuf, &vma);
+	if (slot.kind == FILE_OPS)
+		ret = slot.u.f.ops->mmap(slot.u.f.priv, &vma);
+	else
+		ret = rh_dma_buf_mmap_internal(slot.u.dmabuf, &vma);
 	if (ret)
 		goto err_unmap;
 
 	/* The fdget() reference becomes the mapping's (vma->vm_file). */
 	m->start = vma.vm_start;
 	m->len = size;
-	m->dmabuf = slot.u.dmabuf;
+	if (slot.kind == FILE_OPS) {
+		m->ops = slot.u.f.ops;
+		m->priv = slot.u.f.priv;
+	} else {
+		m->dmabuf = slot.u.dmabuf;
+	}
 	pthread_mutex_lock(&plat->files->lock);
 	RB_INSERT(mapping_tree, &plat->files->mappings, m);
 	pthread_mutex_unlock(&plat->files->lock);
@@ -785,4 +856,122 @@ RH_EXPORT int rh_dma_buf_fdinfo(struct rh_platform *plat, int fd, FILE *out)
 	}
 	slot_put(&slot);
 	return ferror(out) ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------ fcntl, fstat */
+
+/* The lowest free fd >= @from for a copy of @fd's slot (f_dupfd()). */
+static int dup_from(struct rh_file_table *ft, int fd, int from, bool cloexec)
+{
+	int newfd;
+
+	pthread_mutex_lock(&ft->lock);
+	if (ft->slots[fd].kind == FILE_FREE) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EBADF;
+	}
+	for (newfd = from; newfd < RH_FD_MAX; newfd++)
+		if (!bit_test(ft->used, newfd))
+			break;
+	if (newfd >= RH_FD_MAX) {
+		pthread_mutex_unlock(&ft->lock);
+		return -EMFILE;
+	}
+	slot_get(&ft->slots[fd]);
+	ft->slots[newfd] = ft->slots[fd];
+	ft->slots[newfd].cloexec = cloexec;
+	bit_set(ft->used, newfd);
+	ft->nr_open++;
+	pthread_mutex_unlock(&ft->lock);
+	return newfd;
+}
+
+RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg)
+{
+	struct rh_file_table *ft;
+	struct fd_slot slot;
+	int ret;
+
+	if (!table_ready(plat))
+		return -EINVAL;
+	ft = plat->files;
+	if (fd < 0 || fd >= RH_FD_MAX)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		/* f_dupfd(): a start beyond the limit is EINVAL. */
+		if (arg < 0 || arg >= RH_FD_MAX)
+			return fdget(plat, fd, &slot) ? -EBADF : (slot_put(&slot), -EINVAL);
+		return dup_from(ft, fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+	case F_SETFD:
+		pthread_mutex_lock(&ft->lock);
+		if (ft->slots[fd].kind == FILE_FREE) {
+			ret = -EBADF;
+		} else if (cmd == F_GETFD) {
+			ret = ft->slots[fd].cloexec ? FD_CLOEXEC : 0;
+		} else {
+			ft->slots[fd].cloexec = arg & FD_CLOEXEC;
+			ret = 0;
+		}
+		pthread_mutex_unlock(&ft->lock);
+		return ret;
+	case F_GETFL:
+		ret = fdget(plat, fd, &slot);
+		if (ret)
+			return ret;
+		ret = slot_f_flags(&slot);
+		slot_put(&slot);
+		return ret;
+	default:
+		/* Only what the file table models; the shim leaves the rest to the kernel. */
+		ret = fdget(plat, fd, &slot);
+		if (ret)
+			return ret;
+		slot_put(&slot);
+		return -EINVAL;
+	}
+}
+
+RH_EXPORT int rh_fstat(struct rh_platform *plat, int fd, struct stat *ret_st)
+{
+	struct fd_slot slot;
+	struct stat st;
+	int ret;
+
+	if (!table_ready(plat) || !ret_st)
+		return -EINVAL;
+	ret = fdget(plat, fd, &slot);
+	if (ret)
+		return ret;
+	memset(&st, 0, sizeof(st));
+	st.st_nlink = 1;
+	st.st_uid = getuid();
+	st.st_gid = getgid();
+	st.st_blksize = RH_PAGE_SIZE;
+	switch (slot.kind) {
+	case FILE_HEAP:
+		/* dma_heap_devnode() gives no mode: the devtmpfs default. */
+		st.st_mode = S_IFCHR | 0600;
+		break;
+	case FILE_DMABUF:
+		/* The dmabuf pseudo file system's inode: i_size is the buffer's. */
+		st.st_mode = S_IFREG | 0600;
+		st.st_ino = rh_dma_buf_ino(slot.u.dmabuf);
+		st.st_size = (off_t)rh_dma_buf_size(slot.u.dmabuf);
+		break;
+	case FILE_OPS:
+		st.st_mode = slot.u.f.ops->st_mode;
+		break;
+	case FILE_SYNC:
+		st.st_mode = 0600;
+		break;
+	default:
+		st.st_mode = S_IFCHR | 0620;
+		break;
+	}
+	slot_put(&slot);
+	*ret_st = st;
+	return 0;
 }

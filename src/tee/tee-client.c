@@ -828,6 +828,128 @@ err_free_shm:
 	return RH_ERR_PTR(ret);
 }
 
+/* OPTEE_MSG_NONCONTIG_PAGE_SIZE and the entries of one list page. */
+#define NONCONTIG_PAGE_SIZE 4096u
+#define NONCONTIG_ENTRIES (NONCONTIG_PAGE_SIZE / sizeof(uint64_t) - 1)
+
+uint64_t rh_tee_noncontig_base(uint64_t buf_ptr)
+{
+	const uint64_t *list = (const uint64_t *)(uintptr_t)
+		(buf_ptr & ~(uint64_t)(NONCONTIG_PAGE_SIZE - 1));
+
+	if (!list)
+		return 0;
+	return list[0] + (buf_ptr & (NONCONTIG_PAGE_SIZE - 1));
+}
+
+uint64_t rh_tee_msg_shm_addr(const struct rh_optee_msg_param *p)
+{
+	if (p->attr & RH_OPTEE_MSG_ATTR_NONCONTIG)
+		return rh_tee_noncontig_base(p->u.tmem.buf_ptr);
+	return p->u.tmem.buf_ptr;
+}
+
+/*
+ * optee_fill_pages_list(): the page addresses of [@addr, @addr + @length)
+ * into list pages of 511 entries, each list page's last entry pointing at
+ * the next. @ret_mem is the allocation to free after the call.
+ */
+static uint64_t *build_pages_list(void *addr, size_t length, void **ret_mem)
+{
+	uintptr_t first = (uintptr_t)addr & ~(uintptr_t)(NONCONTIG_PAGE_SIZE - 1);
+	size_t offs = (uintptr_t)addr - first;
+	size_t npages = (offs + length + NONCONTIG_PAGE_SIZE - 1) / NONCONTIG_PAGE_SIZE;
+	size_t nlists = (npages + NONCONTIG_ENTRIES - 1) / NONCONTIG_ENTRIES;
+	uint64_t *lists;
+	size_t i, l;
+	void *mem;
+
+	/* List pages must be page aligned: over-allocate and align inside. */
+	mem = rh_zalloc((nlists + 1) * NONCONTIG_PAGE_SIZE);
+	if (!mem)
+		return NULL;
+	lists = (uint64_t *)RH_ALIGN_UP((uintptr_t)mem, NONCONTIG_PAGE_SIZE);
+	for (i = 0; i < npages; i++) {
+		l = i / NONCONTIG_ENTRIES;
+		lists[l * (NONCONTIG_ENTRIES + 1) + i % NONCONTIG_ENTRIES] =
+			first + i * NONCONTIG_PAGE_SIZE;
+	}
+	for (l = 0; l + 1 < nlists; l++)
+		lists[l * (NONCONTIG_ENTRIES + 1) + NONCONTIG_ENTRIES] =
+			(uintptr_t)(lists + (l + 1) * (NONCONTIG_ENTRIES + 1));
+	*ret_mem = mem;
+	return lists;
+}
+
+struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
+					     void *addr, size_t length)
+{
+	struct rh_optee_msg_arg *msg;
+	struct rh_tee_shm *shm;
+	uint32_t res, origin;
+	unsigned int slot;
+	uint64_t *lists;
+	void *mem;
+	int ret;
+
+	if (!ctx_valid(ctx) || !addr || !length ||
+	    (uintptr_t)addr + length < (uintptr_t)addr)
+		return RH_ERR_PTR(-EINVAL);
+	if (!(ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) ||
+	    !ctx->ops->shm_register || !ctx->ops->shm_unregister)
+		return RH_ERR_PTR(-EOPNOTSUPP);
+	shm = rh_zalloc(sizeof(*shm));
+	if (!shm)
+		return RH_ERR_PTR(-ENOMEM);
+	lists = build_pages_list(addr, length, &mem);
+	if (!lists) {
+		ret = -ENOMEM;
+		goto err_free_shm;
+	}
+	msg = msg_get(ctx, &slot);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto err_free_lists;
+	}
+	shm->ctx = ctx;
+	shm->addr = addr;
+	shm->size = length;
+	atomic_init(&shm->refcount, 1);
+	shm->cookie = atomic_fetch_add_explicit(&ctx->plat->tee_next_shm_cookie,
+						1, memory_order_relaxed) + 1;
+
+	msg_init(msg, RH_OPTEE_MSG_CMD_REGISTER_SHM, 1);
+	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT |
+			      RH_OPTEE_MSG_ATTR_NONCONTIG;
+	msg->params[0].u.tmem.buf_ptr =
+		(uintptr_t)lists | ((uintptr_t)addr & (NONCONTIG_PAGE_SIZE - 1));
+	msg->params[0].u.tmem.size = length;
+	msg->params[0].u.tmem.shm_ref = shm->cookie;
+	if (!msg_send(ctx, msg, &res, &origin)) {
+		ret = -EIO;
+		goto err_put_msg;
+	}
+	if (res) {
+		/* optee_shm_register(): any refusal of the TEE is -EINVAL. */
+		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes (page list): %s (origin %u)",
+		       length, rh_tee_result_name(res), origin);
+		ret = -EINVAL;
+		goto err_put_msg;
+	}
+	msg_put(ctx, msg, slot);
+	rh_free(mem);
+	ctx_get(ctx);
+	return shm;
+
+err_put_msg:
+	msg_put(ctx, msg, slot);
+err_free_lists:
+	rh_free(mem);
+err_free_shm:
+	rh_free(shm);
+	return RH_ERR_PTR(ret);
+}
+
 RH_EXPORT struct rh_tee_shm *rh_tee_shm_register_kernel_buf(struct rh_tee_context *ctx,
 							     void *addr,
 							     size_t length)

@@ -41,4 +41,36 @@ rh_tee_context_open_internal(struct rh_platform *plat,
 /* rh_tee_context_is_user() - @ctx was opened for user space */
 bool rh_tee_context_is_user(const struct rh_tee_context *ctx);
 
+/*
+ * rh_tee_shm_register_pages() - share @length bytes at @addr (user memory,
+ * any alignment) with the TEE as the OP-TEE driver shares user memory:
+ * REGISTER_SHM with a TMEM_OUTPUT | NONCONTIG parameter whose buf_ptr is
+ * the address of a page list (511 page addresses a 4 KiB list page, the
+ * last entry chaining the next list page) with the offset of @addr in its
+ * first page in the low 12 bits. In the simulation a page's "physical"
+ * address is its host address. The list lives only for the call.
+ *
+ * Mirrors: tee_shm_register_user_buf() (drivers/tee/tee_shm.c),
+ * optee_shm_register() + optee_fill_pages_list() (drivers/tee/optee/)
+ * @return the shm (one reference, rh_tee_shm_put()), or RH_ERR_PTR():
+ * -EINVAL (bad arguments, or the TEE refused: its result is logged),
+ * -ENOMEM, -EOPNOTSUPP (no REG_MEM), -EIO (transport).
+ */
+struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
+					     void *addr, size_t length);
+
+/*
+ * rh_tee_noncontig_base() - host address of the first byte described by a
+ * NONCONTIG tmem buf_ptr the normal world built itself (first entry of the
+ * first list page + the offset): for backends that watch the buffers they
+ * forward (record/replay). Returns the address, 0 for a NULL list.
+ */
+uint64_t rh_tee_noncontig_base(uint64_t buf_ptr);
+
+/*
+ * rh_tee_msg_shm_addr() - host address of the buffer a REGISTER_SHM
+ * parameter shares (contiguous tmem or NONCONTIG page list).
+ */
+uint64_t rh_tee_msg_shm_addr(const struct rh_optee_msg_param *p);
+
 #endif /* RH_TEE_INTERNAL_H */

@@ -12,6 +12,7 @@
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "tee/tee-internal.h"
 
 /*
  * Log format (text, version 1). The first line is "rheap-tee-record 1";
@@ -152,7 +153,8 @@ static int shm_track(struct rh_tee_record *rec, const struct rh_optee_msg_arg *m
 		if (!e)
 			return -ENOMEM;
 		e->cookie = msg->params[0].u.tmem.shm_ref;
-		e->addr = (unsigned char *)(uintptr_t)msg->params[0].u.tmem.buf_ptr;
+		/* Contiguous or a NONCONTIG page list the client built. */
+		e->addr = (unsigned char *)(uintptr_t)rh_tee_msg_shm_addr(&msg->params[0]);
 		e->size = msg->params[0].u.tmem.size;
 		if (RB_INSERT(shm_map, &rec->shm, e))
 			rh_free(e);
