@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -327,6 +328,115 @@ static void test_stranger_cma_claim(void **state)
 	sec_victim_start(f->plat, &f->v);
 }
 
+/*
+ * A forging exporter: its table points at the victim's protected frame and
+ * carries the restricted flag, as a restricted heap's attachment would.
+ */
+struct forged {
+	struct rh_sg_table table;
+	rh_phys_addr_t pa;
+};
+
+static struct rh_sg_table *forged_map(struct rh_dma_buf_attachment *a,
+				      enum rh_dma_data_direction dir)
+{
+	struct forged *fb = rh_dma_buf_priv(a->dmabuf);
+	int ret;
+
+	if (rh_sg_alloc_table(&fb->table, 1))
+		return RH_ERR_PTR(-ENOMEM);
+	rh_sg_set_page(fb->table.sgl, (unsigned long)(fb->pa >> RH_PAGE_SHIFT), 4096, 0);
+	rh_sg_dma_mark_restricted(fb->table.sgl);
+	ret = rh_dma_map_sgtable(a->dev, &fb->table, dir, RH_DMA_ATTR_SKIP_CPU_SYNC);
+	if (ret) {
+		rh_sg_free_table(&fb->table);
+		return RH_ERR_PTR(ret);
+	}
+	return &fb->table;
+}
+
+static void forged_unmap(struct rh_dma_buf_attachment *a, struct rh_sg_table *t,
+			 enum rh_dma_data_direction dir)
+{
+	rh_dma_unmap_sgtable(a->dev, t, dir, RH_DMA_ATTR_SKIP_CPU_SYNC);
+	rh_sg_free_table(t);
+}
+
+static void forged_release(struct rh_dma_buf *dmabuf)
+{
+	(void)dmabuf;
+}
+
+static const struct rh_dma_buf_ops forged_ops = {
+	.map_dma_buf = forged_map,
+	.unmap_dma_buf = forged_unmap,
+	.release = forged_release,
+};
+
+/* A restricted-looking table of the caller's own making gets a driver nowhere. */
+static void test_forged_restricted_table(void **state)
+{
+	struct fixture *f = *state;
+	RH_DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct forged fb = { .pa = f->v.frame_pa };
+	struct rh_importer_stats st;
+	struct rh_importer_map *map = NULL;
+	struct rh_importer *imp;
+	struct rh_dma_buf *b;
+	unsigned char buf[16];
+
+	/* The victim's display mapping goes, so nothing else makes it secure. */
+	rh_importer_unmap(f->v.frame_disp);
+	info.exp_name = RH_RESTRICTED_MTK_CMA_NAME; /* even the name is forged */
+	info.owner = f->plat;
+	info.ops = &forged_ops;
+	info.size = 4096;
+	info.flags = O_RDWR;
+	info.priv = &fb;
+	b = rh_dma_buf_export(&info);
+	assert_false(RH_IS_ERR_OR_NULL(b));
+	assert_null(rh_restricted_buffer_get(b));
+	assert_int_equal(rh_importer_new(f->v.display, &imp), 0);
+	assert_neg_errno(rh_importer_map(imp, b, RH_DMA_TO_DEVICE, &map), EINVAL);
+	assert_null(map);
+	assert_false(rh_device_is_secure(f->v.display));
+	assert_int_equal(rh_importer_get_stats(imp, &st), 0);
+	assert_int_equal(st.maps, 0);
+	assert_int_equal(st.grants, 0);
+	/* The hardware does not care about flags: the display is still refused. */
+	assert_neg_errno(rh_device_dma_read(f->v.display, f->v.frame_pa, buf, sizeof(buf)), EACCES);
+	assert_int_equal(sec_violations(f->plat, NULL), 1);
+	rh_importer_free(imp);
+	rh_dma_buf_put(b);
+	assert_int_equal(rh_importer_map(f->v.disp, f->v.frame, RH_DMA_TO_DEVICE,
+					 &f->v.frame_disp), 0);
+}
+
+/* A device with a normal mapping that gets secure mode can no longer write it. */
+static void test_secure_device_with_normal_mapping(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_importer_map *sys_map;
+	struct rh_dma_buf *sys;
+	struct rh_violation v;
+	unsigned char buf[16] = "leaked pixels";
+
+	sys = sec_alloc(f->plat, "system", 4096);
+	/* The decoder (secure for the victim's buffers) also maps a system buffer. */
+	assert_int_equal(rh_importer_map(f->v.dec, sys, RH_DMA_BIDIRECTIONAL, &sys_map), 0);
+	assert_false(rh_importer_map_is_restricted(sys_map));
+	assert_true(rh_device_is_secure(f->v.vcodec));
+	/* Decoded (protected) data may not land where the normal world reads. */
+	assert_neg_errno(rh_importer_write(sys_map, 0, buf, sizeof(buf)), EACCES);
+	assert_int_equal(sec_violations(f->plat, &v), 1);
+	assert_true(v.secure);
+	assert_true(v.write);
+	/* Reading it (a bitstream from the normal world) is fine. */
+	assert_int_equal(rh_importer_read(sys_map, 0, buf, sizeof(buf)), 0);
+	rh_importer_unmap(sys_map);
+	rh_dma_buf_put(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +447,8 @@ int main(void)
 		T(test_grant_ends_with_context),
 		T(test_foreign_handles),
 		T(test_stranger_cma_claim),
+		T(test_forged_restricted_table),
+		T(test_secure_device_with_normal_mapping),
 #undef T
 	};
 
