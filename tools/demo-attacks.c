@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include <rheap/rheap.h>
@@ -37,6 +39,127 @@ static int secmem_free(struct demo *d, uint64_t handle)
 		return ret;
 	/* The seed's protocol: the TA's own status travels in p1.a. */
 	return rh_tee_result_to_errno((uint32_t)p[1].u.value.a);
+}
+
+/* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */
+static int user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd,
+		       TEEC_Operation *op)
+{
+	TEEC_Context ctx;
+	TEEC_Session s;
+	TEEC_Result res;
+	uint32_t origin;
+
+	res = rh_TEEC_InitializeContext(d->plat, NULL, &ctx);
+	if (res)
+		return rh_tee_result_to_errno(res);
+	res = TEEC_OpenSession(&ctx, &s, uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
+	if (!res) {
+		res = TEEC_InvokeCommand(&s, cmd, op, &origin);
+		TEEC_CloseSession(&s);
+	}
+	TEEC_FinalizeContext(&ctx);
+	return rh_tee_result_to_errno(res);
+}
+
+/*
+ * The attacks of the security model: a user program and kernel code
+ * reaching for what the secure world keeps to itself and to the devices it
+ * granted.
+ */
+static void attacks_on_the_secure_world(struct demo *d)
+{
+	static const TEEC_UUID secmem = { 0x4477588a, 0x8476, 0x11e2,
+					  { 0xad, 0x15, 0xe4, 0x1f, 0x13, 0x90, 0xd6, 0x76 } };
+	static const TEEC_UUID svp = { 0x5cf4a2b8, 0x1d3e, 0x4f60,
+				       { 0x8a, 0x7b, 0x9c, 0x0d, 0x1e, 0x2f, 0x3a, 0x4b } };
+	const struct rh_reserved_region *cma =
+		rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE);
+	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
+	struct demo_frame *f0 = &d->frames[0];
+	struct rh_secmem_stats before, after;
+	struct rh_importer_map *smap = NULL;
+	struct rh_dma_buf *sys;
+	struct rh_dma_heap *heap;
+	struct rh_violation v;
+	TEEC_Operation op;
+	uint64_t handle;
+	uint8_t probe[64] = "decoded pixels";
+	int ret;
+
+	memset(&op, 0, sizeof(op));
+	ret = user_invoke(d, &secmem, RH_MTK_TZCMD_SECMEM_FREE, &op);
+	attack(d, "user_secmem_session", ret, -EACCES,
+	       "a user program opens a session to the secure-memory TA: only the kernel's "
+	       "heaps may (login REE_KERNEL), the TA answers ACCESS_DENIED");
+
+	handle = rh_restricted_buffer_get(f0->dmabuf)->restricted_addr;
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_INPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].value.a = rh_device_master_id(d->gpu);
+	op.params[0].value.b = 1;
+	op.params[1].value.a = (uint32_t)handle;
+	ret = user_invoke(d, &svp, RH_SVP_CMD_SET_DEVICE_SECURE, &op);
+	attack(d, "user_device_secure", ret, -EACCES,
+	       "a user program asks the secure video TA to put a device in secure mode for "
+	       "frame 0: device modes are the kernel's, ACCESS_DENIED");
+
+	ret = rh_device_dma_read(d->display, d->es_pa, probe, sizeof(probe));
+	d->expected_violations += ret == -EACCES;
+	attack(d, "display_reads_bitstream", ret, -EACCES,
+	       "the display is in secure mode, but the TA mapped it only the frames: its DMA "
+	       "at the bitstream is refused and logged");
+	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.secure &&
+		      v.master_id == rh_device_master_id(d->display),
+		   "the display's access was not logged as a secure master's violation");
+
+	heap = rh_dma_heap_find(d->plat, "system");
+	sys = heap ? rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, O_RDWR, 0) : RH_ERR_PTR(-ENOENT);
+	rh_dma_heap_put(heap);
+	ret = RH_IS_ERR(sys) ? (int)RH_PTR_ERR(sys) :
+			       rh_importer_map(d->dec_drv, sys, RH_DMA_FROM_DEVICE, &smap);
+	if (!ret) {
+		ret = rh_importer_write(smap, 0, probe, sizeof(probe));
+		d->expected_violations += ret == -EACCES;
+		rh_importer_unmap(smap);
+	}
+	if (!RH_IS_ERR(sys))
+		rh_dma_buf_put(sys);
+	attack(d, "secure_decoder_writes_out", ret, -EACCES,
+	       "the vcodec, in secure mode, is told to write a decoded picture into a "
+	       "system-heap buffer the player can read: a secure master writes nowhere but "
+	       "its granted buffers");
+
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &before);
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = handle;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	ret = demo_tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_FREE, p);
+	if (!ret)
+		ret = rh_tee_result_to_errno((uint32_t)p[1].u.value.a);
+	attack(d, "foreign_handle_free", ret, -ENOENT,
+	       "kernel code reads frame 0's secure handle from the heap and FREEs it through a "
+	       "session of its own: handles belong to the session that allocated them, "
+	       "ITEM_NOT_FOUND");
+	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &after);
+	demo_check(d, after.live_buffers == before.live_buffers && after.lent,
+		   "the victim's frame did not survive a foreign FREE");
+
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = 1 << 20;
+	p[0].u.value.b = 4096;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = RH_MTK_SECURE_MEMORY_TYPE_CM_CMA;
+	p[2].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+	p[2].u.value.a = cma ? cma->base : 0;
+	p[2].u.value.b = cma ? cma->size : 0;
+	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	ret = demo_tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_ZALLOC, p);
+	attack(d, "stranger_region_claim", ret, -EACCES,
+	       "the same kernel code asks the TA for memory of the lent CMA region through its "
+	       "own session: the normal world lent the region through the heap's session "
+	       "only, ACCESS_DENIED");
 }
 
 int demo_step_attacks(struct demo *d)
@@ -110,6 +233,7 @@ int demo_step_attacks(struct demo *d)
 	demo_check(d, after.refused_handles == before.refused_handles + 1 &&
 		      after.live_buffers == before.live_buffers,
 		   "the TA did not refuse the forged handle cleanly");
+	attacks_on_the_secure_world(d);
 
 	/* The decoder is done with the bitstream: release it, keep its handle. */
 	rh_importer_unmap(d->es_map);

@@ -603,8 +603,9 @@ void demo_step_report(struct demo *d)
 		   "firewall slots in use at the end differ from boot");
 	demo_check(d, !d->tee_close_errors, "%u of the demo's TEE sessions were not open at the end",
 		   d->tee_close_errors);
-	demo_check(d, d->seen[RH_TRACE_ATTACK] == 8, "%" PRIu64 " attacks narrated, expected 8",
-		   d->seen[RH_TRACE_ATTACK]);
+	demo_check(d, d->seen[RH_TRACE_ATTACK] == DEMO_NR_ATTACKS,
+		   "%" PRIu64 " attacks narrated, expected %u", d->seen[RH_TRACE_ATTACK],
+		   DEMO_NR_ATTACKS);
 	demo_check(d, d->seen[RH_TRACE_FRAME_DIGEST] == d->nr_frames, "%" PRIu64 " frames displayed",
 		   d->seen[RH_TRACE_FRAME_DIGEST]);
 }

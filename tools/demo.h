@@ -100,6 +100,9 @@ void demo_step_report(struct demo *d);
 
 /* ------------------------------------------------------------ demo-attacks.c */
 
+/* Attacks demo_step_attacks() narrates (each one checked to be refused). */
+#define DEMO_NR_ATTACKS 14
+
 /* Step 6: attacks from the normal world, each one checked to be refused. */
 int demo_step_attacks(struct demo *d);
 

@@ -459,19 +459,22 @@ class TestDemo(CliTestCase):
         stop_phase = [i for i, e in enumerate(events)
                       if e['type'] == 'phase_begin' and e['phase'].startswith('7.')][0]
         attacks = [(i, e) for i, e in enumerate(events) if e['type'] == 'attack']
-        self.assertEqual(len(attacks), 8)
+        self.assertEqual(len(attacks), 14)
         want = {'mmap': 'EPERM', 'dma_buf_sync': 'EPERM', 'cpu_read_frame': 'EFAULT',
                 'cpu_read_bitstream': 'EFAULT', 'gpu_dma_read': 'EACCES',
                 'gpu_import': 'EACCES', 'forged_handle_free': 'ENOENT',
-                'double_free': 'ENOENT'}
+                'double_free': 'ENOENT', 'user_secmem_session': 'EACCES',
+                'user_device_secure': 'EACCES', 'display_reads_bitstream': 'EACCES',
+                'secure_decoder_writes_out': 'EACCES', 'foreign_handle_free': 'ENOENT',
+                'stranger_region_claim': 'EACCES'}
         self.assertEqual({e['attack']: e['errno'] for _, e in attacks}, want)
         for i, e in attacks:
             self.assertTrue(attack_phase < i < stop_phase)
             self.assertNotEqual(e['err'], 0)
             self.assertTrue(e['msg'])
-        # The TA refused the forged handle and the double free.
+        # The TA refused the forged handle, the foreign one and the double free.
         refused = [e for e in events if e['type'] == 'ta_free' and e.get('err')]
-        self.assertEqual(len(refused), 2)
+        self.assertEqual(len(refused), 3)
         # The region is scrubbed, unprotected and given back after the attacks.
         scrubs = [i for i, e in enumerate(events) if e['type'] == 'ta_scrub']
         self.assertGreater(scrubs[-1], stop_phase)
@@ -483,14 +486,17 @@ class TestDemo(CliTestCase):
         self.assertGreater(reclaims[0], attacks[-1][0])
         self.assertGreater(reclaims[0], scrubs[-1])
         self.assertEqual(events[lends[0]]['pa'], events[reclaims[0]]['pa'])
-        # Each refusal leaves its trace: traps and violations, the gpu's DMA denied.
+        # Each refusal leaves its trace: traps and violations, the gpu's, display's and vcodec's DMA denied.
         self.assertEqual(types.count('cpu_trap'), 2)
-        self.assertEqual(types.count('firewall_violation'), 3)
-        self.assertEqual(types.count('dma_denied'), 1)
+        self.assertEqual(types.count('firewall_violation'), 5)
+        self.assertEqual(types.count('dma_denied'), 3)
         self.assertEqual(types.count('mmap_denied'), 1)
         # Every mapping of the pictures is restricted, the devices went secure and back.
-        maps = [e for e in events if e['type'] == 'map']
+        maps = [e for e in events if e['type'] == 'map' and e['heap'] != 'system']
         self.assertTrue(maps and all(e['secure'] for e in maps))
+        # The one system-heap mapping (an attack) is not.
+        self.assertEqual([e['secure'] for e in events
+                          if e['type'] == 'map' and e['heap'] == 'system'], [False])
         switches = [(e['actor'], e['secure']) for e in events
                     if e['type'] == 'device_secure_switch']
         self.assertEqual(sorted(switches), [('display', False), ('display', True),
