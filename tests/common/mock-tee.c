@@ -365,13 +365,15 @@ static int mock_tee_msg(void *priv, uint32_t method, struct rh_optee_msg_arg *ms
 	pthread_mutex_unlock(&mock.lock);
 
 	if (!e && !inner) {
+		char of_ta[RH_UUID_STRING_LEN + 48] = "";
+
 		describe_call(what, sizeof(what), cmd, func, ta[0] ? ta : NULL);
-		mock_fail(file, line, "unexpected %s on session %" PRIu32 "%s%s%s%s: "
-			  "nothing is queued; queue it with rh_mock_tee_expect(), or use "
-			  "rh_mock_tee_install() so that calls nobody scripted reach the TEE",
-			  what, msg->session, ta[0] ? " of TA " : "", ta,
-			  ta[0] && rh_trace_tee_ta_name(ta) ? " " : "",
-			  ta[0] && rh_trace_tee_ta_name(ta) ? rh_trace_tee_ta_name(ta) : "");
+		if (ta[0])
+			snprintf(of_ta, sizeof(of_ta), " of TA %s (%s)", ta,
+				 rh_trace_tee_ta_name(ta) ? rh_trace_tee_ta_name(ta) : "unknown");
+		mock_fail(file, line, "unexpected %s on session %" PRIu32 "%s: nothing is queued; "
+			  "queue it with rh_mock_tee_expect(), or use rh_mock_tee_install() so "
+			  "that calls nobody scripted reach the TEE", what, msg->session, of_ta);
 	}
 	if (e)
 		entry_used(e);
