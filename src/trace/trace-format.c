@@ -438,9 +438,8 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 		sbuf_tee_cmd(sb, name, ev->cmd);
 		rh_sbuf_printf(sb, " on session %" PRIu64, ev->id);
 		if (name) {
-			rh_sbuf_puts(sb, " (");
+			rh_sbuf_puts(sb, " of TA ");
 			sbuf_ta(sb, name);
-			rh_sbuf_putc(sb, ')');
 		}
 		return 0;
 	case RH_TRACE_TEE_RETURN:

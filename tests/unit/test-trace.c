@@ -701,8 +701,8 @@ static void test_format_tee(void **state)
 	ev.cmd = RH_SVP_CMD_DECRYPT;
 	ev.id = 513;
 	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
-	assert_string_equal(buf, "invoke cmd 0x2 (DECRYPT) on session 513 (" RH_TA_SVP_UUID
-				 " (svp))");
+	assert_string_equal(buf, "invoke cmd 0x2 (DECRYPT) on session 513 of TA " RH_TA_SVP_UUID
+				 " (svp)");
 
 	ev = bare_event(RH_TRACE_TEE_OPEN_SESSION);
 	ev.name = RH_TZ_TA_MEM_UUID_MTK;
