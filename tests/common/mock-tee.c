@@ -395,22 +395,36 @@ out:
 	return rc;
 }
 
+/*
+ * The head of the queue (copied into @copy: the caller uses the copy
+ * after the lock is dropped), what is behind the mock and where to report
+ * a failure, for the methods that take no message.
+ */
+static struct entry *script_peek(void *priv, struct entry *copy,
+				 const struct rh_tee_ops **ret_inner, void **ret_inner_priv,
+				 const char **ret_file, int *ret_line)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&mock.lock);
+	e = queue_head();
+	script_place(ret_file, ret_line);
+	script_inner(priv, ret_inner, ret_inner_priv);
+	if (e)
+		*copy = *e;
+	pthread_mutex_unlock(&mock.lock);
+	return e;
+}
+
 static int mock_tee_get_version(void *priv, struct rh_tee_ioctl_version_data *ret_vers)
 {
 	const struct rh_tee_ops *inner;
 	struct entry *e, copy;
 	void *inner_priv;
-
 	const char *file;
 	int line;
 
-	pthread_mutex_lock(&mock.lock);
-	e = queue_head();
-	script_place(&file, &line);
-	script_inner(priv, &inner, &inner_priv);
-	if (e)
-		copy = *e;
-	pthread_mutex_unlock(&mock.lock);
+	e = script_peek(priv, &copy, &inner, &inner_priv, &file, &line);
 	if (e && copy.kind == ENTRY_VERSION) {
 		entry_used(e);
 		*ret_vers = copy.has_vers ? copy.vers : default_version;
@@ -464,17 +478,10 @@ static int mock_tee_ta_panic_next(void *priv, uint32_t session)
 	const struct rh_tee_ops *inner;
 	struct entry *e, copy;
 	void *inner_priv;
-
 	const char *file;
 	int line;
 
-	pthread_mutex_lock(&mock.lock);
-	e = queue_head();
-	script_place(&file, &line);
-	script_inner(priv, &inner, &inner_priv);
-	if (e)
-		copy = *e;
-	pthread_mutex_unlock(&mock.lock);
+	e = script_peek(priv, &copy, &inner, &inner_priv, &file, &line);
 	if (e && copy.kind == ENTRY_PANIC && copy.session == session) {
 		entry_used(e);
 		return copy.rc;
