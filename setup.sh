@@ -5,19 +5,30 @@
 #
 #   ./setup.sh                      -> build/ with the default options
 #   ./setup.sh DIR [MESON-OPTS...]  -> DIR with extra options (e.g. -Db_sanitize=address,undefined)
+#   ./setup.sh --optional [DIR ...] -> also the optional tools: doxygen (API
+#                                      reference), gnuplot (bench/plot.sh),
+#                                      clang and its runtimes (fuzzing)
 #
 # Idempotent and silent when nothing is missing and DIR is already configured.
 set -euo pipefail
 
 cd "$(dirname "$0")"
+optional=false
+if [ "${1:-}" = --optional ]; then
+	optional=true
+	shift
+fi
 builddir=${1:-build}
 [ $# -gt 0 ] && shift
 
 packages=(meson ninja-build pkg-config gcc python3 libcmocka-dev libbsd-dev
 	  libssl-dev libfdt-dev device-tree-compiler)
-if [ "${CC:-}" = clang ]; then
+if [ "${CC:-}" = clang ] || $optional; then
 	# The sanitizer and libFuzzer runtimes are only a Recommends of clang.
 	packages+=(clang libclang-rt-dev)
+fi
+if $optional; then
+	packages+=(doxygen gnuplot-nox)
 fi
 
 missing=()

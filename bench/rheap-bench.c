@@ -78,6 +78,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/*
+	 * --help answers at once: bench_init() surveys the machine and
+	 * calibrates the timer first, a second of waiting for a usage text.
+	 */
+	for (i = 2; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h"))
+			continue;
+		if (all) {
+			usage(stdout);
+			return 0;
+		}
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.out = stdout;
+		return cmd->main(&ctx, 2, (char *[]){ argv[1], "--help", NULL });
+	}
+
 	/* The subcommand sees argv[0] = its name, then its own options. */
 	argc--;
 	argv++;

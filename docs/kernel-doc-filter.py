@@ -17,7 +17,11 @@ PLACEHOLDER = re.compile(r"<([A-Za-z_][A-Za-z0-9_-]*)>")
 
 def subst(match):
     word = match.group(1)
-    return match.group(0) if word in KEEP else "\\p " + word
+    # "@param: ..." documents a parameter named param (kernel-doc), while
+    # "@param name" would be the Doxygen command: only the latter is kept.
+    if word in KEEP and not match.string.startswith(":", match.end()):
+        return match.group(0)
+    return "\\p " + word
 
 
 with open(sys.argv[1], encoding="utf-8") as f:

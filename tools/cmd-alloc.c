@@ -29,7 +29,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " " CMD " HEAP SIZE [--count N] [--attach DEV] [--dtb FILE] [--json]\n"
+		"Usage: " PROG " " CMD " HEAP SIZE [--count N] [--attach DEV] [--platform NAME|FILE]\n"
+		"       [--json]\n"
 		"\n"
 		"Allocate N buffers of SIZE bytes from /dev/dma_heap/HEAP with\n"
 		"DMA_HEAP_IOCTL_ALLOC, show each one's sg_table (physical address and\n"
@@ -37,11 +38,12 @@ static void usage(FILE *out)
 		"once attached to DEV), its fdinfo and the debugfs bufinfo, then free\n"
 		"everything. SIZE takes K, M, G and T suffixes (4K, 2M, 1G).\n"
 		"\n"
-		"  --count N     buffers to allocate (1-%u, default 1)\n"
-		"  --attach DEV  attach and map every buffer for device DEV (vcodec, gpu ...)\n"
-		"  --dtb FILE    build the platform from FILE.dtb\n"
-		"  --json        one JSON document on stdout\n"
-		"  --help        this text\n", ALLOC_MAX_COUNT);
+		"  --count N             buffers to allocate (1-%u, default 1)\n"
+		"  --attach DEV          attach and map every buffer for device DEV (vcodec,\n"
+		"                        gpu ...)\n"
+		CLI_PLATFORM_HELP
+		"  --json                one JSON document on stdout\n"
+		"  --help                this text\n", ALLOC_MAX_COUNT);
 }
 
 struct abuf {
@@ -264,9 +266,13 @@ static int run_alloc(struct alloc_run *run, int heap_fd, uint64_t size)
 
 		ret = rh_ioctl(run->plat, heap_fd, RH_DMA_HEAP_IOCTL_ALLOC, &data);
 		if (ret) {
-			tools_error(stderr, PROG, CMD, "allocation %u of %llu bytes from %s failed: %s (%s)",
+			char room[160] = "";
+
+			if (ret == -ENOMEM)
+				cli_heap_room(run->plat, run->heap, room, sizeof(room));
+			tools_error(stderr, PROG, CMD, "allocation %u of %llu bytes from %s failed: %s (%s)%s%s",
 				    i + 1, (unsigned long long)size, run->heap, strerror(-ret),
-				    cli_errno_name(ret, ebuf, sizeof(ebuf)));
+				    cli_errno_name(ret, ebuf, sizeof(ebuf)), room[0] ? ": " : "", room);
 			run->nr = i;
 			return TOOLS_EXIT_FAILURE;
 		}
@@ -329,11 +335,31 @@ static int run_alloc(struct alloc_run *run, int heap_fd, uint64_t size)
 	return 0;
 }
 
+/* "-4K", "-1": an argument that reads as a negative number, not an option. */
+static bool looks_negative(const char *arg)
+{
+	return arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9';
+}
+
+/* @arg is an option of @opts whose value is the next argument ("--count", "-n"). */
+static bool option_takes_value(const struct option *opts, const char *arg)
+{
+	for (; opts->name; opts++) {
+		if (opts->has_arg != required_argument)
+			continue;
+		if ((arg[0] == '-' && arg[1] == '-' && !strcmp(arg + 2, opts->name)) ||
+		    (arg[0] == '-' && arg[1] == opts->val && !arg[2]))
+			return true;
+	}
+	return false;
+}
+
 int cmd_alloc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "platform", required_argument, NULL, 'd' },
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -346,6 +372,15 @@ int cmd_alloc(int argc, char **argv)
 	uint64_t size;
 	int c, ret, rret, heap_fd;
 
+	/* getopt would read "-4K" as options: say what is wrong with it instead. */
+	for (c = 1; c < argc && strcmp(argv[c], "--"); c++) {
+		if (option_takes_value(opts, argv[c]))
+			c++;
+		else if (looks_negative(argv[c]))
+			return tools_usage_error(stderr, PROG, CMD,
+						 "size '%s' is negative: SIZE counts bytes "
+						 "(e.g. 4K)", argv[c]);
+	}
 	while ((c = getopt_long(argc, argv, ":n:a:d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -375,6 +410,11 @@ int cmd_alloc(int argc, char **argv)
 	}
 	run.heap = argv[optind];
 	ret = tools_parse_size(argv[optind + 1], 0, &size);
+	/* A size past 2^63 is what a negative number turns into once unsigned. */
+	if (!ret && size > INT64_MAX)
+		return tools_usage_error(stderr, PROG, CMD,
+					 "size '%s' is %llu bytes, a negative number read as unsigned?",
+					 argv[optind + 1], (unsigned long long)size);
 	if (ret)
 		return tools_usage_error(stderr, PROG, CMD, "bad SIZE '%s': %s",
 					 argv[optind + 1],

@@ -21,16 +21,17 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " " CMD " [--dtb FILE] [--fdinfo]\n"
+		"Usage: " PROG " " CMD " [--platform NAME|FILE] [--fdinfo]\n"
 		"\n"
 		"Run a short script (a few buffers on the system, restricted_mtk_cm and\n"
 		"restricted_mtk_cma heaps, named with DMA_BUF_SET_NAME, some attached to\n"
 		"devices, one fd duplicated), print /sys/kernel/debug/dma_buf/bufinfo as\n"
 		"the kernel formats it, then free everything.\n"
 		"\n"
-		"  --dtb FILE  build the platform from FILE.dtb (missing heaps are skipped)\n"
-		"  --fdinfo    also print /proc/self/fdinfo/<fd> of every buffer fd\n"
-		"  --help      this text\n");
+		CLI_PLATFORM_HELP
+		"                        (heaps the platform lacks are skipped)\n"
+		"  --fdinfo              also print /proc/self/fdinfo/<fd> of every buffer fd\n"
+		"  --help                this text\n");
 }
 
 /* One step of the script: a buffer, its name and the devices it is attached to. */
@@ -141,6 +142,7 @@ static int run_script(struct rh_platform *plat, struct live_buf *live, bool fdin
 int cmd_bufinfo(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'd' },
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "fdinfo", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +29,16 @@ static void usage(FILE *out)
 		"scrubs the region before Linux gets it back. Exits 0 only if every\n"
 		"expected refusal happened and nothing leaked.\n"
 		"\n"
-		"  --platform FILE    build the platform from FILE.dtb (default: built-in)\n"
-		"  --frames N         frame buffers to decode into (1-%u, default 8)\n"
-		"  --resolution WxH   frame size, NV12 (default 3840x2160, at most %ux%u)\n"
-		"  --quiet            no narration: only failures (and --json/--trace output)\n"
-		"  --json             one JSON object per event on stdout instead of text\n"
-		"  --trace FILE       write a Chrome trace (Perfetto, chrome://tracing)\n"
-		"  --mermaid FILE     write a Mermaid sequence diagram of the run\n"
-		"  --no-color         no colours (default: colours on a terminal only)\n"
-		"  --verbose          narrate every event, world switches included\n"
-		"  --help             this text\n",
+		CLI_PLATFORM_HELP
+		"  --frames N            frame buffers to decode into (1-%u, default 8)\n"
+		"  --resolution WxH      frame size, NV12 (default 3840x2160, at most %ux%u)\n"
+		"  --quiet               no narration, only failures and --json/--trace output\n"
+		"  --json                one JSON object per event on stdout instead of text\n"
+		"  --trace FILE          write a Chrome trace (Perfetto, chrome://tracing)\n"
+		"  --mermaid FILE        write a Mermaid sequence diagram of the run\n"
+		"  --no-color            no colours (default: colours on a terminal only)\n"
+		"  --verbose             narrate every event, world switches included\n"
+		"  --help                this text\n",
 		DEMO_MAX_FRAMES, DEMO_MAX_SIDE, DEMO_MAX_SIDE);
 }
 
@@ -155,6 +156,7 @@ int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
+		{ "dtb", required_argument, NULL, 'p' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "resolution", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -231,6 +233,11 @@ int cmd_demo(int argc, char **argv)
 		ret = cli_extra_args(CMD, argc, argv);
 		goto out_free;
 	}
+	if (d->quiet && d->verbose) {
+		ret = tools_usage_error(stderr, PROG, CMD,
+					"--quiet and --verbose contradict each other: give one");
+		goto out_free;
+	}
 	if (d->trace_path && d->mermaid_path && !strcmp(d->trace_path, d->mermaid_path)) {
 		ret = tools_usage_error(stderr, PROG, CMD, "--trace and --mermaid name the same file");
 		goto out_free;
@@ -285,6 +292,14 @@ int cmd_demo(int argc, char **argv)
 	}
 	/* Destroying the platform finishes the sinks: the trace files complete here. */
 	d->plat = rh_platform_unref(d->plat);
+	/* The summary announced the trace's final count: hold it to that. */
+	if (!ret && d->expected_switches &&
+	    d->seen[RH_TRACE_WORLD_SWITCH] != d->expected_switches) {
+		fprintf(stderr, PROG " " CMD ": check failed: the trace has %" PRIu64
+			" world switches, the summary said %" PRIu64 "\n",
+			d->seen[RH_TRACE_WORLD_SWITCH], d->expected_switches);
+		ret = TOOLS_EXIT_FAILURE;
+	}
 
 out_close:
 	r = close_output(d->mermaid_file, d->mermaid_path);

@@ -20,15 +20,15 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " " CMD " [--dtb FILE] [--json]\n"
+		"Usage: " PROG " " CMD " [--platform NAME|FILE] [--json]\n"
 		"\n"
 		"Show the platform: DRAM and reserved regions in address order, the\n"
 		"firewall slots (programmed at boot or free), the DMA masters and the\n"
 		"registered dma-heaps.\n"
 		"\n"
-		"  --dtb FILE  build the platform from FILE.dtb instead of the built-in one\n"
-		"  --json      one JSON document on stdout\n"
-		"  --help      this text\n");
+		CLI_PLATFORM_HELP
+		"  --json                one JSON document on stdout\n"
+		"  --help                this text\n");
 }
 
 /* Reserved regions sorted by base address (the memory map order). */
@@ -253,6 +253,7 @@ static int print_json(struct rh_platform *plat)
 int cmd_platform(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, 'd' },
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },

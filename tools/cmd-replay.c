@@ -22,7 +22,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " " CMD " TRACE.csv [--timed] [--json] [--dtb FILE]\n"
+		"Usage: " PROG " " CMD " TRACE.csv [--timed] [--json] [--platform NAME|FILE]\n"
 		"\n"
 		"Replay an allocation trace (CSV: t_us,op,heap,size,id,attrs; see\n"
 		"rheap-sim(1)) against the platform's heaps through the fd layer, with a\n"
@@ -31,11 +31,11 @@ static void usage(FILE *out)
 		"Exits 1 when an operation failed unexpectedly, or an expected failure\n"
 		"did not happen.\n"
 		"\n"
-		"  --timed      wait for each row's t_us (real time) instead of running\n"
-		"               as fast as possible\n"
-		"  --json       one JSON document on stdout\n"
-		"  --dtb FILE   build the platform from FILE.dtb\n"
-		"  --help       this text\n");
+		"  --timed               wait for each row's t_us (real time) instead of\n"
+		"                        running as fast as possible\n"
+		"  --json                one JSON document on stdout\n"
+		CLI_PLATFORM_HELP
+		"  --help                this text\n");
 }
 
 /* Latencies of one (op, heap) pair. */
@@ -335,6 +335,7 @@ int cmd_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timed", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "platform", required_argument, NULL, 'd' },
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

@@ -26,7 +26,8 @@ static void usage(FILE *out)
 		"/sys/kernel/debug/dma_buf/bufinfo and /proc/self/fdinfo/N served by the\n"
 		"simulation (LD_PRELOAD=" SHIM "). Exits with PROGRAM's status.\n"
 		"\n"
-		"  --platform P  a built-in platform (mt8188-svp, minimal) or a .dtb file\n"
+		"  --platform P  a built-in platform (mt8188-svp, minimal) or a .dtb file;\n"
+		"                --dtb is the same option\n"
 		"  --trace FILE  write the whole run's trace (Chrome JSON, opens in Perfetto)\n"
 		"  --help        this text\n"
 		"\n"
@@ -112,6 +113,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, 'p' },
+		{ "dtb", required_argument, NULL, 'p' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

@@ -37,18 +37,36 @@ int cli_extra_args(const char *cmd, int argc, char **argv);
 
 /*
  * cli_platform_new() - create the platform of a subcommand
- * @dtb_path: NULL for the built-in default
- * @info: NULL, or settings to start from (dtb_path is overridden when set)
+ * @platform: --platform's value: a built-in name (cli_builtin_platforms()),
+ *            or the path of a .dtb file (a value with a '/' always is one,
+ *            so ./minimal names a file); NULL for the default (mt8188-svp)
+ * @info: NULL, or settings to start from (its dtb fields are replaced)
  * @ret_plat: the platform on success
  *
  * Library error lines of the creation are gathered into the one-line
- * message. A device tree that cannot be read or is invalid is a bad
- * argument. Returns 0, TOOLS_EXIT_USAGE or TOOLS_EXIT_FAILURE (message
- * printed).
+ * message. A platform that cannot be read or is invalid is a bad argument;
+ * an empty file or device tree source gets a hint to compile it with dtc.
+ * Returns 0, TOOLS_EXIT_USAGE or TOOLS_EXIT_FAILURE (message printed).
  */
-int cli_platform_new(const char *cmd, const char *dtb_path,
+int cli_platform_new(const char *cmd, const char *platform,
 		     const struct rh_platform_info *info,
 		     struct rh_platform **ret_plat);
+
+/* Names of the built-in platforms, comma separated, into @buf. */
+const char *cli_builtin_platforms(char *buf, size_t len);
+
+/* The minimal platform's DTB, embedded at build time (tools/meson.build). */
+extern const unsigned char tools_minimal_dtb[];
+extern const size_t tools_minimal_dtb_size;
+
+/*
+ * The help text of --platform, shared by every subcommand (built-in names,
+ * a .dtb path, the --dtb alias).
+ */
+#define CLI_PLATFORM_HELP \
+	"  --platform NAME|FILE  a built-in platform (mt8188-svp, the default, or\n" \
+	"                        minimal) or a device tree blob (.dtb); --dtb is\n" \
+	"                        the same option\n"
 
 /* cli_errno_name() - "EPERM" for -EPERM (or EPERM), "E<n>" when unknown */
 const char *cli_errno_name(int err, char *buf, size_t len);
@@ -58,6 +76,13 @@ const char *cli_size_str(uint64_t size, char *buf, size_t len);
 
 /* Heaps that exist on a platform, comma separated, into @buf (error hints). */
 const char *cli_heap_list(struct rh_platform *plat, char *buf, size_t len);
+
+/*
+ * What heap @heap allocates from, for an -ENOMEM message: "restricted_mtk_cma
+ * allocates from a 384 MiB region, 0 bytes of it in live buffers"; empty
+ * when the tool cannot tell.
+ */
+const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf, size_t len);
 
 /* Devices of a platform, comma separated, into @buf (error hints). */
 const char *cli_device_list(struct rh_platform *plat, char *buf, size_t len);

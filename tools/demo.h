@@ -59,6 +59,8 @@ struct demo {
 	uint64_t expected_violations;
 	uint64_t fw_in_use_at_boot;
 	unsigned int tee_close_errors; /* sessions of the demo that were not open */
+	/* world switches the summary announced for the whole run (0: no summary) */
+	uint64_t expected_switches;
 };
 
 /* ------------------------------------------------------------ demo-narrate.c */

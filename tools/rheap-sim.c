@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rheap/device.h>
 #include <rheap/dma-heap.h>
+#include <rheap/heaps/restricted-mtk.h>
 #include <rheap/platform.h>
 #include <rheap/version.h>
 
@@ -123,6 +125,23 @@ const char *cli_device_list(struct rh_platform *plat, char *buf, size_t len)
 	return buf;
 }
 
+const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf, size_t len)
+{
+	const struct rh_platform_desc *desc = rh_platform_get_desc(plat);
+	struct rh_restricted_mtk_stats st;
+	char sz[32], used[32];
+
+	buf[0] = '\0';
+	if (!rh_restricted_mtk_get_stats(plat, heap, &st))
+		snprintf(buf, len, "%s allocates from a %s region, %s of it in live buffers",
+			 heap, cli_size_str(st.region_size, sz, sizeof(sz)),
+			 cli_size_str(st.tee_bytes, used, sizeof(used)));
+	else if (desc && !strncmp(heap, "system", strlen("system")))
+		snprintf(buf, len, "%s allocates from the platform's %s of DRAM", heap,
+			 cli_size_str(desc->dram_size, sz, sizeof(sz)));
+	return buf;
+}
+
 /* Keeps the first error line logged while the platform is being built. */
 struct boot_log {
 	char first[256];
@@ -144,19 +163,98 @@ static void boot_log_fn(void *data, enum rh_log_level level, const char *msg)
 		fprintf(stderr, PROG ": %s\n", msg);
 }
 
-int cli_platform_new(const char *cmd, const char *dtb_path,
+/* The platforms the tool knows by name; the library itself embeds mt8188-svp. */
+static const struct {
+	const char *name;
+	const char *what;
+} builtin_platforms[] = {
+	{ "mt8188-svp", "the MT8188-like secure video SoC (default)" },
+	{ "minimal", "a small test SoC (64 MiB of CMA: few 4K frames fit)" },
+};
+
+const char *cli_builtin_platforms(char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(builtin_platforms) / sizeof(builtin_platforms[0]) && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 builtin_platforms[i].name);
+	return buf;
+}
+
+static const void *builtin_dtb(const char *name, size_t *ret_size)
+{
+	if (!strcmp(name, "mt8188-svp"))
+		return rh_platform_default_dtb(ret_size);
+	if (!strcmp(name, "minimal")) {
+		*ret_size = tools_minimal_dtb_size;
+		return tools_minimal_dtb;
+	}
+	return NULL;
+}
+
+/*
+ * Why a file is not a platform, in words a newcomer can act on: an empty
+ * file, or device tree source that was never compiled. Empty otherwise.
+ */
+static void dtb_hint(const char *path, char *buf, size_t len)
+{
+	static const char dts_magic[] = "/dts-v1/";
+	const char *dot = strrchr(path, '.');
+	char head[64] = "";
+	struct stat st;
+	size_t got = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return;
+	if (st.st_size == 0) {
+		snprintf(buf, len, "the file is empty: a platform is a device tree blob "
+			 "compiled by dtc (dtc -I dts -O dtb -o FILE.dtb FILE.dts)");
+		return;
+	}
+	f = fopen(path, "r");
+	if (f) {
+		got = fread(head, 1, sizeof(head) - 1, f);
+		fclose(f);
+	}
+	head[got] = '\0';
+	if ((dot && !strcmp(dot, ".dts")) || strstr(head, dts_magic))
+		snprintf(buf, len, "this is device tree source: compile it first "
+			 "(dtc -I dts -O dtb -o %.*s.dtb %s)",
+			 (int)(dot && !strcmp(dot, ".dts") ? dot - path : (long)strlen(path)),
+			 path, path);
+}
+
+int cli_platform_new(const char *cmd, const char *platform,
 		     const struct rh_platform_info *info,
 		     struct rh_platform **ret_plat)
 {
 	RH_DEFINE_PLATFORM_INFO(pi);
 	struct boot_log bl = { .first = "" };
-	char ebuf[16];
+	char ebuf[16], names[128], hint[256];
+	const char *why;
 	int ret;
 
 	if (info)
 		pi = *info;
-	if (dtb_path)
-		pi.dtb_path = dtb_path;
+	pi.dtb = NULL;
+	pi.dtb_path = NULL;
+	if (platform && !strchr(platform, '/'))
+		pi.dtb = builtin_dtb(platform, &pi.dtb_size);
+	if (platform && !pi.dtb) {
+		struct stat st;
+
+		/* A bare word that is neither a built-in nor a file: say what exists. */
+		if (!strchr(platform, '/') && stat(platform, &st))
+			return tools_usage_error(stderr, PROG, cmd,
+						 "no platform '%s': give a built-in name (%s) "
+						 "or the path of a .dtb file", platform,
+						 cli_builtin_platforms(names, sizeof(names)));
+		pi.dtb_path = platform;
+	}
 	bl.chain = pi.log_fn;
 	bl.chain_data = pi.log_data;
 	pi.log_fn = boot_log_fn;
@@ -168,11 +266,12 @@ int cli_platform_new(const char *cmd, const char *dtb_path,
 		return 0;
 	}
 	if (pi.dtb_path && ret != -ENOMEM) {
-		const char *why = bl.first;
-		const char *p = strstr(why, "platform: ");
-
-		if (p)
-			why = p + strlen("platform: ");
+		dtb_hint(pi.dtb_path, hint, sizeof(hint));
+		why = bl.first;
+		if (strstr(why, "platform: "))
+			why = strstr(why, "platform: ") + strlen("platform: ");
+		if (hint[0])
+			return tools_usage_error(stderr, PROG, cmd, "%s: %s", pi.dtb_path, hint);
 		return tools_usage_error(stderr, PROG, cmd, "%s: %s", pi.dtb_path,
 					 why[0] ? why : strerror(-ret));
 	}

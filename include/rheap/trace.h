@@ -84,7 +84,10 @@ enum rh_trace_event_type {
 	RH_TRACE_TEE_INVOKE,
 	/*
 	 * name [ta], id = session, cmd, tee_result, origin, err; a span whose
-	 * start_ns is rh_trace_clock() taken at the invoke
+	 * start_ns is rh_trace_clock() taken at the invoke. err is the result
+	 * as an errno, or, when the call returned TEEC_SUCCESS but the
+	 * command reports the TA's own status in an output value (SECMEM_FREE's
+	 * p1.a), that status as an errno, with msg saying which value it was.
 	 */
 	RH_TRACE_TEE_RETURN,
 	/* secure = true entering the secure world, false leaving; count = switches so far */
@@ -304,7 +307,9 @@ RH_EXPORT int rh_trace_add_json_sink(struct rh_platform *plat, FILE *out,
  * world" (tracks App, Kernel, CPU), "Secure world" (TEE) and "Hardware"
  * (Firewall, then one track per device) are named by "M" metadata events;
  * spans are "X" events, phases B/E pairs, everything else "i" instants; the
- * event fields are in "args". The document is complete once the sink is
+ * event fields are in "args". Events are named by their type
+ * ("buffer_alloc"), phases by their title, and TEE call spans by their
+ * command (rh_trace_tee_cmd_name(): "SECMEM_ZALLOC", else "cmd 0x7"). The document is complete once the sink is
  * removed or the platform destroyed.
  * @return as rh_trace_add_text_sink().
  */
@@ -381,6 +386,35 @@ RH_EXPORT const char *rh_trace_track_name(enum rh_trace_track track);
  */
 RH_EXPORT int rh_trace_format_text(const struct rh_trace_event *ev,
 				   unsigned int flags, char *buf, size_t len);
+
+/**
+ * rh_trace_tee_ta_name() - short name of a trusted application the library ships
+ * @ta: the TA's UUID as text, as &rh_trace_event.name of the TEE events
+ *
+ * For narration and test messages: "mtk-secmem" for RH_TZ_TA_MEM_UUID_MTK,
+ * "svp" for RH_TA_SVP_UUID.
+ * @return a static string, or NULL for NULL or a TA the library does not ship.
+ */
+RH_EXPORT const char *rh_trace_tee_ta_name(const char *ta);
+
+/**
+ * rh_trace_tee_cmd_name() - name of command @cmd of the trusted application @ta
+ * @ta: the TA's UUID as text
+ * @cmd: the command (&rh_tee_ioctl_invoke_arg.func, &rh_trace_event.cmd)
+ *
+ * "SECMEM_ZALLOC" for 0x10000 of the MediaTek secure-memory TA, "DECRYPT"
+ * for 0x2 of the secure video TA: the names of include/rheap/tee-secmem.h
+ * without their prefix.
+ * @return a static string, or NULL for an unknown TA or command.
+ */
+RH_EXPORT const char *rh_trace_tee_cmd_name(const char *ta, uint32_t cmd);
+
+/**
+ * rh_trace_tee_origin_name() - "API", "COMMS", "TEE" or "TA" for a
+ * RH_TEEC_ORIGIN_* value (who produced a TEE result)
+ * @return a static string, or NULL for any other value.
+ */
+RH_EXPORT const char *rh_trace_tee_origin_name(uint32_t origin);
 
 RH_END_DECLS
 

@@ -373,6 +373,42 @@ static void trace_call(struct rh_tee_context *ctx, enum rh_trace_event_type type
 		.start_ns = start_ns });
 }
 
+/*
+ * RETURN of an invoke. For a command whose TA answers TEEC_SUCCESS and puts
+ * its own status in an output value (SECMEM_FREE's p1.a, trace-tee-names.c),
+ * err and msg carry that status, so that a refusal does not read as a
+ * success in the narration.
+ */
+static void trace_return(struct rh_tee_context *ctx, const uint8_t *uuid,
+			 const struct rh_tee_ioctl_invoke_arg *arg,
+			 const struct rh_tee_param *param, uint64_t start_ns)
+{
+	char ta[RH_UUID_STRING_LEN + 1], why[96] = "";
+	int err = arg->ret ? rh_tee_result_to_errno(arg->ret) : 0;
+	uint64_t attr, status;
+	int sp;
+
+	if (!rh_trace_active(ctx->plat))
+		return;
+	rh_uuid_unparse(uuid, ta);
+	sp = rh_trace_tee_status_param(ta, arg->func);
+	if (!arg->ret && param && sp >= 0 && (uint32_t)sp < arg->num_params) {
+		attr = param[sp].attr;
+		status = param[sp].u.value.a;
+		if ((attr == RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT ||
+		     attr == RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT) && status) {
+			err = status > UINT32_MAX ? -EIO : rh_tee_result_to_errno((uint32_t)status);
+			snprintf(why, sizeof(why), "its status in p%d.a is 0x%" PRIx64 " (%s)", sp,
+				 status, status > UINT32_MAX ? "unknown" :
+				 rh_tee_result_name((uint32_t)status));
+		}
+	}
+	rh_trace_emit(ctx->plat, &(struct rh_trace_event){
+		RH_TRACE_TEE_RETURN, .name = ta, .id = arg->session, .cmd = arg->func,
+		.tee_result = arg->ret, .origin = arg->ret_origin, .err = err,
+		.msg = why[0] ? why : NULL, .start_ns = start_ns });
+}
+
 /* ------------------------------------------------------------ contexts */
 
 static void ctx_get(struct rh_tee_context *ctx)
@@ -745,8 +781,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	}
 	arg->ret = res;
 	arg->ret_origin = origin;
-	trace_call(ctx, RH_TRACE_TEE_RETURN, s->uuid, arg->session, arg->func,
-		   res, origin, start);
+	trace_return(ctx, s->uuid, arg, param, start);
 	msg_put(ctx, msg, slot);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <rheap/tee.h>
 #include <rheap/trace.h>
 
 #include "internal.h"
@@ -221,6 +222,61 @@ static void sbuf_range(struct rh_sbuf *sb, uint64_t pa, uint64_t size)
 	rh_sbuf_putc(sb, ')');
 }
 
+/* "4477588a-... (mtk-secmem)": the UUID the wire carries, and what it is. */
+static void sbuf_ta(struct rh_sbuf *sb, const char *ta)
+{
+	const char *short_name = rh_trace_tee_ta_name(ta);
+
+	sbuf_name(sb, ta);
+	if (short_name)
+		rh_sbuf_printf(sb, " (%s)", short_name);
+}
+
+/* "cmd 0x10000 (SECMEM_ZALLOC)", or "cmd 0x7" for a command of another TA. */
+static void sbuf_tee_cmd(struct rh_sbuf *sb, const char *ta, uint32_t cmd)
+{
+	const char *cmd_name = rh_trace_tee_cmd_name(ta, cmd);
+
+	rh_sbuf_printf(sb, "cmd 0x%" PRIx32, cmd);
+	if (cmd_name)
+		rh_sbuf_printf(sb, " (%s)", cmd_name);
+}
+
+/* "0xffff0001 (TEEC_ERROR_ACCESS_DENIED) origin 4 (TA)": numbers and their names. */
+static void sbuf_tee_result(struct rh_sbuf *sb, uint32_t result, uint32_t origin)
+{
+	const char *result_name = rh_tee_result_name(result);
+	const char *origin_name = rh_trace_tee_origin_name(origin);
+
+	rh_sbuf_printf(sb, "0x%08" PRIx32, result);
+	if (strcmp(result_name, "unknown"))
+		rh_sbuf_printf(sb, " (%s)", result_name);
+	rh_sbuf_printf(sb, " origin %" PRIu32, origin);
+	if (origin_name)
+		rh_sbuf_printf(sb, " (%s)", origin_name);
+}
+
+/* "850 ns", "3.3 us", "18.5 ms", "1.25 s": three significant digits at most. */
+static void sbuf_duration(struct rh_sbuf *sb, uint64_t ns)
+{
+	static const struct {
+		uint64_t div;
+		const char *unit;
+	} units[] = { { 1000000000u, "s" }, { 1000000u, "ms" }, { 1000u, "us" } };
+	size_t i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(units); i++) {
+		if (ns >= units[i].div) {
+			double v = (double)ns / (double)units[i].div;
+
+			rh_sbuf_printf(sb, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s",
+				       v, units[i].unit);
+			return;
+		}
+	}
+	rh_sbuf_printf(sb, "%" PRIu64 " ns", ns);
+}
+
 enum { USED_MSG = 1, USED_ERR = 2 };
 
 /* The sentence proper; returns which optional fields it already said. */
@@ -364,34 +420,50 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 		return USED_ERR;
 	case RH_TRACE_TEE_OPEN_SESSION:
 		rh_sbuf_puts(sb, "open session with TA ");
-		sbuf_name(sb, name);
+		sbuf_ta(sb, name);
 		if (ev->err || ev->tee_result) {
-			rh_sbuf_printf(sb, " failed: 0x%08" PRIx32 " origin %" PRIu32 " (-%s)",
-				       ev->tee_result, ev->origin, en);
+			rh_sbuf_puts(sb, " failed: ");
+			sbuf_tee_result(sb, ev->tee_result, ev->origin);
+			rh_sbuf_printf(sb, " (-%s)", en);
 			return USED_ERR;
 		}
 		rh_sbuf_printf(sb, " -> session %" PRIu64, ev->id);
 		return 0;
 	case RH_TRACE_TEE_CLOSE_SESSION:
 		rh_sbuf_printf(sb, "close session %" PRIu64 " with TA ", ev->id);
-		sbuf_name(sb, name);
+		sbuf_ta(sb, name);
 		return 0;
 	case RH_TRACE_TEE_INVOKE:
-		rh_sbuf_printf(sb, "invoke cmd 0x%" PRIx32 " on session %" PRIu64, ev->cmd, ev->id);
+		rh_sbuf_puts(sb, "invoke ");
+		sbuf_tee_cmd(sb, name, ev->cmd);
+		rh_sbuf_printf(sb, " on session %" PRIu64, ev->id);
 		if (name) {
-			rh_sbuf_puts(sb, " (");
-			sbuf_name(sb, name);
-			rh_sbuf_putc(sb, ')');
+			rh_sbuf_puts(sb, " of TA ");
+			sbuf_ta(sb, name);
 		}
 		return 0;
 	case RH_TRACE_TEE_RETURN:
-		rh_sbuf_printf(sb, "cmd 0x%" PRIx32 " returned 0x%08" PRIx32 " origin %" PRIu32,
-			       ev->cmd, ev->tee_result, ev->origin);
+		sbuf_tee_cmd(sb, name, ev->cmd);
+		rh_sbuf_puts(sb, " returned ");
+		sbuf_tee_result(sb, ev->tee_result, ev->origin);
+		/*
+		 * A call that succeeded while the TA refused the request in an
+		 * output (SECMEM_FREE's p1.a) must not read as a success.
+		 */
+		if (ev->err && !ev->tee_result) {
+			rh_sbuf_puts(sb, " but the TA refused it");
+			if (ev->msg && ev->msg[0]) {
+				rh_sbuf_puts(sb, ": ");
+				rh_sbuf_text(sb, ev->msg, RH_TRACE_MSG_MAX);
+			}
+		}
 		if (ev->err)
 			rh_sbuf_printf(sb, " (-%s)", en);
-		if (ev->dur_ns)
-			rh_sbuf_printf(sb, " after %" PRIu64 " ns", ev->dur_ns);
-		return USED_ERR;
+		if (ev->dur_ns) {
+			rh_sbuf_puts(sb, " after ");
+			sbuf_duration(sb, ev->dur_ns);
+		}
+		return USED_ERR | (ev->err && !ev->tee_result ? USED_MSG : 0);
 	case RH_TRACE_WORLD_SWITCH:
 		rh_sbuf_puts(sb, ev->secure ? "SMC: enter the secure world" :
 					      "return to the normal world");

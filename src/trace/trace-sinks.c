@@ -483,6 +483,21 @@ static void chrome_ts(struct rh_sbuf *sb, const char *key, uint64_t ns)
 	rh_sbuf_printf(sb, ",\"%s\":%" PRIu64 ".%03" PRIu64, key, ns / 1000u, ns % 1000u);
 }
 
+/*
+ * A TEE call's span is what a reader looks for on the TEE track: name it
+ * after the command ("SECMEM_ZALLOC", "cmd 0x7" for a TA the library does
+ * not ship), not after the event that closes it.
+ */
+static void chrome_tee_span_name(struct rh_sbuf *sb, const struct rh_trace_event *ev)
+{
+	const char *cmd_name = rh_trace_tee_cmd_name(ev->name, ev->cmd);
+
+	if (cmd_name)
+		rh_sbuf_printf(sb, "\"%s\"", cmd_name);
+	else
+		rh_sbuf_printf(sb, "\"cmd 0x%" PRIx32 "\"", ev->cmd);
+}
+
 static void chrome_event(void *priv, const struct rh_trace_event *ev)
 {
 	struct chrome_sink *cs = priv;
@@ -496,6 +511,8 @@ static void chrome_event(void *priv, const struct rh_trace_event *ev)
 	rh_sbuf_puts(&sb, ",\n{\"name\":");
 	if (ev->type == RH_TRACE_PHASE_BEGIN || ev->type == RH_TRACE_PHASE_END)
 		rh_sbuf_json_string(&sb, ev->name ? ev->name : "phase", RH_TRACE_NAME_MAX);
+	else if (ev->type == RH_TRACE_TEE_RETURN)
+		chrome_tee_span_name(&sb, ev);
 	else
 		rh_sbuf_printf(&sb, "\"%s\"", rh_trace_event_type_name(ev->type));
 	rh_sbuf_printf(&sb, ",\"cat\":\"%s\"", rh_trace_track_name(ev->track));

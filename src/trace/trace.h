@@ -98,6 +98,13 @@ static inline bool rh_trace_active(const struct rh_platform *plat)
 void rh_trace_emitf(struct rh_platform *plat, const struct rh_trace_event *ev,
 		    const char *fmt, ...) RH_PRINTF(3, 4);
 
+/*
+ * Index of the output value parameter in which command @cmd of the TA @ta
+ * (UUID text) reports the TA's own status while the call itself answers
+ * TEEC_SUCCESS (SECMEM_FREE: 1), or -1 (trace-tee-names.c).
+ */
+int rh_trace_tee_status_param(const char *ta, uint32_t cmd);
+
 /* ------------------------------------------------------------------ sinks */
 
 /* Mermaid participants other than devices. */

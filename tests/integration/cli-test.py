@@ -153,10 +153,44 @@ class TestPlatform(CliTestCase):
         self.assertEqual(doc['firewall']['regions'], 4)
         self.assertIn('minimal', doc['model'])
 
+    def test_builtin_names_and_alias(self):
+        # One option everywhere: --platform, with --dtb as its alias; a
+        # built-in name or a path.
+        by_name = json.loads(run('platform', '--platform', 'minimal', '--json').stdout)
+        by_path = json.loads(run('platform', '--dtb', MINIMAL_DTB, '--json').stdout)
+        self.assertEqual(by_name, by_path)
+        default = json.loads(run('platform', '--json').stdout)
+        self.assertEqual(json.loads(run('platform', '--platform', 'mt8188-svp',
+                                        '--json').stdout), default)
+        for cmd in ('demo', 'platform', 'alloc', 'bufinfo', 'replay'):
+            with self.subTest(cmd=cmd):
+                out = run(cmd, '--help').stdout
+                self.assertIn('--platform NAME|FILE', out)
+                self.assertIn('--dtb is', out)
+
+    def test_platform_hints(self):
+        empty = self.write('empty.dtb', '')
+        dts = self.write('board.dts', '/dts-v1/;\n/ { };\n')
+        src = self.write('board.dtb', '/dts-v1/;\n/ { };\n')
+        res = run('platform', '--platform', empty)
+        self.assertUsageError(res, 'platform')
+        self.assertIn('empty', res.stderr)
+        self.assertIn('dtc', res.stderr)
+        for path in (dts, src):
+            with self.subTest(path=path):
+                res = run('platform', '--platform', path)
+                self.assertUsageError(res, 'platform')
+                self.assertIn('device tree source', res.stderr)
+                self.assertIn('dtc -I dts -O dtb', res.stderr)
+        res = run('platform', '--platform', 'nosuchboard')
+        self.assertUsageError(res, 'platform')
+        self.assertIn('mt8188-svp, minimal', res.stderr)
+
     def test_bad_arguments(self):
         bad = self.write('bad.dtb', 'this is not a device tree\n')
         for args in (['--dtb'], ['--dtb', '/nonexistent/x.dtb'], ['--dtb', bad],
-                     ['--dtb', self.tmp.name], ['--bogus'], ['extra'], ['-x']):
+                     ['--dtb', self.tmp.name], ['--bogus'], ['extra'], ['-x'],
+                     ['--platform'], ['--platform', 'nosuch']):
             with self.subTest(args=args):
                 self.assertUsageError(run('platform', *args), 'platform')
 
@@ -206,10 +240,27 @@ class TestAlloc(CliTestCase):
         self.assertIn('freed 1 buffer', res.stdout)
 
     def test_failure(self):
-        # Larger than the CMA region: the run fails (1), nothing is left behind.
+        # Larger than the CMA region: the run fails (1), nothing is left
+        # behind, and the message says how big the heap's region is.
         res = run('alloc', 'restricted_mtk_cma', '1G')
         self.assertEqual(res.returncode, 1, res.stderr)
         self.assertIn('rheap-sim alloc: allocation 1 of', res.stderr)
+        self.assertIn('ENOMEM', res.stderr)
+        self.assertIn('restricted_mtk_cma allocates from a 384 MiB region', res.stderr)
+        res = run('alloc', 'system', '3G')
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("platform's 2 GiB of DRAM", res.stderr)
+
+    def test_negative_sizes(self):
+        for size in ('-4K', '-1', '0xffffffffffffffff', '18446744073709551615'):
+            with self.subTest(size=size):
+                res = run('alloc', 'system', size)
+                self.assertUsageError(res, 'alloc')
+                self.assertIn('negative', res.stderr)
+        # An option's value is not a size.
+        res = run('alloc', 'system', '4K', '--count', '-1')
+        self.assertUsageError(res, 'alloc')
+        self.assertIn("bad --count '-1'", res.stderr)
 
     def test_bad_arguments(self):
         for args in ([], ['system'], ['system', '4K', 'extra'], ['nosuchheap', '4K'],
@@ -602,18 +653,61 @@ class TestDemo(CliTestCase):
         self.assertEqual(sum(1 for e in events if e['type'] == 'frame_digest'), 2)
 
     def test_too_many_frames_fails(self):
-        # 64 MiB of CMA on the minimal platform: the 6th 4K frame does not fit.
-        res = run('demo', '--platform', MINIMAL_DTB, '--no-color')
-        self.assertEqual(res.returncode, 1)
-        self.assertIn('rheap-sim demo: check failed: frame 5: allocation', res.stderr)
-        self.assertIn('result: stopped in step 4.', res.stdout)
+        # 64 MiB of CMA on the minimal platform: the 6th 4K frame does not fit,
+        # and the failure says what would.
+        for platform in (MINIMAL_DTB, 'minimal'):
+            with self.subTest(platform=platform):
+                res = run('demo', '--platform', platform, '--no-color')
+                self.assertEqual(res.returncode, 1)
+                self.assertIn('rheap-sim demo: check failed: frame 5: allocation',
+                              res.stderr)
+                self.assertIn('holds 5 frames of 3840x2160: try --frames 5', res.stderr)
+                self.assertIn('result: stopped in step 4.', res.stdout)
+        self.assertOk(run('demo', '--platform', 'minimal', '--frames', '5', '--quiet'))
+
+    def test_tee_lines_name_commands(self):
+        out = self.text.stdout
+        self.assertRegex(out, r'TEE +cmd 0x10000 \(SECMEM_ZALLOC\) returned 0x00000000 '
+                              r'\(TEEC_SUCCESS\) origin 4 \(TA\) after [0-9.]+ [mun]?s\n')
+        self.assertIn('(mtk-secmem) -> session ', out)
+        # The forged FREE: the line after the refusal does not read as a success.
+        lines = out.splitlines()
+        refused = [i for i, l in enumerate(lines) if 'free of handle' in l and 'refused' in l]
+        self.assertEqual(len(refused), 2)
+        for i in refused:
+            self.assertIn('(SECMEM_FREE)', lines[i + 1])
+            self.assertIn('but the TA refused it', lines[i + 1])
+            self.assertIn('TEEC_ERROR_ITEM_NOT_FOUND', lines[i + 1])
+        # "seed" is explained the first time it appears.
+        first = [l for l in lines if 'seed' in l][0]
+        self.assertIn('the seed is the Linux series', first)
+
+    def test_world_switches_match_the_trace(self):
+        events = json_lines(self.json_run.stdout)
+        switches = [e for e in events if e['type'] == 'world_switch']
+        note = [e['msg'] for e in events if e['type'] == 'note'
+                and 'world switches' in e['msg']][0]
+        total = int(re.match(r'TEE: (\d+) world switches in all', note).group(1))
+        self.assertEqual(total, len(switches))
+        self.assertEqual(switches[-1]['count'], total)
+
+    def test_perfetto_spans_named_after_commands(self):
+        trace = os.path.join(self.tmp.name, 'run.json')
+        self.assertOk(run('demo', '--quiet', '--frames', '1', '--resolution', '64x64',
+                          '--trace', trace))
+        with open(trace) as f:
+            spans = [e['name'] for e in json.load(f)['traceEvents'] if e['ph'] == 'X']
+        self.assertNotIn('tee_return', spans)
+        for cmd in ('SECMEM_ZALLOC', 'SECMEM_FREE', 'DECRYPT', 'SET_DEVICE_SECURE'):
+            self.assertIn(cmd, spans)
 
     def test_bad_arguments(self):
         for args in (['--frames', '0'], ['--frames', '65'], ['--frames', 'x'], ['--frames'],
                      ['--resolution', '10x10'], ['--resolution', 'abc'],
                      ['--resolution', '9000x100'], ['--platform', '/nonexistent.dtb'],
                      ['--trace', '/nonexistent-dir/t.json'], ['--mermaid', '/nonexistent/m'],
-                     ['--trace', 'same', '--mermaid', 'same'], ['--bogus'], ['extra'], ['-x']):
+                     ['--trace', 'same', '--mermaid', 'same'], ['--bogus'], ['extra'], ['-x'],
+                     ['--quiet', '--verbose'], ['--dtb', 'nosuch']):
             with self.subTest(args=args):
                 self.assertUsageError(run('demo', *args), 'demo')
 

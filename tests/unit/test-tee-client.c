@@ -14,6 +14,7 @@
 #include <rheap/trace.h>
 
 #include <rheap/tee-mock.h>
+#include <rheap/tee-secmem.h>
 #include "rh-test.h"
 #include "optee/tee.h"
 #include "test-ta.h"
@@ -1304,6 +1305,42 @@ static void test_trace_events(void **state)
 	assert_int_equal(e->tee_result, RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TEE);
 	assert_int_equal(e->err, -ENOENT);
+
+	/*
+	 * SECMEM_FREE of an unknown handle: the call succeeds, the TA refuses
+	 * in p1.a; the RETURN says so (err, msg) instead of reading as a success.
+	 */
+	memset(&oarg, 0, sizeof(oarg));
+	assert_int_equal(rh_uuid_parse(RH_TZ_TA_MEM_UUID_MTK, oarg.uuid), 0);
+	oarg.clnt_login = RH_TEE_IOCTL_LOGIN_REE_KERNEL;
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	assert_int_equal(oarg.ret, RH_TEEC_SUCCESS);
+	c.nr = 0;
+	invoke_arg(&arg, oarg.session, RH_MTK_TZCMD_SECMEM_FREE);
+	memset(p, 0, sizeof(p));
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[0].u.value.a = 0x1234;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	assert_int_equal(rh_tee_client_invoke_func(f->ctx, &arg, p), 0);
+	assert_int_equal(arg.ret, RH_TEEC_SUCCESS);
+	assert_int_equal(p[1].u.value.a, RH_TEEC_ERROR_ITEM_NOT_FOUND);
+	e = &c.ev[c.nr - 1];
+	assert_int_equal(e->type, RH_TRACE_TEE_RETURN);
+	assert_int_equal(e->tee_result, RH_TEEC_SUCCESS);
+	assert_int_equal(e->err, -ENOENT);
+	assert_string_equal(e->msg, "its status in p1.a is 0xffff0008 (TEEC_ERROR_ITEM_NOT_FOUND)");
+	/* p1 sent as an input is not the TA's answer: the result alone counts */
+	c.nr = 0;
+	p[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT;
+	p[1].u.value.a = 0;
+	assert_int_equal(rh_tee_client_invoke_func(f->ctx, &arg, p), 0);
+	e = &c.ev[c.nr - 1];
+	assert_int_equal(e->type, RH_TRACE_TEE_RETURN);
+	assert_int_equal(e->err, arg.ret ? rh_tee_result_to_errno(arg.ret) : 0);
+	assert_string_equal(e->msg, "");
+	assert_int_equal(rh_tee_client_close_session(f->ctx, oarg.session), 0);
+	switches = stats(f).world_switches;
 
 	/* Calls refused before they reach the TEE say nothing. */
 	c.nr = 0;

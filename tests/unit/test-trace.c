@@ -13,6 +13,8 @@
 
 #include <rheap/alloc.h>
 #include <rheap/platform.h>
+#include <rheap/tee-secmem.h>
+#include <rheap/tee.h>
 #include <rheap/trace.h>
 
 #include "internal.h"
@@ -647,6 +649,118 @@ static void test_format_text(void **state)
 	assert_neg_errno(rh_trace_format_text(&ev, 0, buf, sizeof(buf)), EINVAL);
 }
 
+/* The TEE lines name commands, results and origins next to their numbers. */
+static void test_format_tee(void **state)
+{
+	struct rh_trace_event ev = bare_event(RH_TRACE_TEE_RETURN);
+	char buf[512];
+
+	ev.name = RH_TZ_TA_MEM_UUID_MTK;
+	ev.cmd = RH_MTK_TZCMD_SECMEM_ZALLOC;
+	ev.origin = RH_TEEC_ORIGIN_TRUSTED_APP;
+	ev.dur_ns = 18495388;
+	rh_trace_format_text(&ev, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "TEE      cmd 0x10000 (SECMEM_ZALLOC) returned 0x00000000 "
+				 "(TEEC_SUCCESS) origin 4 (TA) after 18.5 ms");
+
+	/* an error result: its name, the errno, short durations */
+	ev.name = RH_TA_SVP_UUID;
+	ev.cmd = RH_SVP_CMD_SET_DEVICE_SECURE;
+	ev.tee_result = RH_TEEC_ERROR_ACCESS_DENIED;
+	ev.err = -EACCES;
+	ev.dur_ns = 5047;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "cmd 0x1 (SET_DEVICE_SECURE) returned 0xffff0001 "
+				 "(TEEC_ERROR_ACCESS_DENIED) origin 4 (TA) (-EACCES) after 5.05 us");
+
+	/* TEEC_SUCCESS with the TA's refusal in an output: not a success */
+	ev.name = RH_TZ_TA_MEM_UUID_MTK;
+	ev.cmd = RH_MTK_TZCMD_SECMEM_FREE;
+	ev.tee_result = 0;
+	ev.err = -ENOENT;
+	ev.msg = "its status in p1.a is 0xffff0008 (TEEC_ERROR_ITEM_NOT_FOUND)";
+	ev.dur_ns = 999;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "cmd 0x10001 (SECMEM_FREE) returned 0x00000000 (TEEC_SUCCESS) "
+				 "origin 4 (TA) but the TA refused it: its status in p1.a is "
+				 "0xffff0008 (TEEC_ERROR_ITEM_NOT_FOUND) (-ENOENT) after 999 ns");
+
+	/* a TA the library does not ship, unknown result and origin: numbers only */
+	ev = bare_event(RH_TRACE_TEE_RETURN);
+	ev.name = "00000000-0000-0000-0000-000000000001";
+	ev.cmd = 7;
+	ev.tee_result = 0x1234;
+	ev.origin = 9;
+	ev.err = -EIO;
+	ev.dur_ns = 1250000000;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "cmd 0x7 returned 0x00001234 origin 9 (-EIO) after 1.25 s");
+
+	ev = bare_event(RH_TRACE_TEE_INVOKE);
+	ev.name = RH_TA_SVP_UUID;
+	ev.cmd = RH_SVP_CMD_DECRYPT;
+	ev.id = 513;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "invoke cmd 0x2 (DECRYPT) on session 513 of TA " RH_TA_SVP_UUID
+				 " (svp)");
+
+	ev = bare_event(RH_TRACE_TEE_OPEN_SESSION);
+	ev.name = RH_TZ_TA_MEM_UUID_MTK;
+	ev.id = 256;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "open session with TA " RH_TZ_TA_MEM_UUID_MTK
+				 " (mtk-secmem) -> session 256");
+	ev.tee_result = RH_TEEC_ERROR_ITEM_NOT_FOUND;
+	ev.origin = RH_TEEC_ORIGIN_TEE;
+	ev.err = -ENOENT;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "open session with TA " RH_TZ_TA_MEM_UUID_MTK
+				 " (mtk-secmem) failed: 0xffff0008 (TEEC_ERROR_ITEM_NOT_FOUND) "
+				 "origin 3 (TEE) (-ENOENT)");
+
+	ev = bare_event(RH_TRACE_TEE_CLOSE_SESSION);
+	ev.name = RH_TZ_TA_MEM_UUID_MTK;
+	ev.id = 256;
+	rh_trace_format_text(&ev, RH_TRACE_TEXT_NO_ACTOR, buf, sizeof(buf));
+	assert_string_equal(buf, "close session 256 with TA " RH_TZ_TA_MEM_UUID_MTK
+				 " (mtk-secmem)");
+}
+
+static void test_tee_names(void **state)
+{
+	assert_string_equal(rh_trace_tee_ta_name(RH_TZ_TA_MEM_UUID_MTK), "mtk-secmem");
+	/* UUIDs compare without regard to case */
+	assert_string_equal(rh_trace_tee_ta_name("5CF4A2B8-1D3E-4F60-8A7B-9C0D1E2F3A4B"), "svp");
+	assert_null(rh_trace_tee_ta_name(NULL));
+	assert_null(rh_trace_tee_ta_name(""));
+	assert_null(rh_trace_tee_ta_name("4477588a-8476-11e2-ad15-e41f1390d67"));
+
+	assert_string_equal(rh_trace_tee_cmd_name(RH_TZ_TA_MEM_UUID_MTK, 0x10000), "SECMEM_ZALLOC");
+	assert_string_equal(rh_trace_tee_cmd_name(RH_TZ_TA_MEM_UUID_MTK, 0x10001), "SECMEM_FREE");
+	assert_string_equal(rh_trace_tee_cmd_name(RH_TZ_TA_MEM_UUID_MTK, 0x10002),
+			    "SECMEM_RETRIEVE_SG");
+	assert_string_equal(rh_trace_tee_cmd_name(RH_TA_SVP_UUID, 1), "SET_DEVICE_SECURE");
+	assert_string_equal(rh_trace_tee_cmd_name(RH_TA_SVP_UUID, 2), "DECRYPT");
+	/* a command of one TA is not one of another */
+	assert_null(rh_trace_tee_cmd_name(RH_TA_SVP_UUID, 0x10000));
+	assert_null(rh_trace_tee_cmd_name(RH_TZ_TA_MEM_UUID_MTK, 2));
+	assert_null(rh_trace_tee_cmd_name(NULL, 0x10000));
+	assert_null(rh_trace_tee_cmd_name(RH_TZ_TA_MEM_UUID_MTK, 0x10003));
+
+	assert_string_equal(rh_trace_tee_origin_name(RH_TEEC_ORIGIN_API), "API");
+	assert_string_equal(rh_trace_tee_origin_name(RH_TEEC_ORIGIN_COMMS), "COMMS");
+	assert_string_equal(rh_trace_tee_origin_name(RH_TEEC_ORIGIN_TEE), "TEE");
+	assert_string_equal(rh_trace_tee_origin_name(RH_TEEC_ORIGIN_TRUSTED_APP), "TA");
+	assert_null(rh_trace_tee_origin_name(0));
+	assert_null(rh_trace_tee_origin_name(5));
+
+	/* only SECMEM_FREE reports the TA's status in an output (p1.a) */
+	assert_int_equal(rh_trace_tee_status_param(RH_TZ_TA_MEM_UUID_MTK, 0x10001), 1);
+	assert_int_equal(rh_trace_tee_status_param(RH_TZ_TA_MEM_UUID_MTK, 0x10000), -1);
+	assert_int_equal(rh_trace_tee_status_param(RH_TA_SVP_UUID, 1), -1);
+	assert_int_equal(rh_trace_tee_status_param(NULL, 0x10001), -1);
+}
+
 /* ------------------------------------------------------------------ JSON lines */
 
 static const char *const canonical_keys[] = {
@@ -901,6 +1015,11 @@ static void test_chrome_sink(void **state)
 				assert_string_equal(ph, t == RH_TRACE_PHASE_BEGIN ? "B" : "E");
 				assert_string_equal(jc_get_str(ev[t], "name"),
 						    pass ? "restricted_mtk_cm" : "phase");
+			} else if (t == RH_TRACE_TEE_RETURN) {
+				/* a TEE call is named after its command (unknown TA here) */
+				assert_string_equal(ph, "i");
+				assert_string_equal(jc_get_str(ev[t], "name"),
+						    pass ? "cmd 0x10000" : "cmd 0x0");
 			} else {
 				assert_string_equal(ph, "i");
 				assert_string_equal(jc_get_str(ev[t], "name"),
@@ -1489,6 +1608,8 @@ int main(void)
 		cmocka_unit_test(test_builtin_bad_args),
 		cmocka_unit_test(test_text_sink),
 		cmocka_unit_test(test_format_text),
+		cmocka_unit_test(test_format_tee),
+		cmocka_unit_test(test_tee_names),
 		cmocka_unit_test(test_json_sink),
 		cmocka_unit_test(test_json_span),
 		cmocka_unit_test(test_chrome_sink),
