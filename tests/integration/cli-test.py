@@ -673,7 +673,7 @@ class TestDemo(CliTestCase):
         # The forged FREE: the line after the refusal does not read as a success.
         lines = out.splitlines()
         refused = [i for i, l in enumerate(lines) if 'free of handle' in l and 'refused' in l]
-        self.assertEqual(len(refused), 2)
+        self.assertEqual(len(refused), 3)
         for i in refused:
             self.assertIn('(SECMEM_FREE)', lines[i + 1])
             self.assertIn('but the TA refused it', lines[i + 1])
