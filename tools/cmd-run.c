@@ -163,6 +163,8 @@ int cmd_run(int argc, char **argv)
 	/* An existing LD_PRELOAD naming a sanitizer runtime stays in front. */
 	asan_first = getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libasan");
 	if (env_add("LD_PRELOAD", shim, !asan_first) ||
+	    /* A shim built with ASan needs its runtime loaded first. */
+	    (!asan_first && RH_ASAN_RUNTIME[0] && env_add("LD_PRELOAD", RH_ASAN_RUNTIME, true)) ||
 	    setenv("RHEAP_PLATFORM_DIR", platforms, 1) ||
 	    (platform && setenv("RHEAP_PLATFORM", platform, 1)) ||
 	    (trace && setenv("RHEAP_TRACE", trace, 1)) ||
