@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Turn a .dtb into a C source holding it as a byte array."""
+"""Turn a file (a .dtb, a .cost model) into a C source holding it as a byte array."""
 import sys
 
 src, dst, symbol = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -38,6 +38,7 @@ struct rh_restricted_mtk;
 struct rh_secmem;
 struct rh_svp;
 struct rh_trace;
+struct rh_sim;
 
 /* Regions the normal world may have lent to the secure world at once. */
 #define RH_MAX_LENT_REGIONS 8
@@ -78,6 +79,7 @@ struct rh_platform {
 	unsigned int tee_nr_contexts;             /* open or still referenced by shm */
 	atomic_ullong tee_next_shm_cookie;        /* last shared-memory cookie handed out */
 	struct rh_trace *trace;           /* src/trace.c */
+	struct rh_sim *sim;               /* src/trace/sim-clock.c; NULL: no cost model */
 	struct rh_restricted_mtk *restricted_mtk; /* src/heaps/restricted-mtk.c */
 
 	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */

@@ -13,6 +13,7 @@
 
 #include "emu.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "trace/trace.h"
 
 /*
@@ -240,6 +241,7 @@ int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
 	     " masters 0x%" PRIx64, free_idx, base, end - 1, masters);
 	RH_TRACE(fw->plat, RH_TRACE_FIREWALL_PROGRAM, .id = free_idx, .pa = base,
 		 .size = size, .count = in_use);
+	rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, size);
 	if (ret_index)
 		*ret_index = free_idx;
 out_unlock:
@@ -279,6 +281,7 @@ int rh_firewall_clear(struct rh_firewall *fw, unsigned int index)
 	IMSG(fw->plat, "firewall: region %u cleared", index);
 	RH_TRACE(fw->plat, RH_TRACE_FIREWALL_CLEAR, .id = index, .pa = base, .size = end - base,
 		 .count = atomic_load_explicit(&fw->in_use, memory_order_relaxed));
+	rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, end - base);
 out_unlock:
 	pthread_mutex_unlock(&fw->lock);
 	return ret;
@@ -304,6 +307,8 @@ int rh_firewall_set_masters(struct rh_firewall *fw, unsigned int index,
 	fw_write_end(fw);
 	atomic_fetch_add_explicit(&fw->policy_changes, 1, memory_order_relaxed);
 	IMSG(fw->plat, "firewall: region %u masters 0x%" PRIx64, index, masters);
+	/* Who may reach the region changes; no memory changes worlds. */
+	rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, 0);
 out_unlock:
 	pthread_mutex_unlock(&fw->lock);
 	return ret;
@@ -502,6 +507,7 @@ int rh_firewall_window_add(struct rh_firewall *fw, uint32_t master_id,
 	memmove(&fw->win[i + 1], &fw->win[i], (fw->nr_win - i) * sizeof(*fw->win));
 	fw->win[i] = (struct fw_window){ base, end, master_id, cookie };
 	fw->nr_win++;
+	rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, 0);
 out_unlock:
 	pthread_rwlock_unlock(&fw->win_lock);
 	return ret;
@@ -526,6 +532,8 @@ unsigned int rh_firewall_window_remove(struct rh_firewall *fw, uint32_t master_i
 	removed = fw->nr_win - j;
 	fw->nr_win = j;
 	pthread_rwlock_unlock(&fw->win_lock);
+	if (removed)
+		rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, 0);
 	return removed;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/tree.h>
 
 #include "internal.h"
+#include "trace/sim.h"
 #include "optee/msg.h"
 #include "optee/tee-core.h"
 #include "optee/tee.h"
@@ -148,6 +149,7 @@ static void count_world_switch(struct rh_tee_emu *emu, bool secure)
 	if (!emu->plat)
 		return;
 	rh_platform_count_world_switch(emu->plat);
+	rh_sim_charge(emu->plat, RH_SIM_WORLD_SWITCH, 1);
 	RH_TRACE(emu->plat, RH_TRACE_WORLD_SWITCH, .secure = secure, .count = n);
 }
 
@@ -167,6 +169,9 @@ int rh_tee_emu_call(struct rh_tee_emu *emu, void *buf, size_t size)
 		r = rh_emu_refused(emu, &msg, res);
 		goto out;
 	}
+	/* The trusted OS's dispatch of a message to a TA (std call, thread, entry). */
+	if (msg.cmd <= RH_OPTEE_MSG_CMD_CLOSE_SESSION)
+		rh_sim_charge(emu->plat, RH_SIM_TEE_INVOKE, 1);
 	switch (msg.cmd) {
 	case RH_OPTEE_MSG_CMD_OPEN_SESSION:
 		r = rh_emu_cmd_open_session(emu, buf, &msg);

@@ -10,6 +10,7 @@
 #include <sys/tree.h>
 
 #include "internal.h"
+#include "trace/sim.h"
 #include "optee/msg.h"
 #include "optee/tee-core.h"
 #include "optee/tee.h"
@@ -103,6 +104,11 @@ struct emu_reply rh_emu_cmd_register_shm(struct rh_tee_emu *emu,
 		r = tee_says(RH_TEEC_SUCCESS);
 	}
 	pthread_mutex_unlock(&emu->lock);
+	/* The trusted OS maps every page of the buffer (optee_os #6731's cost). */
+	if (!why)
+		rh_sim_charge(emu->plat, RH_SIM_SHM_REGISTER,
+			      ((p->u.mem.addr & (RH_PAGE_SIZE - 1)) + p->u.mem.size +
+			       RH_PAGE_SIZE - 1) >> RH_PAGE_SHIFT);
 	if (why) {
 		EMSG(emu->plat, "REGISTER_SHM 0x%llx: %s",
 		     (unsigned long long)p->u.mem.shm_ref, why);

@@ -11,6 +11,7 @@
 #include "ta/chunk-alloc.h"
 #include "emu.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "ta/ta-secmem-pool.h"
 
 /* ------------------------------------------------------------ secure memory */
@@ -31,6 +32,7 @@ static int secure_zero(struct rh_platform *plat, const struct rh_secmem_extent *
 		return ret;
 	}
 	memset(p, 0, ext->len);
+	rh_sim_charge(plat, RH_SIM_SECURE_ZERO, ext->len);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "ta/chunk-alloc.h"
 #include "emu.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "ta/ta-secmem-pool.h"
 #include "ta/ta-secmem.h"
 #include "ta/ta-svp.h"
@@ -758,6 +759,7 @@ static uint32_t secmem_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cm
 {
 	struct rh_secmem *sm = rh_ta_get_priv(ctx);
 
+	rh_sim_charge(sm->plat, RH_SIM_TEE_CMD, 1);
 	switch (cmd) {
 	case RH_MTK_TZCMD_SECMEM_ZALLOC:
 		return cmd_zalloc(sm, sess_ctx, types, p);

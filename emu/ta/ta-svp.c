@@ -19,6 +19,7 @@
 
 #include "emu.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "ta/ta-secmem.h"
 #include "ta/ta-svp.h"
 #include "optee/tee.h"
@@ -469,6 +470,7 @@ static uint32_t svp_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
 {
 	struct rh_svp *svp = rh_ta_get_priv(ctx);
 
+	rh_sim_charge(svp->plat, RH_SIM_TEE_CMD, 1);
 	switch (cmd) {
 	case RH_SVP_CMD_SET_DEVICE_SECURE:
 		return cmd_set_device_secure(svp, sess_ctx, types, p);

@@ -12,6 +12,7 @@
 RH_BEGIN_DECLS
 
 struct rh_platform;
+struct rh_cost_model;
 
 /** Simulated page size (PAGE_SHIFT 12, as every arm64 SoC of the seed). */
 #define RH_PAGE_SHIFT 12
@@ -79,6 +80,8 @@ struct rh_platform_desc {
 	uint64_t firewall_granularity;
 	unsigned int nr_devices;
 	struct rh_device_desc devices[RH_MAX_DEVICES];
+	/* root "rheap-sim,cost-model": the built-in cost model a user gets by default; "" when absent */
+	char cost_model[RH_NAME_LEN];
 };
 
 /**
@@ -95,6 +98,9 @@ struct rh_platform_desc {
  *	registered. Only the trace API may be used on @plat there. A non-zero
  *	return fails rh_platform_new() with it (-EINVAL when positive); the
  *	sinks attached so far are finished as on destruction.
+ * @cost_model: optional; run simulated clocks on this model (copied;
+ *	rheap/cost-model.h). NULL: no simulated time, and no cost at all.
+ * @cost_seed: seed of the model's random draws; 0: RH_COST_DEFAULT_SEED
  */
 struct rh_platform_info {
 	const void *dtb;
@@ -105,6 +111,8 @@ struct rh_platform_info {
 	void *log_data;
 	int (*trace_fn)(void *data, struct rh_platform *plat);
 	void *trace_data;
+	const struct rh_cost_model *cost_model;
+	uint64_t cost_seed;
 };
 
 #define RH_DEFINE_PLATFORM_INFO(name) struct rh_platform_info name = { 0 }

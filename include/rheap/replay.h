@@ -147,6 +147,9 @@ rh_replay_trace_event(const struct rh_replay_trace *trace, size_t index);
  *              buffer's fd (which releases it); 0 for M and skipped F
  * @bytes: page-rounded size of the buffer (A and F), 0 for M
  * @live_bytes, @live_count: buffers of the trace alive after this event
+ * @sim_ns: simulated time the event took on the calling thread's clock
+ *          (rheap/cost-model.h), failed operations included; 0 when the
+ *          platform has no cost model
  */
 struct rh_replay_op_result {
 	size_t index;
@@ -159,6 +162,7 @@ struct rh_replay_op_result {
 	uint64_t bytes;
 	uint64_t live_bytes;
 	uint64_t live_count;
+	uint64_t sim_ns;
 };
 
 /**
@@ -199,6 +203,8 @@ struct rh_replay_options {
  * @leftover: buffers the trace never freed (closed by the runner at the end)
  * @peak_bytes, @peak_count: most live buffers of the trace at any time
  * @elapsed_ns: wall time of the run
+ * @sim_ns: simulated time of the run on the calling thread's clock (the sum
+ *          of the events' &rh_replay_op_result.sim_ns); 0 without a cost model
  */
 struct rh_replay_result {
 	uint64_t events;
@@ -214,6 +220,7 @@ struct rh_replay_result {
 	uint64_t peak_bytes;
 	uint64_t peak_count;
 	uint64_t elapsed_ns;
+	uint64_t sim_ns;
 };
 
 /**

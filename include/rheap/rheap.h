@@ -9,6 +9,7 @@
 #include <rheap/alloc.h>
 #include <rheap/platform.h>
 #include <rheap/trace.h>
+#include <rheap/cost-model.h>
 #include <rheap/phys.h>
 #include <rheap/device.h>
 #include <rheap/scatterlist.h>

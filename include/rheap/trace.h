@@ -139,6 +139,14 @@ enum rh_trace_event_type {
 	/* track APP, name [phase] */
 	RH_TRACE_PHASE_END,
 
+	/* ---- Simulated time (a platform with a cost model: rheap/cost-model.h) */
+	/*
+	 * track = who did the work, name [cost] = rh_sim_cost_name(), size =
+	 * the bytes it concerned, count = units charged (pages, entries,
+	 * calls), sim_dur_ns = the simulated time it took
+	 */
+	RH_TRACE_SIM_COST,
+
 	RH_TRACE_NR_TYPES,
 };
 
@@ -188,6 +196,14 @@ enum rh_trace_track {
  * @origin:     TEEC_ORIGIN_* of @tee_result
  * @err:        0 or a negative errno
  * @secure:     restricted / secure state (see the type)
+ * @sim_ns:     the emitting thread's simulated clock (rheap/cost-model.h),
+ *              set by rh_trace_emit(); 0 when the platform has no model
+ * @sim_start_ns: for a span (@start_ns set), rh_trace_sim_clock() taken at
+ *              its start
+ * @sim_dur_ns: simulated duration: of a span, set by rh_trace_emit() from
+ *              @sim_start_ns; of an RH_TRACE_SIM_COST, the charge
+ * @thread:     1-based simulated CPU thread that emitted the event, set by
+ *              rh_trace_emit(); 0 when the platform has no model
  *
  * Strings are borrowed: valid only during the sink callback.
  */
@@ -210,6 +226,10 @@ struct rh_trace_event {
 	uint32_t origin;
 	int err;
 	bool secure;
+	uint64_t sim_ns;
+	uint64_t sim_start_ns;
+	uint64_t sim_dur_ns;
+	uint32_t thread;
 };
 
 /** Bit of @type in a sink's event mask (rh_trace_set_sink_mask()). */
@@ -274,6 +294,8 @@ enum rh_trace_text_flags {
 	RH_TRACE_TEXT_COLOR = 1u << 0, /* ANSI colours (the caller decides: isatty, NO_COLOR) */
 	RH_TRACE_TEXT_TIME = 1u << 1,  /* "[   0.001234] " prefix, seconds since creation */
 	RH_TRACE_TEXT_NO_ACTOR = 1u << 2, /* omit the padded actor column */
+	/* with RH_TRACE_TEXT_TIME: the simulated clock (rheap/cost-model.h), not wall time */
+	RH_TRACE_TEXT_SIM_TIME = 1u << 3,
 };
 
 /**
@@ -317,6 +339,21 @@ RH_EXPORT int rh_trace_add_chrome_sink(struct rh_platform *plat, FILE *out,
 				       int *ret_id);
 
 /**
+ * rh_trace_add_chrome_sim_sink() - the Chrome trace on the simulated clock
+ *
+ * As rh_trace_add_chrome_sink(), with "ts" and "dur" from &rh_trace_event
+ * .sim_ns / .sim_dur_ns (a platform with a cost model, rheap/cost-model.h):
+ * what the run would have taken on the modelled SoC. The normal world's
+ * events go on one track per simulated CPU thread ("CPU thread 1", ...);
+ * the secure world, the firewall and each DMA master keep their tracks;
+ * every charge (RH_TRACE_SIM_COST) is a span on the track of who did the
+ * work. Without a model every timestamp is 0.
+ * @return as rh_trace_add_text_sink().
+ */
+RH_EXPORT int rh_trace_add_chrome_sim_sink(struct rh_platform *plat, FILE *out,
+					   int *ret_id);
+
+/**
  * rh_trace_add_mermaid_sink() - Mermaid sequence diagram of the run
  *
  * "sequenceDiagram", participants App, Kernel, TEE, Firewall, then each
@@ -341,6 +378,13 @@ RH_EXPORT bool rh_trace_enabled(const struct rh_platform *plat);
  * (an event whose start_ns is 0 is an instant).
  */
 RH_EXPORT uint64_t rh_trace_clock(const struct rh_platform *plat);
+
+/**
+ * rh_trace_sim_clock() - the calling thread's simulated clock, for
+ * &rh_trace_event.sim_start_ns
+ * @return ns; 0 when no sink is attached or the platform has no cost model.
+ */
+RH_EXPORT uint64_t rh_trace_sim_clock(const struct rh_platform *plat);
 
 /**
  * rh_trace_emit() - deliver @ev to every sink of @plat

@@ -16,6 +16,7 @@
 
 #include "dma-buf/dmabuf-internal.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "trace/trace.h"
 
 /* The core's bookkeeping around the attachment importers and exporters see. */
@@ -355,6 +356,7 @@ rh_dma_buf_map_attachment(struct rh_dma_buf_attachment *attach,
 	pthread_mutex_lock(&dmabuf->lock);
 	a->map_count++;
 	pthread_mutex_unlock(&dmabuf->lock);
+	rh_sim_charge(dmabuf->plat, RH_SIM_DMA_MAP, sgt->nents);
 	RH_TRACE(dmabuf->plat, RH_TRACE_MAP, .track = RH_TRACE_TRACK_DEVICE,
 		 .track_name = rh_device_name(attach->dev), .name = dmabuf->exp_name,
 		 .id = dmabuf->ino, .pa = sgt->nents ? rh_sg_dma_address(sgt->sgl) : 0,

@@ -12,6 +12,7 @@
 
 #include "mm/cma.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "trace/trace.h"
 
 /* Mirrors struct cma (mm/cma.h). */
@@ -190,6 +191,7 @@ int rh_cma_alloc(struct rh_cma *cma, unsigned long count, unsigned int align_ord
 
 	*ret_pa = (cma->base_pfn + ((uint64_t)bitmap_no << cma->order_per_bit))
 		  << RH_PAGE_SHIFT;
+	rh_sim_charge(cma->plat, RH_SIM_CMA_ALLOC, (uint64_t)count << RH_PAGE_SHIFT);
 	RH_TRACE(cma->plat, RH_TRACE_CMA_ALLOC, .name = cma->name, .pa = *ret_pa,
 		 .size = (uint64_t)count << RH_PAGE_SHIFT);
 	return 0;
@@ -232,6 +234,7 @@ bool rh_cma_release(struct rh_cma *cma, rh_phys_addr_t pa, unsigned long count)
 	bit_nclear(cma->bitmap, (int)bitmap_no, (int)(bitmap_no + bitmap_count - 1));
 	cma->used_bits -= bitmap_count;
 	pthread_mutex_unlock(&cma->lock);
+	rh_sim_charge(cma->plat, RH_SIM_CMA_RELEASE, (uint64_t)count << RH_PAGE_SHIFT);
 	RH_TRACE(cma->plat, RH_TRACE_CMA_RELEASE, .name = cma->name, .pa = pa,
 		 .size = (uint64_t)count << RH_PAGE_SHIFT);
 	return true;

@@ -13,6 +13,7 @@
 #include <libfdt.h>
 
 #include "internal.h"
+#include "trace/sim.h"
 
 #define DT_PATH_MAX 256
 #define DT_COMPAT_DYNAMIC_RESTRICTED "mediatek,dynamic-restricted-region"
@@ -231,12 +232,31 @@ static int dt_read_reg(const struct dt_ctx *ctx, int node, int ac, int sc,
 	return 0;
 }
 
+/* The platform's default cost model must be one the library has. */
+static int dt_cost_model(const struct dt_ctx *ctx, struct rh_platform_desc *desc)
+{
+	size_t len;
+	int ret;
+
+	ret = dt_first_string(ctx, 0, "rheap-sim,cost-model", desc->cost_model,
+			      sizeof(desc->cost_model), false);
+	if (ret || !desc->cost_model[0])
+		return ret;
+	if (!rh_cost_builtin_text(desc->cost_model, &len))
+		return dt_error(ctx, 0, "rheap-sim,cost-model",
+				"no built-in cost model \"%s\"", desc->cost_model);
+	return 0;
+}
+
 static int dt_parse_root(const struct dt_ctx *ctx, struct rh_platform_desc *desc,
 			 int *ret_ac, int *ret_sc)
 {
 	int ret;
 
 	ret = dt_first_string(ctx, 0, "model", desc->model, sizeof(desc->model), true);
+	if (ret)
+		return ret;
+	ret = dt_cost_model(ctx, desc);
 	if (ret)
 		return ret;
 	/* Devicetree spec defaults when absent: 2 address cells, 1 size cell. */

@@ -381,7 +381,8 @@ static void trace_call(struct rh_tee_context *ctx, enum rh_trace_event_type type
  */
 static void trace_return(struct rh_tee_context *ctx, const uint8_t *uuid,
 			 const struct rh_tee_ioctl_invoke_arg *arg,
-			 const struct rh_tee_param *param, uint64_t start_ns)
+			 const struct rh_tee_param *param, uint64_t start_ns,
+			 uint64_t sim_start_ns)
 {
 	char ta[RH_UUID_STRING_LEN + 1], why[96] = "";
 	int err = arg->ret ? rh_tee_result_to_errno(arg->ret) : 0;
@@ -406,7 +407,8 @@ static void trace_return(struct rh_tee_context *ctx, const uint8_t *uuid,
 	rh_trace_emit(ctx->plat, &(struct rh_trace_event){
 		RH_TRACE_TEE_RETURN, .name = ta, .id = arg->session, .cmd = arg->func,
 		.tee_result = arg->ret, .origin = arg->ret_origin, .err = err,
-		.msg = why[0] ? why : NULL, .start_ns = start_ns });
+		.msg = why[0] ? why : NULL, .start_ns = start_ns,
+		.sim_start_ns = sim_start_ns });
 }
 
 /* ------------------------------------------------------------ contexts */
@@ -744,7 +746,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	struct ctx_session *s;
 	uint32_t res, origin;
 	unsigned int slot;
-	uint64_t start;
+	uint64_t start, sim_start;
 	int ret;
 
 	if (!ctx_valid(ctx) || !arg)
@@ -770,6 +772,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	memcpy(sent, msg->params, sizeof(sent[0]) * arg->num_params);
 
 	start = rh_trace_clock(ctx->plat);
+	sim_start = rh_trace_sim_clock(ctx->plat);
 	trace_call(ctx, RH_TRACE_TEE_INVOKE, s->uuid, arg->session, arg->func,
 		   0, 0, 0);
 	if (msg_send(ctx, msg, &res, &origin) &&
@@ -781,7 +784,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	}
 	arg->ret = res;
 	arg->ret_origin = origin;
-	trace_return(ctx, s->uuid, arg, param, start);
+	trace_return(ctx, s->uuid, arg, param, start, sim_start);
 	msg_put(ctx, msg, slot);
 	return 0;
 }

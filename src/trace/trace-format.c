@@ -580,11 +580,43 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 		rh_sbuf_puts(sb, "end of ");
 		sbuf_name(sb, name);
 		return 0;
+	case RH_TRACE_SIM_COST:
+		rh_sbuf_puts(sb, "simulated ");
+		sbuf_name(sb, name);
+		if (ev->size) {
+			rh_sbuf_puts(sb, " of ");
+			rh_sbuf_size(sb, ev->size);
+		} else if (ev->count > 1) {
+			rh_sbuf_printf(sb, " x%" PRIu64, ev->count);
+		}
+		rh_sbuf_puts(sb, ": ");
+		rh_sbuf_duration(sb, ev->sim_dur_ns);
+		return 0;
 	case RH_TRACE_NR_TYPES:
 		break;
 	}
 	rh_sbuf_puts(sb, "?");
 	return 0;
+}
+
+void rh_sbuf_duration(struct rh_sbuf *sb, uint64_t ns)
+{
+	static const struct {
+		uint64_t div;
+		const char *unit;
+	} units[] = { { 1000000000u, "s" }, { 1000000u, "ms" }, { 1000u, "us" } };
+	size_t i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(units); i++) {
+		if (ns >= units[i].div) {
+			double v = (double)ns / (double)units[i].div;
+
+			rh_sbuf_printf(sb, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
+				       units[i].unit);
+			return;
+		}
+	}
+	rh_sbuf_printf(sb, "%" PRIu64 " ns", ns);
 }
 
 void rh_trace_sentence(struct rh_sbuf *sb, const struct rh_trace_event *ev)

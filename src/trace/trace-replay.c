@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rheap/cost-model.h>
 #include <rheap/dma-heap.h>
 #include <rheap/replay.h>
 #include <rheap/uapi.h>
@@ -647,7 +648,7 @@ RH_EXPORT int rh_replay_run(struct rh_platform *plat,
 	static const struct rh_replay_options defaults;
 	struct rh_replay_result result = { 0 };
 	struct runner *r;
-	uint64_t start, live_bytes = 0, live_count = 0;
+	uint64_t start, sim_start, live_bytes = 0, live_count = 0;
 	unsigned int h;
 	size_t i;
 	int ret;
@@ -695,12 +696,15 @@ RH_EXPORT int rh_replay_run(struct rh_platform *plat,
 	}
 
 	start = now_ns();
+	sim_start = rh_platform_sim_thread_time(plat);
 	for (i = 0; i < trace->nr; i++) {
 		const struct rh_replay_event *ev = &trace->events[i];
 		struct rh_replay_op_result res = { .index = i, .ev = ev, .heap = "" };
+		uint64_t sim0;
 
 		if (opts->timed)
 			sleep_until(start + ev->t_us * 1000u);
+		sim0 = rh_platform_sim_thread_time(plat);
 		switch (ev->op) {
 		case RH_REPLAY_OP_ALLOC:
 			result.allocs++;
@@ -747,6 +751,8 @@ RH_EXPORT int rh_replay_run(struct rh_platform *plat,
 			result.marks++;
 			break;
 		}
+		/* This thread's simulated clock: the op and the TEE calls it blocked on. */
+		res.sim_ns = rh_platform_sim_thread_time(plat) - sim0;
 		res.expected = res.err == (ev->op == RH_REPLAY_OP_ALLOC ? ev->expect : 0);
 		res.live_bytes = live_bytes;
 		res.live_count = live_count;
@@ -759,6 +765,7 @@ RH_EXPORT int rh_replay_run(struct rh_platform *plat,
 			opts->on_op(opts->data, &res);
 	}
 	result.elapsed_ns = now_ns() - start;
+	result.sim_ns = rh_platform_sim_thread_time(plat) - sim_start;
 
 	for (i = 0; i < trace->nr; i++) {
 		if (r->fd_of[i] >= 0) {

@@ -7,12 +7,14 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <rheap/cost-model.h>
 #include <rheap/trace.h>
 
 #include "internal.h"
 #include "trace/trace.h"
 
-#define TEXT_FLAGS (RH_TRACE_TEXT_COLOR | RH_TRACE_TEXT_TIME | RH_TRACE_TEXT_NO_ACTOR)
+#define TEXT_FLAGS (RH_TRACE_TEXT_COLOR | RH_TRACE_TEXT_TIME | RH_TRACE_TEXT_NO_ACTOR | \
+		    RH_TRACE_TEXT_SIM_TIME)
 /* Devices get their own track / participant up to this many names. */
 #define SINK_MAX_DEVICES 32
 
@@ -133,11 +135,12 @@ static void text_line(struct rh_sbuf *sb, const struct rh_trace_event *ev,
 {
 	bool color = flags & RH_TRACE_TEXT_COLOR;
 	const char *scolor = color ? sentence_color(ev) : NULL;
+	uint64_t ts = flags & RH_TRACE_TEXT_SIM_TIME ? ev->sim_ns : ev->ts_ns;
 	size_t start;
 
 	if (flags & RH_TRACE_TEXT_TIME)
-		rh_sbuf_printf(sb, "[%4" PRIu64 ".%06" PRIu64 "] ", ev->ts_ns / 1000000000u,
-			       ev->ts_ns % 1000000000u / 1000u);
+		rh_sbuf_printf(sb, "[%4" PRIu64 ".%06" PRIu64 "] ", ts / 1000000000u,
+			       ts % 1000000000u / 1000u);
 	if (!(flags & RH_TRACE_TEXT_NO_ACTOR)) {
 		if (color)
 			rh_sbuf_puts(sb, track_colors[ev->track]);
@@ -299,6 +302,17 @@ static void json_fields(struct rh_sbuf *sb, const struct rh_trace_event *ev)
 		else
 			rh_sbuf_puts(sb, "null");
 	}
+	/* Only a platform with a cost model numbers its threads. */
+	if (ev->thread) {
+		json_key(sb, "sim_ns");
+		rh_sbuf_printf(sb, "%" PRIu64, ev->sim_ns);
+		if (ev->sim_dur_ns) {
+			json_key(sb, "sim_dur_ns");
+			rh_sbuf_printf(sb, "%" PRIu64, ev->sim_dur_ns);
+		}
+		json_key(sb, "thread");
+		rh_sbuf_printf(sb, "%" PRIu32, ev->thread);
+	}
 }
 
 static void json_actor(struct rh_sbuf *sb, const struct rh_trace_event *ev)
@@ -392,11 +406,17 @@ static const struct {
 	{ CHROME_PID_HW, "Hardware" },
 };
 
+/* Simulated-clock traces: per-thread tracks from this tid on, in both worlds. */
+#define CHROME_TID_THREAD0 100
+
 struct chrome_sink {
 	struct file_sink f;
 	bool started;
+	bool sim; /* on the simulated clock (rh_trace_add_chrome_sim_sink()) */
 	bool fixed_named[CHROME_NR_FIXED];
 	struct device_names devices;
+	/* Simulated threads whose tracks are named: [0] normal world, [1] secure. */
+	bool thread_named[2][RH_SIM_MAX_THREADS + 1];
 };
 
 static void chrome_metadata(struct rh_sbuf *sb, const char *what, int pid, int tid,
@@ -444,6 +464,34 @@ static enum chrome_fixed_track chrome_fixed_track(enum rh_trace_track track)
 	}
 }
 
+/*
+ * On the simulated clock the code runs where a phone would run it: the
+ * kernel's work and the app's calls on the CPU thread that made them, the
+ * trusted OS on that same core (OP-TEE runs on the calling CPU), so both
+ * worlds get one track per simulated thread.
+ */
+static bool chrome_sim_thread_track(struct chrome_sink *cs, struct rh_sbuf *sb,
+				    const struct rh_trace_event *ev, int *ret_pid, int *ret_tid)
+{
+	bool secure = ev->track == RH_TRACE_TRACK_TEE;
+	uint32_t thread = ev->thread;
+	char name[48];
+
+	if (!cs->sim || !thread || thread > RH_SIM_MAX_THREADS ||
+	    (ev->track != RH_TRACE_TRACK_NORMAL_WORLD && ev->track != RH_TRACE_TRACK_APP &&
+	     ev->track != RH_TRACE_TRACK_CPU && !secure))
+		return false;
+	*ret_pid = secure ? CHROME_PID_SECURE : CHROME_PID_NORMAL;
+	*ret_tid = CHROME_TID_THREAD0 + (int)thread;
+	if (!cs->thread_named[secure][thread]) {
+		cs->thread_named[secure][thread] = true;
+		snprintf(name, sizeof(name), secure ? "TEE on CPU thread %" PRIu32 :
+			 "CPU thread %" PRIu32, thread);
+		chrome_metadata(sb, "thread", *ret_pid, *ret_tid, name, *ret_tid);
+	}
+	return true;
+}
+
 /* pid/tid of the event's track, naming the thread the first time it is used. */
 static void chrome_track(struct chrome_sink *cs, struct rh_sbuf *sb,
 			 const struct rh_trace_event *ev, int *ret_pid, int *ret_tid)
@@ -453,6 +501,8 @@ static void chrome_track(struct chrome_sink *cs, struct rh_sbuf *sb,
 	bool is_new;
 	int idx;
 
+	if (chrome_sim_thread_track(cs, sb, ev, ret_pid, ret_tid))
+		return;
 	if (ev->track == RH_TRACE_TRACK_DEVICE) {
 		name = device_name(ev);
 		idx = device_index(&cs->devices, name, &is_new);
@@ -498,6 +548,23 @@ static void chrome_tee_span_name(struct rh_sbuf *sb, const struct rh_trace_event
 		rh_sbuf_printf(sb, "\"cmd 0x%" PRIx32 "\"", ev->cmd);
 }
 
+/* Phase marks, spans (a charge, or a call with its simulated length) and instants. */
+static void chrome_sim_times(struct rh_sbuf *sb, const struct rh_trace_event *ev)
+{
+	if (ev->type == RH_TRACE_PHASE_BEGIN || ev->type == RH_TRACE_PHASE_END) {
+		rh_sbuf_puts(sb, ev->type == RH_TRACE_PHASE_BEGIN ? ",\"ph\":\"B\"" :
+								   ",\"ph\":\"E\"");
+		chrome_ts(sb, "ts", ev->sim_ns);
+	} else if (ev->sim_dur_ns && ev->sim_dur_ns <= ev->sim_ns) {
+		rh_sbuf_puts(sb, ",\"ph\":\"X\"");
+		chrome_ts(sb, "ts", ev->sim_ns - ev->sim_dur_ns);
+		chrome_ts(sb, "dur", ev->sim_dur_ns);
+	} else {
+		rh_sbuf_puts(sb, ",\"ph\":\"i\",\"s\":\"t\"");
+		chrome_ts(sb, "ts", ev->sim_ns);
+	}
+}
+
 static void chrome_event(void *priv, const struct rh_trace_event *ev)
 {
 	struct chrome_sink *cs = priv;
@@ -513,10 +580,15 @@ static void chrome_event(void *priv, const struct rh_trace_event *ev)
 		rh_sbuf_json_string(&sb, ev->name ? ev->name : "phase", RH_TRACE_NAME_MAX);
 	else if (ev->type == RH_TRACE_TEE_RETURN)
 		chrome_tee_span_name(&sb, ev);
+	else if (cs->sim && ev->type == RH_TRACE_SIM_COST && ev->name)
+		/* On the simulated clock a charge is a span named by what it pays for. */
+		rh_sbuf_json_string(&sb, ev->name, RH_TRACE_NAME_MAX);
 	else
 		rh_sbuf_printf(&sb, "\"%s\"", rh_trace_event_type_name(ev->type));
 	rh_sbuf_printf(&sb, ",\"cat\":\"%s\"", rh_trace_track_name(ev->track));
-	if (ev->type == RH_TRACE_PHASE_BEGIN) {
+	if (cs->sim) {
+		chrome_sim_times(&sb, ev);
+	} else if (ev->type == RH_TRACE_PHASE_BEGIN) {
 		rh_sbuf_puts(&sb, ",\"ph\":\"B\"");
 		chrome_ts(&sb, "ts", ev->ts_ns);
 	} else if (ev->type == RH_TRACE_PHASE_END) {
@@ -563,6 +635,18 @@ int rh_trace_chrome_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops
 	_Static_assert(offsetof(struct chrome_sink, f) == 0, "state starts with file_sink");
 	return file_sink_new(out, sizeof(struct chrome_sink), &chrome_ops, ret_ops,
 			     ret_priv);
+}
+
+int rh_trace_chrome_sim_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
+				 void **ret_priv)
+{
+	int ret;
+
+	ret = rh_trace_chrome_sink_new(out, ret_ops, ret_priv);
+	if (ret)
+		return ret;
+	((struct chrome_sink *)*ret_priv)->sim = true;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ Mermaid */

@@ -11,6 +11,7 @@
 #include <rheap/trace.h>
 
 #include "internal.h"
+#include "trace/sim.h"
 #include "trace/trace.h"
 
 #define T(type_, name_, track_, key_, fields_, from_, to_, arrow_)	\
@@ -108,6 +109,8 @@ static const struct rh_trace_type_info type_table[RH_TRACE_NR_TYPES] = {
 	  RH_TF_NAME, ALL, NONE, NOTE),
 	T(PHASE_END, "phase_end", APP, "phase",
 	  RH_TF_NAME, ACTOR, NONE, COMMENT),
+	T(SIM_COST, "sim_cost", NORMAL_WORLD, "cost",
+	  RH_TF_NAME, ACTOR, NONE, NOTE),
 };
 
 #undef T
@@ -355,6 +358,17 @@ void rh_trace_deliver(struct rh_trace *trace, const struct rh_trace_event *ev)
 	pthread_mutex_unlock(&trace->lock);
 }
 
+/*
+ * The simulated stamp of a platform with a cost model: the emitting thread's
+ * clock, its number, and a span's simulated length.
+ */
+static void sim_stamp(const struct rh_platform *plat, struct rh_trace_event *e)
+{
+	e->sim_ns = rh_sim_thread_now(plat, &e->thread);
+	if (e->start_ns)
+		e->sim_dur_ns = e->sim_start_ns <= e->sim_ns ? e->sim_ns - e->sim_start_ns : 0;
+}
+
 void rh_trace_emitf(struct rh_platform *plat, const struct rh_trace_event *ev,
 		    const char *fmt, ...)
 {
@@ -369,6 +383,8 @@ void rh_trace_emitf(struct rh_platform *plat, const struct rh_trace_event *ev,
 	va_end(ap);
 	e = *ev;
 	e.msg = msg;
+	if (plat->sim)
+		sim_stamp(plat, &e);
 	rh_trace_deliver(plat->trace, &e);
 }
 
@@ -467,6 +483,17 @@ RH_EXPORT int rh_trace_add_chrome_sink(struct rh_platform *plat, FILE *out, int 
 	return add_builtin(plat, out, 0, chrome_new, ret_id);
 }
 
+static int chrome_sim_new(FILE *out, unsigned int flags,
+			  const struct rh_trace_sink_ops **ret_ops, void **ret_priv)
+{
+	return flags ? -EINVAL : rh_trace_chrome_sim_sink_new(out, ret_ops, ret_priv);
+}
+
+RH_EXPORT int rh_trace_add_chrome_sim_sink(struct rh_platform *plat, FILE *out, int *ret_id)
+{
+	return add_builtin(plat, out, 0, chrome_sim_new, ret_id);
+}
+
 RH_EXPORT int rh_trace_add_mermaid_sink(struct rh_platform *plat, FILE *out, int *ret_id)
 {
 	return add_builtin(plat, out, 0, mermaid_new, ret_id);
@@ -482,9 +509,24 @@ RH_EXPORT uint64_t rh_trace_clock(const struct rh_platform *plat)
 	return rh_trace_active(plat) ? rh_trace_now(plat->trace) : 0;
 }
 
+RH_EXPORT uint64_t rh_trace_sim_clock(const struct rh_platform *plat)
+{
+	uint32_t thread;
+
+	return rh_trace_active(plat) && plat->sim ? rh_sim_thread_now(plat, &thread) : 0;
+}
+
 RH_EXPORT void rh_trace_emit(struct rh_platform *plat, const struct rh_trace_event *ev)
 {
+	struct rh_trace_event e;
+
 	if (!rh_trace_active(plat))
 		return;
+	if (plat->sim && ev) {
+		e = *ev;
+		sim_stamp(plat, &e);
+		rh_trace_deliver(plat->trace, &e);
+		return;
+	}
 	rh_trace_deliver(plat->trace, ev);
 }

@@ -58,6 +58,9 @@ int rh_trace_json_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			   void **ret_priv);
 int rh_trace_chrome_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			     void **ret_priv);
+/* The Chrome sink on the simulated clock, one track per simulated thread. */
+int rh_trace_chrome_sim_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
+				 void **ret_priv);
 int rh_trace_mermaid_sink_new(FILE *out, const struct rh_trace_sink_ops **ret_ops,
 			      void **ret_priv);
 
@@ -186,6 +189,8 @@ void rh_sbuf_json_string(struct rh_sbuf *sb, const char *s, size_t max);
 void rh_sbuf_text(struct rh_sbuf *sb, const char *s, size_t max);
 /* "4 MiB", "12150 KiB", "1000 bytes" */
 void rh_sbuf_size(struct rh_sbuf *sb, uint64_t size);
+/* "850 ns", "3.30 us", "18.5 ms", "402 ms", "1.25 s": three significant digits. */
+void rh_sbuf_duration(struct rh_sbuf *sb, uint64_t ns);
 /* Writes the buffer; returns -EIO once the stream is in error. */
 int rh_sbuf_write(const struct rh_sbuf *sb, FILE *out);
 

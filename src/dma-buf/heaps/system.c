@@ -15,6 +15,7 @@
 
 #include "dma-buf/dmabuf-internal.h"
 #include "internal.h"
+#include "trace/sim.h"
 #include "mm/page-alloc.h"
 
 /*
@@ -294,6 +295,7 @@ static int alloc_largest_available(struct rh_platform *plat, unsigned long size,
 			continue;
 		if (rh_page_alloc_alloc(plat->page_alloc, orders[i], ret_pa))
 			continue;
+		rh_sim_charge(plat, RH_SIM_PAGE_ALLOC, UINT64_C(1) << orders[i]);
 		*ret_order = orders[i];
 		return 0;
 	}
