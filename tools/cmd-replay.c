@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/cost-model.h>
 #include <rheap/dma-heap.h>
 #include <rheap/heaps/restricted-mtk.h>
 #include <rheap/replay.h>
+#include <rheap/trace.h>
 
+#include "cli-sim.h"
 #include "commands.h"
 
 #define CMD "replay"
@@ -23,18 +26,26 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " PROG " " CMD " TRACE.csv [--timed] [--json] [--platform NAME|FILE]\n"
+		"       [--cost-model M [--seed N]] [--deadline D] [--trace FILE]\n"
 		"\n"
 		"Replay an allocation trace (CSV: t_us,op,heap,size,id,attrs; see\n"
 		"rheap-sim(1)) against the platform's heaps through the fd layer, with a\n"
 		"progress bar on a terminal, then print latency percentiles per op and\n"
 		"heap, peak usage, and the failures: expected (expect=ENOMEM) or not.\n"
 		"Exits 1 when an operation failed unexpectedly, or an expected failure\n"
-		"did not happen.\n"
+		"did not happen. With a cost model, every figure also comes as what the\n"
+		"modelled phone would take (simulated time, 'sim' in the output).\n"
 		"\n"
 		"  --timed               wait for each row's t_us (real time) instead of\n"
 		"                        running as fast as possible\n"
 		"  --json                one JSON document on stdout\n"
 		CLI_PLATFORM_HELP
+		CLI_SIM_USAGE
+		"  --deadline D          frame deadline (16.6ms: 60 fps); a frame is a\n"
+		"                        window of one deadline of trace time with\n"
+		"                        allocations or frees\n"
+		"  --trace FILE          write a Chrome trace (Perfetto) of the run, on\n"
+		"                        the simulated clock when there is a cost model\n"
 		"  --help                this text\n");
 }
 
@@ -43,6 +54,7 @@ struct lat_group {
 	char op;
 	const char *heap;
 	uint64_t *ns;
+	uint64_t *sim; /* simulated time of the same operations, sorted apart */
 	size_t nr, cap;
 };
 
@@ -66,6 +78,7 @@ struct replay_run {
 	unsigned int nr_failures;
 	uint64_t failures_not_listed;
 	struct tools_progress progress;
+	struct cli_frames frames;
 	bool oom;
 };
 
@@ -104,6 +117,7 @@ static void on_op(void *data, const struct rh_replay_op_result *res)
 	struct heap_peak *hp;
 
 	tools_progress_update(&r->progress, res->index + 1);
+	cli_frames_add(&r->frames, res);
 	if (ev->op == RH_REPLAY_OP_MARK || res->skipped)
 		return;
 	if (res->err || !res->expected) {
@@ -129,8 +143,15 @@ static void on_op(void *data, const struct rh_replay_op_result *res)
 					return;
 				}
 				g->ns = ns;
+				ns = realloc(g->sim, cap * sizeof(*ns));
+				if (!ns) {
+					r->oom = true;
+					return;
+				}
+				g->sim = ns;
 				g->cap = cap;
 			}
+			g->sim[g->nr] = res->sim_ns;
 			g->ns[g->nr++] = res->latency_ns;
 		}
 		hp = peak_of(r, res->heap);
@@ -162,11 +183,48 @@ static uint64_t percentile(const uint64_t *ns, size_t nr, unsigned int per_mille
 
 static const unsigned int pct_pm[] = { 500, 900, 990, 999 };
 static const char *const pct_key[] = { "p50_ns", "p90_ns", "p99_ns", "p99_9_ns" };
+static const char *const sim_pct_key[] = { "sim_p50_ns", "sim_p90_ns", "sim_p99_ns",
+					   "sim_p99_9_ns" };
+
+/* What the simulated clock says, around one run. */
+struct replay_sim {
+	const struct rh_cost_model *model; /* NULL: no simulated time */
+	uint64_t seed;
+	struct rh_sim_stats sim_before, sim_after;
+};
+
+static void print_sim_text(struct replay_run *r, const struct rh_replay_result *res,
+			   const struct replay_sim *sim)
+{
+	char d[32];
+	unsigned int i, k;
+
+	printf("\nSimulated on %s (seed 0x%" PRIx64 "): %s for the whole trace\n",
+	       rh_cost_model_name(sim->model), sim->seed,
+	       cli_duration_str(res->sim_ns, d, sizeof(d)));
+	printf("%-2s %-22s %7s %10s %10s %10s %10s %10s\n", "op", "heap", "count",
+	       "sim p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
+	for (i = 0; i < r->nr_groups; i++) {
+		struct lat_group *g = &r->groups[i];
+
+		if (!g->nr)
+			continue;
+		printf("%-2c %-22s %7zu", g->op, g->heap, g->nr);
+		for (k = 0; k < 4; k++)
+			printf(" %10.1f", (double)percentile(g->sim, g->nr, pct_pm[k]) / 1e3);
+		printf(" %10.1f\n", (double)g->sim[g->nr - 1] / 1e3);
+	}
+	printf("Where the simulated time went (%s of it in the secure world):\n",
+	       cli_duration_str(sim->sim_after.secure_ns - sim->sim_before.secure_ns, d,
+				sizeof(d)));
+	cli_sim_print_breakdown(stdout, &sim->sim_before, &sim->sim_after, "  ");
+}
 
 static void print_text(struct replay_run *r, const char *path,
 		       const struct rh_replay_trace *trace,
 		       const struct rh_replay_result *res, bool timed,
-		       const struct rh_platform_stats *ps, struct rh_platform *plat)
+		       const struct rh_platform_stats *ps, struct rh_platform *plat,
+		       const struct replay_sim *sim)
 {
 	size_t n = rh_replay_trace_count(trace), nr_free = 0, e;
 	const struct rh_replay_event *last = n ? rh_replay_trace_event(trace, n - 1) : NULL;
@@ -193,6 +251,9 @@ static void print_text(struct replay_run *r, const char *path,
 			printf(" %10.1f", (double)percentile(g->ns, g->nr, pct_pm[k]) / 1e3);
 		printf(" %10.1f\n", (double)g->ns[g->nr - 1] / 1e3);
 	}
+	if (sim->sim_after.enabled)
+		print_sim_text(r, res, sim);
+	cli_frames_print(stdout, &r->frames, sim->sim_after.enabled);
 
 	printf("\nPeak: %s live in %" PRIu64 " buffer%s (%" PRIu64 " bytes)\n",
 	       cli_size_str(res->peak_bytes, sz, sizeof(sz)), res->peak_count,
@@ -239,7 +300,8 @@ static void print_text(struct replay_run *r, const char *path,
 static int print_json(struct replay_run *r, const char *path,
 		      const struct rh_replay_trace *trace,
 		      const struct rh_replay_result *res, bool timed,
-		      const struct rh_platform_stats *ps, struct rh_platform *plat)
+		      const struct rh_platform_stats *ps, struct rh_platform *plat,
+		      const struct replay_sim *sim)
 {
 	struct tools_json j;
 	char ebuf[16];
@@ -270,6 +332,12 @@ static int print_json(struct replay_run *r, const char *path,
 		for (k = 0; k < 4; k++)
 			tools_json_kv_uint(&j, pct_key[k], percentile(g->ns, g->nr, pct_pm[k]));
 		tools_json_kv_uint(&j, "max_ns", g->ns[g->nr - 1]);
+		if (sim->model) {
+			for (k = 0; k < 4; k++)
+				tools_json_kv_uint(&j, sim_pct_key[k],
+						   percentile(g->sim, g->nr, pct_pm[k]));
+			tools_json_kv_uint(&j, "sim_max_ns", g->sim[g->nr - 1]);
+		}
 		tools_json_object_end(&j);
 	}
 	tools_json_array_end(&j);
@@ -323,6 +391,16 @@ static int print_json(struct replay_run *r, const char *path,
 	tools_json_kv_uint(&j, "firewall_clears", ps->firewall_clears);
 	tools_json_kv_uint(&j, "violations", ps->violations);
 	tools_json_object_end(&j);
+	cli_frames_json(&j, &r->frames, sim->model);
+	if (sim->model) {
+		tools_json_kv_string(&j, "cost_model", rh_cost_model_name(sim->model));
+		tools_json_kv_uint(&j, "seed", sim->seed);
+		tools_json_kv_uint(&j, "sim_total_ns", res->sim_ns);
+		tools_json_kv_uint(&j, "sim_secure_ns",
+				   sim->sim_after.secure_ns - sim->sim_before.secure_ns);
+		tools_json_key(&j, "sim_breakdown");
+		cli_sim_json_breakdown(&j, &sim->sim_before, &sim->sim_after);
+	}
 	tools_json_object_end(&j);
 	if (tools_json_finish(&j))
 		return tools_error(stderr, PROG, CMD, "writing the JSON output failed");
@@ -337,6 +415,10 @@ int cmd_replay(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "platform", required_argument, NULL, 'd' },
 		{ "dtb", required_argument, NULL, 'd' },
+		{ "cost-model", required_argument, NULL, CLI_SIM_OPT_COST_MODEL },
+		{ "seed", required_argument, NULL, CLI_SIM_OPT_SEED },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -345,14 +427,19 @@ int cmd_replay(int argc, char **argv)
 	struct rh_replay_result res;
 	struct rh_platform_stats ps;
 	struct rh_platform *plat;
-	const char *dtb_path = NULL, *path;
+	const char *dtb_path = NULL, *path, *trace_path = NULL;
+	struct cli_sim cs = { .seed = RH_COST_DEFAULT_SEED };
+	uint64_t deadline_ns = 16600000; /* 60 fps */
+	struct replay_sim sim = { 0 };
+	FILE *trace_file = NULL;
+	int trace_id = -1;
 	bool timed = false, json = false;
 	struct replay_run *r;
 	char err[512];
 	unsigned int i;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":tjd:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":tjd:D:T:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			timed = true;
@@ -362,6 +449,20 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'd':
 			dtb_path = optarg;
+			break;
+		case CLI_SIM_OPT_COST_MODEL:
+		case CLI_SIM_OPT_SEED:
+			if (cli_sim_option(CMD, &cs, c, optarg))
+				return TOOLS_EXIT_USAGE;
+			break;
+		case 'D':
+			if (cli_parse_duration(optarg, &deadline_ns))
+				return tools_usage_error(stderr, PROG, CMD,
+							 "--deadline: '%s' is not a duration such as 16.6ms",
+							 optarg);
+			break;
+		case 'T':
+			trace_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -381,15 +482,33 @@ int cmd_replay(int argc, char **argv)
 		return tools_error(stderr, PROG, CMD, "out of memory reading %s", path);
 	if (ret)
 		return tools_usage_error(stderr, PROG, CMD, "%s: %s", path, err);
-	ret = cli_platform_new(CMD, dtb_path, NULL, &plat);
+	ret = cli_sim_platform_new(CMD, dtb_path, NULL, &cs, &plat);
 	if (ret)
 		goto out_free_trace;
+	sim.model = rh_platform_get_cost_model(plat);
+	sim.seed = cs.seed;
+	if (trace_path) {
+		trace_file = fopen(trace_path, "w");
+		if (!trace_file) {
+			ret = tools_usage_error(stderr, PROG, CMD, "--trace: cannot write %s: %s",
+						trace_path, strerror(errno));
+			goto out_unref;
+		}
+		ret = sim.model ? rh_trace_add_chrome_sim_sink(plat, trace_file, &trace_id) :
+				  rh_trace_add_chrome_sink(plat, trace_file, &trace_id);
+		if (ret) {
+			ret = tools_error(stderr, PROG, CMD, "cannot trace: %s", strerror(-ret));
+			goto out_unref;
+		}
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		ret = tools_error(stderr, PROG, CMD, "out of memory");
 		goto out_unref;
 	}
 	tools_progress_init(&r->progress, stderr, "replay", rh_replay_trace_count(trace));
+	cli_frames_init(&r->frames, deadline_ns);
+	rh_platform_get_sim_stats(plat, &sim.sim_before);
 	ro.timed = timed;
 	ro.on_op = on_op;
 	ro.data = r;
@@ -397,6 +516,7 @@ int cmd_replay(int argc, char **argv)
 	ro.errlen = sizeof(err);
 	ret = rh_replay_run(plat, trace, &ro, &res);
 	tools_progress_finish(&r->progress);
+	rh_platform_get_sim_stats(plat, &sim.sim_after);
 	if (ret == -ENOENT) {
 		ret = tools_usage_error(stderr, PROG, CMD, "%s: %s", path, err);
 		goto out_free_run;
@@ -405,17 +525,19 @@ int cmd_replay(int argc, char **argv)
 		ret = tools_error(stderr, PROG, CMD, "replay failed: %s", strerror(-ret));
 		goto out_free_run;
 	}
-	if (r->oom) {
+	if (r->oom || r->frames.oom) {
 		ret = tools_error(stderr, PROG, CMD, "out of memory recording latencies");
 		goto out_free_run;
 	}
-	for (i = 0; i < r->nr_groups; i++)
+	for (i = 0; i < r->nr_groups; i++) {
 		qsort(r->groups[i].ns, r->groups[i].nr, sizeof(uint64_t), cmp_u64);
+		qsort(r->groups[i].sim, r->groups[i].nr, sizeof(uint64_t), cmp_u64);
+	}
 	rh_platform_get_stats(plat, &ps);
 	if (json)
-		ret = print_json(r, path, trace, &res, timed, &ps, plat);
+		ret = print_json(r, path, trace, &res, timed, &ps, plat, &sim);
 	else
-		print_text(r, path, trace, &res, timed, &ps, plat);
+		print_text(r, path, trace, &res, timed, &ps, plat, &sim);
 	if (!ret && res.unexpected_failures)
 		ret = tools_error(stderr, PROG, CMD, "%" PRIu64 " operation%s failed unexpectedly",
 				  res.unexpected_failures,
@@ -425,10 +547,17 @@ int cmd_replay(int argc, char **argv)
 				  res.unexpected_successes,
 				  res.unexpected_successes == 1 ? "" : "s");
 out_free_run:
-	for (i = 0; i < r->nr_groups; i++)
+	for (i = 0; i < r->nr_groups; i++) {
 		free(r->groups[i].ns);
+		free(r->groups[i].sim);
+	}
+	cli_frames_free(&r->frames);
 	free(r);
 out_unref:
+	if (trace_id >= 0 && rh_trace_remove_sink(plat, trace_id) && !ret)
+		ret = tools_error(stderr, PROG, CMD, "writing %s failed", trace_path);
+	if (trace_file && fclose(trace_file) && !ret)
+		ret = tools_error(stderr, PROG, CMD, "writing %s failed", trace_path);
 	rh_platform_unref(plat);
 out_free_trace:
 	rh_replay_trace_free(trace);

@@ -18,7 +18,7 @@
 #define NS_PER_S UINT64_C(1000000000)
 
 struct sim_thread {
-	pthread_t self;	/* written once, before nr_threads publishes the slot */
+	uint64_t thread_id; /* thread_id() of its thread; written before nr_threads publishes it */
 	atomic_ullong now;
 };
 
@@ -74,6 +74,20 @@ static const enum rh_trace_track cost_track[RH_SIM_NR_COSTS] = {
 };
 
 static atomic_ullong next_sim_id = 1;
+static atomic_ullong next_thread_id = 1;
+
+/*
+ * A number no other thread of the process ever gets: pthread_t values are
+ * reused once a thread is joined, and a new thread must start a new clock.
+ */
+static uint64_t thread_id(void)
+{
+	static _Thread_local uint64_t id;
+
+	if (!id)
+		id = atomic_fetch_add_explicit(&next_thread_id, 1, memory_order_relaxed);
+	return id;
+}
 
 /* The last platform clock this thread used; a new platform gets a new id. */
 static _Thread_local struct {
@@ -136,13 +150,12 @@ static uint64_t sim_random(struct rh_sim *sim)
 }
 
 /*
- * The calling thread's slot, found by pthread_self(); @add gives a new
- * thread a slot (the last one is shared once all are taken). A thread that
- * reuses the id of one that exited continues its clock.
+ * The calling thread's slot; @add gives a new thread a slot (the last one
+ * is shared once all are taken).
  */
 static struct sim_thread *thread_slot(struct rh_sim *sim, bool add, uint32_t *ret_number)
 {
-	pthread_t self = pthread_self();
+	uint64_t self = thread_id();
 	unsigned int i, n;
 
 	if (tls_clock.id == sim->id) {
@@ -151,14 +164,14 @@ static struct sim_thread *thread_slot(struct rh_sim *sim, bool add, uint32_t *re
 	}
 	n = atomic_load_explicit(&sim->nr_threads, memory_order_acquire);
 	for (i = 0; i < n; i++)
-		if (pthread_equal(sim->threads[i].self, self))
+		if (sim->threads[i].thread_id == self)
 			goto found;
 	if (!add)
 		return NULL;
 	pthread_mutex_lock(&sim->lock);
 	i = atomic_load_explicit(&sim->nr_threads, memory_order_relaxed);
 	if (i < RH_SIM_MAX_THREADS) {
-		sim->threads[i].self = self;
+		sim->threads[i].thread_id = self;
 		atomic_store_explicit(&sim->nr_threads, i + 1, memory_order_release);
 	} else {
 		i = RH_SIM_MAX_THREADS - 1;
