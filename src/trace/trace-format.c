@@ -257,7 +257,7 @@ static void sbuf_tee_result(struct rh_sbuf *sb, uint32_t result, uint32_t origin
 }
 
 /* "850 ns", "3.3 us", "18.5 ms", "1.25 s": three significant digits at most. */
-static void sbuf_duration(struct rh_sbuf *sb, uint64_t ns)
+void rh_sbuf_duration(struct rh_sbuf *sb, uint64_t ns)
 {
 	static const struct {
 		uint64_t div;
@@ -461,7 +461,7 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 			rh_sbuf_printf(sb, " (-%s)", en);
 		if (ev->dur_ns) {
 			rh_sbuf_puts(sb, " after ");
-			sbuf_duration(sb, ev->dur_ns);
+			rh_sbuf_duration(sb, ev->dur_ns);
 		}
 		return USED_ERR | (ev->err && !ev->tee_result ? USED_MSG : 0);
 	case RH_TRACE_WORLD_SWITCH:
@@ -597,26 +597,6 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 	}
 	rh_sbuf_puts(sb, "?");
 	return 0;
-}
-
-void rh_sbuf_duration(struct rh_sbuf *sb, uint64_t ns)
-{
-	static const struct {
-		uint64_t div;
-		const char *unit;
-	} units[] = { { 1000000000u, "s" }, { 1000000u, "ms" }, { 1000u, "us" } };
-	size_t i;
-
-	for (i = 0; i < RH_ARRAY_SIZE(units); i++) {
-		if (ns >= units[i].div) {
-			double v = (double)ns / (double)units[i].div;
-
-			rh_sbuf_printf(sb, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
-				       units[i].unit);
-			return;
-		}
-	}
-	rh_sbuf_printf(sb, "%" PRIu64 " ns", ns);
 }
 
 void rh_trace_sentence(struct rh_sbuf *sb, const struct rh_trace_event *ev)

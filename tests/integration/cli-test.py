@@ -448,6 +448,131 @@ class TestReplay(CliTestCase):
                 self.assertEqual(doc['unexpected_successes'], 0)
 
 
+LEND_CYCLES = HEADER + ''.join('%d,A,restricted_mtk_cma,4096,c%d,\n%d,F,,,c%d,\n'
+                                % (2 * i, i, 2 * i + 1, i) for i in range(12))
+
+
+class TestReplaySim(CliTestCase):
+    """replay --cost-model: simulated time next to the wall figures."""
+
+    def setUp(self):
+        super().setUp()
+        self.t1 = os.path.join(SOURCE_ROOT, 'bench', 'traces', 't1-4k-hevc.csv')
+
+    def sim_json(self, *args):
+        res = run('replay', *args, '--json')
+        self.assertOk(res)
+        return json.loads(res.stdout)
+
+    def test_t1_frames_and_misses(self):
+        doc = self.sim_json(self.t1, '--cost-model', 'mt8188')
+        self.assertEqual(doc['cost_model'], 'mt8188')
+        self.assertEqual(doc['seed'], 0x5eed)
+        self.assertEqual(doc['deadline_ns'], 16600000)
+        # The first frame lends the 384 MiB region: 1 ms a MiB of migration alone.
+        self.assertEqual(doc['sim_breakdown']['cma_migrate'], {'ns': 384000000, 'count': 1})
+        misses = doc['sim_missed_frames']
+        self.assertGreaterEqual(doc['sim_deadline_misses'], 1)
+        self.assertEqual(len(misses), doc['sim_deadline_misses'])
+        self.assertEqual(misses[0]['start_us'], 0)
+        self.assertGreaterEqual(misses[0]['sim_ns'], 384000000)
+        self.assertTrue(doc['sim_frame_ns_p50'] <= doc['sim_frame_ns_p99']
+                        <= doc['sim_frame_ns_max'])
+        self.assertEqual(doc['sim_frame_ns_max'], max(m['sim_ns'] for m in misses))
+        # Every charge of the run is the replaying thread's: the parts add up.
+        self.assertEqual(sum(c['ns'] for c in doc['sim_breakdown'].values()),
+                         doc['sim_total_ns'])
+        self.assertLess(doc['sim_secure_ns'], doc['sim_total_ns'])
+        for l in doc['latency']:
+            self.assertTrue(l['sim_p50_ns'] <= l['sim_p90_ns'] <= l['sim_p99_ns']
+                            <= l['sim_p99_9_ns'] <= l['sim_max_ns'])
+        # The wall-clock figures are still there.
+        self.assertIn('frame_ns_p99', doc)
+        self.assertIn('deadline_misses', doc)
+        text = run('replay', self.t1, '--cost-model', 'mt8188', '--deadline', '33ms')
+        self.assertOk(text)
+        self.assertIn('Simulated on mt8188 (seed 0x5eed)', text.stdout)
+        self.assertIn('deadline 33.0 ms', text.stdout)
+        self.assertIn('missed: frame at 0.000 s', text.stdout)
+        self.assertRegex(text.stdout, r'cma_migrate +384 ms')
+
+    def test_world_switch_delta(self):
+        base = self.sim_json(self.t1, '--cost-model', 'mt8188')
+        model = self.write('ws.cost', '# one transition 777 ns dearer\n'
+                                      'world_switch_ns = 1777\n')
+        raised = self.sim_json(self.t1, '--cost-model', model)
+        self.assertEqual(raised['cost_model'], 'mt8188+ws.cost')
+        switches = base['platform']['world_switches']
+        self.assertEqual(raised['platform']['world_switches'], switches)
+        self.assertEqual(base['sim_breakdown']['world_switch']['count'], switches)
+        self.assertEqual(raised['sim_total_ns'] - base['sim_total_ns'], 777 * switches)
+
+    def test_seed_gives_the_timeline(self):
+        trace = self.write('cycles.csv', LEND_CYCLES)
+        model = self.write('tail.cost', 'cma_tail_probability = 50%\n')
+        runs = [self.sim_json(trace, '--cost-model', model, '--seed', seed)
+                for seed in ('7', '7', '0x8')]
+        keys = [k for k in runs[0] if k.startswith('sim_')]
+        self.assertIn('sim_total_ns', keys)
+        self.assertEqual({k: runs[0][k] for k in keys}, {k: runs[1][k] for k in keys})
+        self.assertNotEqual(runs[0]['sim_total_ns'], runs[2]['sim_total_ns'])
+        self.assertEqual(runs[2]['seed'], 8)
+
+    def test_default_model(self):
+        doc = self.sim_json(self.t1, '--cost-model', 'default')
+        self.assertEqual(doc['cost_model'], 'mt8188')
+        small = self.write('small.csv', HEADER + '0,A,system,4096,a,\n1,F,,,a,\n')
+        doc = self.sim_json(small, '--platform', MINIMAL_DTB, '--cost-model', 'default')
+        self.assertEqual(doc['cost_model'], 'mt8188')
+        doc = self.sim_json(small, '--cost-model', 'qemu-optee')
+        self.assertEqual(doc['sim_breakdown']['page_alloc'], {'ns': 2000, 'count': 1})
+
+    def test_model_off(self):
+        doc = self.sim_json(self.t1)
+        self.assertFalse([k for k in doc if k.startswith('sim_')])
+        self.assertNotIn('cost_model', doc)
+        self.assertGreaterEqual(doc['frames'], 1)
+
+    def test_bad_models_and_options(self):
+        bad = self.write('bad.cost', '# fine\nworld_switch = 3\n')
+        res = run('replay', self.t1, '--cost-model', bad)
+        self.assertUsageError(res, 'replay')
+        self.assertIn('bad.cost:2: unknown key \'world_switch\'', res.stderr)
+        slow = self.write('slow.cost', 'secure_zero_bytes_per_s = 0\n')
+        res = run('replay', self.t1, '--cost-model', slow)
+        self.assertUsageError(res, 'replay')
+        self.assertIn('slow.cost:1: secure_zero_bytes_per_s: out-of-range value', res.stderr)
+        for args in (['--cost-model', 'pentium'], ['--cost-model', ''],
+                     ['--cost-model', '/nonexistent.cost'], ['--cost-model', self.tmp.name],
+                     ['--cost-model', 'mt8188', '--seed', 'x'],
+                     ['--deadline', '0'], ['--deadline', 'soon'], ['--deadline', '-1ms'],
+                     ['--trace', os.path.join(self.tmp.name, 'no', 'such', 'dir.json')]):
+            with self.subTest(args=args):
+                self.assertUsageError(run('replay', self.t1, *args), 'replay')
+
+    def test_perfetto_on_the_simulated_clock(self):
+        out = os.path.join(self.tmp.name, 't1.json')
+        self.assertOk(run('replay', self.t1, '--cost-model', 'mt8188', '--trace', out))
+        with open(out) as f:
+            doc = json.load(f)
+        events = doc['traceEvents']
+        threads = {e['args']['name'] for e in events
+                   if e['ph'] == 'M' and e['name'] == 'thread_name'}
+        self.assertIn('CPU thread 1', threads)
+        self.assertIn('TEE on CPU thread 1', threads)
+        migrate = [e for e in events if e['name'] == 'cma_migrate']
+        self.assertEqual(len(migrate), 1)
+        self.assertEqual((migrate[0]['ph'], migrate[0]['dur']), ('X', 384000.0))
+        for e in events:
+            if e['ph'] in ('X', 'i', 'B', 'E'):
+                self.assertGreaterEqual(e['ts'], 0)
+        # Without a model the same option writes the wall-clock trace.
+        self.assertOk(run('replay', self.t1, '--trace', out))
+        with open(out) as f:
+            self.assertFalse([e for e in json.load(f)['traceEvents']
+                              if e['name'] == 'cma_migrate'])
+
+
 # The run-wide order the demo must show, by event type (first occurrence):
 # boot, heaps, TEE session, the bitstream, the CMA region lent, secure
 # devices, pictures, attacks and their refusals, the region given back.

@@ -742,7 +742,7 @@ static void test_chrome_sim_trace(void **state)
 			assert_true(jc_get(ev, "dur")->number == 384000.0);
 			migrate = true;
 		}
-		if (!strcmp(name, "tee_return") && !strcmp(ph, "X"))
+		if (!strcmp(name, "SECMEM_ZALLOC") && !strcmp(ph, "X"))
 			tee_span = true;
 	}
 	assert_true(migrate);
