@@ -44,8 +44,11 @@ int cli_sim_platform_new(const char *cmd, const char *dtb_path,
 
 	if (!cs->model)
 		return cli_platform_new(cmd, dtb_path, info, ret_plat);
-	/* The device tree names the platform's model: boot once to read it. */
-	ret = cli_platform_new(cmd, dtb_path, info, &probe);
+	/*
+	 * The device tree names the platform's model: boot once to read it,
+	 * without the caller's hooks (its sinks would see two boots).
+	 */
+	ret = cli_platform_new(cmd, dtb_path, NULL, &probe);
 	if (ret)
 		return ret;
 	desc = rh_platform_get_desc(probe);

@@ -38,6 +38,9 @@ static void usage(FILE *out)
 		"  --mermaid FILE        write a Mermaid sequence diagram of the run\n"
 		"  --no-color            no colours (default: colours on a terminal only)\n"
 		"  --verbose             narrate every event, world switches included\n"
+		CLI_SIM_USAGE
+		"                        (each step then says what it would take on\n"
+		"                        that phone; --trace is on the simulated clock)\n"
 		"  --help                this text\n",
 		DEMO_MAX_FRAMES, DEMO_MAX_SIDE, DEMO_MAX_SIDE);
 }
@@ -165,6 +168,8 @@ int cmd_demo(int argc, char **argv)
 		{ "mermaid", required_argument, NULL, 'm' },
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "cost-model", required_argument, NULL, CLI_SIM_OPT_COST_MODEL },
+		{ "seed", required_argument, NULL, CLI_SIM_OPT_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +186,7 @@ int cmd_demo(int argc, char **argv)
 	d->width = 3840;
 	d->height = 2160;
 	d->cm_fd = d->cma_fd = d->es_fd = -1;
+	d->sim.seed = RH_COST_DEFAULT_SEED;
 	while ((c = getopt_long(argc, argv, ":p:n:r:qjt:m:Cvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -217,6 +223,10 @@ int cmd_demo(int argc, char **argv)
 			break;
 		case 'v':
 			d->verbose = true;
+			break;
+		case CLI_SIM_OPT_COST_MODEL:
+		case CLI_SIM_OPT_SEED:
+			ret = cli_sim_option(CMD, &d->sim, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -264,7 +274,7 @@ int cmd_demo(int argc, char **argv)
 	info.trace_data = d;
 	info.log_fn = demo_log;
 	info.log_data = d;
-	ret = cli_platform_new(CMD, d->dtb_path, &info, &d->plat);
+	ret = cli_sim_platform_new(CMD, d->dtb_path, &info, &d->sim, &d->plat);
 	if (ret)
 		goto out_close;
 	d->vcodec = rh_device_find(d->plat, "vcodec");

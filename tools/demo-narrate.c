@@ -19,11 +19,54 @@ void demo_emit(struct demo *d, const struct rh_trace_event *ev)
 
 void demo_phase_begin(struct demo *d, const char *title)
 {
+	rh_platform_get_sim_stats(d->plat, &d->sim_step);
 	demo_emit(d, &(struct rh_trace_event){ RH_TRACE_PHASE_BEGIN, .name = title });
+}
+
+/* Most costs named after a step's simulated time. */
+#define DEMO_SIM_TOP 3
+
+/*
+ * With a cost model, what the step would take on the phone and its biggest
+ * costs: simulated time follows from the model and the seed alone, so the
+ * line is the same every run (no wall time in the narration).
+ */
+static void sim_step_note(struct demo *d)
+{
+	struct rh_sim_stats now;
+	bool used[RH_SIM_NR_COSTS] = { false };
+	char total[32], part[32], line[200];
+	unsigned int k, c, best;
+	size_t len;
+
+	if (rh_platform_get_sim_stats(d->plat, &now) || !now.enabled)
+		return;
+	len = (size_t)snprintf(line, sizeof(line), "simulated on %s: this step takes %s",
+			       rh_cost_model_name(rh_platform_get_cost_model(d->plat)),
+			       cli_duration_str(now.total_ns - d->sim_step.total_ns, total,
+						sizeof(total)));
+	for (k = 0; k < DEMO_SIM_TOP && len < sizeof(line); k++) {
+		for (best = RH_SIM_NR_COSTS, c = 0; c < RH_SIM_NR_COSTS; c++)
+			if (!used[c] && now.ns[c] > d->sim_step.ns[c] &&
+			    (best == RH_SIM_NR_COSTS ||
+			     now.ns[c] - d->sim_step.ns[c] > now.ns[best] - d->sim_step.ns[best]))
+				best = c;
+		if (best == RH_SIM_NR_COSTS)
+			break;
+		used[best] = true;
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s %s",
+					k ? ", " : " (", rh_sim_cost_name(best),
+					cli_duration_str(now.ns[best] - d->sim_step.ns[best], part,
+							 sizeof(part)));
+	}
+	if (k && len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, ")");
+	demo_emit(d, &(struct rh_trace_event){ RH_TRACE_NOTE, .msg = line });
 }
 
 void demo_phase_end(struct demo *d, const char *title)
 {
+	sim_step_note(d);
 	demo_emit(d, &(struct rh_trace_event){ RH_TRACE_PHASE_END, .name = title });
 }
 
@@ -106,7 +149,7 @@ static const struct rh_trace_sink_ops checker_ops = {
  */
 #define DEMO_NOISY (RH_TRACE_MASK(RH_TRACE_WORLD_SWITCH) | RH_TRACE_MASK(RH_TRACE_TEE_INVOKE) | \
 		    RH_TRACE_MASK(RH_TRACE_ATTACH) | RH_TRACE_MASK(RH_TRACE_DETACH) |	 \
-		    RH_TRACE_MASK(RH_TRACE_UNMAP))
+		    RH_TRACE_MASK(RH_TRACE_UNMAP) | RH_TRACE_MASK(RH_TRACE_SIM_COST))
 
 /* Runs inside rh_platform_new(): the sinks see boot itself. */
 int demo_trace_setup(void *data, struct rh_platform *plat)
@@ -130,7 +173,9 @@ int demo_trace_setup(void *data, struct rh_platform *plat)
 	if (ret)
 		return ret;
 	if (d->trace_file) {
-		ret = rh_trace_add_chrome_sink(plat, d->trace_file, &id);
+		/* With a cost model the trace shows what the phone would take. */
+		ret = d->sim.model ? rh_trace_add_chrome_sim_sink(plat, d->trace_file, &id) :
+				     rh_trace_add_chrome_sink(plat, d->trace_file, &id);
 		if (ret)
 			return ret;
 	}

@@ -9,6 +9,7 @@
 
 #include <rheap/rheap.h>
 
+#include "cli-sim.h"
 #include "commands.h"
 
 #define CMD "demo"
@@ -61,6 +62,10 @@ struct demo {
 	unsigned int tee_close_errors; /* sessions of the demo that were not open */
 	/* world switches the summary announced for the whole run (0: no summary) */
 	uint64_t expected_switches;
+
+	/* simulated time (--cost-model): the model, and where the step began */
+	struct cli_sim sim;
+	struct rh_sim_stats sim_step;
 };
 
 /* ------------------------------------------------------------ demo-narrate.c */

@@ -573,6 +573,45 @@ class TestReplaySim(CliTestCase):
                               if e['name'] == 'cma_migrate'])
 
 
+class TestDemoSim(CliTestCase):
+    """demo --cost-model: each step says what it would take on the phone."""
+
+    def sim_lines(self, *args):
+        res = run('demo', '--no-color', *args)
+        self.assertOk(res)
+        return [l for l in res.stdout.splitlines() if 'simulated on ' in l]
+
+    def test_steps_narrate_simulated_time(self):
+        lines = self.sim_lines('--cost-model', 'mt8188')
+        self.assertEqual(len(lines), 7)  # one a step
+        self.assertTrue(all('simulated on mt8188: this step takes ' in l for l in lines))
+        # Step 4 lends the CMA region: its migration leads.
+        self.assertIn('(cma_migrate 384 ms', lines[3])
+        # From the model and the seed alone: the same words every run.
+        self.assertEqual(lines, self.sim_lines('--cost-model', 'mt8188'))
+        self.assertEqual(self.sim_lines('--cost-model', 'mt8188', '--seed', '3'),
+                         self.sim_lines('--cost-model', 'mt8188', '--seed', '3'))
+        # Without a model the narration has no such line.
+        self.assertEqual(self.sim_lines(), [])
+
+    def test_trace_and_json_on_the_simulated_clock(self):
+        out = os.path.join(self.tmp.name, 'demo.json')
+        res = run('demo', '--cost-model', 'a53-little', '--trace', out, '--json')
+        self.assertOk(res)
+        events = json_lines(res.stdout)
+        self.assertTrue(all('sim_ns' in e and e['thread'] >= 1 for e in events))
+        costs = [e for e in events if e['type'] == 'sim_cost']
+        self.assertTrue(costs)
+        self.assertTrue(all(e['sim_dur_ns'] > 0 for e in costs))
+        with open(out) as f:
+            trace = json.load(f)['traceEvents']
+        self.assertTrue([e for e in trace if e['name'] == 'cma_migrate' and e['ph'] == 'X'])
+
+    def test_bad_model(self):
+        self.assertUsageError(run('demo', '--cost-model', 'pentium'), 'demo')
+        self.assertUsageError(run('demo', '--cost-model', 'mt8188', '--seed', '-1'), 'demo')
+
+
 # The run-wide order the demo must show, by event type (first occurrence):
 # boot, heaps, TEE session, the bitstream, the CMA region lent, secure
 # devices, pictures, attacks and their refusals, the region given back.
