@@ -12,6 +12,7 @@
 
 #include "baselines.h"
 #include "bench-common.h"
+#include "bench-sim.h"
 
 /*
  * Method (issue 8 #1, perf.md §1.4, §6):
@@ -181,6 +182,8 @@ static int measure_size(struct bench_ctx *ctx, struct alloc_arg *args,
 		bench_report(ctx, &r);
 		if (!fd)
 			ret_capi[heap_of[i]] = cases[i].stats.median;
+		if (!fd)
+			bench_sim_report_alloc(ctx, hd, size);
 	}
 	return 0;
 }

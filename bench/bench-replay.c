@@ -12,6 +12,7 @@
 #include <rheap/tee-secmem.h>
 
 #include "bench-common.h"
+#include "bench-sim.h"
 #include "optee/tee.h" /* emu/: the emulator's call counter */
 
 /*
@@ -297,6 +298,7 @@ static int replay_one(struct bench_ctx *ctx, const char *dir, const char *file,
 		bench_printf(ctx, "  %-26s %8zu %10.0f %10.0f %10.0f %10.0f\n",
 			     what, g->n, st.median, st.p99, st.max, st.mean);
 	}
+	bench_sim_report_replay(ctx, tname, tr);
 	report_info(ctx, tname, "TEE calls", "per frame", "calls",
 		    frames > 0 ? (double)(calls1 - calls0) / frames : NAN);
 	report_info(ctx, tname, "TEE calls", "total", "calls",
