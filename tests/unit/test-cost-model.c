@@ -808,6 +808,64 @@ static void test_event_stamps(void **state)
 	rh_cost_model_free(m);
 }
 
+/* ------------------------------------------------------------------ allocation failures */
+
+struct oom_arg {
+	char path[32];
+	struct rh_cost_model *model;
+	struct rh_platform *plat;
+};
+
+static int load_op(void *p)
+{
+	struct oom_arg *a = p;
+	char err[256];
+
+	return rh_cost_model_load(a->path, "a53-little", &a->model, err, sizeof(err));
+}
+
+static void load_undo(void *p)
+{
+	struct oom_arg *a = p;
+
+	rh_cost_model_free(a->model);
+	a->model = NULL;
+}
+
+static int platform_op(void *p)
+{
+	struct oom_arg *a = p;
+	RH_DEFINE_PLATFORM_INFO(info);
+
+	info.cost_model = a->model;
+	return rh_platform_new(&info, &a->plat);
+}
+
+static void platform_undo(void *p)
+{
+	struct oom_arg *a = p;
+
+	a->plat = rh_platform_unref(a->plat);
+}
+
+/* Every allocation of a model and of a platform's clocks fails cleanly with -ENOMEM. */
+static void test_allocation_failures(void **state)
+{
+	struct oom_arg a = { .path = "/tmp/rh-cost-XXXXXX" };
+	int fd;
+
+	(void)state;
+	fd = mkstemp(a.path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "world_switch_ns = 5\n", 20), 20);
+	close(fd);
+	assert_true(rh_test_fail_nth_sweep(load_op, load_undo, NULL, &a) >= 2);
+	unlink(a.path);
+	a.model = builtin("mt8188");
+	assert_true(rh_test_fail_nth_sweep(platform_op, platform_undo, NULL, &a) > 3);
+	rh_cost_model_free(a.model);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -827,6 +885,7 @@ int main(void)
 		cmocka_unit_test(test_thread_clocks),
 		cmocka_unit_test(test_chrome_sim_trace),
 		cmocka_unit_test(test_event_stamps),
+		cmocka_unit_test(test_allocation_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
