@@ -193,27 +193,35 @@ struct replay_sim {
 	struct rh_sim_stats sim_before, sim_after;
 };
 
-static void print_sim_text(struct replay_run *r, const struct rh_replay_result *res,
-			   const struct replay_sim *sim)
+/* The percentile table of every (op, heap) group: wall latencies, or simulated ones. */
+static void print_lat_table(struct replay_run *r, bool sim)
 {
-	char d[32];
 	unsigned int i, k;
 
-	printf("\nSimulated on %s (seed 0x%" PRIx64 "): %s for the whole trace\n",
-	       rh_cost_model_name(sim->model), sim->seed,
-	       cli_duration_str(res->sim_ns, d, sizeof(d)));
 	printf("%-2s %-22s %7s %10s %10s %10s %10s %10s\n", "op", "heap", "count",
-	       "sim p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
+	       sim ? "sim p50 us" : "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
 	for (i = 0; i < r->nr_groups; i++) {
 		struct lat_group *g = &r->groups[i];
+		const uint64_t *v = sim ? g->sim : g->ns;
 
 		if (!g->nr)
 			continue;
 		printf("%-2c %-22s %7zu", g->op, g->heap, g->nr);
 		for (k = 0; k < 4; k++)
-			printf(" %10.1f", (double)percentile(g->sim, g->nr, pct_pm[k]) / 1e3);
-		printf(" %10.1f\n", (double)g->sim[g->nr - 1] / 1e3);
+			printf(" %10.1f", (double)percentile(v, g->nr, pct_pm[k]) / 1e3);
+		printf(" %10.1f\n", (double)v[g->nr - 1] / 1e3);
 	}
+}
+
+static void print_sim_text(struct replay_run *r, const struct rh_replay_result *res,
+			   const struct replay_sim *sim)
+{
+	char d[32];
+
+	printf("\nSimulated on %s (seed 0x%" PRIx64 "): %s for the whole trace\n",
+	       rh_cost_model_name(sim->model), sim->seed,
+	       cli_duration_str(res->sim_ns, d, sizeof(d)));
+	print_lat_table(r, true);
 	printf("Where the simulated time went (%s of it in the secure world):\n",
 	       cli_duration_str(sim->sim_after.secure_ns - sim->sim_before.secure_ns, d,
 				sizeof(d)));
@@ -229,7 +237,7 @@ static void print_text(struct replay_run *r, const char *path,
 	size_t n = rh_replay_trace_count(trace), nr_free = 0, e;
 	const struct rh_replay_event *last = n ? rh_replay_trace_event(trace, n - 1) : NULL;
 	char sz[32], ebuf[16];
-	unsigned int i, k;
+	unsigned int i;
 
 	for (e = 0; e < n; e++)
 		nr_free += rh_replay_trace_event(trace, e)->op == RH_REPLAY_OP_FREE;
@@ -239,18 +247,7 @@ static void print_text(struct replay_run *r, const char *path,
 	printf("Replayed %s in %.3f ms\n\n", timed ? "in real time" : "as fast as possible",
 	       (double)res->elapsed_ns / 1e6);
 
-	printf("%-2s %-22s %7s %10s %10s %10s %10s %10s\n", "op", "heap", "count", "p50 us",
-	       "p90 us", "p99 us", "p99.9 us", "max us");
-	for (i = 0; i < r->nr_groups; i++) {
-		struct lat_group *g = &r->groups[i];
-
-		if (!g->nr)
-			continue;
-		printf("%-2c %-22s %7zu", g->op, g->heap, g->nr);
-		for (k = 0; k < 4; k++)
-			printf(" %10.1f", (double)percentile(g->ns, g->nr, pct_pm[k]) / 1e3);
-		printf(" %10.1f\n", (double)g->ns[g->nr - 1] / 1e3);
-	}
+	print_lat_table(r, false);
 	if (sim->sim_after.enabled)
 		print_sim_text(r, res, sim);
 	cli_frames_print(stdout, &r->frames, sim->sim_after.enabled);

@@ -13,6 +13,7 @@
 #include <rheap/cost-model.h>
 
 #include "internal.h"
+#include "lib/file.h"
 #include "trace/sim.h"
 
 /* Largest model file read (a model is a few dozen lines). */
@@ -108,19 +109,6 @@ const char *rh_cost_builtin_text(const char *name, size_t *ret_len)
 RH_EXPORT const char *rh_cost_model_key_name(enum rh_cost_key key)
 {
 	return (unsigned int)key < RH_COST_NR_KEYS ? keys[key].name : NULL;
-}
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) RH_PRINTF(3, 4);
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ values */
@@ -243,7 +231,7 @@ static int line_error(struct parse_state *ps, unsigned int line, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	set_err(ps->errbuf, ps->errlen, "%s:%u: %s", ps->origin, line, msg);
+	rh_errbuf_printf(ps->errbuf, ps->errlen, "%s:%u: %s", ps->origin, line, msg);
 	return -EINVAL;
 }
 
@@ -335,7 +323,7 @@ static int parse_text(struct parse_state *ps, const char *text, size_t len)
 	int ret;
 
 	if (memchr(text, '\0', len)) {
-		set_err(ps->errbuf, ps->errlen, "%s: contains a NUL byte", ps->origin);
+		rh_errbuf_printf(ps->errbuf, ps->errlen, "%s: contains a NUL byte", ps->origin);
 		return -EINVAL;
 	}
 	while (p < end) {
@@ -382,7 +370,7 @@ static int load_builtin(const char *name, struct rh_cost_model *m, char *errbuf,
 
 	text = rh_cost_builtin_text(name, &len);
 	if (!text) {
-		set_err(errbuf, errlen, "no built-in cost model '%s' (mt8188, a53-little, qemu-optee)",
+		rh_errbuf_printf(errbuf, errlen, "no built-in cost model '%s' (mt8188, a53-little, qemu-optee)",
 			name);
 		return -ENOENT;
 	}
@@ -391,7 +379,7 @@ static int load_builtin(const char *name, struct rh_cost_model *m, char *errbuf,
 		return ret;
 	for (k = 0; k < RH_COST_NR_KEYS; k++) {
 		if (!ps.set_line[k]) {
-			set_err(errbuf, errlen, "built-in model %s lacks %s", name, keys[k].name);
+			rh_errbuf_printf(errbuf, errlen, "built-in model %s lacks %s", name, keys[k].name);
 			return -EINVAL;
 		}
 	}
@@ -436,7 +424,7 @@ RH_EXPORT int rh_cost_model_parse(struct rh_cost_model *model, const char *text,
 	int ret;
 
 	if (!model || (!text && len)) {
-		set_err(errbuf, errlen, "no model or no text");
+		rh_errbuf_printf(errbuf, errlen, "no model or no text");
 		return -EINVAL;
 	}
 	ps.m = *model;
@@ -454,57 +442,6 @@ RH_EXPORT int rh_cost_model_parse(struct rh_cost_model *model, const char *text,
 	return 0;
 }
 
-/* Reads at most COST_MAX_FILE_SIZE bytes of @path into a fresh buffer. */
-static int read_file(const char *path, char **ret_text, size_t *ret_len, char *errbuf,
-		     size_t errlen)
-{
-	struct stat st;
-	ssize_t got;
-	char *text;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		set_err(errbuf, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		set_err(errbuf, errlen, "%s: %s", path, strerror(-ret));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		set_err(errbuf, errlen, "%s: not a regular file", path);
-		goto out_close;
-	}
-	if (st.st_size > COST_MAX_FILE_SIZE) {
-		ret = -EFBIG;
-		set_err(errbuf, errlen, "%s: larger than 1 MiB, not a cost model", path);
-		goto out_close;
-	}
-	text = rh_malloc((size_t)st.st_size + 1);
-	if (!text) {
-		ret = -ENOMEM;
-		set_err(errbuf, errlen, "%s: out of memory", path);
-		goto out_close;
-	}
-	got = read(fd, text, (size_t)st.st_size);
-	if (got != st.st_size) {
-		ret = got < 0 ? -errno : -EIO;
-		set_err(errbuf, errlen, "%s: short read", path);
-		rh_free(text);
-		goto out_close;
-	}
-	*ret_text = text;
-	*ret_len = (size_t)got;
-	ret = 0;
-out_close:
-	close(fd);
-	return ret;
-}
-
 RH_EXPORT int rh_cost_model_parse_file(struct rh_cost_model *model, const char *path,
 				       char *errbuf, size_t errlen)
 {
@@ -513,10 +450,10 @@ RH_EXPORT int rh_cost_model_parse_file(struct rh_cost_model *model, const char *
 	int ret;
 
 	if (!model || !path) {
-		set_err(errbuf, errlen, "no model or no path");
+		rh_errbuf_printf(errbuf, errlen, "no model or no path");
 		return -EINVAL;
 	}
-	ret = read_file(path, &text, &len, errbuf, errlen);
+	ret = rh_read_file(path, COST_MAX_FILE_SIZE, &text, &len, errbuf, errlen);
 	if (ret)
 		return ret;
 	ret = rh_cost_model_parse(model, text, len, path, errbuf, errlen);
@@ -539,13 +476,13 @@ RH_EXPORT int rh_cost_model_load(const char *spec, const char *base,
 	int ret;
 
 	if (!spec || !ret_model || !spec[0]) {
-		set_err(errbuf, errlen, "no cost model named");
+		rh_errbuf_printf(errbuf, errlen, "no cost model named");
 		return -EINVAL;
 	}
 	if (!looks_like_path(spec)) {
 		ret = rh_cost_model_new(spec, &model);
 		if (ret == -ENOENT)
-			set_err(errbuf, errlen,
+			rh_errbuf_printf(errbuf, errlen,
 				"no built-in cost model '%s' (mt8188, a53-little, qemu-optee, or a FILE.cost)",
 				spec);
 		if (ret)
@@ -555,7 +492,7 @@ RH_EXPORT int rh_cost_model_load(const char *spec, const char *base,
 	}
 	ret = rh_cost_model_new(base && base[0] ? base : builtins[0].name, &model);
 	if (ret) {
-		set_err(errbuf, errlen, "no built-in cost model '%s' to start %s from", base, spec);
+		rh_errbuf_printf(errbuf, errlen, "no built-in cost model '%s' to start %s from", base, spec);
 		return ret;
 	}
 	ret = rh_cost_model_parse_file(model, spec, errbuf, errlen);

@@ -73,6 +73,17 @@ static const enum rh_trace_track cost_track[RH_SIM_NR_COSTS] = {
 	[RH_SIM_DMA_MAP] = RH_TRACE_TRACK_NORMAL_WORLD,
 };
 
+/* The key whose value a charge of these costs multiplies by its units. */
+static const enum rh_cost_key unit_key[RH_SIM_NR_COSTS] = {
+	[RH_SIM_WORLD_SWITCH] = RH_COST_WORLD_SWITCH_NS,
+	[RH_SIM_SMC_FAST] = RH_COST_SMC_FAST_NS,
+	[RH_SIM_TEE_INVOKE] = RH_COST_TEE_INVOKE_NS,
+	[RH_SIM_TEE_CMD] = RH_COST_TEE_CMD_NS,
+	[RH_SIM_SHM_REGISTER] = RH_COST_SHM_REGISTER_NS_PER_PAGE,
+	[RH_SIM_PAGE_ALLOC] = RH_COST_PAGE_ALLOC_NS_PER_PAGE,
+	[RH_SIM_DMA_MAP] = RH_COST_DMA_MAP_NS_PER_ENTRY,
+};
+
 static atomic_ullong next_sim_id = 1;
 static atomic_ullong next_thread_id = 1;
 
@@ -219,19 +230,16 @@ void rh_sim_charge_slow(struct rh_platform *plat, enum rh_sim_cost cost, uint64_
 	t = thread_slot(sim, true, &number);
 	switch (cost) {
 	case RH_SIM_WORLD_SWITCH:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_WORLD_SWITCH_NS], 1), 0, units);
-		break;
 	case RH_SIM_SMC_FAST:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_SMC_FAST_NS], 1), 0, units);
-		break;
 	case RH_SIM_TEE_INVOKE:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_TEE_INVOKE_NS], 1), 0, units);
-		break;
 	case RH_SIM_TEE_CMD:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_TEE_CMD_NS], 1), 0, units);
+	case RH_SIM_DMA_MAP:
+		sim_add(plat, t, cost, mul_div(units, v[unit_key[cost]], 1), 0, units);
 		break;
 	case RH_SIM_SHM_REGISTER:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_SHM_REGISTER_NS_PER_PAGE], 1),
+	case RH_SIM_PAGE_ALLOC:
+		/* per page: the event says how many bytes */
+		sim_add(plat, t, cost, mul_div(units, v[unit_key[cost]], 1),
 			units << RH_PAGE_SHIFT, units);
 		break;
 	case RH_SIM_CMA_ALLOC:
@@ -264,14 +272,6 @@ void rh_sim_charge_slow(struct rh_platform *plat, enum rh_sim_cost cost, uint64_
 	case RH_SIM_SECURE_ZERO:
 		sim_add(plat, t, cost,
 			mul_div(units, NS_PER_S, v[RH_COST_SECURE_ZERO_BYTES_PER_S]), units, 1);
-		break;
-	case RH_SIM_PAGE_ALLOC:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_PAGE_ALLOC_NS_PER_PAGE], 1),
-			units << RH_PAGE_SHIFT, units);
-		break;
-	case RH_SIM_DMA_MAP:
-		sim_add(plat, t, cost, mul_div(units, v[RH_COST_DMA_MAP_NS_PER_ENTRY], 1), 0,
-			units);
 		break;
 	default:
 		/* CMA_MIGRATE, CMA_TAIL, CACHE_CLEAN: parts of the charges above. */

@@ -19,6 +19,7 @@
 #include <rheap/uapi.h>
 
 #include "internal.h"
+#include "lib/file.h"
 
 #define REPLAY_HEADER "t_us,op,heap,size,id,attrs"
 #define REPLAY_NR_FIELDS 6
@@ -481,11 +482,9 @@ RH_EXPORT int rh_replay_parse_file(const char *path,
 				   struct rh_replay_trace **ret_trace,
 				   char *errbuf, size_t errlen)
 {
-	struct stat st;
-	size_t done = 0;
+	size_t len;
 	char *text;
-	ssize_t n;
-	int fd, ret;
+	int ret;
 
 	if (errbuf && errlen)
 		errbuf[0] = '\0';
@@ -493,49 +492,11 @@ RH_EXPORT int rh_replay_parse_file(const char *path,
 		set_err(errbuf, errlen, "no path or no result pointer");
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		set_err(errbuf, errlen, "cannot open %s: %s", path, strerror(-ret));
+	ret = rh_read_file(path, RH_REPLAY_MAX_FILE_SIZE, &text, &len, errbuf, errlen);
+	if (ret)
 		return ret;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		set_err(errbuf, errlen, "cannot stat %s: %s", path, strerror(-ret));
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		set_err(errbuf, errlen, "%s is not a regular file", path);
-		goto err_close;
-	}
-	if ((uint64_t)st.st_size > RH_REPLAY_MAX_FILE_SIZE) {
-		ret = -EFBIG;
-		set_err(errbuf, errlen, "%s is larger than %u MiB", path,
-			RH_REPLAY_MAX_FILE_SIZE >> 20);
-		goto err_close;
-	}
-	text = rh_malloc((size_t)st.st_size + 1);
-	if (!text) {
-		ret = -ENOMEM;
-		goto err_close;
-	}
-	while (done < (size_t)st.st_size) {
-		n = read(fd, text + done, (size_t)st.st_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			set_err(errbuf, errlen, "cannot read %s: %s", path, strerror(-ret));
-			goto err_free;
-		}
-		done += (size_t)n;
-	}
-	ret = rh_replay_parse(text, done, ret_trace, errbuf, errlen);
-err_free:
+	ret = rh_replay_parse(text, len, ret_trace, errbuf, errlen);
 	rh_free(text);
-err_close:
-	close(fd);
 	return ret;
 }
 
