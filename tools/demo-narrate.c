@@ -183,7 +183,8 @@ int demo_trace_setup(void *data, struct rh_platform *plat)
 		ret = rh_trace_add_mermaid_sink(plat, d->mermaid_file, &id);
 		if (!ret && !d->verbose)
 			ret = rh_trace_set_sink_mask(plat, id, RH_TRACE_MASK_ALL &
-						     ~RH_TRACE_MASK(RH_TRACE_WORLD_SWITCH));
+						     ~(RH_TRACE_MASK(RH_TRACE_WORLD_SWITCH) |
+						       RH_TRACE_MASK(RH_TRACE_SIM_COST)));
 		if (ret)
 			return ret;
 	}
