@@ -540,45 +540,101 @@ bool rh_tee_context_is_user(const struct rh_tee_context *ctx)
 	return ctx->user;
 }
 
-/* CLOSE_SESSION of @session, a session of the TA @uuid. */
-static void send_close_session(struct rh_tee_context *ctx, uint32_t session,
-			       const uint8_t *uuid)
+/*
+ * Sends of a release message (CLOSE_SESSION, UNREGISTER_SHM) before the
+ * client gives up on it. Not in the kernel, whose optee_close_session()
+ * and optee_shm_unregister() send each once and forget the object
+ * whatever the answer: a close lost on the way (transport, a refusal
+ * before the TA ran) leaves the session -- and the secure memory or the
+ * device grants it owns -- in the secure world for good, an unregister
+ * leaves the TEE a pointer to memory the normal world frees. Session ids
+ * (generations) and shm cookies (platform-wide counter) are never reused,
+ * so a message sent again can only reach its own object.
+ */
+#define RELEASE_ATTEMPTS 3
+
+/* The TEE's own answer that it has no such session or shared buffer. */
+static bool tee_says_unknown(uint32_t ret, uint32_t origin)
+{
+	return origin == RH_TEEC_ORIGIN_TEE &&
+	       (ret == RH_TEEC_ERROR_BAD_PARAMETERS || ret == RH_TEEC_ERROR_ITEM_NOT_FOUND);
+}
+
+/*
+ * Is the release done after send number @attempt (0-based)? The TEE
+ * answered success; or it says it does not know the object, which on a
+ * resend means an earlier send arrived (only its answer was lost) and,
+ * with @maybe_absent (undoing an open or a register whose answer failed),
+ * means there was nothing to release.
+ */
+static bool release_done(unsigned int attempt, bool maybe_absent, bool answered,
+			 uint32_t ret, uint32_t origin)
+{
+	if (!answered)
+		return false;
+	return ret == RH_TEEC_SUCCESS ||
+	       ((attempt || maybe_absent) && tee_says_unknown(ret, origin));
+}
+
+/*
+ * CLOSE_SESSION of @session, a session of the TA @uuid, sent until the
+ * TEE confirms it (see RELEASE_ATTEMPTS). Returns true once confirmed.
+ */
+static bool send_close_session(struct rh_tee_context *ctx, uint32_t session,
+			       const uint8_t *uuid, bool maybe_absent)
 {
 	struct rh_optee_msg_arg *msg;
-	uint32_t ret, origin;
-	unsigned int slot;
+	uint32_t ret = 0, origin = 0;
+	unsigned int slot, i;
+	bool answered, done = false;
 
 	msg = msg_get(ctx, &slot);
 	if (!msg) {
 		rh_err(ctx->plat, "tee: no memory to close session 0x%x", session);
-		return;
+		return false;
 	}
-	msg_init(msg, RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0);
-	msg->session = session;
 	trace_call(ctx, RH_TRACE_TEE_CLOSE_SESSION, uuid, session, 0, 0, 0, 0);
-	if (msg_send(ctx, msg, &ret, &origin) && ret)
-		rh_warn(ctx->plat, "tee: closing session 0x%x: %s (origin %u)",
-			session, rh_tee_result_name(ret), origin);
+	for (i = 0; i < RELEASE_ATTEMPTS && !done; i++) {
+		msg_init(msg, RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0);
+		msg->session = session;
+		answered = msg_send(ctx, msg, &ret, &origin);
+		done = release_done(i, maybe_absent, answered, ret, origin);
+		if (!done && answered)
+			rh_warn(ctx->plat, "tee: closing session 0x%x: %s (origin %u)",
+				session, rh_tee_result_name(ret), origin);
+	}
 	msg_put(ctx, msg, slot);
+	if (!done)
+		rh_err(ctx->plat, "tee: session 0x%x may still be open in the TEE: %u closes unconfirmed",
+		       session, RELEASE_ATTEMPTS);
+	return done;
 }
 
-RH_EXPORT void rh_tee_client_close_context(struct rh_tee_context *ctx)
+bool rh_tee_context_close(struct rh_tee_context *ctx)
 {
 	struct ctx_session *s;
 	unsigned int i, live;
+	bool confirmed = true;
 
 	if (RH_IS_ERR_OR_NULL(ctx) || atomic_exchange(&ctx->closed, true))
-		return;
+		return true;
 	/* optee_release(): sessions still open are closed in the TEE. */
 	for (i = 0; i < RH_TEE_CONTEXT_MAX_SESSIONS; i++) {
 		s = &ctx->sessions[i];
 		live = SESS_LIVE;
 		if (atomic_compare_exchange_strong(&s->state, &live, SESS_BUSY)) {
-			send_close_session(ctx, s->id, s->uuid);
+			if (!send_close_session(ctx, s->id, s->uuid, false))
+				confirmed = false;
 			atomic_store(&s->state, SESS_FREE);
 		}
 	}
 	ctx_put(ctx);
+	return confirmed;
+}
+
+RH_EXPORT void rh_tee_client_close_context(struct rh_tee_context *ctx)
+{
+	rh_tee_context_close(ctx);
 }
 
 RH_EXPORT void rh_tee_client_get_version(struct rh_tee_context *ctx,
@@ -696,12 +752,17 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 	    params_from_msg(param, arg->num_params, msg->params + 2, sent)) {
 		rh_bug_tee(ctx->plat, "tee: %s answer changed parameter attributes",
 			   "open_session");
-		/* The TEE may have opened it: close it again, as optee does. */
-		if (res == RH_TEEC_SUCCESS)
-			send_close_session(ctx, msg->session, arg->uuid);
 		res = RH_TEEC_ERROR_COMMUNICATION;
 		origin = RH_TEEC_ORIGIN_COMMS;
 	}
+	/*
+	 * The TEE may have opened it: close it again, as optee does for a
+	 * mangled answer. Not in the kernel: also when the answer itself was
+	 * lost or replaced (transport, a result written after the TEE ran);
+	 * the session id the TEE wrote is all there is to close.
+	 */
+	if (res != RH_TEEC_SUCCESS && msg->session)
+		send_close_session(ctx, msg->session, arg->uuid, true);
 	arg->ret = res;
 	arg->ret_origin = origin;
 	trace_call(ctx, RH_TRACE_TEE_OPEN_SESSION, arg->uuid,
@@ -732,7 +793,7 @@ RH_EXPORT int rh_tee_client_close_session(struct rh_tee_context *ctx,
 	s = session_claim(ctx, session);
 	if (!s)
 		return -EINVAL;
-	send_close_session(ctx, session, s->uuid);
+	send_close_session(ctx, session, s->uuid, false);
 	atomic_store(&s->state, SESS_FREE);
 	return 0;
 }
@@ -811,6 +872,53 @@ RH_EXPORT int rh_tee_client_cancel_req(struct rh_tee_context *ctx,
 
 /* ------------------------------------------------------------ shared memory */
 
+/*
+ * UNREGISTER_SHM of @cookie, sent until the TEE confirms it (see
+ * RELEASE_ATTEMPTS); @maybe_absent when undoing a REGISTER_SHM whose
+ * answer failed. Returns true once confirmed.
+ */
+static bool send_unregister_shm(struct rh_tee_context *ctx, uint64_t cookie,
+				bool maybe_absent)
+{
+	struct rh_optee_msg_arg *msg;
+	uint32_t res = 0, origin = 0;
+	unsigned int slot, i;
+	bool answered, done = false;
+
+	msg = msg_get(ctx, &slot);
+	if (!msg) {
+		rh_err(ctx->plat, "tee: no memory to unregister shm 0x%llx",
+		       (unsigned long long)cookie);
+		return false;
+	}
+	for (i = 0; i < RELEASE_ATTEMPTS && !done; i++) {
+		msg_init(msg, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 1);
+		msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+		msg->params[0].u.rmem.shm_ref = cookie;
+		answered = msg_send(ctx, msg, &res, &origin);
+		done = release_done(i, maybe_absent, answered, res, origin);
+		if (!done && answered)
+			rh_warn(ctx->plat, "tee: UNREGISTER_SHM 0x%llx: %s",
+				(unsigned long long)cookie, rh_tee_result_name(res));
+	}
+	msg_put(ctx, msg, slot);
+	if (!done)
+		rh_err(ctx->plat, "tee: shm 0x%llx may still be registered in the TEE: %u unregisters unconfirmed",
+		       (unsigned long long)cookie, RELEASE_ATTEMPTS);
+	return done;
+}
+
+/*
+ * A REGISTER_SHM of @cookie failed. Not in the kernel: the TEE may have
+ * registered it and only the answer went missing, and it would keep a
+ * reference to memory the caller frees now; the cookie was never used
+ * for anything else, so unregistering it cannot hit another buffer.
+ */
+static void undo_register_shm(struct rh_tee_context *ctx, uint64_t cookie)
+{
+	send_unregister_shm(ctx, cookie, true);
+}
+
 static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
 				       size_t length, bool owned)
 {
@@ -861,6 +969,7 @@ static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
 
 err_put_msg:
 	msg_put(ctx, msg, slot);
+	undo_register_shm(ctx, shm->cookie);
 err_free_shm:
 	rh_free(shm);
 	return RH_ERR_PTR(ret);
@@ -981,6 +1090,7 @@ struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
 
 err_put_msg:
 	msg_put(ctx, msg, slot);
+	undo_register_shm(ctx, shm->cookie);
 err_free_lists:
 	rh_free(mem);
 err_free_shm:
@@ -1017,28 +1127,12 @@ RH_EXPORT struct rh_tee_shm *rh_tee_shm_alloc_kernel_buf(struct rh_tee_context *
 RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm)
 {
 	struct rh_tee_context *ctx;
-	struct rh_optee_msg_arg *msg;
-	uint32_t res, origin;
-	unsigned int slot;
 
 	if (RH_IS_ERR_OR_NULL(shm) ||
 	    atomic_fetch_sub_explicit(&shm->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	ctx = shm->ctx;
-	msg = msg_get(ctx, &slot);
-	if (msg) {
-		msg_init(msg, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 1);
-		msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
-		msg->params[0].u.rmem.shm_ref = shm->cookie;
-		if (msg_send(ctx, msg, &res, &origin) && res)
-			rh_warn(ctx->plat, "tee: UNREGISTER_SHM 0x%llx: %s",
-				(unsigned long long)shm->cookie,
-				rh_tee_result_name(res));
-		msg_put(ctx, msg, slot);
-	} else {
-		rh_err(ctx->plat, "tee: no memory to unregister shm 0x%llx",
-		       (unsigned long long)shm->cookie);
-	}
+	send_unregister_shm(ctx, shm->cookie, false);
 	if (shm->owned)
 		rh_free(shm->addr);
 	rh_free(shm);

@@ -38,6 +38,15 @@ rh_tee_context_open_internal(struct rh_platform *plat,
 					  const void *data),
 			     const void *data);
 
+/*
+ * rh_tee_context_close() - rh_tee_client_close_context() that says whether
+ * the TEE confirmed the close of every session still open (each
+ * CLOSE_SESSION is sent until it is, up to a bound; tee-client.c).
+ * Returns true if it did (or there was nothing to close), false when a
+ * session may still be open in the secure world (logged).
+ */
+bool rh_tee_context_close(struct rh_tee_context *ctx);
+
 /* rh_tee_context_is_user() - @ctx was opened for user space */
 bool rh_tee_context_is_user(const struct rh_tee_context *ctx);
 

@@ -925,18 +925,103 @@ static void test_bad_answers(void **state)
 		};
 		unsigned char buf[4];
 
+		const struct rh_mock_tee_reply unknown = {
+			.ret = RH_TEEC_ERROR_BAD_PARAMETERS,
+			.origin = RH_TEEC_ORIGIN_TEE,
+		};
+		const struct rh_mock_tee_reply unregistered = {
+			.origin = RH_TEEC_ORIGIN_TEE,
+		};
+
+		/*
+		 * The TEE may have registered it all the same (a lost answer):
+		 * the cookie is unregistered; "unknown" is the expected answer.
+		 */
 		rh_mock_tee_expect(RH_OPTEE_MSG_CMD_REGISTER_SHM, 0, &oom);
+		rh_mock_tee_expect(RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 0, &unknown);
 		assert_int_equal(RH_PTR_ERR(rh_tee_shm_register_kernel_buf(f->ctx,
 									   buf,
 									   4)),
 				 -ENOMEM);
 		rh_mock_tee_expect(RH_OPTEE_MSG_CMD_REGISTER_SHM, 0, &transport);
+		rh_mock_tee_expect(RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 0, &unregistered);
 		assert_int_equal(RH_PTR_ERR(rh_tee_shm_register_kernel_buf(f->ctx,
 									   buf,
 									   4)),
 				 -EIO);
 	}
 	drop_mock(f, 0x32);
+}
+
+/*
+ * Release messages go again until the TEE confirms them (not in the
+ * kernel): a close or an unregister lost on the way would leave the
+ * session, and what it owns, or the registration in the secure world.
+ */
+static void test_release_resent(void **state)
+{
+	struct fixture *f = *state;
+	const struct rh_mock_tee_reply opened = {
+		.origin = RH_TEEC_ORIGIN_TRUSTED_APP, .session = 0x44,
+	};
+	const struct rh_mock_tee_reply ok = { .origin = RH_TEEC_ORIGIN_TEE };
+	const struct rh_mock_tee_reply transport = { .rc = -EIO };
+	const struct rh_mock_tee_reply refused = {
+		.ret = RH_TEEC_ERROR_GENERIC, .origin = RH_TEEC_ORIGIN_TEE,
+	};
+	const struct rh_mock_tee_reply unknown = {
+		.ret = RH_TEEC_ERROR_BAD_PARAMETERS, .origin = RH_TEEC_ORIGIN_TEE,
+	};
+	const struct rh_mock_tee_reply replaced = {
+		.ret = RH_TEEC_ERROR_GENERIC, .origin = RH_TEEC_ORIGIN_TEE,
+		.session = 0x45,
+	};
+	struct rh_tee_ioctl_open_session_arg oarg;
+	struct rh_tee_shm *shm;
+	unsigned char buf[4];
+	unsigned int i;
+
+	use_mock(f);
+	memset(&oarg, 0, sizeof(oarg));
+	/* Lost in transport, refused by the TEE before the TA ran, then closed. */
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_OPEN_SESSION, 0, &opened);
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	assert_int_equal(oarg.session, 0x44);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &transport);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &refused);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &ok);
+	assert_int_equal(rh_tee_client_close_session(f->ctx, 0x44), 0);
+	/* The first close arrived and only its answer was lost: "unknown" ends it. */
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_OPEN_SESSION, 0, &opened);
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &transport);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &unknown);
+	assert_int_equal(rh_tee_client_close_session(f->ctx, 0x44), 0);
+	/* Never confirmed: given up after three sends (the session is forgotten). */
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_OPEN_SESSION, 0, &opened);
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	for (i = 0; i < 3; i++)
+		rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &transport);
+	assert_int_equal(rh_tee_client_close_session(f->ctx, 0x44), 0);
+	assert_neg_errno(rh_tee_client_close_session(f->ctx, 0x44), EINVAL);
+
+	/*
+	 * The TEE opened a session and the answer was replaced: the id it
+	 * wrote is closed again ("unknown" would have meant nothing to close).
+	 */
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_OPEN_SESSION, 0, &replaced);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0, &ok);
+	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
+	assert_int_equal(oarg.ret, RH_TEEC_ERROR_GENERIC);
+
+	/* UNREGISTER_SHM lost in transport: sent again; "unknown" ends it. */
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_REGISTER_SHM, 0, &ok);
+	shm = rh_tee_shm_register_kernel_buf(f->ctx, buf, sizeof(buf));
+	assert_false(RH_IS_ERR_OR_NULL(shm));
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 0, &transport);
+	rh_mock_tee_expect(RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 0, &unknown);
+	rh_tee_shm_put(shm);
+	drop_mock(f, 0);
 }
 
 static void test_backend_capabilities(void **state)
@@ -1473,6 +1558,7 @@ int main(void)
 		T(test_cancel),
 		T(test_client_uuid),
 		T(test_bad_answers),
+		T(test_release_resent),
 		T(test_backend_capabilities),
 		T(test_message_slots),
 		T(test_fail_nth),
