@@ -373,15 +373,33 @@ struct fix {
 	struct rh_restricted_heap *rcm, *rcma;
 	char last_log[512];
 	unsigned int nr_logs;
+	char logs[16384]; /* every message since the last clear_logs() */
+	size_t logs_len;
 };
 
 static void capture_log(void *data, enum rh_log_level level, const char *msg)
 {
 	struct fix *f = data;
+	int n;
 
 	(void)level;
 	snprintf(f->last_log, sizeof(f->last_log), "%s", msg);
 	f->nr_logs++;
+	n = snprintf(f->logs + f->logs_len, sizeof(f->logs) - f->logs_len, "%s\n", msg);
+	if (n > 0 && (size_t)n < sizeof(f->logs) - f->logs_len)
+		f->logs_len += (size_t)n;
+}
+
+static void clear_logs(struct fix *f)
+{
+	f->logs[0] = '\0';
+	f->logs_len = 0;
+}
+
+/* Some message since the last clear_logs() contains @what. */
+static bool logged(const struct fix *f, const char *what)
+{
+	return strstr(f->logs, what) != NULL;
 }
 
 static struct rh_dma_heap *find_heap(struct rh_platform *plat, const char *name)
@@ -1261,7 +1279,11 @@ static void test_retrieve_sg_garbage(void **state)
 	f->ft.retrieve_report = 0;
 }
 
-/* Behaviour 30: FREE failures are logged and the release completes. */
+/*
+ * Behaviour 30: FREE failures are logged and the release completes. Not in
+ * v5: the TA may have kept the buffer, so the idle heap recycles its
+ * session, which makes the TA release it.
+ */
 static void test_free_failures(void **state)
 {
 	struct fix *f = *state;
@@ -1272,17 +1294,23 @@ static void test_free_failures(void **state)
 	b = alloc(f->cma, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(b));
 	f->ft.free_status = 0x7;
-	f->last_log[0] = '\0';
+	clear_logs(f);
 	rh_dma_buf_put(b);
-	assert_non_null(strstr(f->last_log, "SECMEM_FREE buffer(0x1000) fail(7) from TEE"));
+	assert_true(logged(f, "SECMEM_FREE buffer(0x1000) fail(7) from TEE"));
+	assert_int_equal(f->ft.nr_live, 0);
+	assert_int_equal(last_invoke(&f->ft, RH_MTK_TZCMD_SECMEM_FREE)->session, 0x41);
+	assert_int_equal(f->ft.calls[f->ft.nr_calls - 2].cmd, RH_OPTEE_MSG_CMD_CLOSE_SESSION);
+	assert_int_equal(f->ft.calls[f->ft.nr_calls - 2].session, 0x41);
+	assert_int_equal(f->ft.calls[f->ft.nr_calls - 1].cmd, RH_OPTEE_MSG_CMD_OPEN_SESSION);
 
 	/* The TA answers an error: logged by the service call, release completes. */
 	f->ft.free_status = 0;
 	b = alloc(f->cma, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(b));
 	f->ft.free_ret = RH_TEEC_ERROR_GENERIC;
+	clear_logs(f);
 	rh_dma_buf_put(b);
-	assert_non_null(strstr(f->last_log, "cmd 0x10001"));
+	assert_true(logged(f, "cmd 0x10001"));
 	f->ft.free_ret = 0;
 
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
@@ -1290,27 +1318,33 @@ static void test_free_failures(void **state)
 	assert_int_equal(st.free_failures, 2);
 	assert_int_equal(st.pending_frees, 0);
 	assert_int_equal(st.tee_buffers, 0);
+	assert_int_equal(st.tee_recycles, 2);
+	assert_false(st.tee_doubt);
+	assert_int_equal(st.tee_inits, 3);
 	/* The CMA accounting followed each release regardless (v5). */
 	assert_int_equal(st.cma_used_size, 0);
 	assert_false(st.cma_held);
 	assert_int_equal(st.cma_releases, 2);
-	/* The refused FREE left its buffer in the TA, as in v5. */
-	assert_int_equal(f->ft.nr_live, 1);
-	f->ft.nr_live = 0;
+	/* Closing the session released what the TA kept (v5 leaves it there). */
+	assert_int_equal(f->ft.nr_live, 0);
+	assert_int_equal(count_calls(&f->ft, RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0), 2);
 }
 
 /*
- * A FREE that cannot have reached a live TA (transport failure, dead TA)
- * is sent again by the next allocation; meanwhile the CMA region stays
- * taken and counted (v5 forgets the buffer and releases the region).
+ * A FREE the TA did not answer itself (transport failure, dead TA) is sent
+ * again by the next allocation while the heap has other buffers;
+ * meanwhile the CMA region stays taken and counted (v5 forgets the buffer
+ * and releases the region).
  */
 static void test_deferred_free(void **state)
 {
 	struct fix *f = *state;
 	struct rh_restricted_mtk_stats st;
-	struct rh_dma_buf *a, *b;
+	struct rh_dma_buf *a, *b, *keep;
 	uint64_t handle;
 
+	keep = alloc(f->cma, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(keep));
 	a = alloc(f->cma, 8192);
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	handle = rh_restricted_buffer_get(a)->restricted_addr;
@@ -1319,60 +1353,74 @@ static void test_deferred_free(void **state)
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
 	assert_int_equal(st.pending_frees, 1);
 	assert_int_equal(st.pending_bytes, 8192);
-	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(st.tee_buffers, 2);
 	assert_int_equal(st.tee_buffers, f->ft.nr_live);
-	assert_int_equal(st.cma_used_size, 0);
+	assert_int_equal(st.cma_used_size, 4096);
 	assert_true(st.cma_held);
 	assert_int_equal(st.free_failures, 0);
 
 	/* Capacity counts what the TEE may still hold. */
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), ENOMEM);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 8192, O_RDWR, 0), ENOMEM);
 	/* Still unreachable: deferred again. */
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 4096, O_RDWR, 0), ENOMEM);
+	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, CMA_SIZE - 8192, O_RDWR, 0), ENOMEM);
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
 	assert_int_equal(st.pending_frees, 1);
 	assert_int_equal(st.cma_allocs, 1);
 
 	/* The TEE answers again: the next allocation's heap_init delivers it. */
 	f->ft.free_rc = 0;
-	b = alloc(f->cma, CMA_SIZE - 8192);
+	/* (The fake TA's bump allocator does not reuse a's 8 KiB.) */
+	b = alloc(f->cma, CMA_SIZE - 4 * 4096);
 	assert_false(RH_IS_ERR_OR_NULL(b));
 	assert_value(&f->ft.calls[f->ft.nr_calls - 2].p[0], RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT,
 		     handle, 0);
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
 	assert_int_equal(st.pending_frees, 0);
 	assert_int_equal(st.pending_bytes, 0);
-	assert_int_equal(st.tee_buffers, 1);
-	assert_int_equal(f->ft.nr_live, 1);
-	/*
-	 * The region was kept until the FREE went through (heap_init, before
-	 * the new buffer's alloc), then given back and taken again.
-	 */
-	assert_true(f->ft.calls[f->ft.nr_calls - 2].cma_held);
-	assert_true(f->ft.calls[f->ft.nr_calls - 1].cma_held);
-	assert_int_equal(st.cma_allocs, 2);
-	assert_int_equal(st.cma_releases, 1);
+	assert_int_equal(st.tee_buffers, 2);
+	assert_int_equal(f->ft.nr_live, 2);
+	assert_int_equal(st.cma_allocs, 1);
+	assert_int_equal(st.tee_recycles, 0);
 	rh_dma_buf_put(b);
+	rh_dma_buf_put(keep);
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_false(st.cma_held);
+	assert_int_equal(st.cma_releases, 1);
 
-	/* A deferred FREE alone holds the region; delivering it releases it. */
+	/*
+	 * The last buffer's FREE meets a dead TA: the idle heap recycles the
+	 * session at once; the close released the buffer, the region goes back.
+	 */
 	a = alloc(f->cma, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	f->ft.free_ret = RH_TEEC_ERROR_TARGET_DEAD;
 	rh_dma_buf_put(a);
 	f->ft.free_ret = 0;
 	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
-	assert_true(st.cma_held);
-	assert_int_equal(st.pending_frees, 1);
-	assert_int_equal(st.cma_releases, 2);
-	/* heap_init reopens the dead session, then retries. */
-	f->ft.zalloc_ret = RH_MTK_TEE_RESULT_OOM;
-	assert_neg_errno(rh_dma_heap_buffer_alloc(f->cma, 4096, O_RDWR, 0), ENOMEM);
-	f->ft.zalloc_ret = 0;
-	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
-	assert_int_equal(st.tee_inits, 2);
-	assert_int_equal(st.pending_frees, 0);
 	assert_false(st.cma_held);
-	assert_int_equal(st.cma_releases, 4);
+	assert_int_equal(st.pending_frees, 0);
+	assert_int_equal(st.lost_buffers, 0);
+	assert_int_equal(st.tee_recycles, 1);
+	assert_int_equal(st.tee_inits, 2);
+	assert_int_equal(st.cma_releases, 2);
+	assert_int_equal(f->ft.nr_live, 0);
+
+	/*
+	 * The last buffer's FREE does not go through, twice: sent again at
+	 * once, then the session is recycled all the same.
+	 */
+	a = alloc(f->cma, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(a));
+	f->ft.free_rc = -EIO;
+	rh_dma_buf_put(a);
+	f->ft.free_rc = 0;
+	mtk_stats(f, RH_RESTRICTED_MTK_CMA_NAME, &st);
+	assert_false(st.cma_held);
+	assert_int_equal(st.pending_frees, 0);
+	assert_int_equal(st.tee_recycles, 2);
+	assert_int_equal(st.lost_buffers, 0);
+	assert_int_equal(st.free_failures, 0);
+	assert_int_equal(f->ft.nr_live, 0);
 }
 
 /* A lost reply: the retry finds the handle gone, which is success. */
@@ -1380,8 +1428,10 @@ static void test_deferred_free_lost_reply(void **state)
 {
 	struct fix *f = *state;
 	struct rh_restricted_mtk_stats st;
-	struct rh_dma_buf *a;
+	struct rh_dma_buf *a, *keep;
 
+	keep = alloc(f->cm, 4096);
+	assert_false(RH_IS_ERR_OR_NULL(keep));
 	a = alloc(f->cm, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	f->ft.free_rc = -EIO;
@@ -1389,22 +1439,28 @@ static void test_deferred_free_lost_reply(void **state)
 	rh_dma_buf_put(a);
 	f->ft.free_rc = 0;
 	f->ft.free_after = false;
-	assert_int_equal(f->ft.nr_live, 0);
+	assert_int_equal(f->ft.nr_live, 1);
 	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
 	assert_int_equal(st.pending_frees, 1);
-	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(st.tee_buffers, 2);
 
 	a = alloc(f->cm, 4096);
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
 	assert_int_equal(st.pending_frees, 0);
-	assert_int_equal(st.tee_buffers, 1);
+	assert_int_equal(st.tee_buffers, 2);
 	assert_int_equal(st.free_failures, 0);
 	assert_int_equal(st.frees, 2);
 	rh_dma_buf_put(a);
+	rh_dma_buf_put(keep);
+	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
+	assert_int_equal(st.tee_recycles, 0);
 }
 
-/* No memory to queue the retry: the FREE is lost, as in v5, and counted. */
+/*
+ * No memory to queue the retry: the FREE is lost, as in v5, and counted;
+ * the idle heap recycles the session, which releases it in the TA.
+ */
 static void test_deferred_free_no_memory(void **state)
 {
 	struct fix *f = *state;
@@ -1415,17 +1471,18 @@ static void test_deferred_free_no_memory(void **state)
 	assert_false(RH_IS_ERR_OR_NULL(a));
 	f->ft.free_rc = -EIO;
 	rh_fail_nth_set(1);
+	clear_logs(f);
 	rh_dma_buf_put(a);
 	assert_int_equal(rh_fail_nth_get(), 0);
 	rh_fail_nth_set(0);
 	f->ft.free_rc = 0;
-	assert_non_null(strstr(f->last_log, "lost: no memory to retry it"));
+	assert_true(logged(f, "lost: no memory to retry it"));
 	mtk_stats(f, RH_RESTRICTED_MTK_CM_NAME, &st);
 	assert_int_equal(st.pending_frees, 0);
 	assert_int_equal(st.free_failures, 1);
 	assert_int_equal(st.tee_buffers, 0);
-	assert_int_equal(f->ft.nr_live, 1);
-	f->ft.nr_live = 0;
+	assert_int_equal(st.tee_recycles, 1);
+	assert_int_equal(f->ft.nr_live, 0);
 }
 
 /* ------------------------------------------------------------ CMA heap */

@@ -57,11 +57,19 @@ RH_BEGIN_DECLS
  *                 buffers may still live in the TEE
  * @pending_frees, @pending_bytes: FREEs that could not reach a live TA
  *                                 (TARGET_DEAD, transport failure, no
- *                                 session), sent again by the next
- *                                 allocation's heap_init
+ *                                 session, a refusal by the TEE, any
+ *                                 failure not answered by the TA), sent
+ *                                 again by the next allocation's heap_init
+ *                                 or as soon as the heap is idle
  * @lost_buffers, @lost_bytes: buffers the TA released when the heap's
  *                             session died with it (TA panic) that still
  *                             have a dma-buf; their FREE finds nothing
+ * @tee_recycles: sessions the heap closed to make the TA release what they
+ *                owned: a dead TA's, or, once the heap was idle, one in
+ *                doubt (see @tee_doubt) or whose FREEs did not go through
+ * @tee_doubt: the session may own secure memory the heap does not know of
+ *             (a ZALLOC or a FREE failed: the TA may have allocated, or
+ *             kept the buffer); it is recycled once no buffer is left
  */
 struct rh_restricted_mtk_stats {
 	uint32_t mem_type;
@@ -91,6 +99,8 @@ struct rh_restricted_mtk_stats {
 	uint64_t pending_bytes;
 	uint64_t lost_buffers;
 	uint64_t lost_bytes;
+	uint64_t tee_recycles;
+	bool tee_doubt;
 };
 
 /**

@@ -52,8 +52,17 @@ struct mtk_restricted_heap_data {
 	pthread_rwlock_t tee_lock;
 	struct rh_tee_context *tee_ctx;
 	uint32_t tee_session;
-	uint32_t tee_epoch; /* sessions opened so far: the current one's number */
+	uint32_t tee_epoch; /* sessions closed so far: the current one's number */
 	atomic_bool tee_dead; /* a call answered TARGET_DEAD */
+	/*
+	 * The session may own secure memory the heap does not know of (not in
+	 * v5): a ZALLOC failed (the TA may have allocated before the answer
+	 * went wrong), a FREE failed for good. The heap recycles the session
+	 * once it is idle (mtk_tee_settle_if_idle()).
+	 */
+	atomic_bool tee_doubt;
+	/* Buffers restricted and not yet unrestricted: the callers' ones. */
+	atomic_uint live_buffers;
 
 	enum rh_mtk_secure_mem_type mem_type;
 
@@ -76,6 +85,12 @@ struct mtk_restricted_heap_data {
 	 */
 	uint64_t lend_seen;
 	uint64_t unlent_through;
+	/*
+	 * A session was dropped without the TEE confirming its close: it may
+	 * still hold the region, so a later close proves nothing about the
+	 * lend; only a FREE's report of the region unlent clears it.
+	 */
+	bool lend_unconfirmed;
 
 	/* Every PA the TEE reports must lie in here. */
 	rh_phys_addr_t region_base;
@@ -83,6 +98,7 @@ struct mtk_restricted_heap_data {
 
 	atomic_ullong tee_inits;
 	atomic_ullong tee_init_failures;
+	atomic_ullong tee_recycles;
 	atomic_ullong tee_buffers;
 	atomic_ullong tee_bytes;
 	/*
@@ -107,6 +123,14 @@ struct mtk_restricted_heap_data {
 
 /* restricted-mtk-tee.c: the TEE side (heap_init, restrict_buf, unrestrict_buf ops). */
 void mtk_tee_session_close(struct mtk_restricted_heap_data *data);
+/*
+ * mtk_tee_settle_if_idle() - once no buffer of the heap's callers is left,
+ * leave nothing in the secure world the heap does not know of: deferred
+ * FREEs are sent again, and a session in doubt, dead, or whose FREEs still
+ * do not go through is closed (the TA releases what it owns) and a new one
+ * opened. Called without tee_lock; takes the core's init lock.
+ */
+void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data);
 int mtk_restricted_heap_init(struct rh_restricted_heap *rheap);
 int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 			    struct rh_restricted_buffer *buf);

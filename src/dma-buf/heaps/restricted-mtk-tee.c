@@ -82,7 +82,6 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 
 	data->tee_ctx = ctx;
 	data->tee_session = arg.session;
-	data->tee_epoch++;
 	atomic_store(&data->tee_dead, false);
 	return 0;
 
@@ -101,13 +100,59 @@ void mtk_tee_session_close(struct mtk_restricted_heap_data *data)
 }
 
 /*
+ * Close the session (dead, or recycled when idle) and account for what it
+ * held; tee_lock held for writing. Not in v5, whose TA keeps a dead
+ * session's buffers for good: closing it makes the TA release every
+ * buffer the session owns (ta-secmem.c), so what the heap still counts is
+ * lost -- the dma-bufs that remain find nothing to FREE, the deferred
+ * FREEs of the session are moot -- and what it did not know of (a ZALLOC
+ * whose answer never came, a FREE the TA failed) is gone as well. The CMA
+ * region can only have been lent through the heap's sessions (the TA
+ * refuses anyone else's claim), so once the TEE confirmed the close every
+ * lend the heap saw is over; an unconfirmed close proves nothing.
+ */
+static void mtk_tee_session_recycle(struct mtk_restricted_heap_data *data)
+{
+	uint32_t session = data->tee_session;
+	bool confirmed;
+
+	confirmed = rh_tee_context_close(data->tee_ctx);
+	data->tee_ctx = NULL;
+	data->tee_session = 0;
+	data->tee_epoch++;
+	atomic_store(&data->tee_dead, false);
+	atomic_store(&data->tee_doubt, false);
+	ctr_add(data->lost_buffers, atomic_exchange(&data->tee_buffers, 0));
+	ctr_add(data->lost_bytes, atomic_exchange(&data->tee_bytes, 0));
+	ctr_inc(data->tee_recycles);
+
+	pthread_mutex_lock(&data->lock);
+	if (!confirmed) {
+		rh_err(data->plat, "rheap_mtk: %s: the TEE never confirmed closing session 0x%x: what it owns may stay in the secure world",
+		       data->rheap->name, session);
+		data->lend_unconfirmed = true;
+	} else if (!data->lend_unconfirmed && data->unlent_through < data->lend_seen) {
+		data->unlent_through = data->lend_seen;
+	}
+	pthread_mutex_unlock(&data->lock);
+}
+
+/* How the TEE answered a call (v5 keeps only whether it failed). */
+struct mtk_tee_answer {
+	uint32_t result;
+	uint32_t origin;
+};
+
+/*
  * Mirrors: mtk_tee_service_call(). Every failure is -EOPNOTSUPP, as in v5;
  * a TA that died is remembered so that heap_init reopens the session.
- * tee_lock held for reading.
+ * @ret_answer (may be NULL) gets the result and its origin; a call the
+ * client could not even send counts as lost in transport. tee_lock held
+ * (for reading at least).
  */
 static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 				uint32_t command, struct rh_tee_param *params,
-				uint32_t *ret_result)
+				struct mtk_tee_answer *ret_answer)
 {
 	struct rh_tee_ioctl_invoke_arg arg = { 0 };
 	int ret;
@@ -117,8 +162,10 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 	arg.func = command;
 
 	ret = rh_tee_client_invoke_func(data->tee_ctx, &arg, params);
-	if (ret_result)
-		*ret_result = ret < 0 ? RH_TEEC_ERROR_COMMUNICATION : arg.ret;
+	if (ret_answer) {
+		ret_answer->result = ret < 0 ? RH_TEEC_ERROR_COMMUNICATION : arg.ret;
+		ret_answer->origin = ret < 0 ? RH_TEEC_ORIGIN_COMMS : arg.ret_origin;
+	}
 	if (ret < 0 || arg.ret) {
 		rh_err(data->plat, "rheap_mtk: cmd 0x%x ret %d:%x", command, ret,
 		       arg.ret);
@@ -129,7 +176,7 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 	return 0;
 }
 
-/* Queue a FREE for heap_init to send again; 0, or -ENOMEM (then it is lost). */
+/* Queue a FREE to send again; 0, or -ENOMEM (then it is lost). */
 static int mtk_defer_free(struct mtk_restricted_heap_data *data,
 			  uint64_t restricted_addr, uint64_t size, uint32_t epoch)
 {
@@ -164,19 +211,26 @@ out_unlock:
 
 /*
  * Mirrors: mtk_tee_secmem_free(). The call's own failure is logged by the
- * service call, a non-zero TA status here; both are counted and, as in
- * v5, otherwise ignored. Fixed: a FREE that cannot have reached a live TA
- * (no session, TARGET_DEAD, failed transport) is queued and sent again by
- * the next heap_init (*@ret_deferred true); for such a @retry, an unknown
- * handle means the first one was delivered after all. The handle is no
- * longer the heap's once FREE is not deferred. tee_lock held for reading.
+ * service call, a non-zero TA status here; both are counted. Fixed (v5
+ * counts every failure and forgets the buffer):
+ * - only an answer whose origin is the TA is final. Every other failure
+ *   (no session, a message the client could not send, transport, the TEE
+ *   refusing the call before the TA ran, TARGET_DEAD whoever reports it)
+ *   cannot have been the TA's word on the buffer: the FREE is queued (*@ret_deferred true) and
+ *   sent again by the next heap_init, or at once when the heap is idle;
+ *   for such a @retry, an unknown handle means the first one arrived;
+ * - a final failure (the TA's error result or status) may leave the
+ *   buffer in the TA: the session is in doubt, and the heap recycles it
+ *   once idle, which makes the TA release it.
+ * The handle is no longer the heap's once FREE is not deferred. tee_lock
+ * held (for reading at least).
  */
 static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 			       uint64_t restricted_addr, uint64_t size,
 			       uint32_t epoch, bool retry, bool *ret_deferred)
 {
 	struct rh_tee_param params[RH_MTK_TEE_PARAM_NUM] = { 0 };
-	uint32_t result = RH_TEEC_ERROR_TARGET_DEAD;
+	struct mtk_tee_answer ans = { RH_TEEC_ERROR_COMMUNICATION, RH_TEEC_ORIGIN_COMMS };
 	int ret = -ENODEV;
 
 	*ret_deferred = false;
@@ -193,13 +247,14 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 		params[0].u.value.a = restricted_addr;
 		params[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 
-		ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_FREE, params, &result);
+		ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_FREE, params, &ans);
 		ctr_inc(data->frees);
 	}
-	if (ret && (result == RH_TEEC_ERROR_TARGET_DEAD ||
-		    result == RH_TEEC_ERROR_COMMUNICATION)) {
+	/* A dead TA's answer says nothing of the buffer, whoever gives it. */
+	if (ret && (ans.origin != RH_TEEC_ORIGIN_TRUSTED_APP ||
+		    ans.result == RH_TEEC_ERROR_TARGET_DEAD)) {
 		if (!mtk_defer_free(data, restricted_addr, size, epoch)) {
-			rh_warn(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") deferred until the TA can be reached",
+			rh_warn(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") deferred until the TA answers it",
 				restricted_addr);
 			*ret_deferred = true;
 			return ret;
@@ -213,10 +268,13 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 		pthread_mutex_lock(&data->lock);
 		if (params[1].u.value.b >> 1 > data->unlent_through)
 			data->unlent_through = params[1].u.value.b >> 1;
+		/* Whatever an unconfirmed close left, the region is unlent now. */
+		data->lend_unconfirmed = false;
 		pthread_mutex_unlock(&data->lock);
 	}
 	if (ret) {
 		ctr_inc(data->free_failures);
+		atomic_store(&data->tee_doubt, true);
 	} else if (retry && params[1].u.value.a == RH_TEEC_ERROR_ITEM_NOT_FOUND) {
 		rh_info(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") had reached the TA",
 			restricted_addr);
@@ -224,6 +282,7 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 		rh_err(data->plat, "rheap_mtk: SECMEM_FREE buffer(0x%" PRIx64 ") fail(%" PRId64 ") from TEE",
 		       restricted_addr, (int64_t)params[1].u.value.a);
 		ctr_inc(data->free_failures);
+		atomic_store(&data->tee_doubt, true);
 		ret = -EINVAL;
 	}
 	ctr_sub(data->tee_buffers, 1);
@@ -231,8 +290,11 @@ static int mtk_tee_secmem_free(struct mtk_restricted_heap_data *data,
 	return ret;
 }
 
-/* Send the deferred FREEs again (heap_init, after the session is fine). */
-static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
+/*
+ * Send the deferred FREEs again; tee_lock held (for reading at least).
+ * Those of a closed session find it gone and cost no call.
+ */
+static void mtk_send_pending_frees(struct mtk_restricted_heap_data *data)
 {
 	struct mtk_pending_free *pending;
 	unsigned int i, nr;
@@ -247,7 +309,6 @@ static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
 	atomic_store(&data->pending_hint, 0);
 	pthread_mutex_unlock(&data->lock);
 
-	pthread_rwlock_rdlock(&data->tee_lock);
 	for (i = 0; i < nr; i++) {
 		/* A lost answer the first time: ITEM_NOT_FOUND now, gone all the same. */
 		mtk_tee_secmem_free(data, pending[i].handle, pending[i].size, pending[i].epoch,
@@ -258,8 +319,19 @@ static void mtk_retry_pending_frees(struct mtk_restricted_heap_data *data)
 		mtk_cma_release_if_unused(data);
 		pthread_mutex_unlock(&data->lock);
 	}
-	pthread_rwlock_unlock(&data->tee_lock);
 	rh_free(pending);
+}
+
+/* Open the session (heap_init, or after a recycle); tee_lock held for writing. */
+static int mtk_tee_session_open(struct mtk_restricted_heap_data *data)
+{
+	int ret = mtk_tee_session_init(data);
+
+	if (ret)
+		ctr_inc(data->tee_init_failures);
+	else
+		ctr_inc(data->tee_inits);
+	return ret;
 }
 
 /* Mirrors: mtk_restricted_heap_init(), the heap_init op. */
@@ -268,34 +340,68 @@ int mtk_restricted_heap_init(struct rh_restricted_heap *rheap)
 	struct mtk_restricted_heap_data *data = rheap->priv_data;
 	int ret;
 
-	/* Only heap_init writes tee_ctx, and the core serialises it. */
+	/* Only heap_init and the idle settle (both under the init lock) write tee_ctx. */
 	if (!data->tee_ctx || atomic_load(&data->tee_dead)) {
 		pthread_rwlock_wrlock(&data->tee_lock);
 		if (data->tee_ctx) {
 			rh_warn(data->plat, "rheap_mtk: %s: the secure memory TA died, reopening its session",
 				rheap->name);
-			/*
-			 * Closing the dead session makes the TA release every buffer
-			 * it held (not in v5, whose TA keeps them for good): they are
-			 * lost, and their FREEs will find nothing.
-			 */
-			mtk_tee_session_close(data);
-			ctr_add(data->lost_buffers, atomic_exchange(&data->tee_buffers, 0));
-			ctr_add(data->lost_bytes, atomic_exchange(&data->tee_bytes, 0));
+			mtk_tee_session_recycle(data);
 		}
-		ret = mtk_tee_session_init(data);
+		ret = mtk_tee_session_open(data);
 		pthread_rwlock_unlock(&data->tee_lock);
-
-		if (ret) {
-			ctr_inc(data->tee_init_failures);
+		if (ret)
 			return ret;
-		}
-		ctr_inc(data->tee_inits);
 	}
 
-	if (atomic_load(&data->pending_hint))
-		mtk_retry_pending_frees(data);
+	if (atomic_load(&data->pending_hint)) {
+		pthread_rwlock_rdlock(&data->tee_lock);
+		mtk_send_pending_frees(data);
+		pthread_rwlock_unlock(&data->tee_lock);
+	}
 	return 0;
+}
+
+/* Something in the secure world the heap cannot account for yet. */
+static bool mtk_tee_unsettled(struct mtk_restricted_heap_data *data)
+{
+	return atomic_load(&data->tee_doubt) || atomic_load(&data->pending_hint) ||
+	       atomic_load(&data->tee_dead);
+}
+
+void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data)
+{
+	struct rh_restricted_heap *rheap = data->rheap;
+
+	if (atomic_load(&data->live_buffers) || !mtk_tee_unsettled(data))
+		return;
+	/* heap_init's lock first, as heap_init takes them: tee_ctx writers. */
+	pthread_mutex_lock(&rheap->init_lock);
+	pthread_rwlock_wrlock(&data->tee_lock);
+	/* No restrict or unrestrict runs now: the count is exact. */
+	if (!data->tee_ctx || atomic_load(&data->live_buffers))
+		goto out_unlock;
+	if (!atomic_load(&data->tee_dead) && !atomic_load(&data->tee_doubt))
+		mtk_send_pending_frees(data);
+	if (mtk_tee_unsettled(data)) {
+		rh_warn(data->plat, "rheap_mtk: %s: idle with %s: recycling session 0x%x",
+			rheap->name,
+			atomic_load(&data->tee_dead) ? "a dead TA" :
+			atomic_load(&data->tee_doubt) ? "secure memory it may not know of" :
+							"FREEs the TA did not answer",
+			data->tee_session);
+		mtk_tee_session_recycle(data);
+		/* The closed session's FREEs are moot: settled without a call. */
+		mtk_send_pending_frees(data);
+		/* A failure is retried by the next allocation's heap_init. */
+		mtk_tee_session_open(data);
+	}
+out_unlock:
+	pthread_rwlock_unlock(&data->tee_lock);
+	pthread_mutex_unlock(&rheap->init_lock);
+	pthread_mutex_lock(&data->lock);
+	mtk_cma_release_if_unused(data);
+	pthread_mutex_unlock(&data->lock);
 }
 
 /* ------------------------------------------------------------ layout checks */
@@ -507,6 +613,12 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 	ret = mtk_tee_service_call(data, RH_MTK_TZCMD_SECMEM_ZALLOC, params, NULL);
 	if (ret) {
 		ctr_inc(data->zalloc_failures);
+		/*
+		 * Not in v5: whatever the answer says, the TA may have allocated
+		 * before it went wrong (a lost or replaced reply), and no handle
+		 * came back to FREE: recycle the session once the heap is idle.
+		 */
+		atomic_store(&data->tee_doubt, true);
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
@@ -553,6 +665,7 @@ int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 
 	buf->restricted_addr = restricted_addr;
 	buf->tee_epoch = data->tee_epoch;
+	atomic_fetch_add(&data->live_buffers, 1);
 	pthread_rwlock_unlock(&data->tee_lock);
 	return 0;
 
@@ -561,6 +674,7 @@ err_free_secmem:
 			    &deferred);
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
+	mtk_tee_settle_if_idle(data);
 	return ret;
 }
 
@@ -574,7 +688,9 @@ void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 	rh_sg_free_table(&buf->sg_table);
 
 	pthread_rwlock_rdlock(&data->tee_lock);
+	atomic_fetch_sub(&data->live_buffers, 1);
 	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, buf->tee_epoch, false,
 			    &deferred);
 	pthread_rwlock_unlock(&data->tee_lock);
+	mtk_tee_settle_if_idle(data);
 }

@@ -39,10 +39,14 @@
  *   lengths summing to the buffer size, no overlap);
  * - the first CMA buffer is checked against the region size too;
  * - a session whose TA died (TARGET_DEAD) is reopened by the next
- *   allocation instead of being used forever, and a FREE that could not
- *   reach the TA (dead TA, failed transport) is sent again then, so the
- *   secure world does not keep the buffer; the CMA region is released
- *   only once those FREEs went through.
+ *   allocation instead of being used forever, and a FREE the TA did not
+ *   answer itself (dead TA, failed transport, a refusal by the TEE) is
+ *   sent again then, so the secure world does not keep the buffer; the
+ *   CMA region is released only once those FREEs went through;
+ * - exact under every TEE fault: once no buffer is left, the heap sends
+ *   its deferred FREEs again and recycles a session that may own memory
+ *   it does not know of (a lost ZALLOC answer, a FREE the TA failed), so
+ *   the TA releases it (restricted-mtk-tee.c, mtk_tee_settle_if_idle()).
  */
 
 #define MTK_HEAP_CM 0
@@ -374,6 +378,8 @@ RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
 	st.tee_bytes = ctr_get(data->tee_bytes);
 	st.lost_buffers = ctr_get(data->lost_buffers);
 	st.lost_bytes = ctr_get(data->lost_bytes);
+	st.tee_recycles = ctr_get(data->tee_recycles);
+	st.tee_doubt = atomic_load(&data->tee_doubt);
 	st.zallocs = ctr_get(data->zallocs);
 	st.zalloc_failures = ctr_get(data->zalloc_failures);
 	st.retrieve_sgs = ctr_get(data->retrieve_sgs);
