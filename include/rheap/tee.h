@@ -566,7 +566,9 @@ enum rh_tee_fault_action {
  * @sticky: keep failing every later matching call too
  *
  * PANIC forwards the call after asking the inner backend (ta_panic_next)
- * to make the TA panic on entry, so the TEE really reports TARGET_DEAD.
+ * to make the TA panic on entry, so the TEE really reports TARGET_DEAD;
+ * only OPEN_SESSION and INVOKE_COMMAND messages (those that enter a TA)
+ * match it, so that @nth counts the calls a panic can hit.
  */
 struct rh_tee_fault_spec {
 	unsigned int nth;

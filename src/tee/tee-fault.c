@@ -35,6 +35,15 @@ static bool spec_matches(const struct rh_tee_fault_spec *spec,
 	if (spec->match_func &&
 	    (msg->cmd != RH_OPTEE_MSG_CMD_INVOKE_COMMAND || msg->func != spec->func))
 		return false;
+	/*
+	 * Only these enter a TA's open_session or invoke: for a shm message
+	 * ta_panic_next(0) would arm the next OPEN_SESSION instead, a panic
+	 * nobody asked for that outlives the spec.
+	 */
+	if (spec->action == RH_TEE_FAULT_PANIC &&
+	    msg->cmd != RH_OPTEE_MSG_CMD_OPEN_SESSION &&
+	    msg->cmd != RH_OPTEE_MSG_CMD_INVOKE_COMMAND)
+		return false;
 	return true;
 }
 
