@@ -139,5 +139,16 @@ void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 
 /* restricted-mtk.c: the CMA accounting, for the deferred FREEs. */
 void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data);
+/*
+ * mtk_doubt_siblings() - @data's TA died: the other MTK heaps' sessions
+ * went with it if they were on the same (single) instance, which the
+ * normal world cannot tell. They are put in doubt, so each recycles its
+ * session once idle, where a needless recycle costs nothing (a dead
+ * session with live buffers waits for its own TARGET_DEAD).
+ * mtk_settle_all() - mtk_tee_settle_if_idle() on every MTK heap of @plat;
+ * called with no heap lock held.
+ */
+void mtk_doubt_siblings(struct mtk_restricted_heap_data *data);
+void mtk_settle_all(struct rh_platform *plat);
 
 #endif /* RH_HEAPS_MTK_INTERNAL_H */

@@ -76,7 +76,8 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 		       "rheap_mtk: open session to the secure memory TA %s fail: ret %d, %s (origin %u)",
 		       RH_TZ_TA_MEM_UUID_MTK, ret, rh_tee_result_name(arg.ret),
 		       arg.ret_origin);
-		ret = -EINVAL;
+		/* Fixed: v5 says -EINVAL even when the TEE ran out of memory. */
+		ret = !ret && arg.ret == RH_TEEC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 		goto err_close_context;
 	}
 
@@ -169,8 +170,10 @@ static int mtk_tee_service_call(struct mtk_restricted_heap_data *data,
 	if (ret < 0 || arg.ret) {
 		rh_err(data->plat, "rheap_mtk: cmd 0x%x ret %d:%x", command, ret,
 		       arg.ret);
-		if (!ret && arg.ret == RH_TEEC_ERROR_TARGET_DEAD)
+		if (!ret && arg.ret == RH_TEEC_ERROR_TARGET_DEAD) {
 			atomic_store(&data->tee_dead, true);
+			mtk_doubt_siblings(data);
+		}
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -378,8 +381,13 @@ void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data)
 	/* heap_init's lock first, as heap_init takes them: tee_ctx writers. */
 	pthread_mutex_lock(&rheap->init_lock);
 	pthread_rwlock_wrlock(&data->tee_lock);
+	/* No session: nothing to doubt (a dead sibling's word reached us). */
+	if (!data->tee_ctx) {
+		atomic_store(&data->tee_doubt, false);
+		goto out_unlock;
+	}
 	/* No restrict or unrestrict runs now: the count is exact. */
-	if (!data->tee_ctx || atomic_load(&data->live_buffers))
+	if (atomic_load(&data->live_buffers))
 		goto out_unlock;
 	if (!atomic_load(&data->tee_dead) && !atomic_load(&data->tee_doubt))
 		mtk_send_pending_frees(data);
@@ -674,7 +682,7 @@ err_free_secmem:
 			    &deferred);
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
-	mtk_tee_settle_if_idle(data);
+	mtk_settle_all(data->plat);
 	return ret;
 }
 
@@ -692,5 +700,5 @@ void mtk_tee_unrestrict_memory(struct rh_restricted_heap *rheap,
 	mtk_tee_secmem_free(data, buf->restricted_addr, buf->size, buf->tee_epoch, false,
 			    &deferred);
 	pthread_rwlock_unlock(&data->tee_lock);
-	mtk_tee_settle_if_idle(data);
+	mtk_settle_all(data->plat);
 }

@@ -331,6 +331,26 @@ void rh_restricted_mtk_fini(struct rh_platform *plat)
 	plat->restricted_mtk = NULL;
 }
 
+void mtk_doubt_siblings(struct mtk_restricted_heap_data *data)
+{
+	struct rh_restricted_mtk *mtk = data->plat->restricted_mtk;
+	unsigned int i;
+
+	for (i = 0; mtk && i < MTK_NR_HEAPS; i++)
+		if (mtk->registered[i] && &mtk->data[i] != data)
+			atomic_store(&mtk->data[i].tee_doubt, true);
+}
+
+void mtk_settle_all(struct rh_platform *plat)
+{
+	struct rh_restricted_mtk *mtk = plat->restricted_mtk;
+	unsigned int i;
+
+	for (i = 0; mtk && i < MTK_NR_HEAPS; i++)
+		if (mtk->registered[i])
+			mtk_tee_settle_if_idle(&mtk->data[i]);
+}
+
 RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
 					  const char *name,
 					  struct rh_restricted_mtk_stats *ret_stats)
