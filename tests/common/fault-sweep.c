@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+/* Fault sweeps: an entry point under every TEE fault and every failed allocation, nothing left behind. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rheap/alloc.h>
+#include <rheap/device.h>
+#include <rheap/dma-buf.h>
+#include <rheap/dma-heap.h>
+#include <rheap/heaps/restricted-mtk.h>
+#include <rheap/tee-secmem.h>
+#include <rheap/uapi.h>
+
+#include "emu.h"
+#include "fault-sweep.h"
+#include "internal.h"
+#include "optee/tee.h"
+#include "rh-test.h"
+
+const struct rh_sweep_fault rh_sweep_fault_kinds[] = {
+	{ "GENERIC from API", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_API, false },
+	{ "GENERIC from API, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_API, true },
+	{ "GENERIC from COMMS", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_COMMS, false },
+	{ "GENERIC from COMMS, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_COMMS, true },
+	{ "GENERIC from TEE", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TEE, false },
+	{ "GENERIC from TEE, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TEE, true },
+	{ "GENERIC from TA", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TRUSTED_APP, false },
+	{ "GENERIC from TA, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TRUSTED_APP, true },
+	{ "TARGET_DEAD from TEE", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_TARGET_DEAD, RH_TEEC_ORIGIN_TEE, false },
+	{ "TARGET_DEAD from TEE, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_TARGET_DEAD, RH_TEEC_ORIGIN_TEE, true },
+	{ "transport", RH_TEE_FAULT_TRANSPORT, 0, 0, false },
+	{ "transport, after", RH_TEE_FAULT_TRANSPORT, 0, 0, true },
+	{ "TA panic", RH_TEE_FAULT_PANIC, 0, 0, false },
+};
+const unsigned int rh_sweep_nr_fault_kinds = RH_ARRAY_SIZE(rh_sweep_fault_kinds);
+
+static void *sweep_dtb;
+static size_t sweep_dtb_size;
+
+/* The run under way, for the failure messages: entry point, fault, call. */
+static char cur_run[160];
+
+void rh_sweep_set_dtb(const void *dtb, size_t size)
+{
+	free(sweep_dtb);
+	sweep_dtb = NULL;
+	sweep_dtb_size = 0;
+	if (!dtb)
+		return;
+	sweep_dtb = malloc(size);
+	assert_non_null(sweep_dtb);
+	memcpy(sweep_dtb, dtb, size);
+	sweep_dtb_size = size;
+}
+
+/* ------------------------------------------------------------ allocations */
+
+/* Per thread, as the library's hook: only this thread's allocations count. */
+static _Thread_local long tl_live_allocs;
+
+static void counted_alloc(void *ptr, size_t size, void *data)
+{
+	(void)ptr;
+	(void)size;
+	(void)data;
+	tl_live_allocs++;
+}
+
+static void counted_free(void *ptr, void *data)
+{
+	(void)ptr;
+	(void)data;
+	tl_live_allocs--;
+}
+
+void rh_sweep_count_allocs(void)
+{
+	static const struct rh_alloc_hook hook = {
+		.allocated = counted_alloc,
+		.freed = counted_free,
+	};
+
+	rh_alloc_hook_set(&hook);
+}
+
+long rh_sweep_live_allocs(void)
+{
+	return tl_live_allocs;
+}
+
+/* ------------------------------------------------------------ platforms */
+
+/* The faults make the library log at every turn: keep the output readable. */
+static void quiet_log(void *data, enum rh_log_level level, const char *msg)
+{
+	(void)data;
+	(void)level;
+	(void)msg;
+}
+
+void rh_sweep_env_new(struct rh_sweep_env *env)
+{
+	RH_DEFINE_PLATFORM_INFO(info);
+	const struct rh_tee_ops *ops;
+	void *priv;
+
+	info.dtb = sweep_dtb;
+	info.dtb_size = sweep_dtb_size;
+	info.log_fn = quiet_log;
+	assert_int_equal(rh_platform_new(&info, &env->plat), 0);
+	assert_int_equal(rh_platform_get_default_tee_backend(env->plat, &ops, &priv), 0);
+	assert_int_equal(rh_tee_fault_new(env->plat, ops, priv, &env->fault), 0);
+	assert_int_equal(rh_platform_set_tee_backend(env->plat, rh_tee_fault_get_ops(),
+						     env->fault),
+			 0);
+}
+
+void rh_sweep_env_free(struct rh_sweep_env *env)
+{
+	/* The wrapper is the platform's backend: it goes after the platform. */
+	env->plat = rh_platform_unref(env->plat);
+	rh_tee_fault_free(env->fault);
+	env->fault = NULL;
+}
+
+/* One buffer allocated and freed on each MTK heap: their sessions are open. */
+static void warm_heaps(struct rh_platform *plat)
+{
+	static const char *const names[] = { RH_RESTRICTED_MTK_CM_NAME,
+					     RH_RESTRICTED_MTK_CMA_NAME };
+	struct rh_dma_heap *heap;
+	struct rh_dma_buf *b;
+	unsigned int i;
+
+	for (i = 0; i < RH_ARRAY_SIZE(names); i++) {
+		heap = rh_dma_heap_find(plat, names[i]);
+		if (!heap)
+			continue;
+		b = rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, 0, 0);
+		assert_false(RH_IS_ERR_OR_NULL(b));
+		rh_dma_buf_put(b);
+		rh_dma_heap_put(heap);
+	}
+}
+
+/* ------------------------------------------------------------ idle */
+
+static void assert_heap_idle(struct rh_platform *plat, const char *name,
+			     unsigned int *inout_sessions)
+{
+	struct rh_restricted_mtk_stats st;
+
+	if (rh_restricted_mtk_get_stats(plat, name, &st))
+		return;
+	if (st.tee_buffers || st.tee_bytes || st.pending_frees || st.pending_bytes ||
+	    st.lost_buffers || st.lost_bytes || st.tee_doubt || st.cma_held ||
+	    st.cma_used_size)
+		fail_msg("%s: %s not idle: tee_buffers %llu, pending %u, lost %llu, doubt %d, cma_held %d, cma_used %llu",
+			 cur_run, name, (unsigned long long)st.tee_buffers, st.pending_frees,
+			 (unsigned long long)st.lost_buffers, st.tee_doubt, st.cma_held,
+			 (unsigned long long)st.cma_used_size);
+	if (st.tee_open)
+		(*inout_sessions)++;
+}
+
+void rh_sweep_assert_idle(struct rh_platform *plat)
+{
+	struct rh_secmem_stats tz, dyn;
+	struct rh_platform_stats ps;
+	struct rh_tee_emu_stats es;
+	struct rh_dma_buf_stats bs;
+	unsigned int i, n, sessions = 0;
+	struct rh_device *dev;
+
+	/* No secure byte: nothing in either pool, the region not lent. */
+	assert_int_equal(rh_secmem_get_stats(plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &tz), 0);
+	assert_int_equal(rh_secmem_get_stats(plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &dyn), 0);
+	if (tz.live_buffers || tz.bytes_used || dyn.live_buffers || dyn.bytes_used || dyn.lent)
+		fail_msg("%s: secure memory left: chunk %u buffers / %llu bytes, region %u buffers / %llu bytes, lent %d",
+			 cur_run, tz.live_buffers, (unsigned long long)tz.bytes_used, dyn.live_buffers,
+			 (unsigned long long)dyn.bytes_used, dyn.lent);
+	/* No firewall region but the chunk's (protected from boot). */
+	assert_int_equal(rh_platform_get_stats(plat, &ps), 0);
+	if (ps.firewall_regions_in_use != (tz.available ? 1u : 0u))
+		fail_msg("%s: %u firewall regions in use", cur_run, ps.firewall_regions_in_use);
+	/* No device left in secure mode, nor with a secure window. */
+	n = rh_device_count(plat);
+	for (i = 0; i < n; i++) {
+		dev = rh_device_get(plat, i);
+		if (rh_device_is_secure(dev) ||
+		    rh_firewall_window_count(plat->firewall, rh_device_master_id(dev)))
+			fail_msg("%s: device %s still secure (%u windows)", cur_run,
+				 rh_device_name(dev),
+				 rh_firewall_window_count(plat->firewall,
+							  rh_device_master_id(dev)));
+	}
+	/* No buffer, no fd but stdio. */
+	assert_int_equal(rh_dma_buf_get_stats(plat, &bs), 0);
+	if (bs.count || rh_fd_count(plat) != 3)
+		fail_msg("%s: %llu dma-bufs, %d fds", cur_run, (unsigned long long)bs.count,
+			 rh_fd_count(plat));
+	/* The heaps hold nothing in the TEE; their sessions are the only ones. */
+	assert_heap_idle(plat, RH_RESTRICTED_MTK_CM_NAME, &sessions);
+	assert_heap_idle(plat, RH_RESTRICTED_MTK_CMA_NAME, &sessions);
+	rh_tee_emu_get_stats(rh_tee_emu_of(plat), &es);
+	if (es.sessions != sessions || es.shm)
+		fail_msg("%s: TEE holds %u sessions (the heaps %u) and %u shared buffers",
+			 cur_run, es.sessions, sessions, es.shm);
+}
+
+/* ------------------------------------------------------------ runs */
+
+enum sweep_mode {
+	SWEEP_NONE,
+	SWEEP_TEE,
+	SWEEP_ALLOC,
+};
+
+struct sweep_run {
+	int ret;
+	bool fired;
+	long allocs; /* live allocations after the run worked again */
+};
+
+static void arm(struct rh_tee_fault *fault, const struct rh_sweep_fault *k,
+		unsigned int nth)
+{
+	struct rh_tee_fault_spec spec = { 0 };
+
+	spec.nth = nth;
+	spec.action = k->action;
+	spec.result = k->result;
+	spec.origin = k->origin;
+	spec.error = k->action == RH_TEE_FAULT_TRANSPORT ? -EIO : 0;
+	spec.after = k->after;
+	assert_int_equal(rh_tee_fault_arm(fault, &spec), 0);
+}
+
+static void check_ret(const struct rh_sweep_entry *e, enum sweep_mode mode, int ret,
+		      bool fired, const char *what, unsigned int nth)
+{
+	if (!fired) {
+		if (ret)
+			fail_msg("%s: failed with %d when no fault fired", e->name, ret);
+		return;
+	}
+	if (ret > 0)
+		fail_msg("%s (%s, call %u): positive return %d", e->name, what, nth, ret);
+	if (mode == SWEEP_ALLOC && ret && ret != -ENOMEM &&
+	    (!e->other_errno || ret != e->other_errno))
+		fail_msg("%s (allocation %u failed): %d instead of -ENOMEM", e->name, nth, ret);
+}
+
+/*
+ * One run of @e on a fresh platform, with the fault of @mode (@k, @nth)
+ * armed around @op only.
+ */
+static void run_once(const struct rh_sweep_entry *e, void *priv, enum sweep_mode mode,
+		     const struct rh_sweep_fault *k, unsigned int nth,
+		     struct sweep_run *r)
+{
+	struct rh_sweep_env env = { .priv = priv };
+	const char *what = mode == SWEEP_TEE ? k->name : "allocation";
+	long before = tl_live_allocs;
+	int fds = rh_test_count_fds();
+
+	snprintf(cur_run, sizeof(cur_run), "%s (%s, call %u)", e->name,
+		 mode == SWEEP_NONE ? "no fault" : what, nth);
+
+	if (!(e->flags & RH_SWEEP_NO_PLATFORM)) {
+		rh_sweep_env_new(&env);
+		if (!(e->flags & RH_SWEEP_COLD))
+			warm_heaps(env.plat);
+	}
+	if (e->prepare)
+		e->prepare(&env);
+
+	if (mode == SWEEP_TEE)
+		arm(env.fault, k, nth);
+	else if (mode == SWEEP_ALLOC)
+		rh_fail_nth_set(nth);
+	r->ret = e->op(&env);
+	if (mode == SWEEP_TEE) {
+		/* The platform may be gone: the wrapper lives on until env_free. */
+		r->fired = rh_tee_fault_fired(env.fault) > 0;
+		assert_int_equal(rh_tee_fault_arm(env.fault, NULL), 0);
+	} else if (mode == SWEEP_ALLOC) {
+		r->fired = rh_fail_nth_get() == 0;
+		rh_fail_nth_set(0);
+	} else {
+		r->fired = false;
+	}
+	check_ret(e, mode, r->ret, r->fired, what, nth);
+
+	if (!(e->flags & (RH_SWEEP_TEARDOWN | RH_SWEEP_NO_PLATFORM))) {
+		if (e->close)
+			e->close(&env);
+		rh_sweep_assert_idle(env.plat);
+		/* It works again, and leaves exactly what a clean run leaves. */
+		if (e->prepare)
+			e->prepare(&env);
+		if (e->op(&env))
+			fail_msg("%s does not work again after %s at call %u", e->name,
+				 what, nth);
+		if (e->close)
+			e->close(&env);
+		rh_sweep_assert_idle(env.plat);
+	} else if (e->close) {
+		e->close(&env);
+	}
+	r->allocs = tl_live_allocs - before;
+	rh_sweep_env_free(&env);
+	if (tl_live_allocs != before)
+		fail_msg("%s (%s, call %u): %ld allocations survive the platform", e->name,
+			 what, nth, tl_live_allocs - before);
+	assert_int_equal(rh_test_count_fds(), fds);
+}
+
+static unsigned int sweep(const struct rh_sweep_entry *e, void *priv, enum sweep_mode mode,
+			  const struct rh_sweep_fault *k, const struct sweep_run *ref)
+{
+	struct sweep_run r;
+	unsigned int n;
+
+	for (n = 1; n < 10000; n++) {
+		run_once(e, priv, mode, k, n, &r);
+		if (r.allocs != ref->allocs)
+			fail_msg("%s (%s, call %u): %ld live allocations, a clean run leaves %ld",
+				 e->name, mode == SWEEP_TEE ? k->name : "allocation", n,
+				 r.allocs, ref->allocs);
+		if (!r.fired)
+			return n - 1;
+	}
+	fail_msg("%s: the sweep does not end", e->name);
+	return 0;
+}
+
+unsigned int rh_sweep_tee_faults(const struct rh_sweep_entry *e, void *priv)
+{
+	struct sweep_run ref;
+	unsigned int i, n, total = 0;
+
+	run_once(e, priv, SWEEP_NONE, NULL, 0, &ref);
+	for (i = 0; i < rh_sweep_nr_fault_kinds; i++) {
+		n = sweep(e, priv, SWEEP_TEE, &rh_sweep_fault_kinds[i], &ref);
+		if (!n)
+			fail_msg("%s: no call for fault %s", e->name, rh_sweep_fault_kinds[i].name);
+		total += n;
+	}
+	return total;
+}
+
+unsigned int rh_sweep_alloc_faults(const struct rh_sweep_entry *e, void *priv)
+{
+	struct sweep_run ref;
+
+	run_once(e, priv, SWEEP_NONE, NULL, 0, &ref);
+	return sweep(e, priv, SWEEP_ALLOC, NULL, &ref);
+}
