@@ -45,6 +45,7 @@ struct rh_sim;
 
 struct rh_platform {
 	atomic_int refcount; /* the users' references (rh_platform_ref/unref) */
+	atomic_bool users_gone; /* the last one was dropped: fd layer closed */
 	/*
 	 * What keeps the platform's memory: one for all its users together,
 	 * one for each object that may outlive them (a dma-buf, an importer,

@@ -130,9 +130,26 @@ struct rh_platform_info {
 RH_EXPORT int rh_platform_new(const struct rh_platform_info *info,
 			      struct rh_platform **ret_plat);
 
+/**
+ * rh_platform_ref() - take another user reference (for another thread, say)
+ *
+ * Every thread that calls into a platform must own a reference for as long
+ * as it does (docs/architecture.md, "What callers may do concurrently").
+ * @return @plat; NULL for NULL, and for a platform whose users' last
+ * reference is already gone (a caller bug, logged: the platform only
+ * lives on for the objects that hold it).
+ */
 RH_EXPORT struct rh_platform *rh_platform_ref(struct rh_platform *plat);
 
-/** rh_platform_unref() - drop a reference; NULL-safe; always returns NULL */
+/**
+ * rh_platform_unref() - drop a user reference; NULL-safe; always returns NULL
+ *
+ * The users' last reference closes every fd and mapping of the platform;
+ * the platform itself goes once the objects that hold it (dma-bufs,
+ * importers, callers' TEE contexts) are gone too. Until then, a call of
+ * the fd layer on it answers -EINVAL and a further unref is ignored, both
+ * logged as caller bugs; afterwards any use is a use-after-free.
+ */
 RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat);
 
 RH_EXPORT const struct rh_platform_desc *

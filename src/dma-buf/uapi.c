@@ -238,9 +238,22 @@ static int fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
 	return 0;
 }
 
+/*
+ * The fd table serves the platform's users: once their last reference is
+ * gone (rh_platform_unref() closed every fd), a call from a user is a
+ * caller bug that the objects still holding the platform keep from being
+ * a use-after-free: refused, logged, and no fd installed that nobody
+ * would close.
+ */
 static bool table_ready(const struct rh_platform *plat)
 {
-	return plat && plat->files;
+	if (!plat || !plat->files)
+		return false;
+	if (atomic_load_explicit(&plat->users_gone, memory_order_acquire)) {
+		rh_bug_caller(plat, "fd layer used after the platform's last rh_platform_unref()");
+		return false;
+	}
+	return true;
 }
 
 RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)

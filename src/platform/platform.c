@@ -256,10 +256,27 @@ err_destroy:
 	return ret;
 }
 
+/*
+ * A platform whose users are all gone stays in memory while objects hold
+ * it (dma-bufs, importers, TEE contexts), so a reference taken or dropped
+ * then is caught as the caller bug it is rather than resurrecting the
+ * platform or driving the count below zero (refcount_inc_not_zero()).
+ */
 RH_EXPORT struct rh_platform *rh_platform_ref(struct rh_platform *plat)
 {
-	if (plat)
-		atomic_fetch_add_explicit(&plat->refcount, 1, memory_order_relaxed);
+	int refs;
+
+	if (!plat)
+		return NULL;
+	refs = atomic_load_explicit(&plat->refcount, memory_order_relaxed);
+	do {
+		if (!refs) {
+			rh_bug_caller(plat, "rh_platform_ref() after the platform's last rh_platform_unref()");
+			return NULL;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(&plat->refcount, &refs, refs + 1,
+							memory_order_relaxed,
+							memory_order_relaxed));
 	return plat;
 }
 
@@ -281,11 +298,23 @@ void rh_platform_release(struct rh_platform *plat)
 
 RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
 {
+	int refs;
+
 	if (!plat)
 		return NULL;
-	if (atomic_fetch_sub_explicit(&plat->refcount, 1, memory_order_acq_rel) != 1)
+	refs = atomic_load_explicit(&plat->refcount, memory_order_relaxed);
+	do {
+		if (!refs) {
+			rh_bug_caller(plat, "rh_platform_unref() of a platform without references");
+			return NULL;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(&plat->refcount, &refs, refs - 1,
+							memory_order_acq_rel,
+							memory_order_relaxed));
+	if (refs != 1)
 		return NULL;
 	/* The users are gone: their files close; holders keep the rest alive. */
+	atomic_store_explicit(&plat->users_gone, true, memory_order_release);
 	rh_file_table_close_all(plat);
 	rh_platform_release(plat);
 	return NULL;
