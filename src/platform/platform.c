@@ -262,21 +262,31 @@ err_destroy:
  * then is caught as the caller bug it is rather than resurrecting the
  * platform or driving the count below zero (refcount_inc_not_zero()).
  */
+/* Adds @delta to the user references unless they are 0; *@ret_refs gets the old count. */
+static bool refcount_add_not_zero(struct rh_platform *plat, int delta, int *ret_refs)
+{
+	int refs = atomic_load_explicit(&plat->refcount, memory_order_relaxed);
+
+	do {
+		if (!refs)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&plat->refcount, &refs, refs + delta,
+							memory_order_acq_rel,
+							memory_order_relaxed));
+	*ret_refs = refs;
+	return true;
+}
+
 RH_EXPORT struct rh_platform *rh_platform_ref(struct rh_platform *plat)
 {
 	int refs;
 
 	if (!plat)
 		return NULL;
-	refs = atomic_load_explicit(&plat->refcount, memory_order_relaxed);
-	do {
-		if (!refs) {
-			rh_bug_caller(plat, "rh_platform_ref() after the platform's last rh_platform_unref()");
-			return NULL;
-		}
-	} while (!atomic_compare_exchange_weak_explicit(&plat->refcount, &refs, refs + 1,
-							memory_order_relaxed,
-							memory_order_relaxed));
+	if (!refcount_add_not_zero(plat, 1, &refs)) {
+		rh_bug_caller(plat, "rh_platform_ref() after the platform's last rh_platform_unref()");
+		return NULL;
+	}
 	return plat;
 }
 
@@ -302,15 +312,10 @@ RH_EXPORT struct rh_platform *rh_platform_unref(struct rh_platform *plat)
 
 	if (!plat)
 		return NULL;
-	refs = atomic_load_explicit(&plat->refcount, memory_order_relaxed);
-	do {
-		if (!refs) {
-			rh_bug_caller(plat, "rh_platform_unref() of a platform without references");
-			return NULL;
-		}
-	} while (!atomic_compare_exchange_weak_explicit(&plat->refcount, &refs, refs - 1,
-							memory_order_acq_rel,
-							memory_order_relaxed));
+	if (!refcount_add_not_zero(plat, -1, &refs)) {
+		rh_bug_caller(plat, "rh_platform_unref() of a platform without references");
+		return NULL;
+	}
 	if (refs != 1)
 		return NULL;
 	/* The users are gone: their files close; holders keep the rest alive. */

@@ -561,27 +561,16 @@ static bool tee_says_unknown(uint32_t ret, uint32_t origin)
 }
 
 /*
- * Is the release done after send number @attempt (0-based)? The TEE
- * answered success; or it says it does not know the object, which on a
- * resend means an earlier send arrived (only its answer was lost) and,
- * with @maybe_absent (undoing an open or a register whose answer failed),
- * means there was nothing to release.
+ * Send the release message of command @cmd for object @id (a session id,
+ * or an shm cookie) until the TEE confirms it, at most RELEASE_ATTEMPTS
+ * times: it answered success, or it says it does not know the object,
+ * which to a resend means an earlier send arrived (only its answer was
+ * lost) and, with @maybe_absent (undoing an open or a register whose
+ * answer failed), that there was nothing to release. Returns true once
+ * confirmed; a release never confirmed is logged.
  */
-static bool release_done(unsigned int attempt, bool maybe_absent, bool answered,
-			 uint32_t ret, uint32_t origin)
-{
-	if (!answered)
-		return false;
-	return ret == RH_TEEC_SUCCESS ||
-	       ((attempt || maybe_absent) && tee_says_unknown(ret, origin));
-}
-
-/*
- * CLOSE_SESSION of @session, a session of the TA @uuid, sent until the
- * TEE confirms it (see RELEASE_ATTEMPTS). Returns true once confirmed.
- */
-static bool send_close_session(struct rh_tee_context *ctx, uint32_t session,
-			       const uint8_t *uuid, bool maybe_absent)
+static bool send_release(struct rh_tee_context *ctx, uint32_t cmd, uint64_t id,
+			 bool maybe_absent)
 {
 	struct rh_optee_msg_arg *msg;
 	uint32_t ret = 0, origin = 0;
@@ -590,24 +579,39 @@ static bool send_close_session(struct rh_tee_context *ctx, uint32_t session,
 
 	msg = msg_get(ctx, &slot);
 	if (!msg) {
-		rh_err(ctx->plat, "tee: no memory to close session 0x%x", session);
+		rh_err(ctx->plat, "tee: no memory to send %s of 0x%llx", cmd_name(cmd),
+		       (unsigned long long)id);
 		return false;
 	}
-	trace_call(ctx, RH_TRACE_TEE_CLOSE_SESSION, uuid, session, 0, 0, 0, 0);
 	for (i = 0; i < RELEASE_ATTEMPTS && !done; i++) {
-		msg_init(msg, RH_OPTEE_MSG_CMD_CLOSE_SESSION, 0);
-		msg->session = session;
+		if (cmd == RH_OPTEE_MSG_CMD_CLOSE_SESSION) {
+			msg_init(msg, cmd, 0);
+			msg->session = (uint32_t)id;
+		} else {
+			msg_init(msg, cmd, 1);
+			msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+			msg->params[0].u.rmem.shm_ref = id;
+		}
 		answered = msg_send(ctx, msg, &ret, &origin);
-		done = release_done(i, maybe_absent, answered, ret, origin);
+		done = answered && (ret == RH_TEEC_SUCCESS ||
+				    ((i || maybe_absent) && tee_says_unknown(ret, origin)));
 		if (!done && answered)
-			rh_warn(ctx->plat, "tee: closing session 0x%x: %s (origin %u)",
-				session, rh_tee_result_name(ret), origin);
+			rh_warn(ctx->plat, "tee: %s of 0x%llx: %s (origin %u)", cmd_name(cmd),
+				(unsigned long long)id, rh_tee_result_name(ret), origin);
 	}
 	msg_put(ctx, msg, slot);
 	if (!done)
-		rh_err(ctx->plat, "tee: session 0x%x may still be open in the TEE: %u closes unconfirmed",
-		       session, RELEASE_ATTEMPTS);
+		rh_err(ctx->plat, "tee: %s of 0x%llx unconfirmed after %u sends: it may live on in the TEE",
+		       cmd_name(cmd), (unsigned long long)id, RELEASE_ATTEMPTS);
 	return done;
+}
+
+/* CLOSE_SESSION of @session, a session of the TA @uuid (see send_release()). */
+static bool send_close_session(struct rh_tee_context *ctx, uint32_t session,
+			       const uint8_t *uuid, bool maybe_absent)
+{
+	trace_call(ctx, RH_TRACE_TEE_CLOSE_SESSION, uuid, session, 0, 0, 0, 0);
+	return send_release(ctx, RH_OPTEE_MSG_CMD_CLOSE_SESSION, session, maybe_absent);
 }
 
 bool rh_tee_context_close(struct rh_tee_context *ctx)
@@ -873,42 +877,6 @@ RH_EXPORT int rh_tee_client_cancel_req(struct rh_tee_context *ctx,
 /* ------------------------------------------------------------ shared memory */
 
 /*
- * UNREGISTER_SHM of @cookie, sent until the TEE confirms it (see
- * RELEASE_ATTEMPTS); @maybe_absent when undoing a REGISTER_SHM whose
- * answer failed. Returns true once confirmed.
- */
-static bool send_unregister_shm(struct rh_tee_context *ctx, uint64_t cookie,
-				bool maybe_absent)
-{
-	struct rh_optee_msg_arg *msg;
-	uint32_t res = 0, origin = 0;
-	unsigned int slot, i;
-	bool answered, done = false;
-
-	msg = msg_get(ctx, &slot);
-	if (!msg) {
-		rh_err(ctx->plat, "tee: no memory to unregister shm 0x%llx",
-		       (unsigned long long)cookie);
-		return false;
-	}
-	for (i = 0; i < RELEASE_ATTEMPTS && !done; i++) {
-		msg_init(msg, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, 1);
-		msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
-		msg->params[0].u.rmem.shm_ref = cookie;
-		answered = msg_send(ctx, msg, &res, &origin);
-		done = release_done(i, maybe_absent, answered, res, origin);
-		if (!done && answered)
-			rh_warn(ctx->plat, "tee: UNREGISTER_SHM 0x%llx: %s",
-				(unsigned long long)cookie, rh_tee_result_name(res));
-	}
-	msg_put(ctx, msg, slot);
-	if (!done)
-		rh_err(ctx->plat, "tee: shm 0x%llx may still be registered in the TEE: %u unregisters unconfirmed",
-		       (unsigned long long)cookie, RELEASE_ATTEMPTS);
-	return done;
-}
-
-/*
  * A REGISTER_SHM of @cookie failed. Not in the kernel: the TEE may have
  * registered it and only the answer went missing, and it would keep a
  * reference to memory the caller frees now; the cookie was never used
@@ -916,7 +884,7 @@ static bool send_unregister_shm(struct rh_tee_context *ctx, uint64_t cookie,
  */
 static void undo_register_shm(struct rh_tee_context *ctx, uint64_t cookie)
 {
-	send_unregister_shm(ctx, cookie, true);
+	send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, cookie, true);
 }
 
 static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
@@ -1132,7 +1100,7 @@ RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm)
 	    atomic_fetch_sub_explicit(&shm->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	ctx = shm->ctx;
-	send_unregister_shm(ctx, shm->cookie, false);
+	send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, shm->cookie, false);
 	if (shm->owned)
 		rh_free(shm->addr);
 	rh_free(shm);

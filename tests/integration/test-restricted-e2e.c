@@ -650,6 +650,17 @@ static void test_fault_retrieve_sg(void **state)
 	put_all(keep, 8);
 }
 
+/* A CMA buffer freed while FREE is lost in transport; the heap's stats after. */
+static struct rh_restricted_mtk_stats free_lost_in_transport(struct fix *f, bool after)
+{
+	struct rh_dma_buf *b = alloc(f->cma, SZ_1M);
+
+	arm(f, RH_MTK_TZCMD_SECMEM_FREE, RH_TEE_FAULT_TRANSPORT, 0, after);
+	rh_dma_buf_put(b);
+	disarm(f);
+	return heap_stats(f, RH_RESTRICTED_MTK_CMA_NAME);
+}
+
 /*
  * FREE lost in transport, before or after the TA: while the heap has other
  * buffers it is deferred and delivered (or confirmed) by the next
@@ -659,16 +670,12 @@ static void test_fault_free_transport(void **state)
 {
 	struct fix *f = *state;
 	struct rh_restricted_mtk_stats st;
-	struct rh_dma_buf *b, *keep;
+	struct rh_dma_buf *keep;
 	bool after;
 
 	for (after = false; ; after = true) {
 		keep = alloc(f->cma, 4096);
-		b = alloc(f->cma, SZ_1M);
-		arm(f, RH_MTK_TZCMD_SECMEM_FREE, RH_TEE_FAULT_TRANSPORT, 0, after);
-		rh_dma_buf_put(b);
-		disarm(f);
-		st = heap_stats(f, RH_RESTRICTED_MTK_CMA_NAME);
+		st = free_lost_in_transport(f, after);
 		assert_int_equal(st.pending_frees, 1);
 		/* The region stays while the TA may hold the buffer. */
 		assert_true(st.cma_held);
@@ -684,11 +691,7 @@ static void test_fault_free_transport(void **state)
 		assert_false(heap_stats(f, RH_RESTRICTED_MTK_CMA_NAME).cma_held);
 
 		/* The last buffer: sent again right away, nothing to recycle. */
-		b = alloc(f->cma, SZ_1M);
-		arm(f, RH_MTK_TZCMD_SECMEM_FREE, RH_TEE_FAULT_TRANSPORT, 0, after);
-		rh_dma_buf_put(b);
-		disarm(f);
-		st = heap_stats(f, RH_RESTRICTED_MTK_CMA_NAME);
+		st = free_lost_in_transport(f, after);
 		assert_int_equal(st.pending_frees, 0);
 		assert_int_equal(st.free_failures, 0);
 		assert_int_equal(st.tee_recycles, 0);

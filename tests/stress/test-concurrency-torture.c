@@ -293,6 +293,42 @@ static void fd_race_close_all(struct fd_race *r)
 	}
 }
 
+/* A platform with the system heap and restricted heap @name open, empty slots. */
+static void fd_race_start(struct fd_race *r, const char *name)
+{
+	char path[64];
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	r->plat = new_platform();
+	r->gpu = rh_device_find(r->plat, "gpu");
+	assert_non_null(r->gpu);
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", name);
+	r->heap_fd[0] = rh_open(r->plat, "/dev/dma_heap/system", O_RDONLY);
+	r->heap_fd[1] = rh_open(r->plat, path, O_RDONLY);
+	assert_true(r->heap_fd[0] >= 0 && r->heap_fd[1] >= 0);
+	for (i = 0; i < NR_SLOTS; i++)
+		atomic_init(&r->slot[i], -1);
+}
+
+/* The threads of @mains race for RUN_NS on @r; none saw anything unexpected. */
+static void fd_race_run(struct fd_race *r, void *(*const *mains)(void *), unsigned int n)
+{
+	run_threads(mains, n, r, &r->stop);
+	check_no_error();
+	print_message("%llu operations\n", (unsigned long long)atomic_load(&r->ops));
+	fd_race_close_all(r);
+}
+
+/* Everything closed: the platform is idle, then gone. */
+static void fd_race_end(struct fd_race *r)
+{
+	assert_int_equal(rh_close(r->plat, r->heap_fd[0]), 0);
+	assert_int_equal(rh_close(r->plat, r->heap_fd[1]), 0);
+	rh_sweep_assert_idle(r->plat);
+	rh_platform_unref(r->plat);
+}
+
 /* rh_close() racing ioctl, mmap, attach, dup, fstat, lseek and fdinfo on the same fds. */
 static void test_close_races_users(void **state)
 {
@@ -300,28 +336,11 @@ static void test_close_races_users(void **state)
 		allocator_main, allocator_main, closer_main, user_main, user_main, user_main,
 	};
 	struct fd_race r;
-	unsigned int i;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.plat = new_platform();
-	r.gpu = rh_device_find(r.plat, "gpu");
-	assert_non_null(r.gpu);
-	r.heap_fd[0] = rh_open(r.plat, "/dev/dma_heap/system", O_RDONLY);
-	r.heap_fd[1] = rh_open(r.plat, "/dev/dma_heap/" RH_RESTRICTED_MTK_CMA_NAME, O_RDONLY);
-	assert_true(r.heap_fd[0] >= 0 && r.heap_fd[1] >= 0);
-	for (i = 0; i < NR_SLOTS; i++)
-		atomic_init(&r.slot[i], -1);
-
-	run_threads(mains, N_ELEMS(mains), &r, &r.stop);
-	check_no_error();
-	print_message("%llu operations\n", (unsigned long long)atomic_load(&r.ops));
-
-	fd_race_close_all(&r);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[0]), 0);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[1]), 0);
-	rh_sweep_assert_idle(r.plat);
-	rh_platform_unref(r.plat);
+	fd_race_start(&r, RH_RESTRICTED_MTK_CMA_NAME);
+	fd_race_run(&r, mains, N_ELEMS(mains));
+	fd_race_end(&r);
 }
 
 /* ------------------------------------------------------------ dup and close storms */
@@ -359,31 +378,16 @@ static void test_dup_close_storm(void **state)
 	};
 	struct rh_dma_buf_stats bs;
 	struct fd_race r;
-	unsigned int i;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.plat = new_platform();
-	r.heap_fd[0] = rh_open(r.plat, "/dev/dma_heap/system", O_RDONLY);
-	r.heap_fd[1] = rh_open(r.plat, "/dev/dma_heap/" RH_RESTRICTED_MTK_CM_NAME, O_RDONLY);
-	assert_true(r.heap_fd[0] >= 0 && r.heap_fd[1] >= 0);
-	for (i = 0; i < NR_SLOTS; i++)
-		atomic_init(&r.slot[i], -1);
-
-	run_threads(mains, N_ELEMS(mains), &r, &r.stop);
-	check_no_error();
-	print_message("%llu operations\n", (unsigned long long)atomic_load(&r.ops));
-
-	fd_race_close_all(&r);
+	fd_race_start(&r, RH_RESTRICTED_MTK_CM_NAME);
+	fd_race_run(&r, mains, N_ELEMS(mains));
 	/* Only the heap fds remain; every buffer went with its last fd. */
 	assert_int_equal(rh_fd_count(r.plat), 5);
 	assert_int_equal(rh_dma_buf_get_stats(r.plat, &bs), 0);
 	assert_int_equal(bs.count, 0);
 	assert_int_equal(bs.exported, bs.released);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[0]), 0);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[1]), 0);
-	rh_sweep_assert_idle(r.plat);
-	rh_platform_unref(r.plat);
+	fd_race_end(&r);
 }
 
 /* ------------------------------------------------------------ platforms come and go */
@@ -463,16 +467,10 @@ static void test_platforms_come_and_go(void **state)
 	int fds = rh_test_count_fds();
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.plat = new_platform();
-	r.gpu = rh_device_find(r.plat, "gpu");
-	r.heap_fd[0] = rh_open(r.plat, "/dev/dma_heap/system", O_RDONLY);
-	r.heap_fd[1] = rh_open(r.plat, "/dev/dma_heap/" RH_RESTRICTED_MTK_CMA_NAME, O_RDONLY);
-	for (i = 0; i < NR_SLOTS; i++)
-		atomic_init(&r.slot[i], -1);
+	fd_race_start(&r, RH_RESTRICTED_MTK_CMA_NAME);
 	for (i = 0; i < N_ELEMS(t); i++)
 		assert_int_equal(pthread_create(&t[i], NULL, churn_main, &c), 0);
-	run_threads(race_mains, N_ELEMS(race_mains), &r, &r.stop);
+	fd_race_run(&r, race_mains, N_ELEMS(race_mains));
 	atomic_store(&c.stop, true);
 	for (i = 0; i < N_ELEMS(t); i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
@@ -480,12 +478,7 @@ static void test_platforms_come_and_go(void **state)
 	print_message("%llu platforms made and destroyed\n",
 		      (unsigned long long)atomic_load(&c.platforms));
 	assert_true(atomic_load(&c.platforms) >= N_ELEMS(t));
-
-	fd_race_close_all(&r);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[0]), 0);
-	assert_int_equal(rh_close(r.plat, r.heap_fd[1]), 0);
-	rh_sweep_assert_idle(r.plat);
-	rh_platform_unref(r.plat);
+	fd_race_end(&r);
 	/* Every platform's memfd is closed. */
 	assert_int_equal(rh_test_count_fds(), fds);
 }
