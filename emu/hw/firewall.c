@@ -598,14 +598,25 @@ static void fw_log_violation(struct rh_firewall *fw, rh_phys_addr_t pa,
 		 .pa = pa, .size = len, .msg = write ? "write" : "read", .err = -EACCES);
 }
 
-int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
-		      uint32_t master_id, const char *master_name, bool secure,
-		      bool write)
+/*
+ * rh_firewall_check(); with @ret_held, an access admitted by the master's
+ * secure windows returns with win_lock still held for reading
+ * (*@ret_held true), for the transfer to finish under it: revoking a
+ * window then waits for the transactions it admitted, as an IOMMU's
+ * invalidation waits for the DMA in flight, so a buffer the TEE revokes,
+ * scrubs and hands out again is never read or written by a transfer it
+ * let in before.
+ */
+static int fw_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
+		    uint32_t master_id, const char *master_name, bool secure,
+		    bool write, bool *ret_held)
 {
 	uint64_t fault;
 	bool overlap;
 	int ret, region;
 
+	if (ret_held)
+		*ret_held = false;
 	if (!fw)
 		return -EINVAL;
 	ret = rh_physmem_check(fw->pm, pa, len);
@@ -626,15 +637,19 @@ int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		 */
 		pthread_rwlock_rdlock(&fw->win_lock);
 		fault = win_uncovered(fw, master_id, pa, pa + (len - 1));
-		pthread_rwlock_unlock(&fw->win_lock);
 		if (fault <= pa + (len - 1)) {
 			unsigned int index;
 
+			pthread_rwlock_unlock(&fw->win_lock);
 			region = rh_firewall_find(fw, fault, &index) ? -1 : (int)index;
 			fw_log_violation(fw, pa, len, fault, master_id, master_name,
 					 secure, write, region);
 			return -EACCES;
 		}
+		if (ret_held)
+			*ret_held = true;
+		else
+			pthread_rwlock_unlock(&fw->win_lock);
 		return 0;
 	}
 	if (region < 0)
@@ -642,6 +657,13 @@ int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 	fw_log_violation(fw, pa, len, fault, master_id, master_name, secure,
 			 write, region);
 	return -EACCES;
+}
+
+int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
+		      uint32_t master_id, const char *master_name, bool secure,
+		      bool write)
+{
+	return fw_check(fw, pa, len, master_id, master_name, secure, write, NULL);
 }
 
 void rh_firewall_record_cpu_fault(struct rh_firewall *fw, rh_phys_addr_t pa,
@@ -746,18 +768,19 @@ int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
 			 const char *name, bool secure, rh_phys_addr_t pa,
 			 void *buf, size_t len, bool write)
 {
+	bool held;
 	void *p;
 	int ret;
 
-	if (!buf)
+	if (!buf || !plat || !plat->firewall)
 		return -EINVAL;
-	ret = rh_phys_dma_check(plat, master_id, name, secure, pa, len, write);
+	ret = fw_check(plat->firewall, pa, len, master_id, name, secure, write, &held);
 	if (ret)
 		return ret;
 	/* The bus side of the memory: the firewall, not the MMU, decides. */
 	ret = rh_physmem_secure_ptr(plat->physmem, pa, len, &p);
 	if (ret)
-		return ret;
+		goto out_unlock;
 	if (write) {
 		memcpy(p, buf, len);
 		/* After the data: the TA's "known zero" pages must see it. */
@@ -765,7 +788,11 @@ int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
 	} else {
 		memcpy(buf, p, len);
 	}
-	return 0;
+out_unlock:
+	/* The transaction is over: a revocation of its window may proceed. */
+	if (held)
+		pthread_rwlock_unlock(&plat->firewall->win_lock);
+	return ret;
 }
 
 void rh_phys_report_cpu_fault(struct rh_platform *plat, rh_phys_addr_t pa,
