@@ -44,6 +44,11 @@ static size_t sweep_dtb_size;
 /* The run under way, for the failure messages: entry point, fault, call. */
 static char cur_run[160];
 
+const char *rh_sweep_current(void)
+{
+	return cur_run;
+}
+
 void rh_sweep_set_dtb(const void *dtb, size_t size)
 {
 	free(sweep_dtb);
@@ -94,15 +99,21 @@ long rh_sweep_live_allocs(void)
 
 /* ------------------------------------------------------------ platforms */
 
-/* The faults make the library log at every turn: keep the output readable. */
+/*
+ * The faults make the library log at every turn: keep the output readable,
+ * except for the one run RHEAP_SWEEP_LOG names (as a failure message
+ * names it, e.g. "free (TA panic, call 2)"), which logs everything.
+ */
 static void quiet_log(void *data, enum rh_log_level level, const char *msg)
 {
 	(void)data;
 	(void)level;
-	(void)msg;
+	if (getenv("RHEAP_SWEEP_LOG") && !strcmp(getenv("RHEAP_SWEEP_LOG"), cur_run))
+		fprintf(stderr, "  log: %s\n", msg);
 }
 
-void rh_sweep_env_new(struct rh_sweep_env *env)
+/* With @stacked, a second wrapper (env->inner) sits between env->fault and the emulator. */
+static void env_new(struct rh_sweep_env *env, bool stacked)
 {
 	RH_DEFINE_PLATFORM_INFO(info);
 	const struct rh_tee_ops *ops;
@@ -111,24 +122,42 @@ void rh_sweep_env_new(struct rh_sweep_env *env)
 	info.dtb = sweep_dtb;
 	info.dtb_size = sweep_dtb_size;
 	info.log_fn = quiet_log;
+	if (getenv("RHEAP_SWEEP_LOG"))
+		info.log_level = RH_LOG_DEBUG;
 	assert_int_equal(rh_platform_new(&info, &env->plat), 0);
 	assert_int_equal(rh_platform_get_default_tee_backend(env->plat, &ops, &priv), 0);
+	env->inner = NULL;
+	if (stacked) {
+		assert_int_equal(rh_tee_fault_new(env->plat, ops, priv, &env->inner), 0);
+		ops = rh_tee_fault_get_ops();
+		priv = env->inner;
+	}
 	assert_int_equal(rh_tee_fault_new(env->plat, ops, priv, &env->fault), 0);
 	assert_int_equal(rh_platform_set_tee_backend(env->plat, rh_tee_fault_get_ops(),
 						     env->fault),
 			 0);
 }
 
-void rh_sweep_env_free(struct rh_sweep_env *env)
+void rh_sweep_env_new(struct rh_sweep_env *env)
 {
-	/* The wrapper is the platform's backend: it goes after the platform. */
-	env->plat = rh_platform_unref(env->plat);
-	rh_tee_fault_free(env->fault);
-	env->fault = NULL;
+	env_new(env, false);
 }
 
-/* One buffer allocated and freed on each MTK heap: their sessions are open. */
-static void warm_heaps(struct rh_platform *plat)
+void rh_sweep_env_free(struct rh_sweep_env *env)
+{
+	/* The wrappers are the platform's backend: they go after the platform. */
+	env->plat = rh_platform_unref(env->plat);
+	rh_tee_fault_free(env->fault);
+	rh_tee_fault_free(env->inner);
+	env->fault = NULL;
+	env->inner = NULL;
+}
+
+/*
+ * One buffer allocated and freed on each MTK heap: their sessions are open.
+ * @tolerant: a failure is allowed (and is the point: see works_again()).
+ */
+static void warm_heaps(struct rh_platform *plat, bool tolerant)
 {
 	static const char *const names[] = { RH_RESTRICTED_MTK_CM_NAME,
 					     RH_RESTRICTED_MTK_CMA_NAME };
@@ -141,8 +170,10 @@ static void warm_heaps(struct rh_platform *plat)
 		if (!heap)
 			continue;
 		b = rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, 0, 0);
-		assert_false(RH_IS_ERR_OR_NULL(b));
-		rh_dma_buf_put(b);
+		if (!tolerant)
+			assert_false(RH_IS_ERR_OR_NULL(b));
+		if (!RH_IS_ERR(b))
+			rh_dma_buf_put(b);
 		rh_dma_heap_put(heap);
 	}
 }
@@ -220,9 +251,21 @@ enum sweep_mode {
 	SWEEP_ALLOC,
 };
 
+/*
+ * The faults of one run: SWEEP_TEE fails call nth[0] with k[0] at the
+ * platform's wrapper and, when k[1] is set, call nth[1] (as the inner
+ * wrapper counts them) with k[1]; SWEEP_ALLOC fails allocation nth[0].
+ */
+struct sweep_point {
+	enum sweep_mode mode;
+	const struct rh_sweep_fault *k[2];
+	unsigned int nth[2];
+	bool stacked; /* two wrappers (double faults, and their clean reference) */
+};
+
 struct sweep_run {
 	int ret;
-	bool fired;
+	bool fired[2];
 	long allocs; /* live allocations after the run worked again */
 };
 
@@ -240,113 +283,165 @@ static void arm(struct rh_tee_fault *fault, const struct rh_sweep_fault *k,
 	assert_int_equal(rh_tee_fault_arm(fault, &spec), 0);
 }
 
-static void check_ret(const struct rh_sweep_entry *e, enum sweep_mode mode, int ret,
-		      bool fired, const char *what, unsigned int nth)
+static void describe(const struct rh_sweep_entry *e, const struct sweep_point *pt)
+{
+	if (pt->mode == SWEEP_NONE)
+		snprintf(cur_run, sizeof(cur_run), "%s (no fault)", e->name);
+	else if (pt->mode == SWEEP_ALLOC)
+		snprintf(cur_run, sizeof(cur_run), "%s (allocation %u failed)", e->name,
+			 pt->nth[0]);
+	else if (!pt->k[1])
+		snprintf(cur_run, sizeof(cur_run), "%s (%s, call %u)", e->name, pt->k[0]->name,
+			 pt->nth[0]);
+	else
+		snprintf(cur_run, sizeof(cur_run), "%s (%s, call %u; then %s, call %u)", e->name,
+			 pt->k[0]->name, pt->nth[0], pt->k[1]->name, pt->nth[1]);
+}
+
+static void check_ret(const struct rh_sweep_entry *e, const struct sweep_point *pt, int ret,
+		      bool fired)
 {
 	if (!fired) {
 		if (ret)
-			fail_msg("%s: failed with %d when no fault fired", e->name, ret);
+			fail_msg("%s: failed with %d", cur_run, ret);
 		return;
 	}
 	if (ret > 0)
-		fail_msg("%s (%s, call %u): positive return %d", e->name, what, nth, ret);
-	if (mode == SWEEP_ALLOC && ret && ret != -ENOMEM &&
+		fail_msg("%s: positive return %d", cur_run, ret);
+	if (pt->mode == SWEEP_ALLOC && ret && ret != -ENOMEM &&
 	    (!e->other_errno || ret != e->other_errno))
-		fail_msg("%s (allocation %u failed): %d instead of -ENOMEM", e->name, nth, ret);
+		fail_msg("%s: %d instead of -ENOMEM", cur_run, ret);
 }
 
 /*
- * One run of @e on a fresh platform, with the fault of @mode (@k, @nth)
- * armed around @op only.
+ * @e once more without faults, then closed and checked idle; true if @op
+ * worked. With two faults, one may hide the other's TA death (a panic
+ * whose TARGET_DEAD answer is replaced or lost): a heap whose session
+ * went with it can only learn it from its next call, which fails once,
+ * so each heap makes that call first (@stacked).
  */
-static void run_once(const struct rh_sweep_entry *e, void *priv, enum sweep_mode mode,
-		     const struct rh_sweep_fault *k, unsigned int nth,
+static bool works_again(const struct rh_sweep_entry *e, struct rh_sweep_env *env,
+			bool stacked)
+{
+	int ret;
+
+	if (stacked) {
+		warm_heaps(env->plat, true);
+		rh_sweep_assert_idle(env->plat);
+	}
+	if (e->prepare)
+		e->prepare(env);
+	ret = e->op(env);
+	if (e->close)
+		e->close(env);
+	rh_sweep_assert_idle(env->plat);
+	return !ret;
+}
+
+/* One run of @e on a fresh platform, the faults of @pt armed around @op only. */
+static void run_once(const struct rh_sweep_entry *e, void *priv, const struct sweep_point *pt,
 		     struct sweep_run *r)
 {
 	struct rh_sweep_env env = { .priv = priv };
-	const char *what = mode == SWEEP_TEE ? k->name : "allocation";
 	long before = tl_live_allocs;
 	int fds = rh_test_count_fds();
 
-	snprintf(cur_run, sizeof(cur_run), "%s (%s, call %u)", e->name,
-		 mode == SWEEP_NONE ? "no fault" : what, nth);
-
+	describe(e, pt);
 	if (!(e->flags & RH_SWEEP_NO_PLATFORM)) {
-		rh_sweep_env_new(&env);
+		env_new(&env, pt->stacked);
 		if (!(e->flags & RH_SWEEP_COLD))
-			warm_heaps(env.plat);
+			warm_heaps(env.plat, false);
 	}
 	if (e->prepare)
 		e->prepare(&env);
 
-	if (mode == SWEEP_TEE)
-		arm(env.fault, k, nth);
-	else if (mode == SWEEP_ALLOC)
-		rh_fail_nth_set(nth);
-	r->ret = e->op(&env);
-	if (mode == SWEEP_TEE) {
-		/* The platform may be gone: the wrapper lives on until env_free. */
-		r->fired = rh_tee_fault_fired(env.fault) > 0;
-		assert_int_equal(rh_tee_fault_arm(env.fault, NULL), 0);
-	} else if (mode == SWEEP_ALLOC) {
-		r->fired = rh_fail_nth_get() == 0;
-		rh_fail_nth_set(0);
-	} else {
-		r->fired = false;
+	if (pt->mode == SWEEP_TEE) {
+		arm(env.fault, pt->k[0], pt->nth[0]);
+		if (pt->k[1])
+			arm(env.inner, pt->k[1], pt->nth[1]);
+	} else if (pt->mode == SWEEP_ALLOC) {
+		rh_fail_nth_set(pt->nth[0]);
 	}
-	check_ret(e, mode, r->ret, r->fired, what, nth);
+	r->ret = e->op(&env);
+	r->fired[0] = r->fired[1] = false;
+	if (pt->mode == SWEEP_TEE) {
+		/* The platform may be gone: the wrappers live on until env_free. */
+		r->fired[0] = rh_tee_fault_fired(env.fault) > 0;
+		assert_int_equal(rh_tee_fault_arm(env.fault, NULL), 0);
+		if (pt->k[1]) {
+			r->fired[1] = rh_tee_fault_fired(env.inner) > 0;
+			assert_int_equal(rh_tee_fault_arm(env.inner, NULL), 0);
+		}
+	} else if (pt->mode == SWEEP_ALLOC) {
+		r->fired[0] = rh_fail_nth_get() == 0;
+		rh_fail_nth_set(0);
+	}
+	check_ret(e, pt, r->ret, r->fired[0] || r->fired[1]);
 
 	if (!(e->flags & (RH_SWEEP_TEARDOWN | RH_SWEEP_NO_PLATFORM))) {
 		if (e->close)
 			e->close(&env);
 		rh_sweep_assert_idle(env.plat);
 		/* It works again, and leaves exactly what a clean run leaves. */
-		if (e->prepare)
-			e->prepare(&env);
-		if (e->op(&env))
-			fail_msg("%s does not work again after %s at call %u", e->name,
-				 what, nth);
-		if (e->close)
-			e->close(&env);
-		rh_sweep_assert_idle(env.plat);
+		if (!works_again(e, &env, pt->k[1] != NULL))
+			fail_msg("%s: does not work again", cur_run);
 	} else if (e->close) {
 		e->close(&env);
 	}
 	r->allocs = tl_live_allocs - before;
 	rh_sweep_env_free(&env);
 	if (tl_live_allocs != before)
-		fail_msg("%s (%s, call %u): %ld allocations survive the platform", e->name,
-			 what, nth, tl_live_allocs - before);
+		fail_msg("%s: %ld allocations survive the platform", cur_run,
+			 tl_live_allocs - before);
 	assert_int_equal(rh_test_count_fds(), fds);
 }
 
-static unsigned int sweep(const struct rh_sweep_entry *e, void *priv, enum sweep_mode mode,
-			  const struct rh_sweep_fault *k, const struct sweep_run *ref)
+/* run_once(), and the live allocations it left equal the clean run's. */
+static void run_checked(const struct rh_sweep_entry *e, void *priv,
+			const struct sweep_point *pt, const struct sweep_run *ref,
+			struct sweep_run *r)
+{
+	run_once(e, priv, pt, r);
+	if (r->allocs != ref->allocs)
+		fail_msg("%s: %ld live allocations, a clean run leaves %ld", cur_run, r->allocs,
+			 ref->allocs);
+}
+
+/* The fault of @pt (its first) at call 1, 2, ... until it no longer fires. */
+static unsigned int sweep(const struct rh_sweep_entry *e, void *priv, struct sweep_point pt,
+			  const struct sweep_run *ref)
 {
 	struct sweep_run r;
 	unsigned int n;
 
 	for (n = 1; n < 10000; n++) {
-		run_once(e, priv, mode, k, n, &r);
-		if (r.allocs != ref->allocs)
-			fail_msg("%s (%s, call %u): %ld live allocations, a clean run leaves %ld",
-				 e->name, mode == SWEEP_TEE ? k->name : "allocation", n,
-				 r.allocs, ref->allocs);
-		if (!r.fired)
+		pt.nth[0] = n;
+		run_checked(e, priv, &pt, ref, &r);
+		if (!r.fired[0])
 			return n - 1;
 	}
 	fail_msg("%s: the sweep does not end", e->name);
 	return 0;
 }
 
+static void run_reference(const struct rh_sweep_entry *e, void *priv, bool stacked,
+			  struct sweep_run *ref)
+{
+	const struct sweep_point none = { SWEEP_NONE, { NULL, NULL }, { 0, 0 }, stacked };
+
+	run_once(e, priv, &none, ref);
+}
+
 unsigned int rh_sweep_tee_faults(const struct rh_sweep_entry *e, void *priv)
 {
+	struct sweep_point pt = { SWEEP_TEE, { NULL, NULL }, { 0, 0 }, false };
 	struct sweep_run ref;
 	unsigned int i, n, total = 0;
 
-	run_once(e, priv, SWEEP_NONE, NULL, 0, &ref);
+	run_reference(e, priv, false, &ref);
 	for (i = 0; i < rh_sweep_nr_fault_kinds; i++) {
-		n = sweep(e, priv, SWEEP_TEE, &rh_sweep_fault_kinds[i], &ref);
+		pt.k[0] = &rh_sweep_fault_kinds[i];
+		n = sweep(e, priv, pt, &ref);
 		if (!n)
 			fail_msg("%s: no call for fault %s", e->name, rh_sweep_fault_kinds[i].name);
 		total += n;
@@ -354,10 +449,51 @@ unsigned int rh_sweep_tee_faults(const struct rh_sweep_entry *e, void *priv)
 	return total;
 }
 
+unsigned int rh_sweep_tee_double_faults(const struct rh_sweep_entry *e, void *priv)
+{
+	struct sweep_point pt = { SWEEP_TEE, { NULL, NULL }, { 0, 0 }, true };
+	struct sweep_run ref, r;
+	unsigned int i, j, n, m, total = 0;
+
+	run_reference(e, priv, true, &ref);
+	for (i = 0; i < rh_sweep_nr_fault_kinds; i++) {
+		pt.k[0] = &rh_sweep_fault_kinds[i];
+		/*
+		 * Only the inner wrapper makes the TA panic: the outer one arms
+		 * the panic in the emulator before forwarding, and an inner fault
+		 * that keeps that call from the TEE would leave the panic armed
+		 * for a later, unrelated session.
+		 */
+		if (pt.k[0]->action == RH_TEE_FAULT_PANIC)
+			continue;
+		for (j = 0; j < rh_sweep_nr_fault_kinds; j++) {
+			pt.k[1] = &rh_sweep_fault_kinds[j];
+			for (n = 1; n < 10000; n++) {
+				bool first_fired = false;
+
+				pt.nth[0] = n;
+				for (m = 1; m < 10000; m++) {
+					pt.nth[1] = m;
+					run_checked(e, priv, &pt, &ref, &r);
+					first_fired |= r.fired[0];
+					if (!r.fired[1])
+						break;
+					total++;
+				}
+				/* Once the first fault no longer fires, all is swept. */
+				if (!first_fired)
+					break;
+			}
+		}
+	}
+	return total;
+}
+
 unsigned int rh_sweep_alloc_faults(const struct rh_sweep_entry *e, void *priv)
 {
+	struct sweep_point pt = { SWEEP_ALLOC, { NULL, NULL }, { 0, 0 }, false };
 	struct sweep_run ref;
 
-	run_once(e, priv, SWEEP_NONE, NULL, 0, &ref);
-	return sweep(e, priv, SWEEP_ALLOC, NULL, &ref);
+	run_reference(e, priv, false, &ref);
+	return sweep(e, priv, pt, &ref);
 }

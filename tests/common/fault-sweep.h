@@ -27,11 +27,15 @@
  * same entry point must work again without faults, and the library's live
  * allocations must then be exactly those of a run that saw no fault.
  * Destroying the platform must give every allocation and fd back.
+ * A failure names its run ("free (GENERIC from TEE, call 2)"); with
+ * RHEAP_SWEEP_LOG set to that name, that run logs everything at debug
+ * level on stderr.
  */
 
 struct rh_sweep_env {
 	struct rh_platform *plat;   /* NULL once an op destroyed it */
 	struct rh_tee_fault *fault; /* the platform's TEE backend */
+	struct rh_tee_fault *inner; /* double faults: a second one behind it */
 	void *priv;                 /* the entry point's state */
 };
 
@@ -94,6 +98,9 @@ long rh_sweep_live_allocs(void);
 void rh_sweep_env_new(struct rh_sweep_env *env);
 void rh_sweep_env_free(struct rh_sweep_env *env);
 
+/* The run under way ("entry (fault, call n)"), for an entry point's own failure messages. */
+const char *rh_sweep_current(void);
+
 /* Asserts that @plat holds nothing but its idle heaps (see above). */
 void rh_sweep_assert_idle(struct rh_platform *plat);
 
@@ -104,5 +111,17 @@ void rh_sweep_assert_idle(struct rh_platform *plat);
  */
 unsigned int rh_sweep_tee_faults(const struct rh_sweep_entry *e, void *priv);
 unsigned int rh_sweep_alloc_faults(const struct rh_sweep_entry *e, void *priv);
+
+/*
+ * rh_sweep_tee_double_faults() - two faults in one run: every pair of
+ * kinds, the first at call n of the platform's wrapper, the second at
+ * call m of a wrapper behind it (which does not see a call the first
+ * failed before the TEE), for every n and m that fire. Only the inner
+ * wrapper panics the TA, and before the entry point must work again each
+ * MTK heap makes one call that may fail (the first fault can hide the TA
+ * death the second caused; a heap learns it from its next call). Long:
+ * the fault sweep runs it only with RHEAP_SWEEP_EXHAUSTIVE=1.
+ */
+unsigned int rh_sweep_tee_double_faults(const struct rh_sweep_entry *e, void *priv);
 
 #endif /* RH_TEST_FAULT_SWEEP_H */

@@ -109,7 +109,11 @@ static int alloc_buf(struct rh_dma_heap *h, size_t len, unsigned int slot)
 
 static void must_alloc(struct rh_dma_heap *h, size_t len, unsigned int slot)
 {
-	assert_int_equal(alloc_buf(h, len, slot), 0);
+	int ret = alloc_buf(h, len, slot);
+
+	if (ret)
+		fail_msg("%s: %s allocation failed: %d", rh_sweep_current(),
+			 rh_dma_heap_get_name(h), ret);
 }
 
 /* A buffer through the uapi: heap fd into ep.fd[@slot], buffer into ep.fd[@slot + 1]. */
@@ -773,6 +777,24 @@ static void test_tee_faults(void **state)
 		sweep_tee(&tee_entries[i]);
 }
 
+/*
+ * Two faults in one run, every pair of kinds at every pair of calls: long
+ * (minutes), so only with RHEAP_SWEEP_EXHAUSTIVE=1.
+ */
+static void test_tee_double_faults(void **state)
+{
+	const char *env = getenv("RHEAP_SWEEP_EXHAUSTIVE");
+	unsigned int i, n;
+
+	(void)state;
+	if (!env || strcmp(env, "1"))
+		skip();
+	for (i = 0; i < N_ELEMS(tee_entries); i++) {
+		n = rh_sweep_tee_double_faults(&tee_entries[i], &ep);
+		print_message("%-14s %6u doubly faulted runs\n", tee_entries[i].name, n);
+	}
+}
+
 /* Every public entry point, every allocation. */
 static void test_alloc_faults(void **state)
 {
@@ -816,6 +838,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tee_faults),
 		cmocka_unit_test(test_alloc_faults),
+		cmocka_unit_test(test_tee_double_faults),
 	};
 
 	/* Before the first platform: every allocation of the library is counted. */

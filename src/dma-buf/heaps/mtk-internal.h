@@ -61,6 +61,7 @@ struct mtk_restricted_heap_data {
 	 * once it is idle (mtk_tee_settle_if_idle()).
 	 */
 	atomic_bool tee_doubt;
+	atomic_bool tee_open; /* tee_ctx != NULL, for the sibling heap to read */
 	/* Buffers restricted and not yet unrestricted: the callers' ones. */
 	atomic_uint live_buffers;
 
@@ -128,9 +129,10 @@ void mtk_tee_session_close(struct mtk_restricted_heap_data *data);
  * leave nothing in the secure world the heap does not know of: deferred
  * FREEs are sent again, and a session in doubt, dead, or whose FREEs still
  * do not go through is closed (the TA releases what it owns) and a new one
- * opened. Called without tee_lock; takes the core's init lock.
+ * opened. Called without tee_lock; takes the core's init lock. Returns
+ * true if it recycled the session.
  */
-void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data);
+bool mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data);
 int mtk_restricted_heap_init(struct rh_restricted_heap *rheap);
 int mtk_tee_restrict_memory(struct rh_restricted_heap *rheap,
 			    struct rh_restricted_buffer *buf);
@@ -142,7 +144,7 @@ void mtk_cma_release_if_unused(struct mtk_restricted_heap_data *data);
 /*
  * mtk_doubt_siblings() - @data's TA died: the other MTK heaps' sessions
  * went with it if they were on the same (single) instance, which the
- * normal world cannot tell. They are put in doubt, so each recycles its
+ * normal world cannot tell. Those that have one are put in doubt, so each recycles its
  * session once idle, where a needless recycle costs nothing (a dead
  * session with live buffers waits for its own TARGET_DEAD).
  * mtk_settle_all() - mtk_tee_settle_if_idle() on every MTK heap of @plat;

@@ -76,6 +76,9 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 		       "rheap_mtk: open session to the secure memory TA %s fail: ret %d, %s (origin %u)",
 		       RH_TZ_TA_MEM_UUID_MTK, ret, rh_tee_result_name(arg.ret),
 		       arg.ret_origin);
+		/* The TA died opening it: the sibling's session may be gone too. */
+		if (!ret && arg.ret == RH_TEEC_ERROR_TARGET_DEAD)
+			mtk_doubt_siblings(data);
 		/* Fixed: v5 says -EINVAL even when the TEE ran out of memory. */
 		ret = !ret && arg.ret == RH_TEEC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 		goto err_close_context;
@@ -84,6 +87,7 @@ static int mtk_tee_session_init(struct mtk_restricted_heap_data *data)
 	data->tee_ctx = ctx;
 	data->tee_session = arg.session;
 	atomic_store(&data->tee_dead, false);
+	atomic_store(&data->tee_open, true);
 	return 0;
 
 err_close_context:
@@ -97,6 +101,7 @@ void mtk_tee_session_close(struct mtk_restricted_heap_data *data)
 	rh_tee_client_close_context(data->tee_ctx);
 	data->tee_ctx = NULL;
 	data->tee_session = 0;
+	atomic_store(&data->tee_open, false);
 	atomic_store(&data->tee_dead, false);
 }
 
@@ -120,6 +125,7 @@ static void mtk_tee_session_recycle(struct mtk_restricted_heap_data *data)
 	confirmed = rh_tee_context_close(data->tee_ctx);
 	data->tee_ctx = NULL;
 	data->tee_session = 0;
+	atomic_store(&data->tee_open, false);
 	data->tee_epoch++;
 	atomic_store(&data->tee_dead, false);
 	atomic_store(&data->tee_doubt, false);
@@ -372,12 +378,13 @@ static bool mtk_tee_unsettled(struct mtk_restricted_heap_data *data)
 	       atomic_load(&data->tee_dead);
 }
 
-void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data)
+bool mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data)
 {
 	struct rh_restricted_heap *rheap = data->rheap;
+	bool recycled = false;
 
 	if (atomic_load(&data->live_buffers) || !mtk_tee_unsettled(data))
-		return;
+		return false;
 	/* heap_init's lock first, as heap_init takes them: tee_ctx writers. */
 	pthread_mutex_lock(&rheap->init_lock);
 	pthread_rwlock_wrlock(&data->tee_lock);
@@ -403,6 +410,7 @@ void mtk_tee_settle_if_idle(struct mtk_restricted_heap_data *data)
 		mtk_send_pending_frees(data);
 		/* A failure is retried by the next allocation's heap_init. */
 		mtk_tee_session_open(data);
+		recycled = true;
 	}
 out_unlock:
 	pthread_rwlock_unlock(&data->tee_lock);
@@ -410,6 +418,7 @@ out_unlock:
 	pthread_mutex_lock(&data->lock);
 	mtk_cma_release_if_unused(data);
 	pthread_mutex_unlock(&data->lock);
+	return recycled;
 }
 
 /* ------------------------------------------------------------ layout checks */

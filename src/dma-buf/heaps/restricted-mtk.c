@@ -337,18 +337,28 @@ void mtk_doubt_siblings(struct mtk_restricted_heap_data *data)
 	unsigned int i;
 
 	for (i = 0; mtk && i < MTK_NR_HEAPS; i++)
-		if (mtk->registered[i] && &mtk->data[i] != data)
+		if (mtk->registered[i] && &mtk->data[i] != data &&
+		    atomic_load(&mtk->data[i].tee_open))
 			atomic_store(&mtk->data[i].tee_doubt, true);
 }
 
 void mtk_settle_all(struct rh_platform *plat)
 {
 	struct rh_restricted_mtk *mtk = plat->restricted_mtk;
-	unsigned int i;
+	unsigned int i, pass;
+	bool again = true;
 
-	for (i = 0; mtk && i < MTK_NR_HEAPS; i++)
-		if (mtk->registered[i])
-			mtk_tee_settle_if_idle(&mtk->data[i]);
+	/*
+	 * A heap's settle may learn that the TA died and put a heap it has
+	 * already passed in doubt: go round again while something was
+	 * recycled (each round needs a fresh TEE failure to go on).
+	 */
+	for (pass = 0; mtk && again && pass < 2 * MTK_NR_HEAPS; pass++) {
+		again = false;
+		for (i = 0; i < MTK_NR_HEAPS; i++)
+			if (mtk->registered[i] && mtk_tee_settle_if_idle(&mtk->data[i]))
+				again = true;
+	}
 }
 
 RH_EXPORT int rh_restricted_mtk_get_stats(struct rh_platform *plat,
