@@ -21,17 +21,21 @@
 #include "optee/tee.h"
 #include "rh-test.h"
 
+/* A TEE result from @origin, written before or after the TEE did the work. */
+#define RESULT(name, result, origin, after) \
+	{ name, RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_##result, RH_TEEC_ORIGIN_##origin, after }
+
 const struct rh_sweep_fault rh_sweep_fault_kinds[] = {
-	{ "GENERIC from API", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_API, false },
-	{ "GENERIC from API, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_API, true },
-	{ "GENERIC from COMMS", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_COMMS, false },
-	{ "GENERIC from COMMS, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_COMMS, true },
-	{ "GENERIC from TEE", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TEE, false },
-	{ "GENERIC from TEE, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TEE, true },
-	{ "GENERIC from TA", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TRUSTED_APP, false },
-	{ "GENERIC from TA, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_GENERIC, RH_TEEC_ORIGIN_TRUSTED_APP, true },
-	{ "TARGET_DEAD from TEE", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_TARGET_DEAD, RH_TEEC_ORIGIN_TEE, false },
-	{ "TARGET_DEAD from TEE, after", RH_TEE_FAULT_RESULT, RH_TEEC_ERROR_TARGET_DEAD, RH_TEEC_ORIGIN_TEE, true },
+	RESULT("GENERIC from API", GENERIC, API, false),
+	RESULT("GENERIC from API, after", GENERIC, API, true),
+	RESULT("GENERIC from COMMS", GENERIC, COMMS, false),
+	RESULT("GENERIC from COMMS, after", GENERIC, COMMS, true),
+	RESULT("GENERIC from TEE", GENERIC, TEE, false),
+	RESULT("GENERIC from TEE, after", GENERIC, TEE, true),
+	RESULT("GENERIC from TA", GENERIC, TRUSTED_APP, false),
+	RESULT("GENERIC from TA, after", GENERIC, TRUSTED_APP, true),
+	RESULT("TARGET_DEAD from TEE", TARGET_DEAD, TEE, false),
+	RESULT("TARGET_DEAD from TEE, after", TARGET_DEAD, TEE, true),
 	{ "transport", RH_TEE_FAULT_TRANSPORT, 0, 0, false },
 	{ "transport, after", RH_TEE_FAULT_TRANSPORT, 0, 0, true },
 	{ "TA panic", RH_TEE_FAULT_PANIC, 0, 0, false },
@@ -212,8 +216,8 @@ void rh_sweep_assert_idle(struct rh_platform *plat)
 	assert_int_equal(rh_secmem_get_stats(plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &dyn), 0);
 	if (tz.live_buffers || tz.bytes_used || dyn.live_buffers || dyn.bytes_used || dyn.lent)
 		fail_msg("%s: secure memory left: chunk %u buffers / %llu bytes, region %u buffers / %llu bytes, lent %d",
-			 cur_run, tz.live_buffers, (unsigned long long)tz.bytes_used, dyn.live_buffers,
-			 (unsigned long long)dyn.bytes_used, dyn.lent);
+			 cur_run, tz.live_buffers, (unsigned long long)tz.bytes_used,
+			 dyn.live_buffers, (unsigned long long)dyn.bytes_used, dyn.lent);
 	/* No firewall region but the chunk's (protected from boot). */
 	assert_int_equal(rh_platform_get_stats(plat, &ps), 0);
 	if (ps.firewall_regions_in_use != (tz.available ? 1u : 0u))

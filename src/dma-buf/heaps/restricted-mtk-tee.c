@@ -225,9 +225,10 @@ out_unlock:
  * - only an answer whose origin is the TA is final. Every other failure
  *   (no session, a message the client could not send, transport, the TEE
  *   refusing the call before the TA ran, TARGET_DEAD whoever reports it)
- *   cannot have been the TA's word on the buffer: the FREE is queued (*@ret_deferred true) and
- *   sent again by the next heap_init, or at once when the heap is idle;
- *   for such a @retry, an unknown handle means the first one arrived;
+ *   cannot have been the TA's word on the buffer: the FREE is queued
+ *   (*@ret_deferred true) and sent again by the next heap_init, or at once
+ *   when the heap is idle; for such a @retry, an unknown handle means the
+ *   first one arrived;
  * - a final failure (the TA's error result or status) may leave the
  *   buffer in the TA: the session is in doubt, and the heap recycles it
  *   once idle, which makes the TA release it.
