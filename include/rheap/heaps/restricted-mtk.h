@@ -54,7 +54,8 @@ RH_BEGIN_DECLS
  * @frees: FREE commands sent (a deferred one counts each time)
  * @free_failures: FREEs given up: the TA refused (non-zero status or
  *                 error result) or the retry could not be queued; those
- *                 buffers may still live in the TEE
+ *                 buffers may still live in the TEE until the heap, once
+ *                 idle, recycles its session (@tee_doubt)
  * @pending_frees, @pending_bytes: FREEs that could not reach a live TA
  *                                 (TARGET_DEAD, transport failure, no
  *                                 session, a refusal by the TEE, any
