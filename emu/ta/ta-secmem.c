@@ -495,9 +495,10 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, struct secmem_session *sess,
 		ret = rh_secmem_pool_lend(sm->plat, sm->masters, pool);
 		if (ret)
 			goto err_unlock;
-		if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA)
-			pool->lent_to = sess;
 	}
+	/* The region is lent through this session (again, if its lender closed). */
+	if (type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA)
+		pool->lent_to = sess;
 	ret = rh_secmem_pool_take(pool, size, align, &buf);
 	if (ret)
 		goto err_unlend;
@@ -738,6 +739,7 @@ static void secmem_close_session(struct rh_ta_ctx *ctx, void *sess_ctx)
 	struct rh_secmem *sm = secmem_of(rh_ta_get_platform(ctx));
 	struct secmem_session *sess = sess_ctx;
 	struct rh_secmem_buf *buf;
+	unsigned int i;
 
 	if (sm) {
 		pthread_mutex_lock(&sm->lock);
@@ -748,6 +750,14 @@ static void secmem_close_session(struct rh_ta_ctx *ctx, void *sess_ctx)
 			buf_release(sm, buf);
 			pthread_mutex_lock(&sm->lock);
 		}
+		/*
+		 * A region still lent (its unlend failed) must not stay bound to a
+		 * session that is gone: the next claim is checked against the
+		 * normal world's lend record again.
+		 */
+		for (i = 0; i < SECMEM_NR_POOLS; i++)
+			if (sm->pools[i].lent_to == sess)
+				sm->pools[i].lent_to = NULL;
 		TAILQ_REMOVE(&sm->sessions, sess, node);
 		pthread_mutex_unlock(&sm->lock);
 	}
