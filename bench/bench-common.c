@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <libfdt.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,15 @@ static uint64_t calibrate_case(const struct bench_case *c, uint64_t ns)
 int bench_measure_interleaved(struct bench_ctx *ctx, struct bench_case *cases,
 			      unsigned int n)
 {
+	uint64_t t0, f0, *faults;
+	double *ratios = NULL;
 	unsigned int i, r, k;
-	uint64_t t0;
 	int ret = 0;
 
+	faults = calloc(n ? n : 1, sizeof(*faults));
+	ratios = calloc(ctx->reps, sizeof(*ratios));
+	if (!faults || !ratios)
+		ret = -ENOMEM;
 	for (i = 0; i < n; i++) {
 		cases[i].samples = calloc(ctx->reps, sizeof(double));
 		if (!cases[i].samples)
@@ -152,23 +158,59 @@ int bench_measure_interleaved(struct bench_ctx *ctx, struct bench_case *cases,
 		cases[i].iters = calibrate_case(&cases[i], ctx->min_sample_ns);
 		cases[i].fn(cases[i].arg, cases[i].iters); /* warm-up */
 	}
+	bench_window_begin(ctx);
 	for (r = 0; r < ctx->reps; r++) {
 		for (k = 0; k < n; k++) {
 			struct bench_case *c = &cases[(r + k) % n];
 
+			/* Re-warm: its own data back in the caches, untimed. */
+			c->fn(c->arg, c->iters / 4 ? c->iters / 4 : 1);
+			f0 = bench_faults();
 			t0 = bench_now_ns();
 			c->fn(c->arg, c->iters);
 			c->samples[r] = (double)(bench_now_ns() - t0) / (double)c->iters;
+			faults[c - cases] += bench_faults() - f0;
 		}
 	}
-	for (i = 0; i < n; i++)
+	bench_window_end(ctx);
+	for (i = 0; i < n; i++) {
+		const struct bench_case *vs = cases[i].vs;
+
+		memset(&cases[i].ratio, 0, sizeof(cases[i].ratio));
+		cases[i].ratio.faults = NAN;
+		if (!vs)
+			continue;
+		for (r = 0; r < ctx->reps; r++)
+			ratios[r] = vs->samples[r] > 0 ?
+				    cases[i].samples[r] / vs->samples[r] : NAN;
+		bench_stats_compute(ratios, ctx->reps, &cases[i].ratio);
+	}
+	for (i = 0; i < n; i++) {
 		bench_stats_compute(cases[i].samples, ctx->reps, &cases[i].stats);
+		cases[i].stats.faults = (double)faults[i] /
+					((double)cases[i].iters * ctx->reps);
+	}
 out:
 	for (i = 0; i < n; i++) {
 		free(cases[i].samples);
 		cases[i].samples = NULL;
 	}
+	free(ratios);
+	free(faults);
 	return ret;
+}
+
+void bench_result_from_cases(struct bench_result *r, const struct bench_case *c)
+{
+	r->value = c->stats.median;
+	r->min = c->stats.min;
+	r->baseline_value = c->vs->stats.median;
+	r->paired = true;
+	r->ratio_median = c->ratio.median;
+	r->ratio_min = c->ratio.min;
+	r->faults_counted = true;
+	r->faults = c->stats.faults;
+	r->baseline_faults = c->vs->stats.faults;
 }
 
 void bench_latency(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,

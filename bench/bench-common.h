@@ -74,13 +74,19 @@ void bench_fault_in(void *buf, size_t size);
 /**
  * struct bench_case - one of several figures measured side by side
  * @fn, @arg: the batch function and its argument
- * @stats: per-operation ns over the samples (median, min ...), filled by
- *         bench_measure_interleaved()
+ * @vs:    the case this one is compared with (its baseline), or NULL
+ * @stats: per-operation ns over the samples (median, min ...) and page
+ *         faults per operation, filled by bench_measure_interleaved()
+ * @ratio: with @vs, the per-repetition ratios sample[r] / vs->sample[r]
+ *         (median, min ...): two samples of one repetition run back to back,
+ *         so a burst of load lands on both
  */
 struct bench_case {
 	bench_batch_fn fn;
 	void *arg;
+	const struct bench_case *vs;
 	struct bench_stats stats;
+	struct bench_stats ratio;
 	/* private */
 	uint64_t iters;
 	double *samples;
@@ -89,13 +95,23 @@ struct bench_case {
 /*
  * bench_measure_interleaved() - bench_measure() for @n cases at once: each
  * is calibrated to ctx->min_sample_ns, gets a warm-up sample, then the
- * ctx->reps samples go round-robin over the cases (the first case of a
- * round rotates). A disturbance on this shared machine then lands on a
- * figure and on its baseline alike, and their ratio survives it.
- * Returns 0 or -ENOMEM.
+ * ctx->reps repetitions go round-robin over the cases (the first case of a
+ * round rotates). Every timed sample is preceded by an untimed re-warm of
+ * the same case (a quarter of its batch), so no case inherits caches the
+ * previous one filled with its own data. A disturbance on this shared
+ * machine lands on a figure and on its baseline alike, and their paired
+ * ratios (see struct bench_case) survive it. Page faults are counted over
+ * the timed samples. Returns 0 or -ENOMEM.
  */
 int bench_measure_interleaved(struct bench_ctx *ctx, struct bench_case *cases,
 			      unsigned int n);
+
+/*
+ * bench_result_from_cases() - fill @r's value, min, baseline value, paired
+ * ratios and page faults from case @c measured against @c->vs (which must
+ * be set). The caller fills the names, p99 and goal.
+ */
+void bench_result_from_cases(struct bench_result *r, const struct bench_case *c);
 
 /*
  * bench_latency() - @nops single operations of @fn timed one by one (TSC,

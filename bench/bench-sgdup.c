@@ -70,7 +70,7 @@ static void usage(FILE *f)
 
 int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 {
-	struct bench_stats st, lat;
+	struct bench_stats lat;
 	struct dup_arg d;
 	unsigned int c;
 	void *src;
@@ -97,13 +97,13 @@ int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 			{ .fn = bench_batch_malloc_memcpy_free, .arg = &m },
 			{ .fn = batch_dup, .arg = &d },
 		};
-		struct bench_stats bst;
 		char cname[32];
 
 		memset(&d, 0, sizeof(d));
 		ret = build_source(&d.src, nents[c]);
 		if (ret)
 			break;
+		cases[1].vs = &cases[0];
 		ret = bench_measure_interleaved(ctx, cases, 2);
 		if (!ret)
 			bench_latency(ctx, batch_dup, &d, ctx->quick ? 1000 : 10000, &lat);
@@ -112,14 +112,10 @@ int bench_sgdup_main(struct bench_ctx *ctx, int argc, char **argv)
 			ret = d.err;
 		if (ret)
 			break;
-		bst = cases[0].stats;
-		st = cases[1].stats;
 		snprintf(cname, sizeof(cname), "%u entries", nents[c]);
 		r.case_name = cname;
-		r.value = st.median;
+		bench_result_from_cases(&r, &cases[1]);
 		r.p99 = lat.p99;
-		r.min = st.min;
-		r.baseline_value = bst.median;
 		bench_report(ctx, &r);
 	}
 	free(src);

@@ -81,7 +81,8 @@ static void usage(FILE *f)
 int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv)
 {
 	struct floor_arg f = { 0 };
-	struct bench_stats st, bst, lat;
+	struct bench_case cases[2];
+	struct bench_stats lat;
 	struct rh_platform *plat;
 	int err = 0;
 
@@ -96,8 +97,12 @@ int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv)
 	rh_platform_unref(plat);
 
 	bench_section(ctx, "startup: platform create + destroy (default DTB)");
-	bench_measure(ctx, batch_floor, &f, &bst, 0, NULL);
-	bench_measure(ctx, batch_platform, &err, &st, ctx->quick ? 50 : 500, &lat);
+	cases[0] = (struct bench_case){ .fn = batch_floor, .arg = &f };
+	cases[1] = (struct bench_case){ .fn = batch_platform, .arg = &err,
+					.vs = &cases[0] };
+	if (bench_measure_interleaved(ctx, cases, 2))
+		return 1;
+	bench_latency(ctx, batch_platform, &err, ctx->quick ? 50 : 500, &lat);
 	if (f.err || err) {
 		fprintf(stderr, "startup: %s\n", strerror(-(f.err ? f.err : err)));
 		return 1;
@@ -105,12 +110,12 @@ int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv)
 	{
 		struct bench_result r = {
 			.bench = "startup", .case_name = "create+destroy default",
-			.metric = "median", .unit = "ns", .value = st.median,
-			.p99 = lat.p99, .min = st.min, .baseline = "memfd+2 maps",
-			.baseline_value = bst.median,
+			.metric = "median", .unit = "ns", .p99 = lat.p99,
+			.baseline = "memfd+2 maps",
 			.goal_kind = BENCH_GOAL_VALUE_MAX, .goal = GOAL_NS,
 		};
 
+		bench_result_from_cases(&r, &cases[1]);
 		bench_report(ctx, &r);
 	}
 	return 0;

@@ -241,9 +241,11 @@ static void usage(FILE *f)
 		"  Goal: the 160-byte no-op invoke within %.0fx.\n", GOAL_RATIO);
 }
 
+/* @pc: the case measured against its baseline (paired ratios), or NULL. */
 static void report(struct bench_ctx *ctx, const char *cname, const char *metric,
 		   const struct bench_stats *st, const struct bench_stats *lat,
-		   const char *bname, double base, bool goal)
+		   const char *bname, double base, bool goal,
+		   const struct bench_case *pc)
 {
 	struct bench_result r = {
 		.bench = "tee", .case_name = cname, .metric = metric,
@@ -251,6 +253,9 @@ static void report(struct bench_ctx *ctx, const char *cname, const char *metric,
 		.p99 = lat ? lat->p99 : NAN, .min = st->min,
 		.baseline = bname, .baseline_value = base,
 	};
+
+	if (pc)
+		bench_result_from_cases(&r, pc);
 
 	if (goal) {
 		r.goal_kind = BENCH_GOAL_RATIO_MAX;
@@ -344,6 +349,9 @@ int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
 	c[C_NOP4] = (struct bench_case){ .fn = batch_invoke, .arg = &nop4 };
 	c[C_PAIR] = (struct bench_case){ .fn = batch_zalloc_free, .arg = &mem };
 	c[C_RETRIEVE] = (struct bench_case){ .fn = batch_retrieve, .arg = &mem };
+	c[C_NOP0].vs = &c[C_BASE32];
+	c[C_NOP4].vs = &c[C_BASE160];
+	c[C_RETRIEVE].vs = &c[C_NOP4];
 	ret = bench_measure_interleaved(ctx, c, NR_TEE_CASES);
 	if (ret)
 		goto out;
@@ -355,12 +363,12 @@ int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
 	nop160 = c[C_NOP4].stats.median;
 	bench_latency(ctx, batch_invoke, &nop0, nlat, &lat);
 	report(ctx, "invoke no-op 0 params", "round trip", &c[C_NOP0].stats, &lat,
-	       "call+memcpy32", c[C_BASE32].stats.median, false);
+	       "call+memcpy32", c[C_BASE32].stats.median, false, &c[C_NOP0]);
 	bench_latency(ctx, batch_invoke, &nop4, nlat, &lat);
 	report(ctx, "invoke no-op 4 params", "round trip", &c[C_NOP4].stats, &lat,
-	       "call+memcpy160", c[C_BASE160].stats.median, true);
+	       "call+memcpy160", c[C_BASE160].stats.median, true, &c[C_NOP4]);
 	report(ctx, "secmem ZALLOC+FREE 4K", "pair", &c[C_PAIR].stats, NULL,
-	       "invoke160 x2", 2 * nop160, false);
+	       "invoke160 x2", 2 * nop160, false, NULL);
 
 	/* Each command of the pair timed on its own. */
 	mem.nlat = nlat;
@@ -372,13 +380,13 @@ int bench_tee_main(struct bench_ctx *ctx, int argc, char **argv)
 		goto err_tee;
 	bench_stats_compute(lat_zalloc, nlat, &lat);
 	report(ctx, "secmem ZALLOC 4K", "call p50", &lat, &lat, "invoke160",
-	       nop160, false);
+	       nop160, false, NULL);
 	bench_stats_compute(lat_free, nlat, &lat);
 	report(ctx, "secmem FREE 4K", "call p50", &lat, &lat, "invoke160",
-	       nop160, false);
+	       nop160, false, NULL);
 	bench_latency(ctx, batch_retrieve, &mem, nlat, &lat);
 	report(ctx, "secmem RETRIEVE_SG 1 entry", "round trip", &c[C_RETRIEVE].stats,
-	       &lat, "invoke160", nop160, false);
+	       &lat, "invoke160", nop160, false, &c[C_RETRIEVE]);
 	ret = free_handle(&mem, handle);
 	handle = 0;
 	if (ret || mem.err)

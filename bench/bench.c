@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@
 struct bench_row {
 	struct bench_result res;
 	char *bench, *case_name, *metric, *unit, *baseline;
-	double ratio;
+	double ratio, ratio_min;
+	double others, load1;
+	char flags[32];
 	enum bench_status status;
 };
 
@@ -66,6 +69,7 @@ void bench_stats_compute(double *v, size_t n, struct bench_stats *ret)
 	size_t i;
 
 	memset(ret, 0, sizeof(*ret));
+	ret->faults = NAN;
 	if (!n)
 		return;
 	qsort(v, n, sizeof(*v), cmp_double);
@@ -73,6 +77,7 @@ void bench_stats_compute(double *v, size_t n, struct bench_stats *ret)
 		sum += v[i];
 	ret->n = n;
 	ret->min = v[0];
+	ret->p10 = percentile(v, n, 0.10);
 	ret->max = v[n - 1];
 	ret->mean = sum / (double)n;
 	ret->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -111,6 +116,90 @@ static uint64_t read_mem_mib(void)
 	if (pages <= 0 || psize <= 0)
 		return 0;
 	return (uint64_t)pages * (uint64_t)psize >> 20;
+}
+
+/* ------------------------------------------------------------ load */
+
+/* 1-minute load average, NAN when /proc/loadavg cannot be read. */
+static double read_load1(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l = NAN;
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = NAN;
+		fclose(f);
+	}
+	return l;
+}
+
+/* Busy time of all CPUs in USER_HZ ticks (steal included), 0 if unknown. */
+static uint64_t read_busy_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	/* cpu  user nice system idle iowait irq softirq steal */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return 0;
+	return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+/* CPU time (user + system) of this process, all threads, in µs. */
+static uint64_t self_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+uint64_t bench_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+void bench_window_begin(struct bench_ctx *ctx)
+{
+	ctx->win_busy_ticks = read_busy_ticks();
+	ctx->win_self_us = self_cpu_us();
+	ctx->win_wall_ns = bench_now_ns();
+	ctx->win_open = true;
+}
+
+void bench_window_end(struct bench_ctx *ctx)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t wall = bench_now_ns() - ctx->win_wall_ns;
+	uint64_t busy = read_busy_ticks();
+	double busy_s, self_s, others;
+
+	if (!ctx->win_open)
+		return;
+	ctx->win_open = false;
+	ctx->win_load1 = read_load1();
+	if (!busy || !ctx->win_busy_ticks || hz <= 0 || wall < 1000000) {
+		ctx->win_others = NAN;
+		return;
+	}
+	busy_s = (double)(busy - ctx->win_busy_ticks) / (double)hz;
+	self_s = (double)(self_cpu_us() - ctx->win_self_us) / 1e6;
+	others = (busy_s - self_s) / ((double)wall / 1e9);
+	/* /proc/stat counts in ticks: a short window reads a tick either way. */
+	ctx->win_others = others > 0 ? others : 0;
 }
 
 static void calibrate(struct bench_ctx *ctx)
@@ -159,6 +248,12 @@ void bench_describe_machine(struct bench_ctx *ctx)
 		     ctx->ns_per_tick, ctx->tick_overhead_ns, ctx->seed,
 		     ctx->quick ? "quick" : "full", ctx->reps,
 		     (double)ctx->min_sample_ns / 1e6);
+	bench_printf(ctx, "load:    1-min load average %.2f before the run; figures "
+		     "taken while other processes used more than %.2f CPUs are "
+		     "flagged 'loaded'\n", ctx->load1_start, ctx->max_load);
+	if (ctx->quick)
+		bench_printf(ctx, "QUICK RUN: every figure below is indicative only "
+			     "(short samples, few repetitions; flag 'quick' in the CSV)\n");
 }
 
 /* ------------------------------------------------------------ options */
@@ -172,7 +267,9 @@ void bench_usage_common(FILE *f)
 		"  --json         machine-readable results on stdout instead of text\n"
 		"  --seed N       RNG seed (default 1)\n"
 		"  --reps N       samples per figure, the median is reported (default 9, quick 3)\n"
-		"  --no-progress  no progress line even on a terminal\n");
+		"  --no-progress  no progress line even on a terminal\n"
+		"  --max-load X   flag figures measured while other processes used more\n"
+		"                 than X CPUs (default 0.3)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -200,6 +297,9 @@ int bench_init(struct bench_ctx *ctx, int *argc, char **argv)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->seed = 1;
+	ctx->max_load = 0.3;
+	ctx->win_others = NAN;
+	ctx->win_load1 = NAN;
 	for (i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 
@@ -209,6 +309,18 @@ int bench_init(struct bench_ctx *ctx, int *argc, char **argv)
 			ctx->json = true;
 		} else if (!strcmp(a, "--no-progress")) {
 			no_progress = true;
+		} else if (!strcmp(a, "--max-load")) {
+			char *end;
+
+			if (++i >= *argc)
+				goto err_missing;
+			ctx->max_load = strtod(argv[i], &end);
+			if (*end || end == argv[i] || !(ctx->max_load >= 0) ||
+			    ctx->max_load > 1000) {
+				fprintf(stderr, "rheap-bench: bad value for %s: %s\n",
+					a, argv[i]);
+				return -EINVAL;
+			}
 		} else if (!strcmp(a, "--csv")) {
 			if (++i >= *argc)
 				goto err_missing;
@@ -254,9 +366,12 @@ int bench_init(struct bench_ctx *ctx, int *argc, char **argv)
 		if (pos == 0)
 			fprintf(ctx->csv,
 				"bench,case,metric,unit,value,p99,min,baseline,"
-				"baseline_value,ratio,goal,status,seed,quick\n");
+				"baseline_value,ratio,goal,status,seed,quick,"
+				"ratio_min,faults,baseline_faults,others_cpu,"
+				"load1,flags\n");
 	}
 
+	ctx->load1_start = read_load1();
 	read_cpu_model(ctx->cpu, sizeof(ctx->cpu));
 	ctx->ncpu = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
 	ctx->mem_mib = read_mem_mib();
@@ -366,15 +481,41 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Flags of a figure: "quick", "loaded", "faults" (space-separated). */
+static void result_flags(struct bench_ctx *ctx, const struct bench_result *res,
+			 char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (ctx->quick)
+		off += (size_t)snprintf(buf + off, len - off, "quick ");
+	if (isfinite(ctx->win_others) && ctx->win_others > ctx->max_load &&
+	    off < len)
+		off += (size_t)snprintf(buf + off, len - off, "loaded ");
+	if (res->faults_counted && off < len &&
+	    ((isfinite(res->faults) && res->faults > 0) ||
+	     (res->baseline && isfinite(res->baseline_faults) &&
+	      res->baseline_faults > 0)))
+		off += (size_t)snprintf(buf + off, len - off, "faults ");
+	if (off && off <= len)
+		buf[off - 1] = '\0';
+}
+
 enum bench_status bench_report(struct bench_ctx *ctx,
 			       const struct bench_result *res)
 {
 	enum bench_status st = BENCH_INFO;
-	double ratio = NAN;
+	double ratio = NAN, ratio_min = NAN;
 	struct bench_row *row;
+	char flags[32];
 
-	if (res->baseline && res->baseline_value != 0)
+	if (res->paired) {
+		ratio = res->ratio_median;
+		ratio_min = res->ratio_min;
+	} else if (res->baseline && res->baseline_value != 0) {
 		ratio = res->value / res->baseline_value;
+	}
 	switch (res->goal_kind) {
 	case BENCH_GOAL_RATIO_MAX:
 		st = ratio <= res->goal ? BENCH_PASS : BENCH_MISS;
@@ -395,26 +536,41 @@ enum bench_status bench_report(struct bench_ctx *ctx,
 		ctx->nr_pass++;
 	else if (st == BENCH_MISS)
 		ctx->nr_miss++;
+	result_flags(ctx, res, flags, sizeof(flags));
+	if (strstr(flags, "loaded"))
+		ctx->nr_loaded++;
+	if (res->faults_counted && res->baseline &&
+	    isfinite(res->baseline_faults) && res->baseline_faults > 0)
+		ctx->nr_faulty++;
 
 	if (ctx->out && !res->csv_only) {
-		char goal[48] = "";
+		char goal[48] = "", rmin[24] = "", flt[48] = "", fl[40] = "";
 
 		if (res->goal_kind != BENCH_GOAL_NONE)
 			snprintf(goal, sizeof(goal), "goal %s %.3g",
 				 goal_op(res->goal_kind), res->goal);
+		if (res->paired)
+			snprintf(rmin, sizeof(rmin), " (min %.3f)", ratio_min);
+		if (res->faults_counted && res->baseline)
+			snprintf(flt, sizeof(flt), " | faults/op %.3g vs %.3g",
+				 res->faults, res->baseline_faults);
+		else if (res->faults_counted)
+			snprintf(flt, sizeof(flt), " | faults/op %.3g", res->faults);
+		if (flags[0])
+			snprintf(fl, sizeof(fl), " [%s]", flags);
 		if (res->baseline)
 			bench_printf(ctx,
-				     "  %-26s %-13s %10.4g %-5s | %-12s %10.4g | ratio %7.3f | %-18s %s\n",
+				     "  %-26s %-13s %10.4g %-5s | %-12s %10.4g | ratio %7.3f%s | %-18s %s%s%s\n",
 				     res->case_name, res->metric, res->value,
 				     res->unit, res->baseline,
-				     res->baseline_value, ratio, goal,
-				     status_name(st));
+				     res->baseline_value, ratio, rmin, goal,
+				     status_name(st), flt, fl);
 		else
 			bench_printf(ctx,
-				     "  %-26s %-13s %10.4g %-5s | %-12s %10s | %-13s | %-18s %s\n",
+				     "  %-26s %-13s %10.4g %-5s | %-12s %10s | %-13s | %-18s %s%s%s\n",
 				     res->case_name, res->metric, res->value,
 				     res->unit, "-", "", "", goal,
-				     status_name(st));
+				     status_name(st), flt, fl);
 	}
 	if (ctx->csv) {
 		csv_str(ctx->csv, res->bench);
@@ -445,8 +601,22 @@ enum bench_status bench_report(struct bench_ctx *ctx,
 				 goal_op(res->goal_kind), res->goal);
 			csv_str(ctx->csv, goal);
 		}
-		fprintf(ctx->csv, ",%s,%" PRIu64 ",%d\n", status_name(st),
+		fprintf(ctx->csv, ",%s,%" PRIu64 ",%d,", status_name(st),
 			ctx->seed, ctx->quick);
+		csv_num(ctx->csv, ratio_min);
+		fputc(',', ctx->csv);
+		if (res->faults_counted)
+			csv_num(ctx->csv, res->faults);
+		fputc(',', ctx->csv);
+		if (res->faults_counted && res->baseline)
+			csv_num(ctx->csv, res->baseline_faults);
+		fputc(',', ctx->csv);
+		csv_num(ctx->csv, ctx->win_others);
+		fputc(',', ctx->csv);
+		csv_num(ctx->csv, ctx->win_load1);
+		fputc(',', ctx->csv);
+		csv_str(ctx->csv, flags);
+		fputc('\n', ctx->csv);
 	}
 
 	if (ctx->nr_rows == ctx->cap_rows) {
@@ -466,6 +636,10 @@ enum bench_status bench_report(struct bench_ctx *ctx,
 	row->unit = dup_or_null(res->unit);
 	row->baseline = dup_or_null(res->baseline);
 	row->ratio = ratio;
+	row->ratio_min = ratio_min;
+	row->others = ctx->win_others;
+	row->load1 = ctx->win_load1;
+	snprintf(row->flags, sizeof(row->flags), "%s", flags);
 	row->status = st;
 	return st;
 }
@@ -486,8 +660,14 @@ int bench_finish(struct bench_ctx *ctx)
 		fputs(",\"compiler\":", f);
 		json_str(f, __VERSION__);
 		fprintf(f, ",\"sanitized\":%s},", RH_SANITIZED ? "true" : "false");
-		fprintf(f, "\"seed\":%" PRIu64 ",\"quick\":%s,\"reps\":%u,\"results\":[",
-			ctx->seed, ctx->quick ? "true" : "false", ctx->reps);
+		fprintf(f, "\"seed\":%" PRIu64 ",\"quick\":%s,\"indicative_only\":%s,"
+			"\"reps\":%u,\"max_load\":", ctx->seed,
+			ctx->quick ? "true" : "false", ctx->quick ? "true" : "false",
+			ctx->reps);
+		json_num(f, ctx->max_load);
+		fputs(",\"load1_start\":", f);
+		json_num(f, ctx->load1_start);
+		fputs(",\"results\":[", f);
 		for (i = 0; i < ctx->nr_rows; i++) {
 			const struct bench_row *r = &ctx->rows[i];
 
@@ -515,6 +695,19 @@ int bench_finish(struct bench_ctx *ctx)
 			json_num(f, r->baseline ? r->res.baseline_value : NAN);
 			fputs(",\"ratio\":", f);
 			json_num(f, r->ratio);
+			fputs(",\"ratio_min\":", f);
+			json_num(f, r->ratio_min);
+			fputs(",\"faults\":", f);
+			json_num(f, r->res.faults_counted ? r->res.faults : NAN);
+			fputs(",\"baseline_faults\":", f);
+			json_num(f, r->res.faults_counted && r->baseline ?
+				    r->res.baseline_faults : NAN);
+			fputs(",\"others_cpu\":", f);
+			json_num(f, r->others);
+			fputs(",\"load1\":", f);
+			json_num(f, r->load1);
+			fputs(",\"flags\":", f);
+			json_str(f, r->flags);
 			if (r->res.goal_kind != BENCH_GOAL_NONE) {
 				fputs(",\"goal\":", f);
 				json_str(f, goal_op(r->res.goal_kind));
@@ -527,9 +720,19 @@ int bench_finish(struct bench_ctx *ctx)
 			fputc('}', f);
 		}
 		fputs("\n]}\n", f);
-	} else if (ctx->nr_pass + ctx->nr_miss) {
-		bench_printf(ctx, "\ngoals: %u PASS, %u MISS\n", ctx->nr_pass,
-			     ctx->nr_miss);
+	} else {
+		if (ctx->nr_pass + ctx->nr_miss)
+			bench_printf(ctx, "\ngoals: %u PASS, %u MISS%s\n",
+				     ctx->nr_pass, ctx->nr_miss,
+				     ctx->quick ? " (quick run: indicative only)" : "");
+		if (ctx->nr_loaded)
+			bench_printf(ctx, "%u figures were taken while other processes "
+				     "used more than %.2f CPUs (flag 'loaded'): "
+				     "not results; rerun on a quiet machine\n",
+				     ctx->nr_loaded, ctx->max_load);
+		if (ctx->nr_faulty)
+			bench_printf(ctx, "%u figures have a baseline that page-faulted "
+				     "(flag 'faults')\n", ctx->nr_faulty);
 	}
 	for (i = 0; i < ctx->nr_rows; i++) {
 		free(ctx->rows[i].bench);
@@ -554,7 +757,7 @@ void bench_measure(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,
 		   struct bench_stats *ret, size_t latency_ops,
 		   struct bench_stats *ret_lat)
 {
-	uint64_t iters = 1, t0, dt;
+	uint64_t iters = 1, t0, dt, f0;
 	double *samples, *lat;
 	unsigned int i;
 	size_t k;
@@ -577,13 +780,18 @@ void bench_measure(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,
 		memset(ret, 0, sizeof(*ret));
 		return;
 	}
+	bench_window_begin(ctx);
 	fn(arg, iters); /* warm-up sample */
+	f0 = bench_faults();
 	for (i = 0; i < ctx->reps; i++) {
 		t0 = bench_now_ns();
 		fn(arg, iters);
 		samples[i] = (double)(bench_now_ns() - t0) / (double)iters;
 	}
+	f0 = bench_faults() - f0;
+	bench_window_end(ctx);
 	bench_stats_compute(samples, ctx->reps, ret);
+	ret->faults = (double)f0 / ((double)iters * ctx->reps);
 	free(samples);
 
 	if (!latency_ops || !ret_lat)

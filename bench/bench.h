@@ -68,11 +68,14 @@ static inline uint64_t bench_ticks(void)
 struct bench_stats {
 	size_t n;
 	double min;
+	double p10;
 	double median;
 	double mean;
 	double p99;
 	double p999;
 	double max;
+	/* page faults per operation over the timed samples; NAN when not counted */
+	double faults;
 };
 
 /* Fills @ret from @v[0..n) (sorted in place). n == 0 gives all zeros. */
@@ -107,6 +110,14 @@ enum bench_goal_kind {
  * @baseline_value: the baseline's figure in the same run
  * @goal_kind, @goal: the goal, judged by bench_report()
  * @csv_only:  not printed as text (a benchmark-specific table shows it)
+ * @paired:    @ratio_median / @ratio_min are the median and the minimum of
+ *             the per-repetition ratios (sample i of the figure / sample i of
+ *             its baseline, taken back to back); the goal is judged on
+ *             @ratio_median. Otherwise the ratio is @value / @baseline_value.
+ * @faults, @baseline_faults: page faults (minor + major) per operation in the
+ *             timed samples of the figure and of its baseline; NAN (or 0 in a
+ *             zero-initialised result, see bench_report()) when not counted
+ * @faults_counted: @faults and @baseline_faults hold counts
  */
 struct bench_result {
 	const char *bench;
@@ -121,6 +132,12 @@ struct bench_result {
 	enum bench_goal_kind goal_kind;
 	double goal;
 	bool csv_only;
+	bool paired;
+	double ratio_median;
+	double ratio_min;
+	bool faults_counted;
+	double faults;
+	double baseline_faults;
 };
 
 struct bench_row;
@@ -142,6 +159,22 @@ struct bench_ctx {
 	char kernel[128];
 	unsigned int ncpu;
 	uint64_t mem_mib;
+
+	/*
+	 * Load. The 1-minute load average counts the benchmark itself (~1 once
+	 * it has run for a minute), so figures are judged on what the *other*
+	 * processes used: busy CPU time of the machine (/proc/stat, steal
+	 * included) minus this process's own CPU time, per second of wall
+	 * time, over the window in which the figure was measured.
+	 */
+	double max_load;	/* --max-load: flag figures above this (CPUs) */
+	double load1_start;	/* 1-min load average before the run started */
+	uint64_t win_busy_ticks, win_self_us, win_wall_ns; /* window start */
+	double win_others;	/* others' CPUs over the last closed window */
+	double win_load1;	/* 1-min load average when it closed */
+	bool win_open;
+	unsigned int nr_loaded;	/* figures flagged "loaded" */
+	unsigned int nr_faulty;	/* baselines that page-faulted */
 
 	/* timer calibration */
 	double ns_per_tick;
@@ -197,6 +230,19 @@ typedef void (*bench_batch_fn)(void *arg, uint64_t iters);
 void bench_measure(struct bench_ctx *ctx, bench_batch_fn fn, void *arg,
 		   struct bench_stats *ret, size_t latency_ops,
 		   struct bench_stats *ret_lat);
+
+/*
+ * Load windows: bench_window_begin() before a figure's samples,
+ * bench_window_end() after them; bench_report() stamps every figure with
+ * the last closed window's load and flags it when the other processes used
+ * more than ctx->max_load CPUs. bench_measure() and
+ * bench_measure_interleaved() open and close their own window.
+ */
+void bench_window_begin(struct bench_ctx *ctx);
+void bench_window_end(struct bench_ctx *ctx);
+
+/* Page faults (minor + major) of the calling thread so far. */
+uint64_t bench_faults(void);
 
 /**
  * bench_report() - record and print one figure with its baseline and ratio
