@@ -33,6 +33,12 @@
  * the default 384 MiB TEE chunk: that case runs on the default platform
  * with the chunk grown to 512 MiB (DTB edited with libfdt). One platform
  * holds 100 buffers, another 100 000, and their samples are interleaved.
+ * A fill of 100 000 packs the region in one run and leaves one free
+ * extent, which says nothing of a fragmented heap: a third platform
+ * allocates LIVE_HI + LIVE_HOLES buffers and frees LIVE_HOLES of them
+ * picked at random (the seed's stream), so 100 000 stay alive between
+ * >= 10 000 holes (counted by the TA for the chunk heap), interleaved with
+ * the other two.
  */
 
 #define SCALE_SIZE MIB
@@ -44,6 +50,8 @@
 #define LIVE_LO 100
 #define LIVE_HI 100000
 #define GOAL_LIVE 2.0
+#define LIVE_HOLES 15000	/* random frees; adjacent ones merge into one hole */
+#define MIN_HOLES 10000
 
 struct thread_arg {
 	struct rh_platform *plat;
@@ -300,14 +308,23 @@ struct live_plat {
 	struct live_arg arg;
 	struct rh_dma_buf **held;
 	unsigned int n;
+	uint64_t holes;		/* free extents of the chunk heap, 0 if unknown */
 };
 
+/*
+ * Fills @lp with @n + @nfree buffers, then frees @nfree of them picked at
+ * random (@seed), leaving @n alive and the freed ones as holes.
+ */
 static int live_plat_fill(struct bench_ctx *ctx, struct live_plat *lp,
-			  const struct bench_heap_desc *hd, unsigned int n)
+			  const struct bench_heap_desc *hd, unsigned int n,
+			  unsigned int nfree, uint64_t seed)
 {
+	struct rh_secmem_stats st;
+	struct bench_rng rng;
+	unsigned int total = n + nfree, k, i;
 	int ret;
 
-	lp->held = calloc(n, sizeof(*lp->held));
+	lp->held = calloc(total, sizeof(*lp->held));
 	if (!lp->held)
 		return -ENOMEM;
 	ret = hd->restricted ? bench_platform_new_chunk(512 * MIB, &lp->plat) :
@@ -317,13 +334,22 @@ static int live_plat_fill(struct bench_ctx *ctx, struct live_plat *lp,
 	lp->arg.heap = rh_dma_heap_find(lp->plat, hd->name);
 	if (!lp->arg.heap)
 		return -ENOENT;
-	for (; lp->n < n; lp->n++) {
+	for (; lp->n < total; lp->n++) {
 		if (!(lp->n % 4096))
-			bench_progress(ctx, "scaling: live buffers", lp->n, n);
+			bench_progress(ctx, "scaling: live buffers", lp->n, total);
 		lp->held[lp->n] = bench_heap_alloc(lp->arg.heap, 4 * KIB);
 		if (RH_IS_ERR(lp->held[lp->n]))
 			return (int)RH_PTR_ERR(lp->held[lp->n]);
 	}
+	bench_rng_seed(&rng, seed);
+	for (k = 0; k < nfree; k++) {
+		i = (unsigned int)bench_rng_below(&rng, lp->n);
+		rh_dma_buf_put(lp->held[i]);
+		lp->held[i] = lp->held[--lp->n];
+	}
+	if (hd->restricted &&
+	    !rh_secmem_get_stats(lp->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &st))
+		lp->holes = st.free_blocks;
 	/* The buffers measured reuse memory the fills faulted in. */
 	batch_4k(&lp->arg, 64);
 	return lp->arg.err;
@@ -339,47 +365,71 @@ static void live_plat_free(struct live_plat *lp)
 }
 
 /*
- * Two platforms, one holding LIVE_LO buffers and one LIVE_HI, their
- * samples interleaved, so that the machine's load lands on both.
+ * Three platforms: LIVE_LO buffers, LIVE_HI packed, LIVE_HI between holes;
+ * their samples interleaved, so that the machine's load lands on all.
  */
 static int live_growth(struct bench_ctx *ctx, const struct bench_heap_desc *hd)
 {
-	struct live_plat lo = { 0 }, hi = { 0 };
-	struct bench_case cases[2];
-	struct bench_stats lat;
+	struct live_plat lo = { 0 }, hi = { 0 }, frag = { 0 };
+	struct bench_case cases[3];
+	struct bench_stats lat[2];
 	size_t nlat = ctx->quick ? 2000 : 20000;
-	char cname[48];
+	char cname[64];
+	unsigned int i;
 	int ret;
 
-	ret = live_plat_fill(ctx, &lo, hd, LIVE_LO);
+	ret = live_plat_fill(ctx, &lo, hd, LIVE_LO, 0, 0);
 	if (!ret)
-		ret = live_plat_fill(ctx, &hi, hd, LIVE_HI);
+		ret = live_plat_fill(ctx, &hi, hd, LIVE_HI, 0, 0);
+	if (!ret)
+		ret = live_plat_fill(ctx, &frag, hd, LIVE_HI, LIVE_HOLES,
+				     ctx->seed);
 	if (ret)
 		goto out;
+	if (hd->restricted && frag.holes < MIN_HOLES) {
+		fprintf(stderr, "scaling: only %" PRIu64 " holes in the fragmented "
+			"chunk heap (want >= %u)\n", frag.holes, MIN_HOLES);
+		ret = -EINVAL;
+		goto out;
+	}
 	memset(cases, 0, sizeof(cases));
-	cases[0].fn = cases[1].fn = batch_4k;
+	cases[0].fn = cases[1].fn = cases[2].fn = batch_4k;
 	cases[0].arg = &lo.arg;
 	cases[1].arg = &hi.arg;
-	ret = bench_measure_interleaved(ctx, cases, 2);
+	cases[2].arg = &frag.arg;
+	cases[1].vs = cases[2].vs = &cases[0];
+	ret = bench_measure_interleaved(ctx, cases, 3);
 	if (!ret)
-		bench_latency(ctx, batch_4k, &hi.arg, nlat, &lat);
+		bench_latency(ctx, batch_4k, &hi.arg, nlat, &lat[0]);
 	if (!ret)
-		ret = lo.arg.err ? lo.arg.err : hi.arg.err;
+		bench_latency(ctx, batch_4k, &frag.arg, nlat, &lat[1]);
+	if (!ret)
+		ret = lo.arg.err ? lo.arg.err : hi.arg.err ? hi.arg.err :
+		      frag.arg.err;
 	if (ret)
 		goto out;
-	snprintf(cname, sizeof(cname), "%s 4K, %u live", hd->tag, LIVE_HI);
-	{
+	for (i = 0; i < 2; i++) {
 		struct bench_result r = {
-			.bench = "scaling", .case_name = cname, .metric = "alloc+free",
-			.unit = "ns", .value = cases[1].stats.median, .p99 = lat.p99,
-			.min = cases[1].stats.min, .baseline = "100 live",
-			.baseline_value = cases[0].stats.median,
+			.bench = "scaling", .case_name = cname,
+			.metric = "alloc+free", .unit = "ns", .p99 = lat[i].p99,
+			.baseline = "100 live",
 			.goal_kind = BENCH_GOAL_RATIO_MAX, .goal = GOAL_LIVE,
 		};
 
+		if (!i)
+			snprintf(cname, sizeof(cname), "%s 4K, %u live", hd->tag,
+				 LIVE_HI);
+		else if (frag.holes)
+			snprintf(cname, sizeof(cname), "%s 4K, %u live, %" PRIu64
+				 " holes", hd->tag, LIVE_HI, frag.holes);
+		else
+			snprintf(cname, sizeof(cname), "%s 4K, %u live, %u freed",
+				 hd->tag, LIVE_HI, LIVE_HOLES);
+		bench_result_from_cases(&r, &cases[1 + i]);
 		bench_report(ctx, &r);
 	}
 out:
+	live_plat_free(&frag);
 	live_plat_free(&hi);
 	live_plat_free(&lo);
 	return ret;
@@ -392,9 +442,10 @@ static void usage(FILE *f)
 		"  1 vs 2 threads allocating 1 MiB (zeroed) from independent platforms\n"
 		"  (goal >= %.1fx, or >= %.1f x malloc+memset's own scaling when that is\n"
 		"  below %.1f) and from one shared heap (goal >= %.1fx); alloc+free of\n"
-		"  4 KiB with %u live buffers vs %u (goal within %.0fx).\n",
+		"  4 KiB with %u live buffers vs %u (goal within %.0fx), packed and\n"
+		"  after %u random frees (fragmented: >= %u holes).\n",
 		GOAL_INDEP, GOAL_INDEP_REL, GOAL_INDEP_REL_BELOW, GOAL_SHARED,
-		LIVE_HI, LIVE_LO, GOAL_LIVE);
+		LIVE_HI, LIVE_LO, GOAL_LIVE, LIVE_HOLES, MIN_HOLES);
 }
 
 int bench_scaling_main(struct bench_ctx *ctx, int argc, char **argv)
@@ -419,8 +470,9 @@ int bench_scaling_main(struct bench_ctx *ctx, int argc, char **argv)
 	if (threads)
 		ret = scaling(ctx);
 	if (!ret && live) {
-		bench_section(ctx, "scaling: alloc+free 4K with 100000 live buffers vs 100 "
-			      "(chunk heap: TEE chunk grown to 512 MiB)");
+		bench_section(ctx, "scaling: alloc+free 4K with 100000 live buffers vs 100, "
+			      "packed and between random holes (chunk heap: TEE chunk "
+			      "grown to 512 MiB)");
 		ret = live_growth(ctx, &bench_heaps[0]);
 		if (!ret)
 			ret = live_growth(ctx, &bench_heaps[1]);
