@@ -314,3 +314,71 @@ void rh_physmem_fini(struct rh_platform *plat)
 	rh_physmem_destroy(plat->physmem);
 	plat->physmem = NULL;
 }
+
+/* Populate [@p, @p + @len) for writing; false once the kernel said EINVAL. */
+static int populate_run(unsigned char *p, size_t len, atomic_bool *unsupported)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (atomic_load_explicit(unsupported, memory_order_relaxed))
+		return 0;
+	if (!madvise(p, len, MADV_POPULATE_WRITE))
+		return 0;
+	if (errno == EINVAL) {
+		/* Linux < 5.14: first touch faults the pages in, as before. */
+		atomic_store_explicit(unsupported, true, memory_order_relaxed);
+		return 0;
+	}
+	return -errno;
+#else
+	(void)p;
+	(void)len;
+	(void)unsupported;
+	return 0;
+#endif
+}
+
+int rh_physmem_populate(struct rh_physmem *pm, rh_phys_addr_t pa, uint64_t len)
+{
+	static atomic_bool unsupported;
+	/* mincore() answers for up to 1 MiB at a time (one byte a page). */
+	unsigned char vec[256], *p;
+	uint64_t npages, i, chunk, k, run = UINT64_MAX;
+	int ret;
+
+	if (!pm || !RH_IS_ALIGNED(pa, RH_PAGE_SIZE) ||
+	    !RH_IS_ALIGNED(len, RH_PAGE_SIZE))
+		return -EINVAL;
+	ret = rh_physmem_check(pm, pa, len);
+	if (ret)
+		return ret;
+	if (atomic_load_explicit(&unsupported, memory_order_relaxed))
+		return 0;
+	p = pm->secure + (pa - pm->base);
+	npages = len >> RH_PAGE_SHIFT;
+	/* Runs of pages the memfd does not hold, each populated at once. */
+	for (i = 0; i < npages; i += chunk) {
+		chunk = npages - i < sizeof(vec) ? npages - i : sizeof(vec);
+		if (mincore(p + (i << RH_PAGE_SHIFT), chunk << RH_PAGE_SHIFT, vec))
+			return -errno;
+		for (k = 0; k < chunk; k++) {
+			if (!(vec[k] & 1)) {
+				if (run == UINT64_MAX)
+					run = i + k;
+				continue;
+			}
+			if (run == UINT64_MAX)
+				continue;
+			ret = populate_run(p + (run << RH_PAGE_SHIFT),
+					   (size_t)(i + k - run) << RH_PAGE_SHIFT,
+					   &unsupported);
+			run = UINT64_MAX;
+			if (ret)
+				return ret;
+		}
+	}
+	if (run != UINT64_MAX)
+		return populate_run(p + (run << RH_PAGE_SHIFT),
+				    (size_t)(npages - run) << RH_PAGE_SHIFT,
+				    &unsupported);
+	return 0;
+}

@@ -118,6 +118,12 @@ int rh_secmem_zero_new_buffer(struct rh_platform *plat, struct secmem_pool *pool
 						  memory_order_relaxed);
 			continue;
 		}
+		/*
+		 * Memory never touched since boot faults in page by page in
+		 * the memset below (~12 us a page here): populate it in bulk
+		 * first. Best effort: the memset faults in whatever is left.
+		 */
+		rh_physmem_populate(plat->physmem, ext->pa, ext->len);
 		ret = secure_zero(plat, ext);
 		if (ret)
 			return ret;
