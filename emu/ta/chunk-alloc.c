@@ -1,106 +1,124 @@
 // SPDX-License-Identifier: MIT
-/* Secure-world range allocator: best fit on size-class red-black trees, immediate coalescing. */
+/* Secure-world range allocator: segregated best fit over index-linked records, immediate coalescing. */
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/tree.h>
 
 #include "lib/alloc.h"
 
 #include "ta/chunk-alloc-internal.h"
 
-/* ------------------------------------------------------------ node pool */
+/*
+ * Costs (benchmark 4, docs/performance.md): an alloc+free pair is a few
+ * hundred instructions, and what decides the time beyond their number is
+ * the branches the CPU cannot predict (whether a class list is empty,
+ * whether a record is the first of the region, which neighbour is free).
+ * So the lists are circular with sentinels where they can be (the address
+ * list runs through record 0, which is never free) and the class lists'
+ * empty cases are written without branches; the inherent decisions (split
+ * or not, which neighbours merge) remain.
+ */
 
-static int pool_grow(struct rh_chunk_alloc *ca)
+/* ------------------------------------------------------------ record pool */
+
+/*
+ * Grows the record array to at least @want records (doubling); the new
+ * ones go on the spare list, lowest index first. Records move, indexes do
+ * not. -ENOMEM changes nothing.
+ */
+static int pool_grow(struct rh_chunk_alloc *ca, uint64_t want)
 {
-	uint32_t nr = ca->next_slab_nr, i;
-	struct chunk_slab *slab;
-	size_t bytes = sizeof(*slab) + 63 + (size_t)nr * sizeof(slab->nodes[0]);
-	uintptr_t p;
+	uint64_t cap = ca->nr_nodes ? ca->nr_nodes : CHUNK_NODES_FIRST;
+	uint32_t i, first = ca->nr_nodes ? ca->nr_nodes : 1;
+	struct chunk_node *nodes;
 
-	slab = rh_malloc(bytes);
-	if (!slab)
+	while (cap < want)
+		cap *= 2;
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	if (cap < want || cap <= ca->nr_nodes)
 		return -ENOMEM;
-	p = ((uintptr_t)(slab + 1) + 63) & ~(uintptr_t)63;
-	slab->nodes = (struct chunk_extent *)p;
-	slab->nr = nr;
-	slab->next = ca->slabs;
-	ca->slabs = slab;
-	for (i = 0; i < nr; i++) {
-		slab->nodes[i].next = ca->spare;
-		ca->spare = &slab->nodes[i];
+	nodes = rh_malloc((size_t)cap * sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	if (ca->nr_nodes)
+		memcpy(nodes, ca->nodes, (size_t)ca->nr_nodes * sizeof(*nodes));
+	rh_free(ca->nodes);
+	ca->nodes = nodes;
+	for (i = (uint32_t)cap; i-- > first;) {
+		nodes[i].fnext = ca->spare;
+		nodes[i].free = 0;
+		ca->spare = i;
 	}
-	ca->nr_spare += nr;
-	ca->nr_nodes += nr;
-	ca->metadata_bytes += bytes;
-	if (ca->next_slab_nr < CHUNK_SLAB_MAX)
-		ca->next_slab_nr *= 2;
+	ca->nr_spare += (uint32_t)cap - first;
+	ca->metadata_bytes += ((uint64_t)cap - ca->nr_nodes) * sizeof(*nodes);
+	ca->nr_nodes = (uint32_t)cap;
 	return 0;
 }
 
-static struct chunk_extent *node_get(struct rh_chunk_alloc *ca)
+static inline uint32_t node_get(struct rh_chunk_alloc *ca)
 {
-	struct chunk_extent *e = ca->spare;
+	uint32_t i = ca->spare;
 
-	assert(e && ca->nr_spare);
-	ca->spare = e->next;
+	ca->spare = ca->nodes[i].fnext;
 	ca->nr_spare--;
-	return e;
+	return i;
 }
 
-static void node_put(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+static inline void node_put(struct rh_chunk_alloc *ca, uint32_t i)
 {
-	e->next = ca->spare;
-	ca->spare = e;
+	ca->nodes[i].free = 0;
+	ca->nodes[i].fnext = ca->spare;
+	ca->spare = i;
 	ca->nr_spare++;
 }
 
 /* ------------------------------------------------------------ live-range hash */
 
-static void hash_put(struct chunk_extent **tab, uint32_t bits,
-		     struct chunk_extent *e)
+static inline void hash_put(uint32_t *tab, uint32_t bits,
+			    struct chunk_node *nodes, uint32_t i)
 {
-	struct chunk_extent **head = &tab[hash_slot(e->start, bits)];
+	uint32_t *head = &tab[hash_slot(nodes[i].start, bits)];
 
-	e->hash_next = *head;
-	*head = e;
+	nodes[i].fnext = *head;
+	*head = i;
 }
 
-/* The link pointing at the live range starting at @start, or NULL. */
-struct chunk_extent **hash_find(const struct rh_chunk_alloc *ca,
-				uint32_t start)
+/* The link holding the live range starting at @start, or NULL. */
+uint32_t *hash_find(const struct rh_chunk_alloc *ca, uint32_t start)
 {
-	struct chunk_extent **link =
-		&ca->used_tab[hash_slot(start, ca->used_bits)];
+	uint32_t *link = &ca->used_tab[hash_slot(start, ca->used_bits)];
 
 	while (*link) {
-		if ((*link)->start == start)
+		if (ca->nodes[*link].start == start)
 			return link;
-		link = &(*link)->hash_next;
+		link = &ca->nodes[*link].fnext;
 	}
 	return NULL;
 }
 
-/* Keeps the load factor <= 1 for one more live range; -ENOMEM changes nothing. */
+/*
+ * Keeps the table at most half full for one more live range (short chains:
+ * a second probe is an unpredictable branch); -ENOMEM changes nothing.
+ */
 static int hash_reserve(struct rh_chunk_alloc *ca)
 {
-	struct chunk_extent **tab, *e, *next;
-	uint32_t bits = ca->used_bits + 1, i;
+	uint32_t bits = ca->used_bits + 1, i, e, next, *tab;
 
-	if (ca->used_blocks + 1 <= (UINT64_C(1) << ca->used_bits))
+	if ((ca->used_blocks + 1) * 2 <= (UINT64_C(1) << ca->used_bits) ||
+	    ca->used_bits >= 31)
 		return 0;
 	tab = rh_calloc(UINT64_C(1) << bits, sizeof(*tab));
 	if (!tab)
 		return -ENOMEM;
 	for (i = 0; i < (UINT32_C(1) << ca->used_bits); i++) {
 		for (e = ca->used_tab[i]; e; e = next) {
-			next = e->hash_next;
-			hash_put(tab, bits, e);
+			next = ca->nodes[e].fnext;
+			hash_put(tab, bits, ca->nodes, e);
 		}
 	}
 	ca->metadata_bytes += (sizeof(*tab) << bits) -
@@ -111,7 +129,13 @@ static int hash_reserve(struct rh_chunk_alloc *ca)
 	return 0;
 }
 
-/* ------------------------------------------------------------ size trees */
+/* ------------------------------------------------------------ size classes */
+
+/* @c ? @a : @b by arithmetic: data-dependent, so no branch to mispredict. */
+static inline uint32_t select_u32(bool c, uint32_t a, uint32_t b)
+{
+	return b ^ ((a ^ b) & (0u - (uint32_t)c));
+}
 
 /* First non-empty class >= @c, or CHUNK_NR_CLASSES. */
 static unsigned int class_next(const struct rh_chunk_alloc *ca, unsigned int c)
@@ -137,242 +161,178 @@ static unsigned int class_next(const struct rh_chunk_alloc *ca, unsigned int c)
 	return CHUNK_NR_CLASSES;
 }
 
-static inline void class_mark(struct rh_chunk_alloc *ca, unsigned int c)
+/*
+ * Links free record @i into class @c (size_class() of its size). The list
+ * is circular; @i goes at the tail and becomes the head when its address
+ * is lower than the head's, so the head -- what an exact-size allocation
+ * takes -- tends to the lowest address. Written without branches: an empty
+ * class reads the sentinel as its head, whose start is above all.
+ */
+static inline void class_insert(struct rh_chunk_alloc *ca, uint32_t i,
+				unsigned int c)
 {
+	struct chunk_node *nodes = ca->nodes, *e = &nodes[i];
+	uint32_t h = ca->head[c], h2 = select_u32(h != 0, h, i), p;
+
+	e->cls = (uint16_t)c;
+	e->free = 1;
+	e->fnext = h2;
+	e->fprev = i;
+	p = nodes[h2].fprev;
+	e->fprev = p;
+	nodes[p].fnext = i;
+	nodes[h2].fprev = i;
+	ca->head[c] = select_u32(e->start < nodes[h].start, i, h);
 	ca->class_map[c / 64] |= UINT64_C(1) << (c % 64);
 	ca->class_summary[c / 4096] |= UINT64_C(1) << (c / 64 % 64);
 }
 
-static inline void class_unmark_if_empty(struct rh_chunk_alloc *ca,
-					 unsigned int c)
+/* Unlinks free record @i from its class list, without branches. */
+static inline void class_remove(struct rh_chunk_alloc *ca, uint32_t i)
 {
-	if (!RB_EMPTY(&ca->by_size[c]))
-		return;
-	ca->class_map[c / 64] &= ~(UINT64_C(1) << (c % 64));
-	if (!ca->class_map[c / 64])
-		ca->class_summary[c / 4096] &= ~(UINT64_C(1) << (c / 64 % 64));
-}
-
-/*
- * The descents below walk the libbsd trees without branches on the key:
- * { rbe_left, rbe_right } are indexed by the comparison, which removes the
- * unpredictable three-way branch of the generated loops (the first cost in
- * `perf annotate` of benchmark 4). Insertion links the node and lets the
- * generated RB_INSERT_COLOR rebalance, as the kernel's rb_link_node() +
- * rb_insert_color() pair does.
- */
-static inline struct chunk_extent **children(struct chunk_extent *e)
-{
-	return &RB_LEFT(e, size_link);
-}
-
-/*
- * A list class is circular (rbe_left = next, rbe_right = prev), head in
- * rbh_root. Insertion keeps it sorted by address when the place is among
- * the first CHUNK_LIST_SCAN members (else at the tail), and a new lowest
- * address always becomes the head: allocation takes the head, so it
- * behaves like address-ordered best fit at O(1).
- */
-static void list_class_insert(struct chunk_extent **head,
-			      struct chunk_extent *e)
-{
-	struct chunk_extent *h = *head, *pos, *prev;
-	unsigned int steps;
-
-	if (!h) {
-		RB_LEFT(e, size_link) = RB_RIGHT(e, size_link) = e;
-		*head = e;
-		return;
-	}
-	/* Insert before the first of the next few members above @e, else at
-	 * the tail: lists stay address-sorted in practice, in O(1). */
-	pos = h;
-	for (steps = 0; steps < CHUNK_LIST_SCAN && pos->start < e->start;
-	     steps++) {
-		pos = RB_LEFT(pos, size_link);
-		if (pos == h)
-			break;
-	}
-	if (steps == CHUNK_LIST_SCAN)
-		pos = h; /* give up: append at the tail, i.e. before the head */
-	prev = RB_RIGHT(pos, size_link);
-	RB_LEFT(e, size_link) = pos;
-	RB_RIGHT(e, size_link) = prev;
-	RB_LEFT(prev, size_link) = e;
-	RB_RIGHT(pos, size_link) = e;
-	if (e->start < h->start)
-		*head = e;
-}
-
-/* Smallest extent of non-empty class @c. */
-static struct chunk_extent *class_first(const struct rh_chunk_alloc *ca,
-					unsigned int c)
-{
-	struct chunk_extent *e = RB_ROOT(&ca->by_size[c]);
-
-	if (class_is_list(c))
-		return e;
-	while (e && RB_LEFT(e, size_link))
-		e = RB_LEFT(e, size_link);
-	return e;
-}
-
-/*
- * Smallest free extent with key >= @key: the best fit; among equal sizes
- * the lowest address in tree classes, the head in list classes.
- */
-static struct chunk_extent *size_nfind(const struct rh_chunk_alloc *ca,
-				       uint64_t key)
-{
-	unsigned int c = size_class((uint32_t)(key >> 32));
-	struct chunk_extent *node = RB_ROOT(&ca->by_size[c]), *res = NULL;
-	bool right;
-
-	if (class_is_list(c)) {
-		if (node)
-			return node;
-	} else {
-		while (node) {
-			right = key > ext_key(node);
-			res = right ? res : node;
-			node = children(node)[right];
-		}
-		if (res)
-			return res;
-	}
-	/* Every extent of a higher class is larger: take the smallest. */
-	c = class_next(ca, c + 1);
-	return c < CHUNK_NR_CLASSES ? class_first(ca, c) : NULL;
-}
-
-/* The next free extent in size order, across classes. */
-static struct chunk_extent *size_next(const struct rh_chunk_alloc *ca,
-				      struct chunk_extent *e)
-{
-	struct chunk_extent *next;
-	unsigned int c;
-
-	if (class_is_list(e->cls)) {
-		next = RB_LEFT(e, size_link);
-		if (next == RB_ROOT(&ca->by_size[e->cls]))
-			next = NULL; /* wrapped around */
-	} else
-		next = chunk_size_tree_RB_NEXT(e);
-	if (next)
-		return next;
-	c = class_next(ca, e->cls + 1u);
-	return c < CHUNK_NR_CLASSES ? class_first(ca, c) : NULL;
-}
-
-/* Links free extent @e into class @c, which must be size_class(e->size). */
-static void size_insert_class(struct rh_chunk_alloc *ca, struct chunk_extent *e,
-			      unsigned int c)
-{
-	struct chunk_extent **link = &RB_ROOT(&ca->by_size[c]);
-	struct chunk_extent *parent = NULL;
-	uint64_t key = ext_key(e);
-
-	e->cls = (uint16_t)c;
-	class_mark(ca, c);
-	if (class_is_list(c)) {
-		list_class_insert(link, e);
-		return;
-	}
-	if (!*link) {
-		/* Most tree classes hold zero or one extent: no rebalancing. */
-		RB_SET(e, NULL, size_link);
-		RB_COLOR(e, size_link) = RB_BLACK;
-		*link = e;
-		return;
-	}
-	while (*link) {
-		parent = *link;
-		link = &children(parent)[key > ext_key(parent)];
-	}
-	RB_SET(e, parent, size_link);
-	*link = e;
-	chunk_size_tree_RB_INSERT_COLOR(&ca->by_size[c], e);
-}
-
-static void size_insert(struct rh_chunk_alloc *ca, struct chunk_extent *e)
-{
-	size_insert_class(ca, e, size_class(e->size));
-}
-
-/* Unlinks @e from the class it was inserted in (its size may have changed). */
-static void size_remove(struct rh_chunk_alloc *ca, struct chunk_extent *e)
-{
+	struct chunk_node *nodes = ca->nodes, *e = &nodes[i];
 	unsigned int c = e->cls;
-	struct chunk_extent *next = RB_LEFT(e, size_link);
-	struct chunk_extent *prev = RB_RIGHT(e, size_link);
+	uint32_t n = e->fnext, p = e->fprev, h = ca->head[c];
+	uint64_t empty = n == i, w;
 
-	if (class_is_list(c)) {
-		if (next == e) {
-			RB_ROOT(&ca->by_size[c]) = NULL;
-		} else {
-			RB_LEFT(prev, size_link) = next;
-			RB_RIGHT(next, size_link) = prev;
-			if (RB_ROOT(&ca->by_size[c]) == e)
-				RB_ROOT(&ca->by_size[c]) = next;
-		}
-	} else if (RB_ROOT(&ca->by_size[c]) == e && !next && !prev) {
-		RB_ROOT(&ca->by_size[c]) = NULL;
-	} else {
-		chunk_size_tree_RB_REMOVE(&ca->by_size[c], e);
-	}
-	class_unmark_if_empty(ca, c);
+	nodes[p].fnext = n;
+	nodes[n].fprev = p;
+	ca->head[c] = select_u32(h == i, select_u32(empty, 0, n), h);
+	w = ca->class_map[c / 64] & ~((UINT64_C(1) << (c % 64)) & (0 - empty));
+	ca->class_map[c / 64] = w;
+	ca->class_summary[c / 4096] &= ~((UINT64_C(1) << (c / 64 % 64)) &
+					 (0 - (uint64_t)(w == 0)));
 }
 
-/* @e's size changed while linked: move it only when its place is wrong. */
-static void size_update(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+/* Free record @i changed size: move it when its class changed. */
+static inline void class_resize(struct rh_chunk_alloc *ca, uint32_t i)
 {
-	unsigned int c = size_class(e->size);
-	struct chunk_extent *nb;
+	unsigned int c = size_class(ca->nodes[i].size);
 
-	/* A list class holds one size: a new size is always a new class. */
-	if (c == e->cls && !class_is_list(c)) {
-		nb = chunk_size_tree_RB_PREV(e);
-		if (!nb || ext_key(nb) < ext_key(e)) {
-			nb = chunk_size_tree_RB_NEXT(e);
-			if (!nb || ext_key(e) < ext_key(nb))
-				return;
+	if (c == ca->nodes[i].cls)
+		return;
+	class_remove(ca, i);
+	class_insert(ca, i, c);
+}
+
+/*
+ * The smallest member of non-empty class @c of at least @n granules (the
+ * lowest address among equals), looking at up to CHUNK_CLASS_SCAN members;
+ * 0 when none of those is large enough.
+ */
+static uint32_t class_best(const struct rh_chunk_alloc *ca, unsigned int c,
+			   uint32_t n)
+{
+	const struct chunk_node *nodes = ca->nodes;
+	uint32_t h = ca->head[c], i = h, best = 0;
+	uint64_t key, best_key = UINT64_MAX;
+	unsigned int k = 0;
+
+	do {
+		key = (uint64_t)nodes[i].size << 32 | nodes[i].start;
+		if (nodes[i].size >= n && key < best_key) {
+			best_key = key;
+			best = i;
+		}
+		i = nodes[i].fnext;
+	} while (i != h && ++k < CHUNK_CLASS_SCAN);
+	return best;
+}
+
+/* Best fit for @n granules at any address: a record, or 0. */
+static inline uint32_t find_fit(const struct rh_chunk_alloc *ca, uint32_t n)
+{
+	unsigned int c = size_class(n);
+	uint32_t e;
+
+	if (c < CHUNK_EXACT_CLASSES)
+		e = ca->head[c];
+	else
+		e = ca->head[c] ? class_best(ca, c, n) : 0;
+	if (e)
+		return e;
+	/*
+	 * Every member of a higher class is large enough, and all of one
+	 * class are within 1/32 of each other: its head will do.
+	 */
+	c = class_next(ca, c + 1);
+	return c < CHUNK_NR_CLASSES ? ca->head[c] : 0;
+}
+
+/*
+ * Best fit for @n granules at granule alignment @a > 1: class by class
+ * upwards, the smallest member where the aligned range fits. After
+ * CHUNK_ALIGN_SCAN members too small once aligned, the best fit for
+ * n + a - 1 granules (which fits at any alignment) is taken if there is
+ * one; otherwise the scan goes on, so a fit is found whenever one exists.
+ * *@ret_head: granules skipped to reach the aligned start.
+ */
+static uint32_t find_aligned(const struct rh_chunk_alloc *ca, uint32_t n,
+			     uint64_t a, uint32_t *ret_head)
+{
+	const struct chunk_node *nodes = ca->nodes;
+	uint32_t h, i, best, best_pad = 0, big;
+	uint64_t pad, key, best_key;
+	unsigned int c, tries = 0;
+
+	for (c = class_next(ca, size_class(n)); c < CHUNK_NR_CLASSES;
+	     c = class_next(ca, c + 1)) {
+		h = i = ca->head[c];
+		best = 0;
+		best_key = UINT64_MAX;
+		do {
+			pad = (0 - (ca->base_gr + nodes[i].start)) & (a - 1);
+			key = (uint64_t)nodes[i].size << 32 | nodes[i].start;
+			if (nodes[i].size >= n && pad + n <= nodes[i].size) {
+				if (key < best_key) {
+					best_key = key;
+					best = i;
+					best_pad = (uint32_t)pad;
+				}
+			} else if (nodes[i].size >= n && ++tries == CHUNK_ALIGN_SCAN &&
+				   n + a - 1 <= ca->nr_granules) {
+				big = find_fit(ca, (uint32_t)(n + a - 1));
+				if (big) {
+					*ret_head = (uint32_t)((0 - (ca->base_gr +
+							nodes[big].start)) & (a - 1));
+					return big;
+				}
+			}
+			i = nodes[i].fnext;
+		} while (i != h);
+		if (best) {
+			*ret_head = best_pad;
+			return best;
 		}
 	}
-	size_remove(ca, e);
-	size_insert_class(ca, e, c);
+	return 0;
 }
 
 /* ------------------------------------------------------------ address list */
 
-static void list_insert_after(struct chunk_extent *pos, struct chunk_extent *e)
+/* Circular through the sentinel: no record is ever at an end. */
+static inline void addr_insert_before(struct chunk_node *nodes, uint32_t pos,
+				      uint32_t i)
 {
-	e->prev = pos;
-	e->next = pos->next;
-	if (pos->next)
-		pos->next->prev = e;
-	pos->next = e;
+	nodes[i].next = pos;
+	nodes[i].prev = nodes[pos].prev;
+	nodes[nodes[pos].prev].next = i;
+	nodes[pos].prev = i;
 }
 
-static void list_insert_before(struct rh_chunk_alloc *ca,
-			       struct chunk_extent *pos, struct chunk_extent *e)
+static inline void addr_insert_after(struct chunk_node *nodes, uint32_t pos,
+				     uint32_t i)
 {
-	e->next = pos;
-	e->prev = pos->prev;
-	if (pos->prev)
-		pos->prev->next = e;
-	else
-		ca->first = e;
-	pos->prev = e;
+	nodes[i].prev = pos;
+	nodes[i].next = nodes[pos].next;
+	nodes[nodes[pos].next].prev = i;
+	nodes[pos].next = i;
 }
 
-static void list_unlink(struct rh_chunk_alloc *ca, struct chunk_extent *e)
+static inline void addr_unlink(struct chunk_node *nodes, uint32_t i)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		ca->first = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
+	nodes[nodes[i].prev].next = nodes[i].next;
+	nodes[nodes[i].next].prev = nodes[i].prev;
 }
 
 /* ------------------------------------------------------------ API */
@@ -380,20 +340,20 @@ static void list_unlink(struct rh_chunk_alloc *ca, struct chunk_extent *e)
 /* The whole region as one free extent (create and reset). */
 static void init_extents(struct rh_chunk_alloc *ca)
 {
-	struct chunk_extent *e = node_get(ca);
+	struct chunk_node *s = &ca->nodes[CHUNK_SENTINEL];
+	uint32_t e;
 
-	unsigned int c;
-
-	for (c = 0; c < CHUNK_NR_CLASSES; c++)
-		RB_INIT(&ca->by_size[c]);
+	memset(ca->head, 0, sizeof(ca->head));
 	memset(ca->class_map, 0, sizeof(ca->class_map));
 	memset(ca->class_summary, 0, sizeof(ca->class_summary));
-	e->start = 0;
-	e->size = ca->nr_granules;
-	e->prev = e->next = NULL;
-	e->free = 1;
-	ca->first = e;
-	size_insert(ca, e);
+	memset(s, 0, sizeof(*s));
+	s->start = UINT32_MAX;
+	e = node_get(ca);
+	ca->nodes[e].start = 0;
+	ca->nodes[e].size = ca->nr_granules;
+	ca->nodes[e].prev = ca->nodes[e].next = CHUNK_SENTINEL;
+	s->prev = s->next = e;
+	class_insert(ca, e, size_class(ca->nr_granules));
 	ca->free_blocks = 1;
 	ca->used_blocks = 0;
 	ca->used_granules = 0;
@@ -405,6 +365,7 @@ int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 	struct rh_chunk_alloc *ca;
 	int err;
 
+	/* 2^32 - 1 positions: the sentinel's start is above every extent's. */
 	if (!ret || !granule || (granule & (granule - 1)) ||
 	    granule > (UINT64_C(1) << 40) || !size || (size & (granule - 1)) ||
 	    (base & (granule - 1)) || base + size < base ||
@@ -420,7 +381,6 @@ int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 	ca->shift = (unsigned int)__builtin_ctzll(granule);
 	ca->base_gr = base >> ca->shift;
 	ca->nr_granules = (uint32_t)(size >> ca->shift);
-	ca->next_slab_nr = CHUNK_SLAB_FIRST;
 	ca->metadata_bytes = sizeof(*ca);
 
 	ca->used_bits = CHUNK_HASH_FIRST_BITS;
@@ -432,7 +392,7 @@ int rh_chunk_alloc_create(rh_phys_addr_t base, uint64_t size, uint64_t granule,
 	}
 	ca->metadata_bytes += sizeof(*ca->used_tab) << ca->used_bits;
 
-	err = pool_grow(ca);
+	err = pool_grow(ca, CHUNK_NODES_FIRST);
 	if (err)
 		goto err_free_tab;
 	init_extents(ca);
@@ -449,72 +409,18 @@ err_free_ca:
 
 void rh_chunk_alloc_destroy(struct rh_chunk_alloc *ca)
 {
-	struct chunk_slab *slab, *next;
-
 	if (!ca)
 		return;
-	for (slab = ca->slabs; slab; slab = next) {
-		next = slab->next;
-		rh_free(slab);
-	}
+	rh_free(ca->nodes);
 	rh_free(ca->used_tab);
 	rh_free(ca);
-}
-
-/*
- * Best-fit candidate for @n granules at granule alignment @a; *@ret_head
- * is the number of granules skipped to reach the aligned start.
- */
-static struct chunk_extent *find_fit(const struct rh_chunk_alloc *ca,
-				     uint32_t n, uint64_t a,
-				     uint32_t *ret_head)
-{
-	struct chunk_extent *e = size_nfind(ca, (uint64_t)n << 32), *big;
-	unsigned int tries = 0;
-	uint64_t pad;
-
-	*ret_head = 0;
-	if (a == 1 || !e)
-		return e;
-	while (e) {
-		pad = (0 - (ca->base_gr + e->start)) & (a - 1);
-		if (pad + n <= e->size) {
-			*ret_head = (uint32_t)pad;
-			return e;
-		}
-		/*
-		 * Many misaligned candidates: any extent of n + a - 1 granules
-		 * fits at any alignment, take the smallest such. Without one,
-		 * keep scanning so a fit is found whenever one exists.
-		 */
-		if (++tries == CHUNK_ALIGN_SCAN && n + a - 1 <= ca->nr_granules) {
-			big = size_nfind(ca, (n + a - 1) << 32);
-			if (big) {
-				pad = (0 - (ca->base_gr + big->start)) & (a - 1);
-				*ret_head = (uint32_t)pad;
-				return big;
-			}
-		}
-		e = size_next(ca, e);
-	}
-	return NULL;
-}
-
-/* Makes sure @n records can be taken without failing; changes nothing else. */
-static int pool_reserve(struct rh_chunk_alloc *ca, uint32_t n)
-{
-	while (ca->nr_spare < n) {
-		if (pool_grow(ca))
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 			 uint64_t align, rh_phys_addr_t *ret_pa)
 {
-	struct chunk_extent *e, *u, *t;
-	uint32_t n, head, tail;
+	struct chunk_node *nodes, *ext, *u;
+	uint32_t e, ui, ti, n, head = 0, tail;
 
 	if (!ca || !ret_pa || !size || (align & (align - 1)) ||
 	    align < ca->granule)
@@ -523,48 +429,58 @@ int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 		return -ENOMEM;
 	n = (uint32_t)((size + ca->granule - 1) >> ca->shift);
 
-	e = find_fit(ca, n, align >> ca->shift, &head);
+	if (align == ca->granule)
+		e = find_fit(ca, n);
+	else
+		e = find_aligned(ca, n, align >> ca->shift, &head);
 	if (!e)
 		return -ENOMEM;
-	tail = e->size - head - n;
-	/* Records and hash room first: a failure must leave everything as is. */
-	if (__builtin_expect(ca->nr_spare < 2 || ca->used_blocks >=
+	/*
+	 * Records and hash room first: a failure must leave everything as
+	 * is. Growing moves the records, so no pointer is taken before.
+	 */
+	if (__builtin_expect(ca->nr_spare < 2 ||
+			     (ca->used_blocks + 1) * 2 >
 			     (UINT64_C(1) << ca->used_bits), 0) &&
-	    (pool_reserve(ca, (head != 0) + (tail != 0)) || hash_reserve(ca)))
+	    ((ca->nr_spare < 2 && pool_grow(ca, (uint64_t)ca->nr_nodes + 2)) ||
+	     hash_reserve(ca)))
 		return -ENOMEM;
 
+	nodes = ca->nodes;
+	ext = &nodes[e];
+	tail = ext->size - head - n;
 	if (!head && !tail) {
-		size_remove(ca, e);
+		class_remove(ca, e);
 		ca->free_blocks--;
-		u = e;
+		ui = e;
 	} else if (!head) {
 		/* Carve from the start; the rest keeps its place in the list. */
-		u = node_get(ca);
-		u->start = e->start;
-		u->size = n;
-		list_insert_before(ca, e, u);
-		e->start += n;
-		e->size = tail;
-		size_update(ca, e);
+		ui = node_get(ca);
+		nodes[ui].start = ext->start;
+		nodes[ui].size = n;
+		addr_insert_before(nodes, e, ui);
+		ext->start += n;
+		ext->size = tail;
+		class_resize(ca, e);
 	} else {
-		u = node_get(ca);
-		u->start = e->start + head;
-		u->size = n;
-		list_insert_after(e, u);
-		e->size = head;
-		size_update(ca, e);
+		ui = node_get(ca);
+		nodes[ui].start = ext->start + head;
+		nodes[ui].size = n;
+		addr_insert_after(nodes, e, ui);
+		ext->size = head;
+		class_resize(ca, e);
 		if (tail) {
-			t = node_get(ca);
-			t->start = u->start + n;
-			t->size = tail;
-			t->free = 1;
-			list_insert_after(u, t);
-			size_insert(ca, t);
+			ti = node_get(ca);
+			nodes[ti].start = nodes[ui].start + n;
+			nodes[ti].size = tail;
+			addr_insert_after(nodes, ui, ti);
+			class_insert(ca, ti, size_class(tail));
 			ca->free_blocks++;
 		}
 	}
+	u = &nodes[ui];
 	u->free = 0;
-	hash_put(ca->used_tab, ca->used_bits, u);
+	hash_put(ca->used_tab, ca->used_bits, nodes, ui);
 	ca->used_blocks++;
 	ca->used_granules += n;
 
@@ -576,11 +492,9 @@ int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 static bool pa_to_granule(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			  uint32_t *ret_start)
 {
-	uint64_t off;
+	uint64_t off = pa - ca->base;
 
-	if (pa < ca->base)
-		return false;
-	off = pa - ca->base;
+	/* pa below base wraps to a huge offset: one test covers both ends. */
 	if (off >= ca->size || (off & (ca->granule - 1)))
 		return false;
 	*ret_start = (uint32_t)(off >> ca->shift);
@@ -590,9 +504,8 @@ static bool pa_to_granule(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			uint64_t *ret_size)
 {
-	struct chunk_extent *u, *prev, *next, **link;
-	bool merge_prev, merge_next;
-	uint32_t s, n;
+	struct chunk_node *nodes;
+	uint32_t *link, u, p, x, s, n;
 
 	if (!ca)
 		return -EINVAL;
@@ -601,40 +514,38 @@ int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 	link = hash_find(ca, s);
 	if (!link)
 		return -ENOENT;
+	nodes = ca->nodes;
 	u = *link;
-	*link = u->hash_next; /* before size_link reuses the word */
-	n = u->size;
+	*link = nodes[u].fnext;
+	n = nodes[u].size;
 	ca->used_blocks--;
 	ca->used_granules -= n;
 
-	prev = u->prev;
-	next = u->next;
-	merge_prev = prev && prev->free;
-	merge_next = next && next->free;
-
-	if (merge_prev && merge_next) {
-		size_remove(ca, next);
+	/* The sentinel is never free: no test for the ends of the region. */
+	p = nodes[u].prev;
+	x = nodes[u].next;
+	if (nodes[p].free && nodes[x].free) {
+		class_remove(ca, x);
 		ca->free_blocks--;
-		prev->size += n + next->size;
-		list_unlink(ca, u);
-		list_unlink(ca, next);
-		size_update(ca, prev);
-		node_put(ca, next);
+		nodes[p].size += n + nodes[x].size;
+		addr_unlink(nodes, u);
+		addr_unlink(nodes, x);
+		class_resize(ca, p);
+		node_put(ca, x);
 		node_put(ca, u);
-	} else if (merge_prev) {
-		prev->size += n;
-		list_unlink(ca, u);
-		size_update(ca, prev);
+	} else if (nodes[p].free) {
+		nodes[p].size += n;
+		addr_unlink(nodes, u);
+		class_resize(ca, p);
 		node_put(ca, u);
-	} else if (merge_next) {
-		next->start = s;
-		next->size += n;
-		list_unlink(ca, u);
-		size_update(ca, next);
+	} else if (nodes[x].free) {
+		nodes[x].start = s;
+		nodes[x].size += n;
+		addr_unlink(nodes, u);
+		class_resize(ca, x);
 		node_put(ca, u);
 	} else {
-		u->free = 1;
-		size_insert(ca, u);
+		class_insert(ca, u, size_class(n));
 		ca->free_blocks++;
 	}
 
@@ -646,8 +557,7 @@ int rh_chunk_alloc_free(struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 int rh_chunk_alloc_lookup(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 			  uint64_t *ret_size)
 {
-	struct chunk_extent **link;
-	uint32_t s;
+	uint32_t *link, s;
 
 	if (!ca || !ret_size)
 		return -EINVAL;
@@ -656,34 +566,37 @@ int rh_chunk_alloc_lookup(const struct rh_chunk_alloc *ca, rh_phys_addr_t pa,
 	link = hash_find(ca, s);
 	if (!link)
 		return -ENOENT;
-	*ret_size = (uint64_t)(*link)->size << ca->shift;
+	*ret_size = (uint64_t)ca->nodes[*link].size << ca->shift;
 	return 0;
 }
 
 void rh_chunk_alloc_stats(const struct rh_chunk_alloc *ca,
 			  struct rh_chunk_alloc_stats *ret)
 {
-	struct chunk_extent *e = NULL;
+	uint64_t largest = 0;
+	uint32_t h, i;
 	unsigned int c;
 	int w;
 
 	if (!ca || !ret)
 		return;
-	/* The largest extent: any of a list class, else a tree's rightmost. */
+	/* The largest extent: any of an exact class, else the top class's largest. */
 	for (w = CHUNK_CLASS_WORDS - 1; w >= 0; w--) {
-		if (ca->class_map[w]) {
-			c = (unsigned int)(w * 64 + 63 -
-					   __builtin_clzll(ca->class_map[w]));
-			e = RB_ROOT(&ca->by_size[c]);
-			while (!class_is_list(c) && RB_RIGHT(e, size_link))
-				e = RB_RIGHT(e, size_link);
-			break;
-		}
+		if (!ca->class_map[w])
+			continue;
+		c = (unsigned int)(w * 64 + 63 - __builtin_clzll(ca->class_map[w]));
+		h = i = ca->head[c];
+		do {
+			if (ca->nodes[i].size > largest)
+				largest = ca->nodes[i].size;
+			i = ca->nodes[i].fnext;
+		} while (i != h);
+		break;
 	}
 
 	ret->bytes_used = ca->used_granules << ca->shift;
 	ret->bytes_free = ca->size - ret->bytes_used;
-	ret->largest_free = e ? (uint64_t)e->size << ca->shift : 0;
+	ret->largest_free = largest << ca->shift;
 	ret->free_blocks = ca->free_blocks;
 	ret->used_blocks = ca->used_blocks;
 	ret->metadata_bytes = ca->metadata_bytes;
@@ -699,16 +612,17 @@ int rh_chunk_alloc_for_each_used(struct rh_chunk_alloc *ca,
 					   void *data),
 				 void *data)
 {
-	struct chunk_extent *e;
+	uint32_t i;
 	int ret;
 
 	if (!ca || !fn)
 		return -EINVAL;
-	for (e = ca->first; e; e = e->next) {
-		if (e->free)
+	for (i = ca->nodes[CHUNK_SENTINEL].next; i != CHUNK_SENTINEL;
+	     i = ca->nodes[i].next) {
+		if (ca->nodes[i].free)
 			continue;
-		ret = fn(ca->base + ((uint64_t)e->start << ca->shift),
-			 (uint64_t)e->size << ca->shift, data);
+		ret = fn(ca->base + ((uint64_t)ca->nodes[i].start << ca->shift),
+			 (uint64_t)ca->nodes[i].size << ca->shift, data);
 		if (ret)
 			return ret;
 	}
@@ -717,17 +631,14 @@ int rh_chunk_alloc_for_each_used(struct rh_chunk_alloc *ca,
 
 void rh_chunk_alloc_reset(struct rh_chunk_alloc *ca)
 {
-	struct chunk_slab *slab;
 	uint32_t i;
 
 	if (!ca)
 		return;
-	ca->spare = NULL;
+	ca->spare = 0;
 	ca->nr_spare = 0;
-	for (slab = ca->slabs; slab; slab = slab->next) {
-		for (i = 0; i < slab->nr; i++)
-			node_put(ca, &slab->nodes[i]);
-	}
+	for (i = ca->nr_nodes; i-- > 1;)
+		node_put(ca, i);
 	memset(ca->used_tab, 0, sizeof(*ca->used_tab) << ca->used_bits);
 	init_extents(ca);
 }

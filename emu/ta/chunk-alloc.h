@@ -16,14 +16,17 @@
  * rh_malloc(), so fail-nth works and the metadata can be counted.
  *
  * Policy: best fit (the smallest free extent that holds the request) with
- * immediate coalescing. Among equal sizes the lowest address wins (from
- * 1024 granules up exactly; below, each size is a list kept in address
- * order by a bounded insertion scan, so almost always). O(log n) per
- * operation: free extents sit in libbsd
- * red-black trees per size class, neighbours and live ranges are found in
- * O(1) (address-ordered record list, hash). Metadata: about 14 KiB per
- * allocator (class heads) plus one 64-byte record per extent and 8 bytes
- * of hash bucket per live range, grown on demand.
+ * immediate coalescing. Free extents are segregated by size: one class per
+ * size below 1024 granules, where the class head is an exact fit and tends
+ * to the lowest address (a freed extent below the head becomes the head);
+ * above, 32 classes per power of two, where an allocation compares the
+ * first 16 members of the request's class for the smallest that fits
+ * (exact while a class holds at most 16 extents, within 1/32 beyond) and
+ * otherwise takes the head of the next non-empty class. O(1) per operation
+ * but for that bounded scan: neighbours come from an address-ordered
+ * record list, live ranges from a hash. Metadata: about 7 KiB per
+ * allocator (class heads and bitmaps) plus one 32-byte record per extent
+ * and 4-8 bytes of hash bucket per live range, grown on demand.
  *
  * Locking: none. The caller (the secmem TA) serialises every call on one
  * allocator with its own lock; benchmark 4 ("chunk+mutex") measures what
@@ -85,7 +88,7 @@ void rh_chunk_alloc_destroy(struct rh_chunk_alloc *ca);
  * Picks the smallest free extent that can hold the aligned range (see the
  * tie-break above) and carves the range from its start, or from the first
  * aligned address inside it (the head stays free). Aligned requests look
- * at up to 32 misaligned candidates in size order, then take the smallest
+ * at up to 32 misaligned candidates class by class upwards, then take the smallest
  * extent that fits at any alignment, else keep scanning: a fit is always
  * found when one exists.
  *
@@ -169,8 +172,9 @@ void rh_chunk_alloc_reset(struct rh_chunk_alloc *ca);
 /**
  * rh_chunk_alloc_check() - verify every internal invariant (tests, debug)
  *
- * Extents tile the region, no two free extents touch, both free trees hold
- * the same extents in the right orders, counters match.
+ * Extents tile the region, no two free extents touch, every free extent is
+ * in the list of its size class and the bitmaps say which are non-empty,
+ * the hash holds exactly the live ranges, counters match.
  *
  * Return: 0, or -EUCLEAN naming nothing (tests assert on 0).
  */

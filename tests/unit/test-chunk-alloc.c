@@ -517,7 +517,7 @@ static void test_coalesce_cases(void **state)
 
 /* ------------------------------------------------------------ best fit */
 
-/* Sizes of 1024 granules and more live in (size, address) trees. */
+/* Sizes of 1024 granules and more share a class per 1/32 of a power of two. */
 #define TREE_PAGES 1024
 #define U (TREE_PAGES * PG)
 
@@ -567,7 +567,8 @@ static void test_best_fit_choice(void **state)
 
 /*
  * Below 1024 granules every class is one size, kept as an address-sorted
- * list: still best fit by size, and the lowest address among equals.
+ * list: still best fit by size, and the lowest address among equals
+ * while a class holds few extents.
  */
 static void test_best_fit_small_sizes(void **state)
 {
@@ -602,12 +603,16 @@ static void test_best_fit_small_sizes(void **state)
 	rh_chunk_alloc_destroy(ca);
 }
 
-/* Many equal small holes, freed in a scrambled order, come back lowest
- * address first (the list keeps address order). */
+/*
+ * Many equal small holes freed in a scrambled order: the lowest comes back
+ * first (a freed extent below a class's head becomes the head), then every
+ * hole is used before any other memory, each once.
+ */
 static void test_small_sizes_address_order(void **state)
 {
 	struct rh_chunk_alloc *ca = create(0, 256 * PG);
-	rh_phys_addr_t p[64];
+	rh_phys_addr_t p[64], pa;
+	uint64_t seen = 0;
 	unsigned int i, k;
 
 	(void)state;
@@ -618,8 +623,87 @@ static void test_small_sizes_address_order(void **state)
 	/* 37 is coprime with 64: a permutation, mostly out of order. */
 	for (i = 0, k = 5; i < 64; i++, k = (k + 37) % 64)
 		free_ok(ca, p[k], 2 * PG);
-	for (i = 0; i < 4; i++)
-		assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[i]);
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[0]);
+	seen = 1;
+	for (i = 1; i < 64; i++) {
+		pa = alloc_ok(ca, 2 * PG, PG);
+		assert_true(pa < 192 * PG && pa % (3 * PG) == 0);
+		k = (unsigned int)(pa / (3 * PG));
+		assert_false(seen & (UINT64_C(1) << k));
+		seen |= UINT64_C(1) << k;
+	}
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), 192 * PG);
+	rh_chunk_alloc_destroy(ca);
+}
+
+/*
+ * A class above the exact sizes holds sizes within 1/32 of each other
+ * (1024..1055 granules here); an allocation compares the first 16 members
+ * from the head (CHUNK_CLASS_SCAN) for the smallest that fits, so best fit
+ * is exact while a class holds at most 16 extents and within 1/32 beyond.
+ */
+static void test_class_scan(void **state)
+{
+	struct rh_chunk_alloc *ca = create(0, 128 * MIB);
+	rh_phys_addr_t p[20], pa;
+	int i;
+
+	(void)state;
+	/* Holes of 1024 + i granules, i = 0..19, then the rest kept live. */
+	for (i = 0; i < 20; i++) {
+		p[i] = alloc_ok(ca, (1024 + (uint64_t)i) * PG, PG);
+		alloc_ok(ca, PG, PG);
+	}
+	alloc_ok(ca, 128 * MIB - (20 * 1024 + 190 + 20) * PG, PG);
+	/* A freed extent joins the tail, or becomes the head when it is
+	 * lower: freeing p0, p4..p19, then p1..p3 lists them in that order
+	 * from the head, p3 20th. */
+	free_ok(ca, p[0], 1024 * PG);
+	for (i = 4; i < 20; i++)
+		free_ok(ca, p[i], (1024 + (uint64_t)i) * PG);
+	for (i = 1; i < 4; i++)
+		free_ok(ca, p[i], (1024 + (uint64_t)i) * PG);
+
+	/* 1027: the exact hole p3 is out of reach; the smallest of the first
+	 * 16 (p0, p4..p18) that holds it is p4 (1028, within 1/32). */
+	assert_int_equal(alloc_ok(ca, 1027 * PG, PG), p[4]);
+	/* One page: p4's 1-granule tail, an exact fit. */
+	assert_int_equal(alloc_ok(ca, PG, PG), p[4] + 1027 * PG);
+	/* Two pages: no exact class holds them; the class of 1024..1055 is
+	 * the next non-empty one, and its head (the lowest address) is taken. */
+	assert_int_equal(alloc_ok(ca, 2 * PG, PG), p[0]);
+	/* Larger than any hole and nothing free above: ENOMEM. */
+	assert_neg_errno(rh_chunk_alloc_alloc(ca, 1044 * PG, PG, &pa), ENOMEM);
+	rh_chunk_alloc_destroy(ca);
+}
+
+/* Thousands of extents: the record array and the hash grow and move. */
+static void test_growth_keeps_everything(void **state)
+{
+	struct rh_chunk_alloc *ca = create(ODD_BASE, 64 * MIB);
+	struct rh_chunk_alloc_stats st;
+	rh_phys_addr_t p[8192];
+	uint64_t size;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 8192; i++)
+		assert_int_equal(rh_chunk_alloc_alloc(ca, PG, PG, &p[i]), 0);
+	assert_int_equal(rh_chunk_alloc_check(ca), 0);
+	for (i = 0; i < 8192; i++) {
+		assert_int_equal(rh_chunk_alloc_lookup(ca, p[i], &size), 0);
+		assert_int_equal(size, PG);
+	}
+	for (i = 0; i < 8192; i += 2)
+		assert_int_equal(rh_chunk_alloc_free(ca, p[i], NULL), 0);
+	get_stats(ca, &st);
+	assert_int_equal(st.used_blocks, 4096);
+	assert_int_equal(st.free_blocks, 4097);
+	assert_true(st.metadata_bytes >= 8192 * 32);
+	assert_int_equal(rh_chunk_alloc_check(ca), 0);
+	for (i = 1; i < 8192; i += 2)
+		assert_int_equal(rh_chunk_alloc_free(ca, p[i], NULL), 0);
+	assert_pristine(ca, 64 * MIB);
 	rh_chunk_alloc_destroy(ca);
 }
 
@@ -1017,6 +1101,8 @@ int main(void)
 		cmocka_unit_test(test_coalesce_cases),
 		cmocka_unit_test(test_best_fit_choice),
 		cmocka_unit_test(test_best_fit_small_sizes),
+		cmocka_unit_test(test_class_scan),
+		cmocka_unit_test(test_growth_keeps_everything),
 		cmocka_unit_test(test_small_sizes_address_order),
 		cmocka_unit_test(test_free_unknown_and_double),
 		cmocka_unit_test(test_alloc_fail_nth),
