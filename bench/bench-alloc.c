@@ -15,7 +15,7 @@
 #include "bench-sim.h"
 
 /*
- * Method (issue 8 #1, perf.md §1.4, §6):
+ * Method (perf.md §1.4, §6):
  * - one platform for the warm sweep; each heap is warmed first with one
  *   alloc+free of the largest size, so the simulated DRAM behind the pages
  *   the heap reuses is faulted in (a first touch costs ~2.7 µs a page here,

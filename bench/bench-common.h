@@ -15,7 +15,7 @@
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
 
-/* Heap names as the issue lists them, and their short forms in tables. */
+/* Heap names as registered, and their short forms in tables. */
 #define BENCH_HEAP_SYSTEM "system"
 #define BENCH_HEAP_CM "restricted_mtk_cm"
 #define BENCH_HEAP_CMA "restricted_mtk_cma"

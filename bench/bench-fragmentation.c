@@ -63,7 +63,7 @@ static uint64_t w2_size(struct bench_rng *rng)
 	return (1 + bench_rng_below(rng, 1024)) * BENCH_PAGE_SIZE;
 }
 
-/* Issue 8 #4: random sizes 4 KiB - 8 MiB (log-uniform bytes, so small
+/* WR: random sizes 4 KiB - 8 MiB (log-uniform bytes, so small
  * buffers dominate as in a real mix), random lifetimes, 60-95 % target. */
 static uint64_t wr_size(struct bench_rng *rng)
 {
@@ -78,7 +78,7 @@ static const struct workload workloads[] = {
 		"3% 12150 pages; live 60-80%", 0.60, 0.80, w1_size },
 	{ "W2", "uniform 1-1024 pages (4 KiB-4 MiB); live 60-80%", 0.60, 0.80,
 	  w2_size },
-	{ "WR", "issue #4: log-uniform 4 KiB-8 MiB bytes, random lifetimes; "
+	{ "WR", "random mix: log-uniform 4 KiB-8 MiB bytes, random lifetimes; "
 		"live 60-95%", 0.60, 0.95, wr_size },
 };
 

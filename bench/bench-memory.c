@@ -14,7 +14,7 @@
 #include "bench-common.h"
 
 /*
- * Method (issue 8 #8): the per-thread allocation hook (include/rheap/
+ * Method : the per-thread allocation hook (include/rheap/
  * alloc.h) sees every internal allocation of the library, the emulated
  * secure world included (its TAs run on the caller's thread). Bytes
  * allocated minus bytes freed are counted with N1 and then N2 buffers

@@ -16,7 +16,7 @@
 #include "optee/tee.h" /* emu/: the emulator's call counter */
 
 /*
- * Method (issue 8 #5, perf.md §5): each trace of bench/traces/ (generated
+ * Method (perf.md §5): each trace of bench/traces/ (generated
  * by bench/gen-traces.py) is replayed with the library's runner
  * (rh_replay_run(): DMA_HEAP_IOCTL_ALLOC and close through the fd layer)
  * on a fresh default platform, as fast as possible. Pass 1 is cold (the

@@ -12,7 +12,7 @@
 #include "bench-common.h"
 
 /*
- * Method, two-thread scaling (issue 8 #6, perf.md §2): N = 1 or 2 threads
+ * Method, two-thread scaling (perf.md §2): N = 1 or 2 threads
  * released by a barrier run the same number of alloc+free operations
  * each; the wall time runs from the release to the last join; 1T and 2T
  * samples alternate; scaling = 2T aggregate ops/s / 1T ops/s. A pass is

@@ -11,7 +11,7 @@
 #include "bench-common.h"
 
 /*
- * Method (issue 8 #3, perf.md §1.4): a source table of n entries (4 KiB
+ * Method (perf.md §1.4): a source table of n entries (4 KiB
  * pages at scattered PAs, as the system heap builds them; chained every
  * 128 entries like the kernel's), duplicated and freed again. Baseline:
  * the least a copy of n kernel-style 32-byte scatterlist entries costs,

@@ -14,7 +14,7 @@
 #include "bench-common.h"
 
 /*
- * Method (issue 8 #7, perf.md §1.3): rh_platform_new() with the built-in
+ * Method (perf.md §1.3): rh_platform_new() with the built-in
  * default DTB (mt8188-svp: 2 GiB of DRAM, a 384 MiB TEE chunk protected at
  * boot, a 384 MiB CMA region, 4 devices, the TEE and its TAs), then
  * rh_platform_unref(). Baseline: what simulated DRAM needs at the least,

@@ -14,7 +14,7 @@
 #include "optee/tee.h" /* emu/: registering the no-op TA */
 
 /*
- * Method (issue 8 #2, perf.md §1.4): the full client path of one
+ * Method (perf.md §1.4): the full client path of one
  * rh_tee_client_invoke_func(): parameter checks, marshalling into the
  * OP-TEE message, the emulator's SMC entry, its strict parser, the
  * session lookup, the TA entry point and the answer copied back. The TA

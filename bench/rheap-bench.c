@@ -13,7 +13,7 @@ struct bench_cmd {
 	int (*main)(struct bench_ctx *ctx, int argc, char **argv);
 };
 
-/* One line per benchmark (issue 8); keep in the order of the issue. */
+/* One line per benchmark, in the order of docs/performance.md. */
 static const struct bench_cmd cmds[] = {
 	{ "alloc",
 	  "1: alloc+free per heap and size (C API, fd layer) vs malloc+memset(0)+free",
@@ -25,7 +25,7 @@ static const struct bench_cmd cmds[] = {
 	  "3: rh_sg_dup_table 1/16/256/4096 entries vs malloc+memcpy+free",
 	  bench_sgdup_main },
 	{ "fragmentation",
-	  "4: secmem chunk allocator vs tlsf-off and genalloc-ff (W1, W2, issue mix)",
+	  "4: secmem chunk allocator vs tlsf-off and genalloc-ff (W1, W2, WR)",
 	  bench_fragmentation_main },
 	{ "replay",
 	  "5: secure-playback traces T1-T5 (bench/traces): latency, TEE calls, firewall, peak",
