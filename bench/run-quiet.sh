@@ -14,6 +14,7 @@
 #   OUTDIR/<benchmark>.txt   the text output of each benchmark
 #   OUTDIR/results.csv       every figure (see docs/performance.md)
 #   OUTDIR/loadavg.txt       /proc/loadavg before and after each benchmark
+#   OUTDIR/tables.md         every figure as Markdown tables (bench/csv-tables.sh)
 #   OUTDIR/img/*.png         the charts (bench/plot.sh); copy them to docs/img
 #                            only when no figure is flagged
 # Exit status: 0 when no figure was flagged 'loaded', 4 otherwise.
@@ -53,6 +54,7 @@ for b in $benchmarks; do
 	echo "$b: after  $(cat /proc/loadavg)" >> "$out/loadavg.txt"
 done
 
+sh "$here/csv-tables.sh" "$out/results.csv" > "$out/tables.md"
 if command -v gnuplot >/dev/null; then
 	sh "$here/plot.sh" "$out/results.csv" "$out/img" >/dev/null
 fi
