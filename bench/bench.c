@@ -481,6 +481,52 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* One figure as a CSV row (the header's columns, in order). */
+static void csv_row(struct bench_ctx *ctx, const struct bench_result *res,
+		    double ratio, double ratio_min, enum bench_status st,
+		    const char *flags)
+{
+	FILE *f = ctx->csv;
+	char goal[48] = "";
+	const char *const strs[] = { res->bench, res->case_name, res->metric,
+				     res->unit };
+	const double nums[] = { res->value, res->p99, res->min };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		csv_str(f, strs[i]);
+		fputc(',', f);
+	}
+	for (i = 0; i < 3; i++) {
+		csv_num(f, nums[i]);
+		fputc(',', f);
+	}
+	csv_str(f, res->baseline ? res->baseline : "");
+	fputc(',', f);
+	csv_num(f, res->baseline ? res->baseline_value : NAN);
+	fputc(',', f);
+	csv_num(f, ratio);
+	fputc(',', f);
+	if (res->goal_kind != BENCH_GOAL_NONE) {
+		snprintf(goal, sizeof(goal), "%s %g", goal_op(res->goal_kind),
+			 res->goal);
+		csv_str(f, goal);
+	}
+	fprintf(f, ",%s,%" PRIu64 ",%d,", status_name(st), ctx->seed, ctx->quick);
+	csv_num(f, ratio_min);
+	fputc(',', f);
+	csv_num(f, res->faults_counted ? res->faults : NAN);
+	fputc(',', f);
+	csv_num(f, res->faults_counted && res->baseline ? res->baseline_faults : NAN);
+	fputc(',', f);
+	csv_num(f, ctx->win_others);
+	fputc(',', f);
+	csv_num(f, ctx->win_load1);
+	fputc(',', f);
+	csv_str(f, flags);
+	fputc('\n', f);
+}
+
 /* Flags of a figure: "quick", "loaded", "faults" (space-separated). */
 static void result_flags(struct bench_ctx *ctx, const struct bench_result *res,
 			 char *buf, size_t len)
@@ -572,52 +618,8 @@ enum bench_status bench_report(struct bench_ctx *ctx,
 				     res->unit, "-", "", "", goal,
 				     status_name(st), flt, fl);
 	}
-	if (ctx->csv) {
-		csv_str(ctx->csv, res->bench);
-		fputc(',', ctx->csv);
-		csv_str(ctx->csv, res->case_name);
-		fputc(',', ctx->csv);
-		csv_str(ctx->csv, res->metric);
-		fputc(',', ctx->csv);
-		csv_str(ctx->csv, res->unit);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, res->value);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, res->p99);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, res->min);
-		fputc(',', ctx->csv);
-		csv_str(ctx->csv, res->baseline ? res->baseline : "");
-		fputc(',', ctx->csv);
-		if (res->baseline)
-			csv_num(ctx->csv, res->baseline_value);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, ratio);
-		fputc(',', ctx->csv);
-		if (res->goal_kind != BENCH_GOAL_NONE) {
-			char goal[48];
-
-			snprintf(goal, sizeof(goal), "%s %g",
-				 goal_op(res->goal_kind), res->goal);
-			csv_str(ctx->csv, goal);
-		}
-		fprintf(ctx->csv, ",%s,%" PRIu64 ",%d,", status_name(st),
-			ctx->seed, ctx->quick);
-		csv_num(ctx->csv, ratio_min);
-		fputc(',', ctx->csv);
-		if (res->faults_counted)
-			csv_num(ctx->csv, res->faults);
-		fputc(',', ctx->csv);
-		if (res->faults_counted && res->baseline)
-			csv_num(ctx->csv, res->baseline_faults);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, ctx->win_others);
-		fputc(',', ctx->csv);
-		csv_num(ctx->csv, ctx->win_load1);
-		fputc(',', ctx->csv);
-		csv_str(ctx->csv, flags);
-		fputc('\n', ctx->csv);
-	}
+	if (ctx->csv)
+		csv_row(ctx, res, ratio, ratio_min, st, flags);
 
 	if (ctx->nr_rows == ctx->cap_rows) {
 		size_t cap = ctx->cap_rows ? ctx->cap_rows * 2 : 64;

@@ -323,10 +323,7 @@ static inline void addr_insert_before(struct chunk_node *nodes, uint32_t pos,
 static inline void addr_insert_after(struct chunk_node *nodes, uint32_t pos,
 				     uint32_t i)
 {
-	nodes[i].prev = pos;
-	nodes[i].next = nodes[pos].next;
-	nodes[nodes[pos].next].prev = i;
-	nodes[pos].next = i;
+	addr_insert_before(nodes, nodes[pos].next, i);
 }
 
 static inline void addr_unlink(struct chunk_node *nodes, uint32_t i)
