@@ -431,6 +431,18 @@ static void json_num(FILE *f, double v)
 		fputs("null", f);
 }
 
+static void json_kv_str(FILE *f, const char *key, const char *s)
+{
+	fputs(key, f);
+	json_str(f, s);
+}
+
+static void json_kv_num(FILE *f, const char *key, double v)
+{
+	fputs(key, f);
+	json_num(f, v);
+}
+
 static void csv_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -674,42 +686,30 @@ int bench_finish(struct bench_ctx *ctx)
 			const struct bench_row *r = &ctx->rows[i];
 
 			fputs(i ? ",\n{" : "\n{", f);
-			fputs("\"bench\":", f);
-			json_str(f, r->bench);
-			fputs(",\"case\":", f);
-			json_str(f, r->case_name);
-			fputs(",\"metric\":", f);
-			json_str(f, r->metric);
-			fputs(",\"unit\":", f);
-			json_str(f, r->unit);
-			fputs(",\"value\":", f);
-			json_num(f, r->res.value);
-			fputs(",\"p99\":", f);
-			json_num(f, r->res.p99);
-			fputs(",\"min\":", f);
-			json_num(f, r->res.min);
+			json_kv_str(f, "\"bench\":", r->bench);
+			json_kv_str(f, ",\"case\":", r->case_name);
+			json_kv_str(f, ",\"metric\":", r->metric);
+			json_kv_str(f, ",\"unit\":", r->unit);
+			json_kv_num(f, ",\"value\":", r->res.value);
+			json_kv_num(f, ",\"p99\":", r->res.p99);
+			json_kv_num(f, ",\"min\":", r->res.min);
 			fputs(",\"baseline\":", f);
 			if (r->baseline)
 				json_str(f, r->baseline);
 			else
 				fputs("null", f);
-			fputs(",\"baseline_value\":", f);
-			json_num(f, r->baseline ? r->res.baseline_value : NAN);
-			fputs(",\"ratio\":", f);
-			json_num(f, r->ratio);
-			fputs(",\"ratio_min\":", f);
-			json_num(f, r->ratio_min);
-			fputs(",\"faults\":", f);
-			json_num(f, r->res.faults_counted ? r->res.faults : NAN);
-			fputs(",\"baseline_faults\":", f);
-			json_num(f, r->res.faults_counted && r->baseline ?
+			json_kv_num(f, ",\"baseline_value\":",
+				    r->baseline ? r->res.baseline_value : NAN);
+			json_kv_num(f, ",\"ratio\":", r->ratio);
+			json_kv_num(f, ",\"ratio_min\":", r->ratio_min);
+			json_kv_num(f, ",\"faults\":",
+				    r->res.faults_counted ? r->res.faults : NAN);
+			json_kv_num(f, ",\"baseline_faults\":",
+				    r->res.faults_counted && r->baseline ?
 				    r->res.baseline_faults : NAN);
-			fputs(",\"others_cpu\":", f);
-			json_num(f, r->others);
-			fputs(",\"load1\":", f);
-			json_num(f, r->load1);
-			fputs(",\"flags\":", f);
-			json_str(f, r->flags);
+			json_kv_num(f, ",\"others_cpu\":", r->others);
+			json_kv_num(f, ",\"load1\":", r->load1);
+			json_kv_str(f, ",\"flags\":", r->flags);
 			if (r->res.goal_kind != BENCH_GOAL_NONE) {
 				fputs(",\"goal\":", f);
 				json_str(f, goal_op(r->res.goal_kind));
