@@ -227,15 +227,17 @@ static int scaling(struct bench_ctx *ctx)
 	}
 
 	bench_section(ctx, "scaling: 2 threads / 1 thread, alloc+free 1M with zeroing "
-		      "(perf.md §2: barrier, alternating samples, median of 3 passes)");
+		      "(barrier, alternating samples, median of 3 passes)");
 	for (i = 0; i < nr; i++)
 		cases[i].iters = calibrate(&cases[i], ns);
 	/* Whole passes over every case, so each pass sees the same machine. */
+	bench_window_begin(ctx);
 	for (pass = 0; pass < NR_PASSES; pass++)
 		for (i = 0; i < nr; i++) {
 			bench_progress(ctx, "scaling", pass * nr + i, NR_PASSES * nr);
 			cases[i].pass[pass] = run_pass(&cases[i], reps);
 		}
+	bench_window_end(ctx);
 	for (h = 0; h < 2 && !ret; h++)
 		for (i = 0; i < 2 && !ret; i++)
 			ret = indep[h][i].err ? indep[h][i].err :
