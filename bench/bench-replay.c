@@ -256,7 +256,12 @@ static int replay_one(struct bench_ctx *ctx, const char *dir, const char *file,
 		calls0 = tee_calls(s.plat);
 		fw0 = fw_changes(s.plat);
 		lends0 = cma_lends(s.plat);
+		/* The warm pass's figures carry the load it ran under. */
+		if (pass == 1)
+			bench_window_begin(ctx);
 		ret = rh_replay_run(s.plat, tr, &opts, &res[pass]);
+		if (pass == 1)
+			bench_window_end(ctx);
 		if (!ret)
 			ret = s.err;
 		if (ret) {
