@@ -2,6 +2,7 @@
 /* rheap-bench: one program, one subcommand per benchmark, shared options and output. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
 	if (all) {
 		for (i = 0; i < NR_CMDS && !ret; i++) {
 			bench_printf(&ctx, "\n######## %s\n", cmds[i].name);
+			/* A benchmark's figures carry its own windows' load only. */
+			ctx.win_others = ctx.win_load1 = NAN;
 			ret = cmds[i].main(&ctx, argc, argv);
 		}
 	} else {
