@@ -351,6 +351,7 @@ struct frag_result {
 	bool steady;			/* steady-state figures measured */
 	struct bench_stats pair_ns;	/* over samples */
 	struct bench_stats ratio;	/* sample i / tlsf-off's sample i */
+	double faults;			/* page faults per pair, timed samples */
 	struct bench_stats lat_alloc, lat_free;
 	double fail_rate;		/* steady state */
 	struct bench_stats util;	/* over seeds */
@@ -376,7 +377,8 @@ static int measure_steady(struct bench_ctx *ctx, const struct frag_params *p,
 {
 	struct run runs[NR_ALLOCATORS];
 	double *samples[NR_ALLOCATORS] = { NULL };
-	uint64_t t0, allocs0[NR_ALLOCATORS], fails0[NR_ALLOCATORS];
+	uint64_t t0, f0, allocs0[NR_ALLOCATORS], fails0[NR_ALLOCATORS];
+	uint64_t faults[NR_ALLOCATORS] = { 0 };
 	double *ratios = calloc(p->samples, sizeof(double));
 	unsigned int i, k, ai;
 	char label[64];
@@ -420,10 +422,12 @@ static int measure_steady(struct bench_ctx *ctx, const struct frag_params *p,
 			if (!samples[ai])
 				continue;
 			run_steps(&runs[ai], p->steps / 4);
+			f0 = bench_faults();
 			t0 = bench_now_ns();
 			run_steps(&runs[ai], p->steps);
 			samples[ai][i] = (double)(bench_now_ns() - t0) /
 					 ((double)p->steps / 2);
+			faults[ai] += bench_faults() - f0;
 		}
 		bench_progress(ctx, label, i + 1, p->samples);
 	}
@@ -443,6 +447,8 @@ static int measure_steady(struct bench_ctx *ctx, const struct frag_params *p,
 		if (!samples[ai])
 			continue;
 		bench_stats_compute(samples[ai], p->samples, &f->pair_ns);
+		f->faults = (double)faults[ai] /
+			    ((double)p->samples * (double)p->steps / 2);
 		f->fail_rate = (double)(r->fails - fails0[ai]) /
 			       (double)(r->allocs - allocs0[ai] + r->fails -
 					fails0[ai]);
@@ -619,8 +625,12 @@ static void report_rows(struct bench_ctx *ctx, const struct workload *wl,
 		row.paired = res[A_TLSF].done;
 		row.ratio_median = f->ratio.median;
 		row.ratio_min = f->ratio.min;
+		row.faults_counted = true;
+		row.faults = f->faults;
+		row.baseline_faults = res[A_TLSF].faults;
 		bench_report(ctx, &row);
 		row.paired = false;
+		row.faults_counted = false;
 
 		row.metric = "alloc p99.9";
 		row.value = f->lat_alloc.p999;
@@ -669,6 +679,8 @@ util:
 			.baseline_value = res[A_TLSF].pair_ns.median,
 			.paired = true, .ratio_median = res[A_CHUNK].ratio.median,
 			.ratio_min = res[A_CHUNK].ratio.min,
+			.faults_counted = true, .faults = res[A_CHUNK].faults,
+			.baseline_faults = res[A_TLSF].faults,
 			.goal_kind = BENCH_GOAL_RATIO_MAX, .goal = PAIR_GOAL_RATIO });
 	for (ai = 0; ai < 2 && res[A_GENALLOC].done && res[A_GENALLOC].util.n; ai++)
 		bench_report(ctx, &(struct bench_result){
