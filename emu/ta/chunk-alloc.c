@@ -419,14 +419,16 @@ int rh_chunk_alloc_alloc(struct rh_chunk_alloc *ca, uint64_t size,
 	struct chunk_node *nodes, *ext, *u;
 	uint32_t e, ui, ti, n, head = 0, tail;
 
-	if (!ca || !ret_pa || !size || (align & (align - 1)) ||
-	    align < ca->granule)
+	if (!ca || !ret_pa || !size)
+		return -EINVAL;
+	/* The granule is a power of two: the usual alignment needs no more checks. */
+	if (align != ca->granule && ((align & (align - 1)) || align < ca->granule))
 		return -EINVAL;
 	if (size > ca->size)
 		return -ENOMEM;
 	n = (uint32_t)((size + ca->granule - 1) >> ca->shift);
 
-	if (align == ca->granule)
+	if (__builtin_expect(align == ca->granule, 1))
 		e = find_fit(ca, n);
 	else
 		e = find_aligned(ca, n, align >> ca->shift, &head);
