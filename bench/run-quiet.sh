@@ -14,6 +14,7 @@
 #   OUTDIR/<benchmark>.txt   the text output of each benchmark
 #   OUTDIR/results.csv       every figure (see docs/performance.md)
 #   OUTDIR/loadavg.txt       /proc/loadavg before and after each benchmark
+#   OUTDIR/shim.txt          bench-shim under rheap-sim run (its own text format)
 #   OUTDIR/tables.md         every figure as Markdown tables (bench/csv-tables.sh)
 #   OUTDIR/img/*.png         the charts (bench/plot.sh); copy them to docs/img
 #                            only when no figure is flagged
@@ -55,6 +56,13 @@ for b in $benchmarks; do
 done
 
 sh "$here/csv-tables.sh" "$out/results.csv" > "$out/tables.md"
+if [ -x "$build/bench/bench-shim" ] && [ -x "$build/tools/rheap-sim" ]; then
+	echo "shim: before $(cat /proc/loadavg)" >> "$out/loadavg.txt"
+	echo "running bench-shim ..." >&2
+	"$build/tools/rheap-sim" run -- "$build/bench/bench-shim" > "$out/shim.txt" 2>&1 ||
+		echo "$0: bench-shim exited with $?" >&2
+	echo "shim: after  $(cat /proc/loadavg)" >> "$out/loadavg.txt"
+fi
 if command -v gnuplot >/dev/null; then
 	sh "$here/plot.sh" "$out/results.csv" "$out/img" >/dev/null
 fi
