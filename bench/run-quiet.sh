@@ -18,6 +18,7 @@
 #   OUTDIR/tables.md         every figure as Markdown tables (bench/csv-tables.sh)
 #   OUTDIR/img/*.png         the charts (bench/plot.sh); copy them to docs/img
 #                            only when no figure is flagged
+# BENCHMARKS="sgdup tee" runs only those (default: all of them).
 # Exit status: 0 when no figure was flagged 'loaded', 4 otherwise.
 set -eu
 
@@ -27,7 +28,7 @@ out=${2:-$build/bench-results-$(date +%Y%m%d-%H%M%S)}
 max_load=${MAX_LOAD:-0.3}
 wait_min=${WAIT_MIN:-30}
 bin=$build/bench/rheap-bench
-benchmarks="alloc tee sgdup fragmentation replay scaling startup memory"
+benchmarks=${BENCHMARKS:-"alloc tee sgdup fragmentation replay scaling startup memory"}
 
 [ -x "$bin" ] || { echo "$0: no $bin (build first: ninja -C $build)" >&2; exit 2; }
 mkdir -p "$out"
