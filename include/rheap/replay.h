@@ -23,7 +23,8 @@ RH_BEGIN_DECLS
  *	20000000,F,restricted_mtk_cma,,1.fr0,
  *
  * - the header line is required, exactly as above (first non-comment line);
- * - t_us: decimal microseconds since the start, never decreasing;
+ * - t_us: decimal microseconds since the start, never decreasing, at most
+ *   RH_REPLAY_MAX_T_US;
  * - op: A (allocate), F (free), M (marker);
  * - heap: A: the heap name (required); F: empty or the heap of the
  *   allocation; M: empty;
@@ -43,6 +44,12 @@ RH_BEGIN_DECLS
 #define RH_REPLAY_ID_MAX 64
 /** Longest role= value (NUL excluded). */
 #define RH_REPLAY_ROLE_MAX 32
+/**
+ * Latest t_us: a timed replay waits in nanoseconds of a signed 64-bit
+ * clock (the kernel's ktime_t), so t_us * 1000 must fit INT64_MAX (about
+ * 292 years).
+ */
+#define RH_REPLAY_MAX_T_US (INT64_MAX / 1000)
 /** Most lines (rows, comments and blank lines) one trace text may have. */
 #define RH_REPLAY_MAX_LINES (1u << 24)
 /** Largest trace file rh_replay_parse_file() reads. */

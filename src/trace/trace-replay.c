@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/tree.h>
@@ -47,12 +48,20 @@ struct rh_replay_trace {
 	char *pool; /* every string of every event */
 };
 
-/* Parser state: the pool is sized so that it can never overflow. */
+/* One attribute key of the row being parsed (see attrs_check_repeats()). */
+struct attr_key {
+	const char *s;
+	size_t len;
+};
+
+/* Parser state: the pool and the key array are sized so that they can never overflow. */
 struct parser {
 	struct rh_replay_trace *trace;
 	size_t pool_len, pool_cap;
 	struct live_tree live;
 	struct live_node *nodes;
+	struct attr_key *keys;
+	size_t keys_cap;
 	char *errbuf;
 	size_t errlen;
 	unsigned int line;
@@ -186,12 +195,55 @@ static int expect_errno(const struct field *f)
 	return 0;
 }
 
-/* The attrs field: space-separated key=value pairs. */
+/* Orders keys by name, then by where they are in the row. */
+static int attr_key_cmp(const void *a, const void *b)
+{
+	const struct attr_key *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/*
+ * A key appears once in a row (replay.h): a second role= would be a
+ * different buffer role, a second unknown key is ambiguous for whoever reads
+ * the raw attrs. Sorting keeps a row of many keys O(n log n); the key named
+ * is the first one, in reading order, that repeats an earlier one.
+ */
+static int attrs_check_repeats(struct parser *p, size_t n)
+{
+	const struct attr_key *first = NULL;
+	size_t i;
+
+	if (n < 2)
+		return 0;
+	qsort(p->keys, n, sizeof(*p->keys), attr_key_cmp);
+	for (i = 1; i < n; i++) {
+		const struct attr_key *a = &p->keys[i - 1], *b = &p->keys[i];
+
+		/* In a run of one key, the second entry is its first repeat. */
+		if (a->len == b->len && !memcmp(a->s, b->s, a->len) &&
+		    (i < 2 || p->keys[i - 2].len != a->len ||
+		     memcmp(p->keys[i - 2].s, a->s, a->len)) &&
+		    (!first || b->s < first->s))
+			first = b;
+	}
+	if (first)
+		return parse_error(p, "%.*s= given twice", (int)first->len, first->s);
+	return 0;
+}
+
+/* The attrs field: space-separated key=value pairs, each key once. */
 static int parse_attrs(struct parser *p, const struct field *f,
 		       struct rh_replay_event *ev)
 {
 	bool seen_role = false, seen_sess = false, seen_expect = false;
 	const char *s = f->s, *end = f->s + f->len;
+	size_t nkeys = 0;
 
 	ev->attrs = pool_add(p, f->s, f->len);
 	ev->role = "";
@@ -211,6 +263,11 @@ static int parse_attrs(struct parser *p, const struct field *f,
 		if (!eq || !key_valid(tok, eq - tok) || eq + 1 == s)
 			return parse_error(p, "attribute '%.*s' is not key=value",
 					   (int)(s - tok), tok);
+		/* keys_cap bounds the pairs of the longest row: see rh_replay_parse(). */
+		assert(nkeys < p->keys_cap);
+		p->keys[nkeys].s = tok;
+		p->keys[nkeys].len = (size_t)(eq - tok);
+		nkeys++;
 		val = eq + 1;
 		v.s = val;
 		v.len = s - val;
@@ -244,7 +301,7 @@ static int parse_attrs(struct parser *p, const struct field *f,
 		}
 		/* Other keys: kept in ev->attrs for whoever knows them. */
 	}
-	return 0;
+	return attrs_check_repeats(p, nkeys);
 }
 
 static int split_fields(struct parser *p, const char *s, size_t len,
@@ -287,6 +344,10 @@ static int parse_row(struct parser *p, const char *s, size_t len, uint64_t *prev
 	ev->alloc_index = t->nr;
 
 	ret = parse_decimal(&f[0], &ev->t_us);
+	if (ret == -ERANGE || (!ret && ev->t_us > RH_REPLAY_MAX_T_US))
+		return parse_error(p, "t_us %.*s is later than %llu, the last microsecond "
+				   "a timed replay can wait for",
+				   (int)f[0].len, f[0].s, (unsigned long long)RH_REPLAY_MAX_T_US);
 	if (ret)
 		return parse_error(p, "t_us '%.*s' is not a decimal number of microseconds",
 				   (int)f[0].len, f[0].s);
@@ -385,7 +446,7 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 	struct parser p = { .errbuf = errbuf, .errlen = errlen };
 	uint64_t prev_t = 0;
 	bool header = false;
-	size_t nlines = 0, nrows = 0, row_bytes = 0, pos = 0, i, next;
+	size_t nlines = 0, nrows = 0, row_bytes = 0, longest = 0, pos = 0, i, next;
 	int ret;
 
 	if (errbuf && errlen)
@@ -413,6 +474,8 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 		    !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')) {
 			nrows++;
 			row_bytes += next - i;
+			if (next - i > longest)
+				longest = next - i;
 		}
 	}
 	if (nlines > RH_REPLAY_MAX_LINES) {
@@ -433,7 +496,13 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 	 */
 	p.pool_cap = 2 * row_bytes + 4 * nrows + 1;
 	p.trace->pool = rh_malloc(p.pool_cap);
-	if (!p.trace->events || !p.nodes || !p.trace->pool) {
+	/*
+	 * A pair takes at least 3 bytes ("k=v") and a space before the next:
+	 * a row of L bytes holds at most L / 4 + 1 of them.
+	 */
+	p.keys_cap = longest / 4 + 1;
+	p.keys = rh_calloc(p.keys_cap, sizeof(*p.keys));
+	if (!p.trace->events || !p.nodes || !p.trace->pool || !p.keys) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -468,11 +537,13 @@ RH_EXPORT int rh_replay_parse(const char *text, size_t len,
 		ret = parse_error(&p, "no header line '" REPLAY_HEADER "'");
 		goto err_free;
 	}
+	rh_free(p.keys);
 	rh_free(p.nodes);
 	*ret_trace = p.trace;
 	return 0;
 
 err_free:
+	rh_free(p.keys);
 	rh_free(p.nodes);
 	rh_replay_trace_free(p.trace);
 	return ret;
@@ -556,6 +627,21 @@ static void sleep_until(uint64_t deadline_ns)
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+}
+
+/*
+ * When the event at @t_us is due. The parser keeps t_us * 1000 within
+ * INT64_MAX (RH_REPLAY_MAX_T_US); the sum saturates like the kernel's
+ * ktime_add_safe() rather than wrapping to a deadline in the past, which
+ * would run the rest of the trace at once.
+ */
+static uint64_t deadline_ns(uint64_t start, uint64_t t_us)
+{
+	uint64_t d;
+
+	if (__builtin_mul_overflow(t_us, 1000u, &d) || __builtin_add_overflow(d, start, &d))
+		return UINT64_MAX;
+	return d;
 }
 
 /* Finds or opens the heap @name; returns its index or a negative errno. */
@@ -664,7 +750,7 @@ RH_EXPORT int rh_replay_run(struct rh_platform *plat,
 		uint64_t sim0;
 
 		if (opts->timed)
-			sleep_until(start + ev->t_us * 1000u);
+			sleep_until(deadline_ns(start, ev->t_us));
 		sim0 = rh_platform_sim_thread_time(plat);
 		switch (ev->op) {
 		case RH_REPLAY_OP_ALLOC:

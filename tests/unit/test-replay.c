@@ -150,7 +150,13 @@ static const struct bad_case bad_cases[] = {
 	{ HEADER ",A,system,4096,a,\n", "line 2: t_us '' is not" },
 	{ HEADER "-1,A,system,4096,a,\n", "line 2: t_us '-1'" },
 	{ HEADER "0x10,A,system,4096,a,\n", "line 2: t_us '0x10'" },
-	{ HEADER "99999999999999999999,A,system,4096,a,\n", "line 2: t_us '9999" },
+	{ HEADER "99999999999999999999,A,system,4096,a,\n",
+	  "line 2: t_us 99999999999999999999 is later than 9223372036854775, the last" },
+	/* t_us * 1000 would not fit the nanoseconds of a timed replay. */
+	{ HEADER "9223372036854776,A,system,4096,a,\n", "line 2: t_us 9223372036854776 is later" },
+	{ HEADER "18446744073709551615,A,system,4096,a,\n", "line 2: t_us 18446744073709551615" },
+	{ HEADER "0,M,,,m,\n9223372036854775,M,,,n,\n9223372036854776,M,,,o,\n",
+	  "line 4: t_us 9223372036854776 is later" },
 	{ HEADER "5,A,system,4096,a,\n4,A,system,4096,b,\n", "line 3: t_us 4 goes back in time" },
 	{ HEADER "0,a,system,4096,a,\n", "line 2: op 'a' is not A, F or M" },
 	{ HEADER "0,AF,system,4096,a,\n", "line 2: op 'AF'" },
@@ -188,6 +194,16 @@ static const struct bad_case bad_cases[] = {
 	{ HEADER "0,A,system,1,a,expect=enomem\n", "line 2: expect 'enomem' is not an errno" },
 	{ HEADER "0,A,system,1,a,expect=ENOMEM expect=ENOMEM\n", "line 2: expect= given twice" },
 	{ HEADER "0,A,system,1,a,\n1,F,,,a,expect=ENOMEM\n", "line 3: expect= applies to A rows only" },
+	/* Any key, known or not, appears once a row; the first repeat is named. */
+	{ HEADER "0,A,system,4096,a,foo=1 foo=2\n", "line 2: foo= given twice" },
+	{ HEADER "0,A,system,4096,a,foo=1 foo=1\n", "line 2: foo= given twice" },
+	{ HEADER "0,A,system,1,a,b=1 a=1 a=2 b=2\n", "line 2: a= given twice" },
+	{ HEADER "0,A,system,1,a,b=1 a=1 b=2 a=2\n", "line 2: b= given twice" },
+	{ HEADER "0,A,system,1,a,role=x k=1 sess=2 k=2 k=3\n", "line 2: k= given twice" },
+	{ HEADER "# c\n0,A,system,1,a,\n1,M,,,m,x-y=1 x_y=1 x-y=2\n", "line 4: x-y= given twice" },
+	{ HEADER "0,A,system,1,a,\n1,F,,,a,k=1  k=2\r\n", "line 3: k= given twice" },
+	/* A second role= is refused before its value is stored. */
+	{ HEADER "0,A,system,1,a,role=x ROLE=y role=y\n", "line 2: role= given twice" },
 	{ HEADER "0,M,,,seek,expect=ENOMEM\n", "line 2: expect= applies to A rows only" },
 };
 
@@ -211,6 +227,77 @@ static void test_parse_errors(void **state)
 		/* Without an error buffer the result is the same. */
 		assert_neg_errno(rh_replay_parse(c->text, strlen(c->text), &t, NULL, 0), EINVAL);
 	}
+}
+
+/* Keys differ by case and by length; only the same key twice is refused. */
+static void test_parse_attr_keys_distinct(void **state)
+{
+	struct rh_replay_trace *t = parse_ok(HEADER "0,A,system,1,a,Foo=1 foo=2 fo=3 foo2=4 "
+						    "f=5 role=x Role=y\n");
+	const struct rh_replay_event *e = rh_replay_trace_event(t, 0);
+
+	(void)state;
+	assert_string_equal(e->role, "x");
+	assert_string_equal(e->attrs, "Foo=1 foo=2 fo=3 foo2=4 f=5 role=x Role=y");
+	rh_replay_trace_free(t);
+	/* Each row has its own keys. */
+	t = parse_ok(HEADER "0,A,system,1,a,k=1\n1,A,system,1,b,k=1\n2,M,,,m,k=2\n");
+	assert_int_equal(rh_replay_trace_count(t), 3);
+	rh_replay_trace_free(t);
+}
+
+/*
+ * Rows of many pairs: the densest row ("k=1 k=1 ...") fills the key array
+ * to its bound; thousands of distinct keys pass, one repeat among them is
+ * found wherever it is.
+ */
+static void test_parse_attr_keys_many(void **state)
+{
+	const size_t nkeys = 20000;
+	size_t cap = strlen(HEADER) + 32 + nkeys * 12, len, i;
+	struct rh_replay_trace *t = NULL;
+	char *text = malloc(cap), err[256];
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, HEADER "0,A,system,1,a,");
+	for (i = 0; i < nkeys; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%sk=1", i ? " " : "");
+	assert_neg_errno(rh_replay_parse(text, len, &t, err, sizeof(err)), EINVAL);
+	assert_string_equal(err, "line 2: k= given twice");
+
+	len = (size_t)snprintf(text, cap, HEADER "0,A,system,1,a,");
+	for (i = 0; i < nkeys; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%sk%zu=1", i ? " " : "", i);
+	t = parse_ok(text);
+	assert_int_equal(strlen(rh_replay_trace_event(t, 0)->attrs),
+			 len - strlen(HEADER "0,A,system,1,a,"));
+	rh_replay_trace_free(t);
+	t = NULL;
+
+	/* A repeat of a key from the middle of the row, at its end. */
+	len += (size_t)snprintf(text + len, cap - len, " k12345=2 k7=2");
+	assert_neg_errno(rh_replay_parse(text, len, &t, err, sizeof(err)), EINVAL);
+	assert_string_equal(err, "line 2: k12345= given twice");
+	assert_null(t);
+	free(text);
+}
+
+/* The latest t_us a timed replay can wait for is a valid time. */
+static void test_parse_max_t_us(void **state)
+{
+	char text[256];
+	struct rh_replay_trace *t;
+
+	(void)state;
+	assert_true(RH_REPLAY_MAX_T_US <= UINT64_MAX / 1000);
+	assert_true((uint64_t)RH_REPLAY_MAX_T_US * 1000 <= (uint64_t)INT64_MAX);
+	assert_true(((uint64_t)RH_REPLAY_MAX_T_US + 1) * 1000 > (uint64_t)INT64_MAX);
+	snprintf(text, sizeof(text), HEADER "0,A,system,1,a,\n%llu,F,,,a,\n",
+		 (unsigned long long)RH_REPLAY_MAX_T_US);
+	t = parse_ok(text);
+	assert_int_equal(rh_replay_trace_event(t, 1)->t_us, RH_REPLAY_MAX_T_US);
+	rh_replay_trace_free(t);
 }
 
 static void test_parse_id_and_heap_limits(void **state)
@@ -613,6 +700,9 @@ int main(void)
 		cmocka_unit_test(test_parse_reuse_id),
 		cmocka_unit_test(test_parse_header_only),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_attr_keys_distinct),
+		cmocka_unit_test(test_parse_attr_keys_many),
+		cmocka_unit_test(test_parse_max_t_us),
 		cmocka_unit_test(test_parse_id_and_heap_limits),
 		cmocka_unit_test(test_parse_bad_args),
 		cmocka_unit_test(test_parse_too_many_rows),
