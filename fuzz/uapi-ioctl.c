@@ -13,14 +13,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <libfdt.h>
-
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
-#include <rheap/heaps/restricted-mtk.h>
 #include <rheap/platform.h>
-#include <rheap/tee-secmem.h>
 #include <rheap/uapi.h>
+
+#include "fuzz-common.h"
 
 /*
  * Each input is a program of up to MAX_OPS calls on the simulated process
@@ -55,13 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_MAPS 16
 #define MAX_NAME_INPUT 40
 #define MAX_HEAPS 8
-
-#define DRAM_BASE 0x40000000ULL
-#define DRAM_SIZE (32ULL << 20)
-#define CHUNK_BASE 0x41000000ULL
-#define CHUNK_SIZE (4ULL << 20)
-#define CMA_BASE 0x41800000ULL
-#define CMA_SIZE (8ULL << 20)
 
 enum kind { K_NONE, K_STD, K_HEAP, K_DMABUF, K_SYNC };
 
@@ -126,14 +117,9 @@ static const char *const bad_paths[] = {
 	NULL,
 };
 
-static void quiet(void *data, enum rh_log_level level, const char *msg)
-{
-}
-
 static void fail(const char *what)
 {
-	fprintf(stderr, "uapi-ioctl: %s\n", what);
-	abort();
+	fuzz_fail("uapi-ioctl", what);
 }
 
 static void must(bool ok, const char *what)
@@ -586,8 +572,6 @@ static void op_fdinfo(struct cursor *c)
 
 static void finish(void)
 {
-	struct rh_secmem_stats ss;
-	struct rh_dma_buf_stats bs;
 	unsigned int i;
 	int fd;
 
@@ -596,92 +580,17 @@ static void finish(void)
 	for (fd = 3; fd < RH_FD_MAX; fd++)
 		if (H.kind[fd] != K_NONE)
 			must(rh_close(H.plat, fd) == 0, "final close");
-	must(rh_fd_count(H.plat) == 3, "fd left open");
-	must(!rh_dma_buf_get_stats(H.plat, &bs) && bs.count == 0, "dma-buf left alive");
-	if (!rh_secmem_get_stats(H.plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &ss))
-		must(ss.live_buffers == 0, "TEE chunk buffer left");
-	if (!rh_secmem_get_stats(H.plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &ss))
-		must(ss.live_buffers == 0 && !ss.lent, "CMA region still lent");
+	fuzz_check_clean("uapi-ioctl", H.plat);
 }
 
 /* ------------------------------------------------------------ setup */
 
-static void prop_reg(void *fdt, uint64_t base, uint64_t size)
-{
-	fdt32_t reg[4] = {
-		cpu_to_fdt32((uint32_t)(base >> 32)), cpu_to_fdt32((uint32_t)base),
-		cpu_to_fdt32((uint32_t)(size >> 32)), cpu_to_fdt32((uint32_t)size),
-	};
-
-	must(!fdt_property(fdt, "reg", reg, sizeof(reg)), "fdt reg");
-}
-
-static void begin(void *fdt, const char *name, const char *compatible)
-{
-	must(!fdt_begin_node(fdt, name), "fdt node");
-	if (compatible)
-		must(!fdt_property_string(fdt, "compatible", compatible), "fdt compatible");
-}
-
-static void cells(void *fdt)
-{
-	must(!fdt_property_u32(fdt, "#address-cells", 2) &&
-	     !fdt_property_u32(fdt, "#size-cells", 2), "fdt cells");
-}
-
-/* The fuzzing platform, as a .dts would describe it (platforms/minimal.dts, smaller). */
-static void build_dtb(void *fdt, int size)
-{
-	must(!fdt_create(fdt, size) && !fdt_finish_reservemap(fdt), "fdt header");
-	begin(fdt, "", "rheap-sim,fuzz");
-	must(!fdt_property_string(fdt, "model", "librheap-sim fuzz platform"), "fdt model");
-	cells(fdt);
-
-	begin(fdt, "memory@40000000", NULL);
-	must(!fdt_property_string(fdt, "device_type", "memory"), "fdt memory");
-	prop_reg(fdt, DRAM_BASE, DRAM_SIZE);
-	must(!fdt_end_node(fdt), "fdt end");
-
-	begin(fdt, "reserved-memory", NULL);
-	cells(fdt);
-	must(!fdt_property(fdt, "ranges", NULL, 0), "fdt ranges");
-	begin(fdt, "tee-chunk@41000000", RH_MTK_SECURE_CHUNK_COMPATIBLE);
-	prop_reg(fdt, CHUNK_BASE, CHUNK_SIZE);
-	must(!fdt_property(fdt, "no-map", NULL, 0), "fdt no-map");
-	must(!fdt_end_node(fdt), "fdt end");
-	begin(fdt, "restricted-cma@41800000", RH_MTK_DYNAMIC_REGION_COMPATIBLE);
-	prop_reg(fdt, CMA_BASE, CMA_SIZE);
-	must(!fdt_property(fdt, "reusable", NULL, 0), "fdt reusable");
-	must(!fdt_end_node(fdt) && !fdt_end_node(fdt), "fdt end");
-
-	begin(fdt, "firewall", "rheap-sim,firewall");
-	must(!fdt_property_u32(fdt, "rheap-sim,regions", 4) &&
-	     !fdt_property_u32(fdt, "rheap-sim,granularity", 0x1000), "fdt firewall");
-	must(!fdt_end_node(fdt), "fdt end");
-
-	begin(fdt, "vcodec", "mediatek,mt8188-vcodec-dec");
-	must(!fdt_property_u32(fdt, "mediatek,master-id", 1) &&
-	     !fdt_property(fdt, "mediatek,secure-capable", NULL, 0), "fdt vcodec");
-	must(!fdt_end_node(fdt), "fdt end");
-	begin(fdt, "gpu", "arm,mali-valhall-jm");
-	must(!fdt_property_u32(fdt, "mediatek,master-id", 3), "fdt gpu");
-	must(!fdt_end_node(fdt), "fdt end");
-
-	must(!fdt_end_node(fdt) && !fdt_finish(fdt), "fdt finish");
-}
-
 static void setup(void)
 {
-	static uint64_t dtb[512];
-	RH_DEFINE_PLATFORM_INFO(info);
 	int n;
 
 	H.ready = true;
-	build_dtb(dtb, sizeof(dtb));
-	info.dtb = dtb;
-	info.dtb_size = fdt_totalsize(dtb);
-	info.log_fn = quiet;
-	must(rh_platform_new(&info, &H.plat) == 0, "the fuzz platform does not build");
+	H.plat = fuzz_platform_new("uapi-ioctl");
 	n = rh_dma_heap_list(H.plat, H.heaps, MAX_HEAPS);
 	must(n > 0, "no heap");
 	H.nr_heaps = (unsigned int)(n < MAX_HEAPS ? n : MAX_HEAPS);
