@@ -7,7 +7,9 @@ Usage: fuzz/gen-corpus-tee-sg-list.py [OUTDIR]   (default: fuzz/corpus/tee-sg-li
 Input layout (fuzz/tee-sg-list.c), little-endian:
   u8 flags, u16 pages (buffer = pages + 1 pages), u64 sg_num, u64 pa,
   u64 handle, u32 zalloc_ret, u32 retrieve_ret, u64 report, then packed
-  {u64 pa; u32 length} RETRIEVE_SG entries.
+  {u64 pa; u32 length} RETRIEVE_SG entries. Without F_REPORT, the low 16
+  bits of report name the library allocation (1-based) that fails while
+  the heap allocates (0: none).
 Every PA is relative to the heap's region base (added modulo 2^64). The
 few seeds that need the region's size or base (its end, PA 0) use those of
 the built-in platform (platforms/mt8188-svp.dts); on another platform they
@@ -125,6 +127,15 @@ CASES = {
     'bad-retrieve-report-0': three(*OK3, flags=F_REPORT | PATH_IOCTL, report=0),
     'bad-empty': b'',
 }
+
+# An allocation of the library fails during the heap's allocation (report,
+# unused without F_REPORT, is the 1-based allocation; rh_fail_nth_set()):
+# every unwinding path must still FREE the TA's buffer once and leak nothing.
+for nth in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32):
+    CASES[f'fail-nth-{nth:02d}-3-entry-cm'] = three(*OK3, report=nth)
+    CASES[f'fail-nth-{nth:02d}-3-entry-cma-ioctl'] = three(*OK3, flags=F_CMA | PATH_IOCTL,
+                                                           report=nth)
+    CASES[f'fail-nth-{nth:02d}-1-entry-fd'] = case(flags=PATH_FD, report=nth)
 
 
 def main():

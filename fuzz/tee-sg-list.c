@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/alloc.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
@@ -22,6 +23,8 @@
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 #include <rheap/uapi.h>
+
+#include "fuzz-common.h"
 
 /*
  * The normal world must not trust what the secure-memory TA answers. One
@@ -56,7 +59,11 @@
  *	u64 sg_num   ZALLOC p2.a
  *	u64 pa       ZALLOC p2.b, relative to the heap's region base
  *	u64 handle   ZALLOC p3.a
- *	u32 zalloc_ret, u32 retrieve_ret, u64 report
+ *	u32 zalloc_ret, u32 retrieve_ret, u64 report (without bit 5: its
+ *		     low 16 bits are the library allocation, 1-based, that
+ *		     fails while the heap allocates; 0 none. Then the heap may
+ *		     refuse with -ENOMEM, but must still FREE what the TA gave
+ *		     and leave nothing behind)
  *	...          RETRIEVE_SG bytes: packed {u64 pa; u32 length} entries,
  *		     each pa relative to the region base (added modulo 2^64,
  *		     so every value stays reachable and the corpus does not
@@ -64,6 +71,10 @@
  */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
+/* libFuzzer's own mutator; absent (NULL) in the replay build. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 #define HDR_SIZE 43
 #define ENTRY_SIZE sizeof(struct rh_mtk_tee_scatterlist)
@@ -96,7 +107,10 @@ struct script {
 	const uint8_t *entries;
 	size_t entries_len;
 
+	unsigned int fail_nth; /* 0, or the library allocation that fails */
+
 	unsigned int zallocs;
+	unsigned int granted; /* ZALLOCs the TA answered with a buffer */
 	unsigned int retrieves;
 	unsigned int frees;
 	bool live; /* the TA holds the buffer */
@@ -130,8 +144,7 @@ static void quiet(void *data, enum rh_log_level level, const char *msg)
 
 static void fail(const char *what)
 {
-	fprintf(stderr, "tee-sg-list: %s\n", what);
-	abort();
+	fuzz_fail("tee-sg-list", what);
 }
 
 static void must(bool ok, const char *what)
@@ -222,6 +235,7 @@ static int ta_zalloc(struct rh_optee_msg_arg *msg)
 	p[2].u.value.b = H.cur->base + s->pa;
 	p[3].u.value.a = s->handle;
 	s->live = true;
+	s->granted++;
 	msg->ret = RH_TEEC_SUCCESS;
 	return 0;
 }
@@ -430,32 +444,46 @@ static void check_importer(struct rh_dma_buf *dmabuf, const struct range *r, uns
 
 /* ------------------------------------------------------------ one input */
 
-/* Allocates by @path; returns the buffer (a reference) and its fd (or -1). */
-static struct rh_dma_buf *alloc_buffer(unsigned int path, int *ret_fd, int *ret_err)
+/*
+ * Allocates by @path; returns the buffer (a reference) and its fd (or -1).
+ * While the allocation call runs, the script's fail_nth-th allocation of
+ * the library fails (rh_fail_nth_set()); *@ret_injected says it did.
+ */
+static struct rh_dma_buf *alloc_buffer(unsigned int path, int *ret_fd, int *ret_err,
+				       bool *ret_injected)
 {
 	struct rh_dma_heap_allocation_data a = { 0 };
-	struct rh_dma_buf *dmabuf;
+	struct rh_dma_buf *dmabuf = NULL;
 	char node[64];
-	int fd = -1, hfd, ret;
+	int fd = -1, hfd = -1, ret;
 
 	*ret_fd = -1;
+	if (path == 2) {
+		snprintf(node, sizeof(node), "%s/%s", RH_DMA_HEAP_DEV_DIR, H.cur->name);
+		hfd = rh_open(H.plat, node, O_RDONLY | O_CLOEXEC);
+		must(hfd >= 0, "cannot open the heap node");
+	}
+	rh_fail_nth_set(H.s.fail_nth);
 	switch (path) {
 	case 1:
 		fd = rh_dma_heap_buffer_alloc(H.cur->heap, H.s.size, O_RDWR | O_CLOEXEC, 0);
 		break;
 	case 2:
-		snprintf(node, sizeof(node), "%s/%s", RH_DMA_HEAP_DEV_DIR, H.cur->name);
-		hfd = rh_open(H.plat, node, O_RDONLY | O_CLOEXEC);
-		must(hfd >= 0, "cannot open the heap node");
 		a.len = H.s.size;
 		a.fd_flags = O_RDWR | O_CLOEXEC;
 		ret = rh_ioctl(H.plat, hfd, RH_DMA_HEAP_IOCTL_ALLOC, &a);
 		fd = ret ? ret : (int)a.fd;
-		must(rh_close(H.plat, hfd) == 0, "close of the heap node");
 		break;
 	default:
 		dmabuf = rh_dma_heap_buffer_alloc_dmabuf(H.cur->heap, H.s.size,
 							 O_RDWR | O_CLOEXEC, 0);
+		break;
+	}
+	*ret_injected = H.s.fail_nth && rh_fail_nth_get() == 0;
+	rh_fail_nth_set(0);
+	if (hfd >= 0)
+		must(rh_close(H.plat, hfd) == 0, "close of the heap node");
+	if (path != 1 && path != 2) {
 		*ret_err = RH_IS_ERR(dmabuf) ? (int)RH_PTR_ERR(dmabuf) : 0;
 		return RH_IS_ERR(dmabuf) ? NULL : dmabuf;
 	}
@@ -513,6 +541,8 @@ static void parse(const uint8_t *data, size_t size)
 	s->zalloc_ret = (uint32_t)get_le(data, size, 27, 4);
 	s->retrieve_ret = (uint32_t)get_le(data, size, 31, 4);
 	s->report = get_le(data, size, 35, 8);
+	/* report is only read with F_REPORT: otherwise it may inject a failure. */
+	s->fail_nth = s->flags & F_REPORT ? 0 : (uint16_t)s->report;
 	s->entries = size > HDR_SIZE ? data + HDR_SIZE : NULL;
 	s->entries_len = size > HDR_SIZE ? size - HDR_SIZE : 0;
 }
@@ -524,22 +554,29 @@ static void run(void)
 	struct rh_dma_buf *dmabuf;
 	const struct script *s = &H.s;
 	unsigned int n = 0;
-	bool pre_fail, zalloc_ok, expect_ok;
+	bool pre_fail, zalloc_ok, expect_ok, injected, needs_retrieve;
 	int fd, err;
 
 	H.cur = &H.heaps[(s->flags & F_CMA) && H.nr_heaps > 1 ? 1 : 0];
-	dmabuf = alloc_buffer((s->flags >> F_PATH_SHIFT) & 3, &fd, &err);
+	dmabuf = alloc_buffer((s->flags >> F_PATH_SHIFT) & 3, &fd, &err, &injected);
 
 	/* A CMA heap refuses what cannot fit in its region before any TEE call. */
 	pre_fail = H.cur->type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA && s->size > H.cur->cma_size;
-	must(s->zallocs == (pre_fail ? 0U : 1U), "not exactly one ZALLOC");
 	zalloc_ok = !pre_fail && !(s->flags & F_ZALLOC_FAIL && s->zalloc_ret);
-	must(s->retrieves == (zalloc_ok && s->sg_num >= 2 &&
-			      s->sg_num <= RH_MTK_TEE_MAX_SG_ENTRIES),
-	     "RETRIEVE_SG called when not needed, or not called");
-	expect_ok = zalloc_ok && expected_layout(r, &n);
+	needs_retrieve = zalloc_ok && s->sg_num >= 2 && s->sg_num <= RH_MTK_TEE_MAX_SG_ENTRIES;
+	/* An injected failure may stop the allocation before either call. */
+	if (injected && !dmabuf) {
+		must(err == -ENOMEM, "an allocation failure became another errno");
+		must(s->zallocs <= (pre_fail ? 0U : 1U) && s->retrieves <= needs_retrieve,
+		     "more TEE calls than the layout needs");
+	} else {
+		must(s->zallocs == (pre_fail ? 0U : 1U), "not exactly one ZALLOC");
+		must(s->retrieves == needs_retrieve,
+		     "RETRIEVE_SG called when not needed, or not called");
+	}
+	expect_ok = zalloc_ok && s->zallocs && expected_layout(r, &n);
 
-	if (!expect_ok) {
+	if (!expect_ok || (injected && !dmabuf)) {
 		must(!dmabuf && err < 0, "the heap accepted an invalid layout");
 	} else {
 		must(dmabuf != NULL, "the heap refused a valid layout");
@@ -553,7 +590,7 @@ static void run(void)
 		if (fd >= 0)
 			must(rh_close(H.plat, fd) == 0, "close of the buffer fd");
 	}
-	must(s->frees == (zalloc_ok ? 1U : 0U), "FREE not sent exactly once");
+	must(s->frees == s->granted, "FREE not sent exactly once");
 	check_clean();
 }
 
@@ -607,6 +644,241 @@ static void setup(void)
 	for (i = 0; i < rh_device_count(H.plat) && !H.dev; i++)
 		if (rh_device_is_secure_capable(rh_device_get(H.plat, i)))
 			H.dev = rh_device_get(H.plat, i);
+}
+
+/* ------------------------------------------------------------ the mutator */
+
+/*
+ * Byte-level mutations almost never turn an invalid layout into a valid one
+ * (entries must be page aligned, disjoint, inside the region and add up to
+ * the buffer), so plain libFuzzer stays on the seeds' paths. Half of the
+ * time this mutator instead decodes the input, and either writes a fresh
+ * valid layout (1..256 entries in a random order and spacing, on either
+ * heap, any path, attach or not) or breaks one rule of the current one by a
+ * small step (one page, one byte, one entry), so both sides of every check
+ * are reached from many shapes. The other half is libFuzzer's mutation.
+ */
+
+struct rng {
+	uint64_t s;
+};
+
+FUZZ_NO_COVERAGE
+static uint64_t rnd(struct rng *r)
+{
+	/* splitmix64: small, and good enough to pick mutations */
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+FUZZ_NO_COVERAGE
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return n ? rnd(r) % n : 0;
+}
+
+/* A count of entries: mostly a few, sometimes many, sometimes the most. */
+FUZZ_NO_COVERAGE
+static unsigned int pick_entries(struct rng *r)
+{
+	switch (below(r, 8)) {
+	case 0:
+		return 1;
+	case 1:
+		return RH_MTK_TEE_MAX_SG_ENTRIES - (unsigned int)below(r, 2);
+	case 2:
+		return 2 + (unsigned int)below(r, RH_MTK_TEE_MAX_SG_ENTRIES - 1);
+	default:
+		return 2 + (unsigned int)below(r, 7);
+	}
+}
+
+FUZZ_NO_COVERAGE
+static void put_le(uint8_t *p, uint64_t v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Writes a valid script: @n disjoint ranges of one heap's region, in a random order. */
+FUZZ_NO_COVERAGE
+static size_t make_valid(struct rng *r, uint8_t *data, size_t max_size)
+{
+	static uint32_t len_pages[RH_MTK_TEE_MAX_SG_ENTRIES];
+	static uint64_t at_page[RH_MTK_TEE_MAX_SG_ENTRIES];
+	unsigned int n = pick_entries(r), i, j, heap = (unsigned int)below(r, H.nr_heaps);
+	uint64_t region_pages = H.heaps[heap].size / RH_PAGE_SIZE, total = 0, budget, pos = 0;
+	uint8_t flags;
+	size_t out;
+
+	if (n > region_pages)
+		return 0;
+	/* Entries of 1..4 pages, now and then up to 64; fewer when the region is small. */
+	for (i = 0; i < n; i++) {
+		len_pages[i] = 1 + (uint32_t)(below(r, 4) ? below(r, 4) : below(r, 64));
+		total += len_pages[i];
+	}
+	for (i = 0; total > region_pages || total > 0x10000; i = (i + 1) % n) {
+		if (len_pages[i] > 1) {
+			len_pages[i]--;
+			total--;
+		}
+	}
+	/* In address order with random gaps, never past the region... */
+	budget = region_pages - total;
+	for (i = 0; i < n; i++) {
+		uint64_t gap = below(r, 3) ? below(r, budget / (n - i + 1) + 1) : 0;
+
+		pos += gap;
+		budget -= gap;
+		at_page[i] = pos;
+		pos += len_pages[i];
+	}
+	/* ...then in the TEE's order, which need not be sorted. */
+	for (i = n; i > 1; i--) {
+		uint64_t ta;
+		uint32_t tl;
+
+		j = (unsigned int)below(r, i);
+		ta = at_page[i - 1], at_page[i - 1] = at_page[j], at_page[j] = ta;
+		tl = len_pages[i - 1], len_pages[i - 1] = len_pages[j], len_pages[j] = tl;
+	}
+
+	out = HDR_SIZE + (n > 1 ? (size_t)n * ENTRY_SIZE : 0);
+	if (out > max_size)
+		return 0;
+	flags = (uint8_t)((H.heaps[heap].type == RH_MTK_SECURE_MEMORY_TYPE_CM_CMA ? F_CMA : 0) |
+			  (below(r, 3) << F_PATH_SHIFT) | (below(r, 2) ? F_MAP : 0));
+	if (below(r, 4) == 0)
+		flags |= F_REPORT; /* with the exact size: still valid */
+	memset(data, 0, HDR_SIZE);
+	data[0] = flags;
+	put_le(data + 1, total - 1, 2);
+	put_le(data + 3, n, 8);
+	put_le(data + 11, at_page[0] * RH_PAGE_SIZE, 8);
+	put_le(data + 19, rnd(r), 8);
+	put_le(data + 35, (uint64_t)n * ENTRY_SIZE, 8);
+	for (i = 0; n > 1 && i < n; i++) {
+		put_le(data + HDR_SIZE + i * ENTRY_SIZE, at_page[i] * RH_PAGE_SIZE, 8);
+		put_le(data + HDR_SIZE + i * ENTRY_SIZE + 8, (uint64_t)len_pages[i] * RH_PAGE_SIZE, 4);
+	}
+	return out;
+}
+
+/* Breaks one rule of the script in @data by a small step. */
+FUZZ_NO_COVERAGE
+static size_t break_one(struct rng *r, uint8_t *data, size_t size, size_t max_size)
+{
+	static const uint32_t tee_errors[] = {
+		0xffff000c, 0xffff0008, 0xffff0010, 0xffff3024, 0xffff0006, 0xffff000e, 1,
+	};
+	static const uint64_t bad_counts[] = { 0, RH_MTK_TEE_MAX_SG_ENTRIES + 1, 1ULL << 32 | 2,
+					       UINT64_MAX };
+	const struct heap_info *hi;
+	uint64_t n = get_le(data, size, 3, 8), v;
+	size_t nent = size > HDR_SIZE ? (size - HDR_SIZE) / ENTRY_SIZE : 0, e, off;
+	const uint64_t steps[] = { 1, RH_PAGE_SIZE - 1, RH_PAGE_SIZE, 2 * RH_PAGE_SIZE };
+
+	if (size < HDR_SIZE)
+		return 0;
+	hi = &H.heaps[data[0] & F_CMA && H.nr_heaps > 1 ? 1 : 0];
+	e = nent ? (size_t)below(r, nent) : 0;
+	off = HDR_SIZE + e * ENTRY_SIZE;
+	switch (below(r, 12)) {
+	case 0: /* one entry more or fewer than announced, or an absurd count */
+		v = below(r, 4) ? n + (below(r, 2) ? 1 : -1) :
+				  bad_counts[below(r, FUZZ_ARRAY_SIZE(bad_counts))];
+		put_le(data + 3, v, 8);
+		break;
+	case 1: /* a PA or length off by a step up or down */
+	case 2:
+		if (!nent || n < 2) {
+			v = get_le(data, size, 11, 8) + steps[below(r, 4)] * (below(r, 2) ? 1 : -1);
+			put_le(data + 11, v, 8);
+			break;
+		}
+		if (below(r, 2)) {
+			v = get_le(data, size, off, 8) +
+			    steps[below(r, 4)] * (below(r, 2) ? 1 : -1);
+			put_le(data + off, v, 8);
+		} else {
+			v = get_le(data, size, off + 8, 4) +
+			    steps[below(r, 4)] * (below(r, 2) ? 1 : -1);
+			put_le(data + off + 8, v, 4);
+		}
+		break;
+	case 3: /* one entry on top of another */
+		if (nent >= 2)
+			memcpy(data + off, data + HDR_SIZE + below(r, nent) * ENTRY_SIZE, 8);
+		break;
+	case 4: /* past the region, or wrapping */
+		v = below(r, 2) ? hi->size : (uint64_t)-RH_PAGE_SIZE;
+		put_le(nent && n >= 2 ? data + off : data + 11, v, 8);
+		break;
+	case 5: /* zero length, or the whole buffer again */
+		if (nent)
+			put_le(data + off + 8,
+			       below(r, 2) ? 0 : (get_le(data, size, 1, 2) + 1) * RH_PAGE_SIZE, 4);
+		break;
+	case 6: /* the TA refuses, or the transport loses the message */
+		data[0] |= below(r, 2) ? F_ZALLOC_FAIL : F_RETRIEVE_FAIL;
+		if (below(r, 3) == 0)
+			data[0] |= F_TRANSPORT;
+		put_le(data + (data[0] & F_ZALLOC_FAIL ? 27 : 31),
+		       tee_errors[below(r, FUZZ_ARRAY_SIZE(tee_errors))], 4);
+		break;
+	case 7: /* RETRIEVE_SG reports another size */
+		data[0] |= F_REPORT;
+		put_le(data + 35, n * ENTRY_SIZE + (below(r, 2) ? ENTRY_SIZE : (uint64_t)-1), 8);
+		break;
+	case 8: /* a truncated answer */
+		if (size > HDR_SIZE)
+			size -= 1 + (size_t)below(r, size - HDR_SIZE);
+		break;
+	case 9: /* an allocation of the library fails (see parse()) */
+		data[0] &= (uint8_t)~F_REPORT;
+		put_le(data + 35, 1 + below(r, 48), 8);
+		break;
+	case 10: /* the buffer size changes under the same layout */
+		v = get_le(data, size, 1, 2) + (below(r, 2) ? 1 : -1);
+		put_le(data + 1, v, 2);
+		break;
+	default: /* another heap, path or importer for the same answers */
+		data[0] ^= (uint8_t)(1u << below(r, 3)) | (below(r, 2) ? F_MAP : 0);
+		break;
+	}
+	return size <= max_size ? size : max_size;
+}
+
+FUZZ_NO_COVERAGE
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	struct rng r = { seed };
+	size_t out;
+
+	if (!H.ready)
+		setup();
+	switch (below(&r, 4)) {
+	case 0:
+		out = make_valid(&r, data, max_size);
+		if (out)
+			return out;
+		break;
+	case 1:
+		out = break_one(&r, data, size, max_size);
+		if (out)
+			return out;
+		break;
+	default:
+		break;
+	}
+	return LLVMFuzzerMutate ? LLVMFuzzerMutate(data, size, max_size) : size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
