@@ -59,9 +59,13 @@ check_target()
 		die "$BUILD/fuzz/fuzz-$1 is not built (ninja -C $BUILD fuzz/fuzz-$1)"
 }
 
-dict_args()
+# -dict= and the [libfuzzer] options of fuzz/TARGET.options (OSS-Fuzz's format).
+target_args()
 {
 	[ -f "$SRC/fuzz/$1.dict" ] && echo "-dict=$SRC/fuzz/$1.dict"
+	[ -f "$SRC/fuzz/$1.options" ] &&
+		awk '/^\[/ { on = ($0 == "[libfuzzer]"); next }
+		     on && /=/ { gsub(/[ \t]/, ""); print "-" $0 }' "$SRC/fuzz/$1.options"
 	return 0
 }
 
@@ -117,8 +121,8 @@ cmd_run()
 		echo "campaign.sh: $t: $done_runs of $goal executions; next chunk in $log"
 		rc=0
 		# The run corpus first: new inputs go there, never into the repo.
-		# shellcheck disable=SC2046 # no dictionary: no argument
-		nice -n "$NICE" "$BUILD/fuzz/fuzz-$t" $(dict_args "$t") -runs="$left" \
+		# shellcheck disable=SC2046 # one argument a line, none with spaces
+		nice -n "$NICE" "$BUILD/fuzz/fuzz-$t" $(target_args "$t") -runs="$left" \
 			-max_total_time="$CHUNK" -print_final_stats=1 -print_pcs=0 \
 			-artifact_prefix="$WORK/$t/" -close_fd_mask=1 \
 			"$WORK/$t/corpus" "$SRC/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
