@@ -68,19 +68,8 @@ EOF
 	exit 2
 }
 
-targets()
-{
-	local d
-	for d in "$SRC"/fuzz/corpus/*/; do
-		basename "$d"
-	done
-}
-
-check_target()
-{
-	[ -n "${1:-}" ] || die "which target? ($(targets | tr '\n' ' '))"
-	[ -d "$SRC/fuzz/corpus/$1" ] || die "unknown target '$1' ($(targets | tr '\n' ' '))"
-}
+# shellcheck source=fuzz/targets.sh
+. "$SRC/fuzz/targets.sh"
 
 cmd_build()
 {

@@ -8,9 +8,9 @@
 #                                          executions (default 10000000); each call
 #                                          continues where the last one stopped
 #   fuzz/campaign.sh stats [TARGET...]     executions, exec/s, coverage, crashes so far
-#   fuzz/campaign.sh merge TARGET          the inputs of the campaign that reach edges or
-#                                          features the committed corpus does not, added
-#                                          to fuzz/corpus/TARGET/ as found-<sha1>.bin
+#   fuzz/campaign.sh merge TARGET          the inputs of the campaign that reach edges the
+#                                          committed corpus does not (a small set cover),
+#                                          added to fuzz/corpus/TARGET/ as found-<sha1>.bin
 #
 # One fuzzing process at a time, at low priority: this is meant for a shared
 # machine, where the campaign uses what the others leave. A run stops at the
@@ -43,18 +43,13 @@ die()
 	exit 1
 }
 
-targets()
-{
-	local d
-	for d in "$SRC"/fuzz/corpus/*/; do
-		basename "$d"
-	done
-}
+# shellcheck source=fuzz/targets.sh
+. "$SRC/fuzz/targets.sh"
 
-check_target()
+# Dies unless $1 is a target whose libFuzzer binary is built.
+check_built()
 {
-	[ -n "${1:-}" ] || die "which target? ($(targets | tr '\n' ' '))"
-	[ -d "$SRC/fuzz/corpus/$1" ] || die "unknown target '$1' ($(targets | tr '\n' ' '))"
+	check_target "$1"
 	[ -x "$BUILD/fuzz/fuzz-$1" ] ||
 		die "$BUILD/fuzz/fuzz-$1 is not built (ninja -C $BUILD fuzz/fuzz-$1)"
 }
@@ -105,7 +100,7 @@ cov_of()
 cmd_run()
 {
 	local t=${1:-} goal=${2:-10000000} done_runs left n log rc
-	check_target "$t"
+	check_built "$t"
 	mkdir -p "$WORK/$t/corpus"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -160,15 +155,16 @@ cmd_stats()
 cmd_merge()
 {
 	local t=${1:-} tmp f sum added=0
-	check_target "$t"
+	check_built "$t"
 	[ -d "$WORK/$t/corpus" ] || die "no campaign corpus in $WORK/$t: run '$0 run $t' first"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	# A copy of the committed corpus, then the campaign's inputs that add edges
-	# or features to it, chosen as a small set cover (libFuzzer's merge).
+	# A copy of the committed corpus, then the campaign's inputs that reach
+	# edges it does not, chosen as a small set cover (libFuzzer's merge; edges
+	# only, not hit counts, so that the repository keeps few inputs).
 	cp "$SRC/fuzz/corpus/$t"/* "$tmp/" 2>/dev/null || true
 	find "$tmp" -maxdepth 1 -type f -printf "%f\n" | sort >"$tmp.before"
-	nice -n "$NICE" "$BUILD/fuzz/fuzz-$t" -set_cover_merge=1 -close_fd_mask=1 \
+	nice -n "$NICE" "$BUILD/fuzz/fuzz-$t" -set_cover_merge=1 -use_counters=0 -close_fd_mask=1 \
 		"$tmp" "$WORK/$t/corpus" >"$WORK/$t/merge.txt" 2>&1 ||
 		die "merge failed, see $WORK/$t/merge.txt"
 	for f in "$tmp"/*; do
