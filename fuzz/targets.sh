@@ -1,6 +1,6 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # Sourced by the fuzz/ scripts: a target is a directory of fuzz/corpus/ (needs $SRC and die()).
+# shellcheck shell=bash
 
 # The targets, one a line.
 targets()
