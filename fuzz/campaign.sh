@@ -158,7 +158,8 @@ cmd_merge()
 	check_built "$t"
 	[ -d "$WORK/$t/corpus" ] || die "no campaign corpus in $WORK/$t: run '$0 run $t' first"
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	MERGE_TMP=$tmp
+	trap 'rm -rf "$MERGE_TMP" "$MERGE_TMP.before"' EXIT
 	# A copy of the committed corpus, then the campaign's inputs that reach
 	# edges it does not, chosen as a small set cover (libFuzzer's merge; edges
 	# only, not hit counts, so that the repository keeps few inputs).
@@ -173,7 +174,6 @@ cmd_merge()
 		cp "$f" "$SRC/fuzz/corpus/$t/found-$sum.bin"
 		added=$((added + 1))
 	done
-	rm -f "$tmp.before"
 	echo "campaign.sh: $t: $added inputs added to fuzz/corpus/$t/ (found-*.bin);" \
 		"check them with $SRC/build/fuzz/replay-$t fuzz/corpus/$t before committing"
 }
