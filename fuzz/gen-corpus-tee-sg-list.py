@@ -12,7 +12,7 @@ Input layout (fuzz/tee-sg-list.c), little-endian:
   the heap allocates (0: none).
 Every PA is relative to the heap's region base (added modulo 2^64). The
 few seeds that need the region's size or base (its end, PA 0) use those of
-the built-in platform (platforms/mt8188-svp.dts); on another platform they
+the fuzzing platform (fuzz/fuzz-common.h); on another platform they
 are still inputs, of another class.
 The corpus also keeps found-*.bin, inputs libFuzzer found that reach code
 these seeds do not (docs/fuzzing.md); this script neither writes nor removes
@@ -32,8 +32,8 @@ F_MAP = 0x40
 F_TRANSPORT = 0x80
 
 PAGE = 0x1000
-# platforms/mt8188-svp.dts: tee-chunk (CM) and restricted-cma (CMA)
-CM_BASE, CM_SIZE = 0x60000000, 0x18000000
+# fuzz/fuzz-common.h: the TEE chunk (CM)
+CM_BASE, CM_SIZE = 0x41000000, 0x400000
 MASK = (1 << 64) - 1
 
 TEEC_ERROR_ITEM_NOT_FOUND = 0xFFFF0008
