@@ -23,6 +23,9 @@
 #   CHUNK=1800           seconds per libFuzzer process; a campaign is a series of them
 #                        (logs add up, the run corpus carries over)
 #   NICE=15              niceness of the fuzzer
+#   DEADLINE=            optional, a time date(1) understands ("19:30", "+2 hours"):
+#                        `run` stops there even short of the goal (run it again later
+#                        to go on), so that a campaign on a shared machine ends in time
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +33,7 @@ BUILD=${BUILD:-build-fuzz}
 WORK=${WORK:-/var/tmp/rheap-fuzz}
 CHUNK=${CHUNK:-1800}
 NICE=${NICE:-15}
+DEADLINE=${DEADLINE:-}
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
 
 usage()
@@ -99,8 +103,11 @@ cov_of()
 
 cmd_run()
 {
-	local t=${1:-} goal=${2:-10000000} done_runs left n log rc
+	local t=${1:-} goal=${2:-10000000} done_runs left n log rc secs end=
 	check_built "$t"
+	if [ -n "$DEADLINE" ]; then
+		end=$(date -d "$DEADLINE" +%s) || die "DEADLINE '$DEADLINE' is not a time"
+	fi
 	mkdir -p "$WORK/$t/corpus"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -111,6 +118,14 @@ cmd_run()
 			echo "campaign.sh: $t: $done_runs executions, goal $goal reached"
 			return 0
 		fi
+		secs=$CHUNK
+		if [ -n "$end" ]; then
+			[ $((end - $(date +%s))) -lt "$secs" ] && secs=$((end - $(date +%s)))
+			if [ "$secs" -lt 10 ]; then
+				echo "campaign.sh: $t: $done_runs of $goal executions at the deadline"
+				return 0
+			fi
+		fi
 		n=$(logs "$t" | wc -l)
 		log=$(printf '%s/%s/log-%03d.txt' "$WORK" "$t" "$n")
 		echo "campaign.sh: $t: $done_runs of $goal executions; next chunk in $log"
@@ -118,7 +133,7 @@ cmd_run()
 		# The run corpus first: new inputs go there, never into the repo.
 		# shellcheck disable=SC2046 # one argument a line, none with spaces
 		nice -n "$NICE" "$BUILD/fuzz/fuzz-$t" $(target_args "$t") -runs="$left" \
-			-max_total_time="$CHUNK" -print_final_stats=1 -print_pcs=0 \
+			-max_total_time="$secs" -print_final_stats=1 -print_pcs=0 \
 			-artifact_prefix="$WORK/$t/" -close_fd_mask=1 \
 			"$WORK/$t/corpus" "$SRC/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
 		if [ "$rc" -ne 0 ]; then
