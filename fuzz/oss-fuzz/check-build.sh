@@ -11,6 +11,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SRC=$ROOT
+die()
+{
+	echo "check-build.sh: $*" >&2
+	exit 1
+}
+# shellcheck source=fuzz/targets.sh
+. "$ROOT/fuzz/targets.sh"
 if [ $# -gt 0 ]; then
 	DIR=$1
 	mkdir -p "$DIR"
@@ -19,7 +27,7 @@ else
 	trap 'rm -rf "$DIR"' EXIT
 fi
 
-command -v clang >/dev/null || { echo "check-build.sh: clang is not installed" >&2; exit 1; }
+command -v clang >/dev/null || die "clang is not installed (CC=clang ./setup.sh installs it)"
 
 # The flags of OSS-Fuzz's base-builder for libFuzzer with ASan, plus UBSan
 # (the service builds them apart; one build checks both here).
@@ -34,15 +42,13 @@ mkdir -p "$WORK" "$OUT"
 
 "$ROOT/fuzz/oss-fuzz/build.sh" >"$DIR/build.log" 2>&1 || {
 	tail -n 30 "$DIR/build.log" >&2
-	echo "check-build.sh: build.sh failed (log: $DIR/build.log)" >&2
-	exit 1
+	die "build.sh failed (log: $DIR/build.log)"
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fail=0 passed=0
-for dir in "$ROOT"/fuzz/corpus/*/; do
-	t=$(basename "$dir")
+for t in $(targets); do
 	for f in "$OUT/$t" "$OUT/${t}_seed_corpus.zip" "$OUT/$t.dict"; do
 		[ -e "$f" ] || { echo "FAIL $t: $f was not built" >&2; fail=1; continue 2; }
 	done
@@ -61,8 +67,6 @@ for dir in "$ROOT"/fuzz/corpus/*/; do
 		fail=1
 	fi
 done
-echo "check-build.sh: $passed targets built and ran their seed corpus"
-if [ "$fail" -ne 0 ]; then
-	echo "check-build.sh: a target failed" >&2
-	exit 1
-fi
+# One closing line as test runners print it.
+echo "fuzz-targets: $passed passed, $(( $(targets | wc -l) - passed )) failed"
+[ "$fail" -eq 0 ]
