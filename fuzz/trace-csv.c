@@ -97,27 +97,24 @@ static size_t row_lines(const char *text, size_t len, unsigned int *lines, size_
 	return n;
 }
 
+/* The pair at or after @s (NULL at the end of @s); *@ret_end is just past it. */
+static const char *next_pair(const char *s, const char **ret_end)
+{
+	while (*s == ' ')
+		s++;
+	*ret_end = s + strcspn(s, " ");
+	return *s ? s : NULL;
+}
+
 /* A key twice among the space-separated pairs of @attrs. */
 static bool repeated_key(const char *attrs)
 {
 	const char *a, *b, *ea, *eb;
 
-	for (a = attrs; *a; a = ea) {
-		while (*a == ' ')
-			a++;
-		if (!*a)
-			break;
-		ea = a + strcspn(a, " ");
-		for (b = ea; *b; b = eb) {
-			while (*b == ' ')
-				b++;
-			if (!*b)
-				break;
-			eb = b + strcspn(b, " ");
+	for (a = next_pair(attrs, &ea); a; a = next_pair(ea, &ea))
+		for (b = next_pair(ea, &eb); b; b = next_pair(eb, &eb))
 			if (strcspn(a, "=") == strcspn(b, "=") && !memcmp(a, b, strcspn(a, "=")))
 				return true;
-		}
-	}
 	return false;
 }
 
