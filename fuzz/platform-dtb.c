@@ -2,7 +2,9 @@
 /* libFuzzer target: rh_platform_parse_dtb() on arbitrary bytes. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,19 @@
 #include <rheap/platform.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A NUL-terminated string of printable characters (it goes into log lines). */
+static bool one_line(const char *s, size_t size)
+{
+	const char *end = memchr(s, '\0', size);
+
+	if (!end)
+		return false;
+	for (; s < end; s++)
+		if (!isprint((unsigned char)*s))
+			return false;
+	return true;
+}
 
 /* Beyond "no crash": the parser's contract must hold for every input. */
 static void check_desc(const struct rh_platform_desc *desc)
@@ -26,7 +41,7 @@ static void check_desc(const struct rh_platform_desc *desc)
 	    desc->firewall_granularity < RH_PAGE_SIZE ||
 	    (desc->firewall_granularity & (desc->firewall_granularity - 1)))
 		abort();
-	if (!memchr(desc->model, '\0', sizeof(desc->model)))
+	if (!one_line(desc->model, sizeof(desc->model)))
 		abort();
 	for (i = 0; i < desc->nr_reserved; i++) {
 		const struct rh_reserved_region *r = &desc->reserved[i];
@@ -34,14 +49,13 @@ static void check_desc(const struct rh_platform_desc *desc)
 		if (r->base < desc->dram_base || r->size > dram_end - r->base || !r->size ||
 		    (r->base | r->size) & (RH_PAGE_SIZE - 1))
 			abort();
-		if (!memchr(r->name, '\0', sizeof(r->name)) ||
-		    !memchr(r->compatible, '\0', sizeof(r->compatible)))
+		if (!one_line(r->name, sizeof(r->name)) ||
+		    !one_line(r->compatible, sizeof(r->compatible)))
 			abort();
 	}
 	for (i = 0; i < desc->nr_devices; i++)
-		if (!memchr(desc->devices[i].name, '\0', sizeof(desc->devices[i].name)) ||
-		    !memchr(desc->devices[i].compatible, '\0',
-			    sizeof(desc->devices[i].compatible)))
+		if (!one_line(desc->devices[i].name, sizeof(desc->devices[i].name)) ||
+		    !one_line(desc->devices[i].compatible, sizeof(desc->devices[i].compatible)))
 			abort();
 }
 

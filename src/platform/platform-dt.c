@@ -41,6 +41,22 @@ static void sanitize_line(char *s)
 			*s = '?';
 }
 
+/*
+ * Names and strings the description keeps end up in log lines and the
+ * CLI's output, which must stay one line each: a control character in them
+ * is refused. The kernel takes any byte (of_fdt), dtc warns about node names
+ * outside the spec's characters (check_node_name_chars()).
+ */
+static bool printable(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isprint((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 static void dt_node_path(const struct dt_ctx *ctx, int node, char *buf, size_t len)
 {
 	const char *name;
@@ -118,6 +134,8 @@ static int dt_first_string(const struct dt_ctx *ctx, int node, const char *name,
 	if (len <= 0 || !memchr(val, '\0', (size_t)len))
 		return dt_error(ctx, node, name, "not a NUL-terminated string");
 	slen = strlen(val);
+	if (!printable(val, slen))
+		return dt_error(ctx, node, name, "first string has a non-printable character");
 	if (slen >= buflen && !truncate)
 		return dt_error(ctx, node, name, "first string longer than %zu characters",
 				buflen - 1);
@@ -140,6 +158,8 @@ static int dt_node_basename(const struct dt_ctx *ctx, int node, char *buf, size_
 		n = (size_t)len;
 	if (n == 0)
 		return dt_error(ctx, node, "name", "empty node name");
+	if (!printable(name, n))
+		return dt_error(ctx, node, "name", "node name has a non-printable character");
 	if (n >= buflen)
 		return dt_error(ctx, node, "name", "node name longer than %zu characters",
 				buflen - 1);

@@ -590,11 +590,24 @@ static void test_edited_devices(void **state)
 	assert_int_equal(fdt_set_name(e.fdt, node(&e, "/gpu"), "@1"), 0);
 	edit_expect_bad(&e, "/@1", "name", "empty");
 
-	/* A name from the blob with a newline cannot split the error line. */
+	/*
+	 * A name from the blob with a newline is refused (it would split the
+	 * log lines that name the device), by an error line that stays one line.
+	 */
 	e = edit_open(rh_test_dtb_platform_minimal);
 	assert_int_equal(fdt_set_name(e.fdt, node(&e, "/gpu"), "gp\nu"), 0);
-	assert_int_equal(fdt_setprop_u32(e.fdt, node(&e, "/gp\nu"), "mediatek,master-id", 1), 0);
-	edit_expect_bad(&e, "/gp?u", "mediatek,master-id", "duplicate id 1 (also /vcodec)");
+	edit_expect_bad(&e, "/gp?u", "name", "non-printable character");
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_set_name(e.fdt, node(&e, "/gpu"), "gpu\x7f@1"), 0);
+	edit_expect_bad(&e, "/gpu?@1", "name", "non-printable character");
+	/* So are the strings the description keeps. */
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_setprop_string(e.fdt, node(&e, "/gpu"), "compatible", "arm,\tmali"),
+			 0);
+	edit_expect_bad(&e, "/gpu", "compatible", "non-printable character");
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_setprop_string(e.fdt, 0, "model", "two\nlines"), 0);
+	edit_expect_bad(&e, "/", "model", "non-printable character");
 
 	/* A disabled master is not a device. */
 	e = edit_open(rh_test_dtb_platform_minimal);
