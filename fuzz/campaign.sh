@@ -154,8 +154,12 @@ cmd_stats()
 		"edges start>end" "features" corpus crashes
 	for t in "$@"; do
 		runs=$(stat_sum "$t" number_of_executed_units)
-		secs=$(logs "$t" | xargs -r cat |
-			awk '/^Done [0-9]+ runs in/ { s += $5 } END { print s + 0 }')
+		# Each chunk's runs over its mean rate: interrupted chunks print no "Done".
+		# shellcheck disable=SC2016 # an awk program, expanded by awk
+		secs=$(logs "$t" | xargs -r awk '
+			$1 == "stat::number_of_executed_units:" { n = $2 }
+			$1 == "stat::average_exec_per_sec:" && $2 > 0 { s += n / $2 }
+			END { printf "%d\n", s }')
 		rate=$([ "$secs" -gt 0 ] && echo $((runs / secs)) || echo -)
 		read -r c0 f0 <<<"$(cov_of "$t" first)"
 		read -r c1 f1 <<<"$(cov_of "$t" last)"
