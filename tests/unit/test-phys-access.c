@@ -184,45 +184,94 @@ static void assert_same_action(const struct sigaction *a, const struct sigaction
 	assert_int_equal(a->sa_flags, b->sa_flags);
 }
 
-static void test_previous_handler_restored(void **state)
+static bool handler_is_trap(int sig)
 {
-	struct rh_platform *plat = *state;
-	struct sigaction mine, installed, orig_segv, orig_bus, now;
+	struct sigaction now;
+
+	assert_int_equal(sigaction(sig, NULL, &now), 0);
+	return (now.sa_flags & SA_SIGINFO) && now.sa_handler != marker_handler;
+}
+
+static void set_marker(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+static void other_marker_handler(int sig)
+{
+	marker_calls += 100;
+}
+
+/* No fixture: the only platforms alive are the ones this test makes. */
+static void test_handler_lifetime(void **state)
+{
+	struct sigaction orig_segv, orig_bus, installed, other, now;
+	struct rh_platform_desc desc;
+	struct rh_platform *a = NULL, *b = NULL;
 	unsigned char byte;
 
+	(void)state;
+	hand_desc_minimal(&desc);
 	assert_int_equal(sigaction(SIGSEGV, NULL, &orig_segv), 0);
 	assert_int_equal(sigaction(SIGBUS, NULL, &orig_bus), 0);
-
-	memset(&mine, 0, sizeof(mine));
-	mine.sa_handler = marker_handler;
-	mine.sa_flags = SA_RESTART;
-	sigemptyset(&mine.sa_mask);
-	assert_int_equal(sigaction(SIGSEGV, &mine, NULL), 0);
-	assert_int_equal(sigaction(SIGBUS, &mine, NULL), 0);
+	set_marker(SIGSEGV, marker_handler);
+	set_marker(SIGBUS, marker_handler);
 	/* As the kernel reports it (glibc adds SA_RESTORER). */
 	assert_int_equal(sigaction(SIGSEGV, NULL, &installed), 0);
 
-	assert_int_equal(rh_phys_probe_read(plat, OPEN_PA, &byte, 1), 0);
-	assert_neg_errno(rh_phys_probe_read(plat, PROT_PA, &byte, 1), EFAULT);
-	assert_neg_errno(rh_phys_probe_write(plat, PROT_PA, &byte, 1), EFAULT);
-	assert_int_equal(marker_calls, 0); /* our fault never reached it */
+	/* A platform installs the trap for its whole life, two of them share it. */
+	assert_int_equal(hand_platform_new(&desc, &a), 0);
+	assert_true(handler_is_trap(SIGSEGV));
+	assert_true(handler_is_trap(SIGBUS));
+	assert_int_equal(hand_platform_new(&desc, &b), 0);
+	assert_int_equal(rh_firewall_program(a->firewall, PROT_PA, HAND_CHUNK_SIZE,
+					     RH_FW_SECURE_ONLY, NULL), 0);
+	assert_int_equal(rh_phys_probe_read(a, OPEN_PA, &byte, 1), 0);
+	assert_neg_errno(rh_phys_probe_read(a, PROT_PA, &byte, 1), EFAULT);
+	assert_neg_errno(rh_phys_probe_write(a, PROT_PA, &byte, 1), EFAULT);
+	assert_int_equal(marker_calls, 0); /* our faults never reached it */
+	assert_true(handler_is_trap(SIGSEGV));
+	hand_platform_free(a);
+	assert_true(handler_is_trap(SIGSEGV));
 
+	/* Nested users: installed while any is active. */
+	assert_int_equal(rh_phys_trap_get(), 0);
+	hand_platform_free(b);
+	assert_true(handler_is_trap(SIGSEGV));
+	rh_phys_trap_put();
+	/* The last one gone: exactly what was there before. */
 	assert_int_equal(sigaction(SIGSEGV, NULL, &now), 0);
 	assert_same_action(&now, &installed);
 	assert_int_equal(sigaction(SIGBUS, NULL, &now), 0);
 	assert_same_action(&now, &installed);
 
-	/* Nested users: installed while any is active, restored after the last. */
-	assert_int_equal(rh_phys_trap_get(), 0);
-	assert_int_equal(rh_phys_trap_get(), 0);
+	/*
+	 * A handler set while a platform lives displaces ours; a probe puts
+	 * ours back on top (its faults must be caught), and the last user
+	 * gives the signal back to that newer handler.
+	 */
+	assert_int_equal(hand_platform_new(&desc, &a), 0);
+	set_marker(SIGSEGV, other_marker_handler);
+	assert_int_equal(sigaction(SIGSEGV, NULL, &other), 0);
+	assert_int_equal(rh_firewall_program(a->firewall, PROT_PA, HAND_CHUNK_SIZE,
+					     RH_FW_SECURE_ONLY, NULL), 0);
+	assert_neg_errno(rh_phys_probe_read(a, PROT_PA, &byte, 1), EFAULT);
+	assert_int_equal(marker_calls, 0);
+	assert_true(handler_is_trap(SIGSEGV));
+	hand_platform_free(a);
 	assert_int_equal(sigaction(SIGSEGV, NULL, &now), 0);
-	assert_true(now.sa_flags & SA_SIGINFO);
-	assert_ptr_not_equal(now.sa_handler, marker_handler);
-	assert_neg_errno(rh_phys_probe_read(plat, PROT_PA, &byte, 1), EFAULT);
-	rh_phys_trap_put();
-	assert_int_equal(sigaction(SIGSEGV, NULL, &now), 0);
-	assert_ptr_not_equal(now.sa_handler, marker_handler);
-	rh_phys_trap_put();
+	assert_same_action(&now, &other);
+
+	/* Displaced and never taken back: the last user leaves the newer one alone. */
+	assert_int_equal(hand_platform_new(&desc, &a), 0);
+	set_marker(SIGSEGV, marker_handler);
+	hand_platform_free(a);
 	assert_int_equal(sigaction(SIGSEGV, NULL, &now), 0);
 	assert_same_action(&now, &installed);
 
@@ -324,7 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_write_trapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_after_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_bad_args, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_previous_handler_restored, setup, teardown),
+		cmocka_unit_test(test_handler_lifetime),
 		cmocka_unit_test_setup_teardown(test_foreign_fault_forwarded_to_handler, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_fault_default_action, setup, teardown),
