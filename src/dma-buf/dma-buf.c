@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/queue.h>
 
 #include <rheap/dma-buf.h>
@@ -466,6 +465,11 @@ RH_EXPORT int rh_remap_phys_range(struct rh_vm_area *vma, uintptr_t addr,
 	 */
 	return rh_phys_map_alias(vma->vm_dmabuf->plat, (void *)addr, pa, size,
 				 vma->vm_prot);
+}
+
+RH_EXPORT int rh_unmap_phys_range(struct rh_platform *plat, void *addr, size_t size)
+{
+	return rh_phys_unmap_alias(plat, addr, size);
 }
 
 RH_EXPORT int rh_dma_buf_vmap(struct rh_dma_buf *dmabuf, void **ret_vaddr)
