@@ -103,8 +103,9 @@ struct rh_platform {
 /* ------------------------------------------------------------ hardware (emu/) */
 /*
  * Module constructors of the simulated hardware, in platform.c's order:
- * physmem (emu/physmem.c) -> firewall (emu/firewall.c) -> devices
- * (src/device.c). Each builds its object from plat->desc.
+ * physmem (emu/physmem.c) -> firewall (emu/firewall.c) -> cpu-trap
+ * (src/platform/phys-access.c, below) -> devices (src/device.c). Each
+ * builds its object from plat->desc.
  */
 int rh_physmem_init(struct rh_platform *plat);
 void rh_physmem_fini(struct rh_platform *plat);
@@ -144,9 +145,10 @@ int rh_phys_normal_to_phys(struct rh_platform *plat, const void *ptr,
  * firewall protects are PROT_NONE in it until released. @addr, @pa and
  * @len must be page aligned, @len non-zero, the range must not overlap the
  * platform's own views of DRAM. On error nothing new is mapped or
- * registered, except after -errno of mprotect (the pages it could not open
- * stay PROT_NONE): the caller unmaps the range with rh_phys_unmap_alias()
- * on every error anyway.
+ * registered (a range left half mapped is made a plain PROT_NONE
+ * reservation again, or, should even that fail, stays registered so that
+ * protection still reaches it); the caller unmaps the range with
+ * rh_phys_unmap_alias() on every error anyway.
  * Returns 0, -EINVAL (bad argument), -ERANGE (outside DRAM), -ENOMEM, or
  * the -errno of mmap/mprotect.
  *
@@ -159,8 +161,9 @@ int rh_phys_normal_to_phys(struct rh_platform *plat, const void *ptr,
  *
  * A registered range belongs to the library, as a vma belongs to the
  * kernel: unmapping it behind physmem's back (libc munmap) leaves a stale
- * entry, and protecting or releasing its pages maps DRAM over the range
- * again (MAP_FIXED), whatever is there by then.
+ * entry, and protecting or releasing its pages maps over the range again
+ * (MAP_FIXED: physmem's own PROT_NONE page, or DRAM), whatever is there by
+ * then; it never mprotect()s memory it did not map.
  */
 int rh_phys_map_alias(struct rh_platform *plat, void *addr, rh_phys_addr_t pa,
 		      size_t len, int prot);

@@ -556,52 +556,77 @@ static void alias_replace(struct rh_physmem *pm, uintptr_t lo, uintptr_t hi,
 		alias_link(pm, keep[i]);
 }
 
-enum alias_apply_mode {
-	/* protect/unprotect: map every page of the part again, PROT_NONE or the alias's own */
-	ALIAS_REMAP,
-	/* a fresh PROT_NONE alias: open the pages that are not protected */
-	ALIAS_OPEN,
-};
+/*
+ * Shut [@addr, @addr + @len) of an alias: our own anonymous page, made
+ * PROT_NONE. No DRAM stays behind a protected page of an alias, so
+ * whoever mprotect()s it open again finds zeros, not the secure world's
+ * data; mapping over the range (MAP_FIXED) rather than mprotect()ing it
+ * also means that, should the range's owner have unmapped it behind our
+ * back and someone else mapped it since, we take it back instead of
+ * changing the protection of memory that is not ours (documented rule:
+ * the range is the library's, as a vma is the kernel's); and it drops the
+ * alias's PTEs, what MADV_DONTNEED does for the normal view. The page is
+ * mapped readable and then closed with mprotect (an instant of zeros,
+ * nothing more) because valgrind's memcheck marks a PROT_NONE mmap
+ * unaddressable and would report every trapped access as an error,
+ * while it leaves an mprotect alone, as for the normal view.
+ */
+static int alias_close(uintptr_t addr, size_t len)
+{
+	if (mmap((void *)addr, len, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
+	    mprotect((void *)addr, len, PROT_NONE) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Map DRAM at @pa into [@addr, @addr + @len) with @prot, over whatever is there. */
+static int alias_open(const struct rh_physmem *pm, uintptr_t addr, rh_phys_addr_t pa,
+		      size_t len, int prot)
+{
+	if (mmap((void *)addr, len, prot, MAP_SHARED | MAP_FIXED, pm->fd,
+		 (off_t)(pa - pm->base)) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
 
 /*
- * Give the pages of alias @a in [@lo, @hi) (PAs, clipped to the alias) the
- * protection the fw_prot bits call for. ALIAS_REMAP maps them again with
- * MAP_FIXED rather than mprotect()ing them: the range is the library's (as
- * a vma is the kernel's), and should its owner have unmapped it behind our
- * back, this puts DRAM back there instead of changing the protection of
- * whatever else the address now holds. It also drops the alias's PTEs,
- * which is what MADV_DONTNEED does for the normal view.
+ * Give the host range of PAs [@lo, @hi) of an alias mapping @pa at @start
+ * (own protection @prot) what the fw_prot bits call for, run by run:
+ * closed where protected, DRAM with @prot elsewhere.
  */
-static int alias_apply(struct rh_physmem *pm, const struct phys_alias *a,
-		       rh_phys_addr_t lo, rh_phys_addr_t hi,
-		       enum alias_apply_mode mode)
+static int alias_apply(const struct rh_physmem *pm, uintptr_t start, rh_phys_addr_t pa,
+		       int prot, rh_phys_addr_t lo, rh_phys_addr_t hi)
 {
-	uint64_t page, end, n;
+	uint64_t page = (lo - pm->base) >> RH_PAGE_SHIFT;
+	uint64_t end = (hi - pm->base) >> RH_PAGE_SHIFT, n;
+	rh_phys_addr_t run_pa;
 	uintptr_t addr;
 	size_t len;
 	bool set;
-	int prot;
+	int ret;
 
+	for (; page < end; page += n) {
+		n = fw_prot_run(pm, page, end - page, &set);
+		run_pa = pm->base + (page << RH_PAGE_SHIFT);
+		addr = start + (uintptr_t)(run_pa - pa);
+		len = (size_t)(n << RH_PAGE_SHIFT);
+		ret = set ? alias_close(addr, len) : alias_open(pm, addr, run_pa, len, prot);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* alias_apply() on the part of registered alias @a inside [@lo, @hi). */
+static int alias_apply_part(const struct rh_physmem *pm, const struct phys_alias *a,
+			    rh_phys_addr_t lo, rh_phys_addr_t hi)
+{
 	if (lo < a->pa)
 		lo = a->pa;
 	if (hi > a->pa + alias_len(a))
 		hi = a->pa + alias_len(a);
-	page = (lo - pm->base) >> RH_PAGE_SHIFT;
-	end = (hi - pm->base) >> RH_PAGE_SHIFT;
-	for (; page < end; page += n) {
-		n = fw_prot_run(pm, page, end - page, &set);
-		addr = a->start + (uintptr_t)(pm->base + (page << RH_PAGE_SHIFT) - a->pa);
-		len = (size_t)(n << RH_PAGE_SHIFT);
-		prot = set ? PROT_NONE : a->prot;
-		if (mode == ALIAS_OPEN) {
-			if (!set && prot != PROT_NONE && mprotect((void *)addr, len, prot) < 0)
-				return -errno;
-		} else if (mmap((void *)addr, len, prot, MAP_SHARED | MAP_FIXED, pm->fd,
-				(off_t)(page << RH_PAGE_SHIFT)) == MAP_FAILED) {
-			return -errno;
-		}
-	}
-	return 0;
+	return alias_apply(pm, a->start, a->pa, a->prot, lo, hi);
 }
 
 int rh_physmem_map_alias(struct rh_physmem *pm, void *addr, rh_phys_addr_t pa,
@@ -610,7 +635,7 @@ int rh_physmem_map_alias(struct rh_physmem *pm, void *addr, rh_phys_addr_t pa,
 	uintptr_t lo = (uintptr_t)addr, hi = lo + len;
 	struct alias_spares sp = { .nr = 0 };
 	struct phys_alias *a, *dead = NULL;
-	bool closed;
+	bool registered = true;
 	int ret;
 
 	if (!pm || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
@@ -627,23 +652,33 @@ int rh_physmem_map_alias(struct rh_physmem *pm, void *addr, rh_phys_addr_t pa,
 	if (ret)
 		goto out_unlock;
 	/*
-	 * Under alias_lock no range can be protected or released meanwhile.
-	 * With protected pages inside, the whole alias starts PROT_NONE and
-	 * only the others are opened: no instant where it reaches secure
-	 * memory, and nothing registered unless the mapping exists.
+	 * Under alias_lock no range can be protected or released meanwhile,
+	 * so the alias comes out with the protection it must have, page by
+	 * page, and never reaches a protected page. The usual case, nothing
+	 * protected, is one mmap; a failure there maps nothing new.
 	 */
-	closed = bits_test_any(pm, pm->fw_prot, pa, len);
-	if (mmap(addr, len, closed ? PROT_NONE : prot, MAP_SHARED | MAP_FIXED, pm->fd,
-		 (off_t)(pa - pm->base)) == MAP_FAILED) {
-		ret = -errno;
-		goto out_unlock;
+	if (!bits_test_any(pm, pm->fw_prot, pa, len)) {
+		ret = alias_open(pm, lo, pa, len, prot);
+		if (ret)
+			goto out_unlock;
+	} else {
+		ret = alias_apply(pm, lo, pa, prot, pa, pa + len);
+		/*
+		 * Half done: make the range a plain reservation again. Should
+		 * even that fail, keep it registered, so that protection keeps
+		 * reaching whatever DRAM is mapped there.
+		 */
+		if (ret && mmap(addr, len, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+				0) != MAP_FAILED)
+			registered = false;
 	}
 	alias_replace(pm, lo, hi, &sp, &dead);
-	a = spares_take(&sp);
-	*a = (struct phys_alias){ .start = lo, .end = hi, .pa = pa, .prot = prot };
-	alias_link(pm, a);
-	if (closed)
-		ret = alias_apply(pm, a, pa, pa + len, ALIAS_OPEN);
+	if (registered) {
+		a = spares_take(&sp);
+		*a = (struct phys_alias){ .start = lo, .end = hi, .pa = pa, .prot = prot };
+		alias_link(pm, a);
+	}
 out_unlock:
 	pthread_mutex_unlock(&pm->alias_lock);
 	spares_put(&sp);
@@ -763,7 +798,7 @@ static int physmem_change(struct rh_physmem *pm, rh_phys_addr_t pa, uint64_t len
 	     a = RB_NEXT(alias_pa_tree, &pm->aliases_by_pa, a)) {
 		if (a->pa + alias_len(a) <= pa)
 			continue;
-		r = alias_apply(pm, a, pa, pa + len, ALIAS_REMAP);
+		r = alias_apply_part(pm, a, pa, pa + len);
 		if (r && !ret)
 			ret = r;
 		if (ret && stop)

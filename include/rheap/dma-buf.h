@@ -338,8 +338,8 @@ RH_EXPORT int rh_dma_buf_mmap(struct rh_dma_buf *dmabuf,
  * The mapping belongs to the library, as a vma belongs to the kernel:
  * rh_munmap() (or the core, for an mmap op) and rh_unmap_phys_range() (for
  * a vmap op) remove it. A libc munmap() leaves a stale registration, and
- * the next protection change of those pages maps DRAM over the range
- * again, whatever it holds by then.
+ * the next protection change of those pages maps over the range again
+ * (MAP_FIXED), whatever it holds by then.
  *
  * Mirrors: remap_pfn_range() (mm/memory.c)
  * @return 0, -EINVAL (bad alignment or range, a range over the platform's
