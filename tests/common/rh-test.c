@@ -9,6 +9,17 @@
 
 #include "rh-test.h"
 
+bool rh_test_all_bytes(const void *buf, size_t len, unsigned char val)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
 int rh_test_count_fds(void)
 {
 	DIR *dir = opendir("/proc/self/fd");

@@ -47,21 +47,7 @@ struct mapper {
 	unsigned int nr_kept;
 };
 
-#define CHECK(run, cond) \
-	do { \
-		if (!(cond)) \
-			atomic_fetch_add(&(run)->errors, 1); \
-	} while (0)
-
-static bool all_bytes(const unsigned char *buf, size_t len, unsigned char val)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] != val)
-			return false;
-	return true;
-}
+#define CHECK(run, cond) RH_TEST_COUNT_IF_NOT(&(run)->errors, cond)
 
 static void *mapper_main(void *arg)
 {
@@ -86,9 +72,9 @@ static void *mapper_main(void *arg)
 		/* Either side of a protection change, never a wrong byte. */
 		memset(buf, 0, sizeof(buf));
 		ret = rh_phys_probe_ptr_read(run->plat, p + PG - 32, buf, sizeof(buf));
-		CHECK(run, (ret == 0 && all_bytes(buf, sizeof(buf), PATTERN)) || ret == -EFAULT);
+		CHECK(run, (ret == 0 && rh_test_all_bytes(buf, sizeof(buf), PATTERN)) || ret == -EFAULT);
 		ret = rh_phys_probe_ptr_read(run->plat, p + 2 * PG, buf, sizeof(buf));
-		CHECK(run, ret == 0 && all_bytes(buf, sizeof(buf), PATTERN));
+		CHECK(run, ret == 0 && rh_test_all_bytes(buf, sizeof(buf), PATTERN));
 		if (i % KEEP_EVERY == 0 && m->nr_kept < MAX_KEPT) {
 			/* Kept to the end, its first page split off. */
 			CHECK(run, rh_phys_unmap_alias(run->plat, p, PG) == 0);
@@ -170,7 +156,7 @@ static void test_aliases_vs_protection(void **state)
 		for (k = 0; k < mappers[i].nr_kept; k++) {
 			assert_int_equal(rh_phys_probe_ptr_read(run.plat, mappers[i].kept[k], buf,
 								sizeof(buf)), 0);
-			assert_true(all_bytes(buf, sizeof(buf), PATTERN));
+			assert_true(rh_test_all_bytes(buf, sizeof(buf), PATTERN));
 			assert_int_equal(rh_phys_unmap_alias(run.plat, mappers[i].kept[k],
 							     2 * PG), 0);
 		}

@@ -335,6 +335,10 @@ static void test_alias_protection(void **state)
 	assert_int_equal(rh_physmem_secure_ptr(pm, pa, 4 * PG, (void **)&sec), 0);
 	assert_int_equal(sec[PG], 0xa5);
 	assert_int_equal(sec[3 * PG - 1], 0xa5);
+	/* No DRAM behind a protected page of an alias: opening it by hand shows nothing. */
+	assert_int_equal(mprotect(a + PG, PG, PROT_READ), 0);
+	assert_int_equal(a[PG], 0);
+	assert_int_equal(mprotect(a + PG, PG, PROT_NONE), 0);
 
 	/* Made after it, read-only: PROT_NONE where protected, its own prot elsewhere. */
 	assert_int_equal(rh_physmem_map_alias(pm, b, pa, 4 * PG, PROT_READ), 0);
