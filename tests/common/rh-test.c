@@ -4,6 +4,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rheap/alloc.h>
 
@@ -18,6 +20,13 @@ bool rh_test_all_bytes(const void *buf, size_t len, unsigned char val)
 		if (p[i] != val)
 			return false;
 	return true;
+}
+
+bool rh_test_under_valgrind(void)
+{
+	const char *v = getenv("RHEAP_TEST_VALGRIND");
+
+	return v && *v && strcmp(v, "0");
 }
 
 int rh_test_count_fds(void)

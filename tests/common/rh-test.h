@@ -26,6 +26,9 @@
 /* Is every one of the @len bytes at @buf equal to @val? */
 bool rh_test_all_bytes(const void *buf, size_t len, unsigned char val);
 
+/* Run by `meson test --setup valgrind` (RHEAP_TEST_VALGRIND set)? */
+bool rh_test_under_valgrind(void);
+
 /* Number of open file descriptors of this process (fd-leak check). */
 int rh_test_count_fds(void);
 
