@@ -221,8 +221,9 @@ static bool trap_is_ours(const struct sigaction *sa)
 }
 
 /*
- * Put our handler in charge of @sig unless it is; the action it displaces
- * goes to @prev (left alone when ours is already there).
+ * Put our handler in charge of @sig unless it is. Returns 1 and the action
+ * it displaced in @prev, 0 when ours was there already (@prev untouched),
+ * or -errno.
  */
 static int trap_take(int sig, struct sigaction *prev)
 {
@@ -244,7 +245,7 @@ static int trap_take(int sig, struct sigaction *prev)
 	if (sigaction(sig, &sa, &old) < 0)
 		return -errno;
 	*prev = old;
-	return 0;
+	return 1;
 }
 
 /* Gives @sig back to @prev if our handler still has it (else it is someone else's now). */
@@ -256,13 +257,18 @@ static void trap_give_back(int sig, const struct sigaction *prev)
 		sigaction(sig, prev, NULL);
 }
 
-/* Under trap_lock: our handler on both signals, the displaced actions published. */
+/*
+ * Under trap_lock: our handler on both signals, the displaced actions
+ * published. Nothing is written when ours holds both already (every probe
+ * comes through here), so a buffer changes only when a handler displaced
+ * ours, and a handler forwarding at that very moment reads the other one.
+ */
 static int trap_install(void)
 {
 	struct trap_prev *cur = atomic_load_explicit(&trap_prev, memory_order_relaxed);
 	struct trap_prev *next = cur == &trap_prev_buf[0] ? &trap_prev_buf[1] : &trap_prev_buf[0];
 	struct trap_prev saved;
-	int ret;
+	int segv, bus;
 
 	/* A signal we still hold keeps the action we displaced from it. */
 	if (cur) {
@@ -272,16 +278,19 @@ static int trap_install(void)
 		saved.segv.sa_handler = SIG_DFL;
 		saved.bus.sa_handler = SIG_DFL;
 	}
-	ret = trap_take(SIGSEGV, &saved.segv);
-	if (ret)
-		return ret;
-	ret = trap_take(SIGBUS, &saved.bus);
-	if (ret) {
-		trap_give_back(SIGSEGV, &saved.segv);
-		return ret;
+	segv = trap_take(SIGSEGV, &saved.segv);
+	if (segv < 0)
+		return segv;
+	bus = trap_take(SIGBUS, &saved.bus);
+	if (bus < 0) {
+		if (segv)
+			trap_give_back(SIGSEGV, &saved.segv);
+		return bus;
 	}
-	*next = saved;
-	atomic_store_explicit(&trap_prev, next, memory_order_release);
+	if (segv || bus || !cur) {
+		*next = saved;
+		atomic_store_explicit(&trap_prev, next, memory_order_release);
+	}
 	return 0;
 }
 

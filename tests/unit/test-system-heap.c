@@ -662,6 +662,8 @@ static void nth_attach_clean(void *p)
 	struct nth_arg *arg = p;
 
 	assert_int_equal(rh_dma_buf_file_count(arg->dmabuf), 2);
+	/* A failed mmap left no alias registered (nor a mapping: count above). */
+	assert_int_equal(rh_physmem_nr_aliases(arg->f->plat->physmem), 0);
 }
 
 static int nth_probe(void *p)
