@@ -77,7 +77,7 @@ int rh_physmem_normal_to_phys(const struct rh_physmem *pm, const void *ptr,
  * (MADV_DONTNEED keeps the data, which is shared with the secure view, and
  * keeps mprotect at its flat ~2 us), and in every registered alias of
  * those pages (replaced by a PROT_NONE page of physmem's own, with no DRAM
- * behind it: two calls per alias that overlaps, none per buffer). An
+ * behind it: one call per alias that overlaps, none per buffer). An
  * alias made later is PROT_NONE there too.
  * rh_physmem_unprotect_normal() gives the normal view PROT_READ |
  * PROT_WRITE and each alias its own protection back; the secure world

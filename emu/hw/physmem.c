@@ -13,6 +13,12 @@
 #include <sys/tree.h>
 #include <unistd.h>
 
+#if RH_HAVE_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(addr, len) ((void)(addr), (void)(len))
+#endif
+
 #include "emu.h"
 #include "internal.h"
 
@@ -557,26 +563,27 @@ static void alias_replace(struct rh_physmem *pm, uintptr_t lo, uintptr_t hi,
 }
 
 /*
- * Shut [@addr, @addr + @len) of an alias: our own anonymous page, made
- * PROT_NONE. No DRAM stays behind a protected page of an alias, so
- * whoever mprotect()s it open again finds zeros, not the secure world's
- * data; mapping over the range (MAP_FIXED) rather than mprotect()ing it
- * also means that, should the range's owner have unmapped it behind our
- * back and someone else mapped it since, we take it back instead of
- * changing the protection of memory that is not ours (documented rule:
- * the range is the library's, as a vma is the kernel's); and it drops the
- * alias's PTEs, what MADV_DONTNEED does for the normal view. The page is
- * mapped readable and then closed with mprotect (an instant of zeros,
- * nothing more) because valgrind's memcheck marks a PROT_NONE mmap
- * unaddressable and would report every trapped access as an error,
- * while it leaves an mprotect alone, as for the normal view.
+ * Shut [@addr, @addr + @len) of an alias: an anonymous PROT_NONE mapping
+ * of our own, in one call, so that no access ever gets through during the
+ * change. No DRAM stays behind a protected page of an alias, so whoever
+ * mprotect()s it open again finds zeros, not the secure world's data;
+ * mapping over the range (MAP_FIXED) rather than mprotect()ing it also
+ * means that, should the range's owner have unmapped it behind our back
+ * and someone else mapped it since, we take it back instead of changing
+ * the protection of memory that is not ours (documented rule: the range
+ * is the library's, as a vma is the kernel's); and it drops the alias's
+ * PTEs, what MADV_DONTNEED does for the normal view. valgrind's memcheck
+ * marks a PROT_NONE mmap unaddressable and would report each trapped
+ * access as an error of its own: told the range is defined, it lets the
+ * access run into the real fault, as it does for the normal view's
+ * mprotect.
  */
 static int alias_close(uintptr_t addr, size_t len)
 {
-	if (mmap((void *)addr, len, PROT_READ,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
-	    mprotect((void *)addr, len, PROT_NONE) < 0)
+	if (mmap((void *)addr, len, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return -errno;
+	(void)VALGRIND_MAKE_MEM_DEFINED((void *)addr, len);
 	return 0;
 }
 
