@@ -21,6 +21,7 @@ struct rh_platform;
 struct rh_physmem;
 struct rh_firewall;
 struct rh_device;
+struct rh_phys_cpu_map; /* src/internal.h */
 
 /* ---------------------------------------------------------------- physmem */
 
@@ -29,14 +30,18 @@ struct rh_device;
 
 /*
  * rh_physmem_create() - one memfd of @size bytes mapped twice (normal view,
- * secure view), nothing populated. @plat is only used for log messages and
+ * secure view), nothing populated, no alias. @plat is only used for log messages and
  * may be NULL. @base and @size must be page aligned, @size in
  * 1..RH_PHYSMEM_MAX_SIZE and @base + @size must not wrap.
  * Returns 0, -EINVAL, -ENOMEM, or the -errno of memfd_create/ftruncate/mmap.
  */
 int rh_physmem_create(struct rh_platform *plat, rh_phys_addr_t base,
 		      uint64_t size, struct rh_physmem **ret_pm);
-/* Unmaps both views and closes the memfd; NULL-safe. */
+/*
+ * Unmaps both views and closes the memfd; NULL-safe. Aliases still
+ * registered (leaked vmaps or mappings) stay mapped, unprotected, and are
+ * reported.
+ */
 void rh_physmem_destroy(struct rh_physmem *pm);
 
 rh_phys_addr_t rh_physmem_base(const struct rh_physmem *pm);
@@ -67,16 +72,41 @@ int rh_physmem_normal_to_phys(const struct rh_physmem *pm, const void *ptr,
 			      rh_phys_addr_t *ret_pa);
 
 /*
- * rh_physmem_protect_normal() - make [@pa, @pa + @len) PROT_NONE in the
- * normal view, after dropping its PTEs (MADV_DONTNEED keeps the data, which
- * is shared with the secure view, and keeps mprotect at its flat ~2 us).
- * rh_physmem_unprotect_normal() restores PROT_READ | PROT_WRITE.
- * Both need page alignment (-EINVAL) and a range inside DRAM (-ERANGE).
+ * rh_physmem_protect_normal() - make [@pa, @pa + @len) inaccessible to the
+ * normal-world CPU: PROT_NONE in the normal view, after dropping its PTEs
+ * (MADV_DONTNEED keeps the data, which is shared with the secure view, and
+ * keeps mprotect at its flat ~2 us), and in every registered alias of
+ * those pages (replaced by a PROT_NONE page of physmem's own, with no DRAM
+ * behind it: one call per alias that overlaps, none per buffer). An
+ * alias made later is PROT_NONE there too.
+ * rh_physmem_unprotect_normal() gives the normal view PROT_READ |
+ * PROT_WRITE and each alias its own protection back; the secure world
+ * scrubs before it calls it. Both are all or nothing (a failed call undoes
+ * its steps) and need page alignment (-EINVAL) and a range inside DRAM
+ * (-ERANGE); other errors are the -errno of madvise/mprotect/mmap.
  */
 int rh_physmem_protect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
 			      uint64_t len);
 int rh_physmem_unprotect_normal(struct rh_physmem *pm, rh_phys_addr_t pa,
 				uint64_t len);
+/* Is any page of [@pa, @pa + @len) protected now? (True outside DRAM.) */
+bool rh_physmem_is_protected(struct rh_physmem *pm, rh_phys_addr_t pa,
+			     uint64_t len);
+
+/*
+ * Aliases: the other normal-world CPU mappings of DRAM. These are the
+ * physmem-level forms of the platform hooks rh_phys_map_alias(),
+ * rh_phys_unmap_alias() and rh_phys_cpu_lookup() (src/internal.h documents
+ * them), for tests that have a physmem and no platform.
+ * rh_physmem_nr_aliases() counts the registered aliases (a split one
+ * counts once a part).
+ */
+int rh_physmem_map_alias(struct rh_physmem *pm, void *addr, rh_phys_addr_t pa,
+			 size_t len, int prot);
+int rh_physmem_unmap_alias(struct rh_physmem *pm, void *addr, size_t len);
+bool rh_physmem_cpu_lookup(struct rh_physmem *pm, const void *addr,
+			   struct rh_phys_cpu_map *ret_map);
+size_t rh_physmem_nr_aliases(struct rh_physmem *pm);
 
 /*
  * Secure-write tracking: one bit a page of DRAM, set when the page may have

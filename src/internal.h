@@ -39,6 +39,7 @@ struct rh_secmem;
 struct rh_svp;
 struct rh_trace;
 struct rh_sim;
+struct rh_device;
 
 /* Regions the normal world may have lent to the secure world at once. */
 #define RH_MAX_LENT_REGIONS 8
@@ -102,8 +103,9 @@ struct rh_platform {
 /* ------------------------------------------------------------ hardware (emu/) */
 /*
  * Module constructors of the simulated hardware, in platform.c's order:
- * physmem (emu/physmem.c) -> firewall (emu/firewall.c) -> devices
- * (src/device.c). Each builds its object from plat->desc.
+ * physmem (emu/physmem.c) -> firewall (emu/firewall.c) -> cpu-trap
+ * (src/platform/phys-access.c, below) -> devices (src/device.c). Each
+ * builds its object from plat->desc.
  */
 int rh_physmem_init(struct rh_platform *plat);
 void rh_physmem_fini(struct rh_platform *plat);
@@ -129,6 +131,66 @@ int rh_phys_normal_ptr(struct rh_platform *plat, rh_phys_addr_t pa,
  */
 int rh_phys_normal_to_phys(struct rh_platform *plat, const void *ptr,
 			   rh_phys_addr_t *ret_pa);
+
+/*
+ * Every other normal-world CPU mapping of DRAM (an exporter's mmap through
+ * rh_remap_phys_range(), a vmap) is an alias registered with physmem, so
+ * that protecting a range reaches every virtual address of its pages, as
+ * the TZASC sits behind every MMU mapping of the real CPU.
+ *
+ * rh_phys_map_alias() - map DRAM [@pa, @pa + @len) at host address @addr
+ * (MAP_FIXED over a range the caller reserved: whatever it held is
+ * replaced, registered aliases included) with protection @prot (PROT_READ,
+ * PROT_WRITE, PROT_EXEC bits or PROT_NONE), and register it. Pages the
+ * firewall protects are PROT_NONE in it until released. @addr, @pa and
+ * @len must be page aligned, @len non-zero, the range must not overlap the
+ * platform's own views of DRAM. On error nothing new is mapped or
+ * registered (a range left half mapped is made a plain PROT_NONE
+ * reservation again, or, should even that fail, stays registered so that
+ * protection still reaches it); the caller unmaps the range with
+ * rh_phys_unmap_alias() on every error anyway.
+ * Returns 0, -EINVAL (bad argument), -ERANGE (outside DRAM), -ENOMEM, or
+ * the -errno of mmap/mprotect.
+ *
+ * rh_phys_unmap_alias() - munmap(@addr, @len) and unregister every alias
+ * inside it; an alias partly inside is split, its other parts stay mapped
+ * and registered. The range may hold no alias at all (a reservation the
+ * exporter did not fill). Same alignment rules. Returns 0, -EINVAL,
+ * -ENOMEM (a split needed memory; nothing changed), or the -errno of
+ * munmap (nothing changed).
+ *
+ * A registered range belongs to the library, as a vma belongs to the
+ * kernel: unmapping it behind physmem's back (libc munmap) leaves a stale
+ * entry, and protecting or releasing its pages maps over the range again
+ * (MAP_FIXED: physmem's own PROT_NONE page, or DRAM), whatever is there by
+ * then; it never mprotect()s memory it did not map.
+ */
+int rh_phys_map_alias(struct rh_platform *plat, void *addr, rh_phys_addr_t pa,
+		      size_t len, int prot);
+int rh_phys_unmap_alias(struct rh_platform *plat, void *addr, size_t len);
+
+/*
+ * struct rh_phys_cpu_map - what a normal-world CPU address of DRAM maps
+ * @pa: its physical address
+ * @run: bytes from the address to the end of its mapping (normal view or
+ *       alias); the pages of that run are physically contiguous
+ * @prot: the mapping's own protection (the normal view is read/write)
+ * @fw_protected: the page is protected by the firewall right now
+ */
+struct rh_phys_cpu_map {
+	rh_phys_addr_t pa;
+	size_t run;
+	int prot;
+	bool fw_protected;
+};
+
+/*
+ * rh_phys_cpu_lookup() - is @addr inside @plat's normal view or one of its
+ * registered aliases? Fills @ret_map and returns true if so. Lock-free and
+ * async-signal-safe: the fault handler calls it.
+ */
+bool rh_phys_cpu_lookup(struct rh_platform *plat, const void *addr,
+			struct rh_phys_cpu_map *ret_map);
 
 /*
  * rh_phys_dma_transfer() - one bus transaction of a DMA master: the
@@ -165,13 +227,37 @@ void rh_phys_fill_stats(struct rh_platform *plat,
 			struct rh_platform_stats *stats);
 
 /*
- * rh_phys_trap_get()/rh_phys_trap_put() - install/remove the probe fault
+ * rh_phys_trap_get()/rh_phys_trap_put() - install/remove the CPU fault
  * handler (process-wide refcount; the previous SIGSEGV/SIGBUS actions are
- * restored when the count drops to 0). Used by the probes; exposed for the
- * tests that prove foreign faults are forwarded. Returns 0 or -errno.
+ * restored when the count drops to 0 and the handler is still ours). A get
+ * while another handler has displaced ours installs it again on top. Each
+ * live platform holds one reference, each running probe another. Exposed
+ * for the tests that prove foreign faults are forwarded. Returns 0 or
+ * -errno.
  */
 int rh_phys_trap_get(void);
 void rh_phys_trap_put(void);
+
+/*
+ * The "cpu-trap" module (src/platform/phys-access.c), right after the
+ * firewall: registers the platform with the process-wide fault handler
+ * (which then logs every trapped CPU access of its DRAM, probe or not) and
+ * holds a handler reference while the platform lives.
+ */
+int rh_phys_trap_init(struct rh_platform *plat);
+void rh_phys_trap_fini(struct rh_platform *plat);
+
+/*
+ * rh_device_create_internal() - a bus master that is not in the device
+ * tree (not listed by rh_device_find/get), for the library's own use: the
+ * CPU-probe device rh_dma_buf_probe_cpu() attaches. Non-secure, never
+ * secure-capable. Returns 0, -EINVAL, -ENOMEM.
+ * rh_device_destroy_internal() frees it (NULL-safe); nothing may still be
+ * attached.
+ */
+int rh_device_create_internal(struct rh_platform *plat, const char *name,
+			      uint32_t master_id, struct rh_device **ret_dev);
+void rh_device_destroy_internal(struct rh_device *dev);
 
 /*
  * rh_platform_count_world_switch() - count one normal <-> secure world

@@ -329,15 +329,41 @@ RH_EXPORT int rh_dma_buf_mmap(struct rh_dma_buf *dmabuf,
  *
  * The range must be page aligned and inside @vma; the mapping gets
  * @vma->vm_prot and shares its pages with the platform's DRAM (writes are
- * seen by the devices and the other views). A range the firewall protects
- * stays inaccessible through it, as in the normal view.
+ * seen by the devices and the other views). It is registered with the
+ * platform: the firewall keeps the CPU out of its pages as out of every
+ * other CPU mapping of them (PROT_NONE there while protected, whether the
+ * protection came before or after this call; a trapped access is a
+ * violation), and gives it back its own protection on release.
+ *
+ * The mapping belongs to the library, as a vma belongs to the kernel:
+ * rh_munmap() (or the core, for an mmap op) and rh_unmap_phys_range() (for
+ * a vmap op) remove it. A libc munmap() leaves a stale registration, and
+ * the next protection change of those pages maps over the range again
+ * (MAP_FIXED), whatever it holds by then.
  *
  * Mirrors: remap_pfn_range() (mm/memory.c)
- * @return 0, -EINVAL (bad alignment or range), -ERANGE (outside DRAM), or
- * the -errno of the host mapping call.
+ * @return 0, -EINVAL (bad alignment or range, a range over the platform's
+ * own views of DRAM, unknown @vma->vm_prot bits), -ERANGE (outside DRAM),
+ * -ENOMEM, or the -errno of the host mapping call.
  */
 RH_EXPORT int rh_remap_phys_range(struct rh_vm_area *vma, uintptr_t addr,
 				  rh_phys_addr_t pa, size_t size);
+
+/**
+ * rh_unmap_phys_range() - unmap a host range an exporter mapped DRAM into
+ * @plat: the platform whose DRAM it maps
+ * @addr, @size: page-aligned host range the exporter reserved (for its
+ *               vmap op), holding rh_remap_phys_range() mappings or not
+ *
+ * Unmaps the whole range and unregisters every DRAM mapping inside it (one
+ * that sticks out of it keeps its other part). What an exporter's vunmap
+ * op calls for the range its vmap op built.
+ * Mirrors: vunmap() (mm/vmalloc.c)
+ * @return 0, -EINVAL (NULL, unaligned, empty, or over the platform's own
+ * views), -ENOMEM (a mapping would have to be split; nothing changed), or
+ * the -errno of munmap (nothing changed).
+ */
+RH_EXPORT int rh_unmap_phys_range(struct rh_platform *plat, void *addr, size_t size);
 
 /**
  * rh_dma_buf_vmap() - a contiguous host address of the whole buffer

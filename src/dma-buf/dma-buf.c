@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/queue.h>
 
 #include <rheap/dma-buf.h>
@@ -453,29 +452,24 @@ RH_EXPORT int rh_dma_buf_mmap(struct rh_dma_buf *dmabuf,
 RH_EXPORT int rh_remap_phys_range(struct rh_vm_area *vma, uintptr_t addr,
 				  rh_phys_addr_t pa, size_t size)
 {
-	void *src, *dst;
-	int ret;
-
 	if (!vma || !vma->vm_dmabuf || !size ||
 	    !RH_IS_ALIGNED(addr, RH_PAGE_SIZE) || !RH_IS_ALIGNED(size, RH_PAGE_SIZE) ||
 	    !RH_IS_ALIGNED(pa, RH_PAGE_SIZE) || addr < vma->vm_start ||
 	    addr > vma->vm_end || size > vma->vm_end - addr)
 		return -EINVAL;
-	ret = rh_phys_normal_ptr(vma->vm_dmabuf->plat, pa, size, &src);
-	if (ret)
-		return ret;
 	/*
-	 * mremap() with old_size 0 duplicates a shared mapping: the new range
-	 * maps the same memfd pages as the normal view, with the protection
-	 * the normal view has there (PROT_NONE where the firewall protects).
+	 * A MAP_SHARED mapping of the DRAM memfd at @pa, registered with the
+	 * platform: the firewall protects it with every other CPU mapping of
+	 * the same pages (PROT_NONE there, now or when they are lent later),
+	 * and the core unregisters it when it unmaps the vma.
 	 */
-	dst = mremap(src, 0, size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)addr);
-	if (dst == MAP_FAILED)
-		return -errno;
-	if (vma->vm_prot != (PROT_READ | PROT_WRITE) &&
-	    mprotect(dst, size, vma->vm_prot) < 0)
-		return -errno;
-	return 0;
+	return rh_phys_map_alias(vma->vm_dmabuf->plat, (void *)addr, pa, size,
+				 vma->vm_prot);
+}
+
+RH_EXPORT int rh_unmap_phys_range(struct rh_platform *plat, void *addr, size_t size)
+{
+	return rh_phys_unmap_alias(plat, addr, size);
 }
 
 RH_EXPORT int rh_dma_buf_vmap(struct rh_dma_buf *dmabuf, void **ret_vaddr)

@@ -133,9 +133,15 @@ static void slot_put(const struct fd_slot *slot)
 		slot->u.f.ops->put(slot->u.f.priv);
 }
 
-static void unmap_mapping(struct mapping *m)
+/* The vma goes, and with it every DRAM alias the exporter put in it. */
+static void unmap_mapping(struct rh_platform *plat, struct mapping *m)
 {
-	munmap((void *)m->start, m->len);
+	int ret;
+
+	ret = rh_phys_unmap_alias(plat, (void *)m->start, m->len);
+	if (ret)
+		rh_err(plat, "munmap: cannot unmap %p+0x%zx: %s", (void *)m->start, m->len,
+		       strerror(-ret));
 	if (m->dmabuf)
 		rh_dma_buf_put(m->dmabuf);
 	else
@@ -161,7 +167,7 @@ void rh_file_table_close_all(struct rh_platform *plat)
 		pthread_mutex_unlock(&ft->lock);
 		if (!m)
 			break;
-		unmap_mapping(m);
+		unmap_mapping(plat, m);
 	}
 	for (fd = 0; fd < RH_FD_MAX; fd++) {
 		pthread_mutex_lock(&ft->lock);
@@ -787,7 +793,8 @@ RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
 	return 0;
 
 err_unmap:
-	munmap(addr, size);
+	/* Also unregisters what the exporter mapped before it failed. */
+	rh_phys_unmap_alias(plat, addr, size);
 err_free_mapping:
 	rh_free(m);
 out_put:
@@ -810,7 +817,7 @@ RH_EXPORT int rh_munmap(struct rh_platform *plat, void *addr, size_t len)
 	}
 	RB_REMOVE(mapping_tree, &plat->files->mappings, m);
 	pthread_mutex_unlock(&plat->files->lock);
-	unmap_mapping(m);
+	unmap_mapping(plat, m);
 	return 0;
 }
 

@@ -84,6 +84,30 @@ void rh_devices_fini(struct rh_platform *plat)
 	plat->devices = NULL;
 }
 
+int rh_device_create_internal(struct rh_platform *plat, const char *name,
+			      uint32_t master_id, struct rh_device **ret_dev)
+{
+	struct rh_device *dev;
+
+	if (!plat || !name || !ret_dev || strlen(name) >= sizeof(dev->name))
+		return -EINVAL;
+	dev = rh_zalloc(sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->plat = plat;
+	memcpy(dev->name, name, strlen(name) + 1);
+	dev->master_id = master_id;
+	/* Not secure-capable: the secure world can never admit it. */
+	atomic_init(&dev->secure, false);
+	*ret_dev = dev;
+	return 0;
+}
+
+void rh_device_destroy_internal(struct rh_device *dev)
+{
+	rh_free(dev);
+}
+
 RH_EXPORT struct rh_device *rh_device_find(struct rh_platform *plat,
 					   const char *name)
 {

@@ -101,6 +101,8 @@ static const struct platform_module platform_modules[] = {
 	/* hardware first: DRAM, the firewall guarding it, the bus masters */
 	{ "physmem", rh_physmem_init, rh_physmem_fini },
 	{ "firewall", rh_firewall_init, rh_firewall_fini },
+	/* from here on, a trapped CPU access of its DRAM is logged (phys-access.c) */
+	{ "cpu-trap", rh_phys_trap_init, rh_phys_trap_fini },
 	{ "devices", rh_devices_init, rh_devices_fini },
 	/* the secure OS: TEE core and its trusted applications */
 	{ "tee", rh_tee_emu_init, rh_tee_emu_fini },

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rheap/dma-buf.h>
 #include <rheap/tee.h>
@@ -64,6 +65,7 @@ struct tee_ushm {
 	struct rh_tee_shm *shm;
 	int32_t id;
 	void *kaddr; /* SHM_ALLOC: our shared mapping; SHM_REGISTER: the user's */
+	int memfd;   /* SHM_ALLOC: what kaddr maps, mapped again for the user; else -1 */
 	size_t size;
 	bool user_mapped; /* TEE_SHM_USER_MAPPED: registered user memory */
 	LIST_ENTRY(tee_ushm) link;
@@ -155,6 +157,15 @@ int rh_tee_dev_open(struct rh_platform *plat, int flags)
 
 /* ------------------------------------------------------------ shared memory */
 
+/* The memory of an SHM_ALLOC shm goes with it; registered memory is the user's. */
+static void ushm_unmap(struct tee_ushm *us)
+{
+	if (us->user_mapped)
+		return;
+	munmap(us->kaddr, us->size);
+	close(us->memfd);
+}
+
 static void ushm_get(struct tee_ushm *us)
 {
 	atomic_fetch_add_explicit(&us->refcount, 1, memory_order_relaxed);
@@ -171,8 +182,7 @@ static void ushm_put(struct tee_ushm *us)
 	LIST_REMOVE(us, link);
 	pthread_mutex_unlock(&tf->lock);
 	rh_tee_shm_put(us->shm);
-	if (!us->user_mapped)
-		munmap(us->kaddr, us->size);
+	ushm_unmap(us);
 	atomic_fetch_sub(&tf->plat->tee_dev_shms, 1);
 	rh_free(us);
 	tf_put(tf);
@@ -196,26 +206,23 @@ static int shm_file_f_flags(void *priv)
 /*
  * tee_shm_fop_mmap(): registered user memory is not mapped again, the
  * range must lie inside the shm; the mapping is a second view of the same
- * pages (mremap() of a shared mapping with old size 0), so the program and
- * the TEE see each other's writes.
+ * pages (the shm's memfd mapped again, MAP_SHARED: valgrind refuses the
+ * mremap() with old size 0 that would duplicate an anonymous mapping), so
+ * the program and the TEE see each other's writes.
  */
 static int shm_file_mmap(void *priv, struct rh_vm_area *vma)
 {
 	struct tee_ushm *us = priv;
 	size_t len = vma->vm_end - vma->vm_start;
-	void *at;
 
 	if (us->user_mapped)
 		return -EINVAL;
 	if (vma->vm_pgoff + rh_vma_pages(vma) > us->size >> RH_PAGE_SHIFT ||
 	    vma->vm_pgoff + rh_vma_pages(vma) < vma->vm_pgoff)
 		return -EINVAL;
-	at = mremap((char *)us->kaddr + (vma->vm_pgoff << RH_PAGE_SHIFT), 0, len,
-		    MREMAP_MAYMOVE | MREMAP_FIXED, (void *)vma->vm_start);
-	if (at == MAP_FAILED)
+	if (mmap((void *)vma->vm_start, len, vma->vm_prot, MAP_SHARED | MAP_FIXED, us->memfd,
+		 (off_t)vma->vm_pgoff << RH_PAGE_SHIFT) == MAP_FAILED)
 		return -ENOMEM;
-	if (mprotect(at, len, vma->vm_prot))
-		return -EACCES;
 	return 0;
 }
 
@@ -260,8 +267,8 @@ static struct tee_ushm *ushm_from_id(struct tee_file *tf, uint64_t id)
 }
 
 /* A registered shm with a fresh id, not installed yet. */
-static struct tee_ushm *ushm_new(struct tee_file *tf, void *kaddr, size_t size,
-				 bool user_mapped)
+static struct tee_ushm *ushm_new(struct tee_file *tf, void *kaddr, int memfd,
+				 size_t size, bool user_mapped)
 {
 	struct tee_ushm *us;
 	int err;
@@ -276,6 +283,7 @@ static struct tee_ushm *ushm_new(struct tee_file *tf, void *kaddr, size_t size,
 		return RH_ERR_PTR(err);
 	}
 	us->kaddr = kaddr;
+	us->memfd = memfd;
 	us->size = size;
 	us->user_mapped = user_mapped;
 	us->id = atomic_fetch_add(&next_shm_id, 1) + 1;
@@ -286,8 +294,7 @@ static struct tee_ushm *ushm_new(struct tee_file *tf, void *kaddr, size_t size,
 static void ushm_discard(struct tee_ushm *us)
 {
 	rh_tee_shm_put(us->shm);
-	if (!us->user_mapped)
-		munmap(us->kaddr, us->size);
+	ushm_unmap(us);
 	rh_free(us);
 }
 
@@ -311,6 +318,7 @@ static int tee_ioctl_shm_alloc(struct tee_file *tf, void *udata)
 	struct tee_ushm *us;
 	uint64_t size;
 	void *kaddr;
+	int memfd;
 
 	if (rh_copy_from_user(tf->plat, &data, udata, sizeof(data)))
 		return -EFAULT;
@@ -326,13 +334,22 @@ static int tee_ioctl_shm_alloc(struct tee_file *tf, void *udata)
 	size = RH_PAGE_ALIGN(data.size);
 	if (!size || size > SIZE_MAX)
 		return -ENOMEM;
-	kaddr = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (kaddr == MAP_FAILED)
+	memfd = memfd_create("tee-shm", MFD_CLOEXEC);
+	if (memfd < 0)
 		return -ENOMEM;
-	us = ushm_new(tf, kaddr, size, false);
+	if (ftruncate(memfd, (off_t)size) < 0) {
+		close(memfd);
+		return -ENOMEM;
+	}
+	kaddr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (kaddr == MAP_FAILED) {
+		close(memfd);
+		return -ENOMEM;
+	}
+	us = ushm_new(tf, kaddr, memfd, size, false);
 	if (RH_IS_ERR(us)) {
 		munmap(kaddr, size);
+		close(memfd);
 		return (int)RH_PTR_ERR(us);
 	}
 	data.id = us->id;
@@ -361,7 +378,7 @@ static int tee_ioctl_shm_register(struct tee_file *tf, void *udata)
 		return -ENOMEM;
 	if (!addr)
 		return -EFAULT;
-	us = ushm_new(tf, addr, (size_t)data.length, true);
+	us = ushm_new(tf, addr, -1, (size_t)data.length, true);
 	if (RH_IS_ERR(us))
 		return (int)RH_PTR_ERR(us);
 	data.id = us->id;

@@ -4,10 +4,30 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <rheap/alloc.h>
 
 #include "rh-test.h"
+
+bool rh_test_all_bytes(const void *buf, size_t len, unsigned char val)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != val)
+			return false;
+	return true;
+}
+
+bool rh_test_under_valgrind(void)
+{
+	const char *v = getenv("RHEAP_TEST_VALGRIND");
+
+	return v && *v && strcmp(v, "0");
+}
 
 int rh_test_count_fds(void)
 {

@@ -237,7 +237,9 @@ static void test_repeated_alloc(void **state)
 			assert_int_equal(free_pages(f), f->free_at_start);
 			assert_int_equal(rh_fd_count(f->plat), 5);
 #if !RH_SANITIZED
-			assert_int_equal(count_maps(), maps_after_first);
+			/* valgrind's own code cache comes and goes in the same list */
+			if (!rh_test_under_valgrind())
+				assert_int_equal(count_maps(), maps_after_first);
 #endif
 		}
 	}

@@ -52,21 +52,7 @@ struct worker {
 	pthread_t thread;
 };
 
-#define CHECK(run, cond) \
-	do { \
-		if (!(cond)) \
-			atomic_fetch_add(&(run)->errors, 1); \
-	} while (0)
-
-static bool all_bytes(const unsigned char *buf, size_t len, unsigned char val)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] != val)
-			return false;
-	return true;
-}
+#define CHECK(run, cond) RH_TEST_COUNT_IF_NOT(&(run)->errors, cond)
 
 static void *worker_main(void *arg)
 {
@@ -83,12 +69,12 @@ static void *worker_main(void *arg)
 		switch (i % 5) {
 		case 0: /* allowed read: this platform's pattern, not the other's */
 			ret = rh_phys_probe_read(pc->plat, pc->open_pa, buf, SLOT);
-			CHECK(run, ret == 0 && all_bytes(buf, SLOT, pc->pattern));
+			CHECK(run, ret == 0 && rh_test_all_bytes(buf, SLOT, pc->pattern));
 			break;
 		case 1: /* trapped read */
 			memset(buf, 0, sizeof(buf));
 			ret = rh_phys_probe_read(pc->plat, pc->prot_pa + (i % 64) * 8, buf, 64);
-			CHECK(run, ret == -EFAULT && all_bytes(buf, 64, 0));
+			CHECK(run, ret == -EFAULT && rh_test_all_bytes(buf, 64, 0));
 			atomic_fetch_add(&pc->expected_cpu, 1);
 			break;
 		case 2: /* own slot: write then read back */
@@ -100,7 +86,7 @@ static void *worker_main(void *arg)
 			break;
 		case 3: /* non-secure DMA: open works, protected refused */
 			ret = rh_device_dma_read(pc->gpu, pc->open_pa, buf, 256);
-			CHECK(run, ret == 0 && all_bytes(buf, 256, pc->pattern));
+			CHECK(run, ret == 0 && rh_test_all_bytes(buf, 256, pc->pattern));
 			ret = rh_device_dma_read(pc->gpu, pc->prot_pa, buf, 256);
 			CHECK(run, ret == -EACCES);
 			atomic_fetch_add(&pc->expected_dma, 1);
@@ -108,11 +94,11 @@ static void *worker_main(void *arg)
 		case 4: /* the toggled region: either outcome, never wrong data */
 			memset(buf, 0, 64);
 			ret = rh_phys_probe_read(pc->plat, pc->toggle_pa, buf, 64);
-			CHECK(run, (ret == 0 && all_bytes(buf, 64, 0x5a)) || ret == -EFAULT);
+			CHECK(run, (ret == 0 && rh_test_all_bytes(buf, 64, 0x5a)) || ret == -EFAULT);
 			if (ret == -EFAULT)
 				atomic_fetch_add(&pc->expected_cpu, 1);
 			ret = rh_device_dma_read(pc->gpu, pc->toggle_pa, buf, 64);
-			CHECK(run, (ret == 0 && all_bytes(buf, 64, 0x5a)) || ret == -EACCES);
+			CHECK(run, (ret == 0 && rh_test_all_bytes(buf, 64, 0x5a)) || ret == -EACCES);
 			if (ret == -EACCES)
 				atomic_fetch_add(&pc->expected_dma, 1);
 			break;

@@ -79,7 +79,8 @@ static void tx_release(struct rh_dma_buf *dmabuf)
 	struct tx_buf *buf = rh_dma_buf_priv(dmabuf);
 
 	atomic_fetch_add(&buf->ctx->releases, 1);
-	close(buf->memfd);
+	if (buf->memfd >= 0)
+		close(buf->memfd);
 	rh_sg_free_table(&buf->table);
 	free(buf);
 }
@@ -102,11 +103,31 @@ static int tx_end(struct rh_dma_buf *dmabuf, enum rh_dma_data_direction dir)
 	return ctx->end_ret;
 }
 
+/* A DRAM buffer: what a driver's mmap op does with remap_pfn_range(). */
+static int tx_mmap_phys(struct tx_buf *buf, struct rh_vm_area *vma)
+{
+	rh_phys_addr_t pa = buf->phys_base + ((rh_phys_addr_t)vma->vm_pgoff << RH_PAGE_SHIFT);
+	size_t len = vma->vm_end - vma->vm_start;
+	int ret;
+
+	if (buf->ctx->mmap_ret) {
+		/* Half way: the first page is mapped when the exporter gives up. */
+		ret = rh_remap_phys_range(vma, vma->vm_start, pa, RH_PAGE_SIZE);
+		return ret ? ret : buf->ctx->mmap_ret;
+	}
+	ret = rh_remap_phys_range(vma, vma->vm_start, pa, len);
+	if (!ret)
+		atomic_fetch_add(&buf->ctx->mmaps, 1);
+	return ret;
+}
+
 static int tx_mmap(struct rh_dma_buf *dmabuf, struct rh_vm_area *vma)
 {
 	struct tx_buf *buf = rh_dma_buf_priv(dmabuf);
 	void *p;
 
+	if (buf->memfd < 0)
+		return tx_mmap_phys(buf, vma);
 	if (buf->ctx->mmap_ret)
 		return buf->ctx->mmap_ret;
 	p = mmap((void *)vma->vm_start, vma->vm_end - vma->vm_start, vma->vm_prot,
@@ -118,16 +139,45 @@ static int tx_mmap(struct rh_dma_buf *dmabuf, struct rh_vm_area *vma)
 	return 0;
 }
 
+/* A DRAM buffer: a reserved range with the pages remapped into it, as vmap() does. */
+static int tx_vmap_phys(struct rh_dma_buf *dmabuf, struct tx_buf *buf, void **ret_vaddr)
+{
+	struct rh_vm_area vma = { .vm_prot = PROT_READ | PROT_WRITE, .vm_flags = MAP_SHARED,
+				  .vm_dmabuf = dmabuf };
+	void *p;
+	int ret;
+
+	p = mmap(NULL, buf->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	vma.vm_start = (uintptr_t)p;
+	vma.vm_end = vma.vm_start + buf->size;
+	ret = rh_remap_phys_range(&vma, vma.vm_start, buf->phys_base, buf->size);
+	if (ret) {
+		rh_unmap_phys_range(buf->ctx->plat, p, buf->size);
+		return ret;
+	}
+	*ret_vaddr = p;
+	return 0;
+}
+
 static int tx_vmap(struct rh_dma_buf *dmabuf, void **ret_vaddr)
 {
 	struct tx_buf *buf = rh_dma_buf_priv(dmabuf);
-	void *p;
+	void *p = NULL;
+	int ret;
 
 	if (buf->ctx->vmap_ret)
 		return buf->ctx->vmap_ret;
-	p = mmap(NULL, buf->size, PROT_READ | PROT_WRITE, MAP_SHARED, buf->memfd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
+	if (buf->memfd < 0) {
+		ret = tx_vmap_phys(dmabuf, buf, &p);
+		if (ret)
+			return ret;
+	} else {
+		p = mmap(NULL, buf->size, PROT_READ | PROT_WRITE, MAP_SHARED, buf->memfd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+	}
 	atomic_fetch_add(&buf->ctx->vmaps, 1);
 	*ret_vaddr = p;
 	return 0;
@@ -137,7 +187,10 @@ static void tx_vunmap(struct rh_dma_buf *dmabuf, void *vaddr)
 {
 	struct tx_buf *buf = rh_dma_buf_priv(dmabuf);
 
-	munmap(vaddr, buf->size);
+	if (buf->memfd < 0)
+		assert_int_equal(rh_unmap_phys_range(buf->ctx->plat, vaddr, buf->size), 0);
+	else
+		munmap(vaddr, buf->size);
 	atomic_fetch_add(&buf->ctx->vunmaps, 1);
 }
 
@@ -177,9 +230,13 @@ static struct rh_dma_buf *tx_export_named(struct tx_ctx *ctx,
 	assert_non_null(buf);
 	buf->ctx = ctx;
 	buf->size = size;
-	buf->memfd = memfd_create("tx-buf", MFD_CLOEXEC);
-	assert_true(buf->memfd >= 0);
-	assert_int_equal(ftruncate(buf->memfd, (off_t)size), 0);
+	buf->phys_base = ctx->phys_base;
+	buf->memfd = -1;
+	if (!buf->phys_base) {
+		buf->memfd = memfd_create("tx-buf", MFD_CLOEXEC);
+		assert_true(buf->memfd >= 0);
+		assert_int_equal(ftruncate(buf->memfd, (off_t)size), 0);
+	}
 	nents = size > TX_SEG ? (unsigned int)((size + TX_SEG - 1) / TX_SEG) : 1;
 	ret = rh_sg_alloc_table(&buf->table, nents);
 	if (ret)
@@ -188,7 +245,8 @@ static struct rh_dma_buf *tx_export_named(struct tx_ctx *ctx,
 	rh_for_each_sgtable_sg(&buf->table, sg, i) {
 		unsigned int len = left > TX_SEG ? TX_SEG : (unsigned int)left;
 
-		rh_sg_set_page(sg, (unsigned long)((TX_FAKE_PA >> RH_PAGE_SHIFT) +
+		rh_sg_set_page(sg, (unsigned long)(((buf->phys_base ? buf->phys_base : TX_FAKE_PA) >>
+						    RH_PAGE_SHIFT) +
 						   (uint64_t)i * (TX_SEG >> RH_PAGE_SHIFT)),
 			       len, 0);
 		left -= len;
@@ -208,7 +266,8 @@ static struct rh_dma_buf *tx_export_named(struct tx_ctx *ctx,
 	return dmabuf;
 
 err_free:
-	close(buf->memfd);
+	if (buf->memfd >= 0)
+		close(buf->memfd);
 	free(buf);
 	return RH_ERR_PTR(ret);
 }

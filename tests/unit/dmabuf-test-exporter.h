@@ -30,12 +30,20 @@ struct tx_ctx {
 	bool map_null;             /* map returns NULL */
 	bool alloc_null;           /* heap allocate returns NULL */
 	int alloc_err;             /* heap allocate fails with this */
+	/*
+	 * Non-zero: buffers exported from now on are this DRAM range instead
+	 * of a memfd (one buffer at a time): the table covers it, mmap and
+	 * vmap alias it with rh_remap_phys_range(), and an mmap_ret error
+	 * comes after the first page is mapped (an exporter failing half way).
+	 */
+	rh_phys_addr_t phys_base;
 };
 
 struct tx_buf {
 	struct tx_ctx *ctx;
 	size_t size;
-	int memfd;
+	int memfd;                /* -1 for a DRAM buffer */
+	rh_phys_addr_t phys_base; /* of a DRAM buffer */
 	struct rh_sg_table table;
 };
 

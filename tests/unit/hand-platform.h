@@ -77,12 +77,17 @@ static inline int hand_platform_new(const struct rh_platform_desc *desc,
 	ret = rh_firewall_init(plat);
 	if (ret)
 		goto err_physmem;
-	ret = rh_devices_init(plat);
+	ret = rh_phys_trap_init(plat);
 	if (ret)
 		goto err_firewall;
+	ret = rh_devices_init(plat);
+	if (ret)
+		goto err_trap;
 	*ret_plat = plat;
 	return 0;
 
+err_trap:
+	rh_phys_trap_fini(plat);
 err_firewall:
 	rh_firewall_fini(plat);
 err_physmem:
@@ -98,6 +103,7 @@ static inline void hand_platform_free(struct rh_platform *plat)
 	if (!plat)
 		return;
 	rh_devices_fini(plat);
+	rh_phys_trap_fini(plat);
 	rh_firewall_fini(plat);
 	rh_physmem_fini(plat);
 	pthread_mutex_destroy(&plat->lock);

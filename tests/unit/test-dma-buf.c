@@ -13,11 +13,16 @@
 #include <rheap/alloc.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
+#include <rheap/dma-heap.h>
+#include <rheap/heaps/restricted.h>
+#include <rheap/phys.h>
 #include <rheap/platform.h>
 #include <rheap/scatterlist.h>
 #include <rheap/uapi.h>
 
 #include "dmabuf-test-exporter.h"
+#include "emu.h"
+#include "internal.h"
 #include "rh-test.h"
 
 struct fix {
@@ -553,6 +558,209 @@ static void test_vmap(void **state)
 	assert_int_equal(stats_of(f).release_errors, 0);
 }
 
+/* ------------------------------------------------------------ CPU mappings of DRAM */
+
+/*
+ * A driver that maps DRAM it does not own (the restricted CMA region) into
+ * user space before secure playback lends that region: its mmap and vmap
+ * must lose access to the pages when the firewall protects them, and get
+ * them back scrubbed when they are released.
+ */
+struct snoop {
+	struct rh_dma_buf *dmabuf;
+	int fd;
+	const struct rh_reserved_region *cma;
+	unsigned char *map, *vmap;
+};
+
+#define SNOOP_SIZE (64 * RH_PAGE_SIZE)
+
+static void snoop_start(struct fix *f, struct snoop *sn)
+{
+	sn->cma = rh_phys_reserved_find_compatible(f->plat, "mediatek,dynamic-restricted-region");
+	assert_non_null(sn->cma);
+	f->ctx.phys_base = sn->cma->base;
+	sn->dmabuf = export_ok(f, &tx_full_ops, SNOOP_SIZE);
+	f->ctx.phys_base = 0;
+	sn->fd = rh_dma_buf_fd(sn->dmabuf, O_CLOEXEC);
+	assert_true(sn->fd >= 3);
+	assert_int_equal(rh_mmap(f->plat, sn->fd, SNOOP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 0, (void **)&sn->map), 0);
+	assert_int_equal(rh_dma_buf_vmap(sn->dmabuf, (void **)&sn->vmap), 0);
+}
+
+static void snoop_stop(struct fix *f, struct snoop *sn)
+{
+	rh_dma_buf_vunmap(sn->dmabuf, sn->vmap);
+	assert_int_equal(rh_munmap(f->plat, sn->map, SNOOP_SIZE), 0);
+	assert_int_equal(rh_close(f->plat, sn->fd), 0);
+	/* Every alias went with its mapping. */
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 0);
+}
+
+/* As teardown(), for tests whose restricted buffers the test exporter does not count. */
+static int teardown_restricted(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(stats_of(f).count, 0);
+	assert_int_equal(stats_of(f).exported, stats_of(f).released);
+	rh_platform_unref(f->plat);
+	free(f);
+	return 0;
+}
+
+/* Secure playback: the first restricted CMA buffer lends the region to the TEE. */
+static int alloc_restricted(struct fix *f, size_t len, rh_phys_addr_t *ret_pa)
+{
+	struct rh_dma_heap *heap = rh_dma_heap_find(f->plat, "restricted_mtk_cma");
+	struct rh_dma_buf *dmabuf;
+	int fd;
+
+	assert_non_null(heap);
+	fd = rh_dma_heap_buffer_alloc(heap, len, O_RDWR | O_CLOEXEC, 0);
+	rh_dma_heap_put(heap);
+	assert_true(fd >= 3);
+	dmabuf = rh_dma_buf_get(f->plat, fd);
+	assert_false(RH_IS_ERR_OR_NULL(dmabuf));
+	*ret_pa = rh_sg_phys(rh_restricted_buffer_get(dmabuf)->sg_table.sgl);
+	rh_dma_buf_put(dmabuf);
+	return fd;
+}
+
+static void test_alias_made_before_protection(void **state)
+{
+	struct fix *f = *state;
+	unsigned char buf[16], *sec;
+	struct rh_violation v;
+	struct snoop sn;
+	rh_phys_addr_t pa;
+	unsigned int region;
+	size_t off;
+	int rfd;
+
+	snoop_start(f, &sn);
+	/* Before the lend: plain normal DRAM, the driver reads and writes it. */
+	memset(sn.map, 0x5c, SNOOP_SIZE);
+	assert_int_equal(sn.vmap[SNOOP_SIZE - 1], 0x5c);
+	assert_int_equal(rh_dma_buf_probe_cpu(f->plat, sn.fd, 0), 0);
+
+	rfd = alloc_restricted(f, 16 * RH_PAGE_SIZE, &pa);
+	assert_true(pa >= sn.cma->base && pa + 16 * RH_PAGE_SIZE <= sn.cma->base + SNOOP_SIZE);
+	off = (size_t)(pa - sn.cma->base);
+	assert_int_equal(rh_emu_secure_ptr(f->plat, pa + 0x20, sizeof(buf), (void **)&sec), 0);
+	memcpy(sec, "content key 0123", sizeof(buf));
+	assert_int_equal(rh_firewall_find(f->plat->firewall, sn.cma->base, &region), 0);
+
+	/* Both aliases made before the lend are cut off, and the attempt is on record. */
+	memset(buf, 0, sizeof(buf));
+	assert_neg_errno(rh_phys_probe_ptr_read(f->plat, sn.map + off + 0x20, buf, sizeof(buf)),
+			 EFAULT);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(rh_phys_violation_last(f->plat, &v), 0);
+	assert_string_equal(v.master, "cpu");
+	assert_int_equal(v.pa, pa + 0x20);
+	assert_int_equal(v.fault_pa, pa + 0x20);
+	assert_int_equal(v.region, (int)region);
+	assert_neg_errno(rh_phys_probe_ptr_write(f->plat, sn.vmap + off + 0x20, "overwrite", 9),
+			 EFAULT);
+	assert_int_equal(rh_phys_violation_last(f->plat, &v), 0);
+	assert_true(v.write);
+	assert_int_equal(v.fault_pa, pa + 0x20);
+	assert_memory_equal(sec, "content key 0123", sizeof(buf));
+	/* So is everything else of the lent region, victim's buffer or not. */
+	assert_neg_errno(rh_phys_probe_ptr_read(f->plat, sn.map, buf, 1), EFAULT);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, sn.fd, RH_PROBE_CPU_SAMPLE), EFAULT);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, rfd, 0), EFAULT);
+
+	/* Released: scrubbed, then handed back; the old aliases read zeros. */
+	assert_int_equal(rh_close(f->plat, rfd), 0);
+	assert_int_equal(rh_phys_probe_ptr_read(f->plat, sn.map + off + 0x20, buf, sizeof(buf)),
+			 0);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(buf[sizeof(buf) - 1], 0);
+	assert_int_equal(sn.vmap[off + 0x20], 0);
+	/* Outside the victim's buffer, what the driver wrote is still there. */
+	assert_int_equal(sn.map[SNOOP_SIZE - 1], 0x5c);
+	sn.vmap[0] = 1; /* writable again */
+	assert_int_equal(rh_dma_buf_probe_cpu(f->plat, sn.fd, 0), 0);
+	snoop_stop(f, &sn);
+}
+
+static void test_alias_made_during_protection(void **state)
+{
+	struct fix *f = *state;
+	unsigned char *late, byte;
+	struct snoop sn;
+	rh_phys_addr_t pa;
+	int rfd;
+
+	snoop_start(f, &sn);
+	rfd = alloc_restricted(f, RH_PAGE_SIZE, &pa);
+	/* Mapped while the region is lent: PROT_NONE from the start. */
+	assert_int_equal(rh_mmap(f->plat, sn.fd, SNOOP_SIZE, PROT_READ, MAP_SHARED, 0,
+				 (void **)&late), 0);
+	assert_neg_errno(rh_phys_probe_ptr_read(f->plat, late + (pa - sn.cma->base), &byte, 1),
+			 EFAULT);
+	assert_neg_errno(rh_phys_probe_ptr_read(f->plat, late + SNOOP_SIZE - 1, &byte, 1),
+			 EFAULT);
+	assert_int_equal(rh_close(f->plat, rfd), 0);
+	/* Its own protection once released: read-only. */
+	assert_int_equal(rh_phys_probe_ptr_read(f->plat, late, &byte, 1), 0);
+	assert_neg_errno(rh_phys_probe_ptr_write(f->plat, late, &byte, 1), EFAULT);
+	assert_int_equal(rh_munmap(f->plat, late, SNOOP_SIZE), 0);
+	snoop_stop(f, &sn);
+}
+
+static void test_alias_exporter_error(void **state)
+{
+	struct fix *f = *state;
+	const struct rh_reserved_region *cma =
+		rh_phys_reserved_find_compatible(f->plat, "mediatek,dynamic-restricted-region");
+	struct rh_dma_buf *dmabuf;
+	void *p = NULL, *v = NULL;
+	int fd;
+
+	assert_non_null(cma);
+	f->ctx.phys_base = cma->base;
+	dmabuf = export_ok(f, &tx_full_ops, 4 * RH_PAGE_SIZE);
+	f->ctx.phys_base = 0;
+	fd = rh_dma_buf_fd(dmabuf, O_CLOEXEC);
+	assert_true(fd >= 3);
+	/* The exporter mapped a page, then failed: the core unmaps and unregisters it. */
+	f->ctx.mmap_ret = -EIO;
+	assert_neg_errno(rh_mmap(f->plat, fd, 4 * RH_PAGE_SIZE, PROT_READ, MAP_SHARED, 0, &p),
+			 EIO);
+	assert_null(p);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 0);
+	f->ctx.mmap_ret = 0;
+	/* A vmap and a mapping each add their alias; undoing them removes them. */
+	assert_int_equal(rh_dma_buf_vmap(dmabuf, &v), 0);
+	assert_int_equal(rh_mmap(f->plat, fd, 2 * RH_PAGE_SIZE, PROT_READ, MAP_SHARED,
+				 2 * RH_PAGE_SIZE, &p), 0);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 2);
+	rh_dma_buf_vunmap(dmabuf, v);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 1);
+	assert_int_equal(rh_close(f->plat, fd), 0);
+	assert_int_equal(rh_munmap(f->plat, p, 2 * RH_PAGE_SIZE), 0);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 0);
+}
+
+static void test_unmap_phys_range_args(void **state)
+{
+	struct fix *f = *state;
+	void *normal;
+
+	assert_int_equal(rh_phys_normal_ptr(f->plat, TX_FAKE_PA, RH_PAGE_SIZE, &normal), 0);
+	assert_neg_errno(rh_unmap_phys_range(NULL, normal, RH_PAGE_SIZE), EINVAL);
+	assert_neg_errno(rh_unmap_phys_range(f->plat, NULL, RH_PAGE_SIZE), EINVAL);
+	assert_neg_errno(rh_unmap_phys_range(f->plat, (char *)normal + 1, RH_PAGE_SIZE), EINVAL);
+	assert_neg_errno(rh_unmap_phys_range(f->plat, normal, 0), EINVAL);
+	/* Never the platform's own view of DRAM. */
+	assert_neg_errno(rh_unmap_phys_range(f->plat, normal, RH_PAGE_SIZE), EINVAL);
+	assert_int_equal(rh_phys_probe_ptr_read(f->plat, normal, &(char){ 0 }, 1), 0);
+}
+
 /* ------------------------------------------------------------ names */
 
 static void test_names(void **state)
@@ -767,6 +975,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpu_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmap_core, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_made_before_protection, setup,
+						teardown_restricted),
+		cmocka_unit_test_setup_teardown(test_alias_made_during_protection, setup,
+						teardown_restricted),
+		cmocka_unit_test_setup_teardown(test_alias_exporter_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_phys_range_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bufinfo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),

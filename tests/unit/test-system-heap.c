@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +19,7 @@
 #include <rheap/scatterlist.h>
 #include <rheap/uapi.h>
 
+#include "emu.h"
 #include "internal.h"
 #include "mm/page-alloc.h"
 #include "rh-test.h"
@@ -389,6 +391,120 @@ static void test_mmap_offsets(void **state)
 	assert_int_equal(free_pages(f), f->free_at_start);
 }
 
+/* Runs of physically contiguous entries: the host mappings a CPU mapping of the buffer needs. */
+static unsigned int layout_runs(const struct layout *l)
+{
+	unsigned int i, runs = l->nents ? 1 : 0;
+
+	for (i = 1; i < l->nents; i++)
+		if (l->pa[i] != l->pa[i - 1] + l->len[i - 1])
+			runs++;
+	return runs;
+}
+
+static void test_mappings_are_registered_aliases(void **state)
+{
+	struct fix *f = *state;
+	struct rh_dma_buf *hole, *dmabuf;
+	struct rh_phys_cpu_map m;
+	unsigned char *map, *v;
+	struct layout l;
+	size_t len = (64 << 10) + 3 * 4096;
+	unsigned int i, k;
+	size_t off;
+	int fd;
+
+	/* Leave one-page holes behind, so the next buffer is scattered. */
+	hole = alloc_buf(f->system, 4096);
+	dmabuf = alloc_buf(f->system, 4096);
+	rh_dma_buf_put(hole);
+	hole = alloc_buf(f->system, 4096 * 3);
+	rh_dma_buf_put(dmabuf);
+	fd = rh_dma_heap_buffer_alloc(f->system, len, O_RDWR | O_CLOEXEC, 0);
+	assert_true(fd >= 3);
+	dmabuf = rh_dma_buf_get(f->plat, fd);
+	assert_false(RH_IS_ERR_OR_NULL(dmabuf));
+	get_layout(f, dmabuf, &l);
+	assert_true(layout_runs(&l) > 1);
+
+	/* One alias per contiguous run, each at the PA the table gives. */
+	assert_int_equal(rh_mmap(f->plat, fd, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+				 (void **)&map), 0);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), layout_runs(&l));
+	for (i = 0, off = 0; i < l.nents; off += l.len[i], i++) {
+		for (k = 0; k < l.len[i]; k += 4096) {
+			assert_true(rh_phys_cpu_lookup(f->plat, map + off + k, &m));
+			assert_int_equal(m.pa, l.pa[i] + k);
+			assert_int_equal(m.prot, PROT_READ | PROT_WRITE);
+		}
+	}
+	assert_int_equal(rh_dma_buf_vmap(dmabuf, (void **)&v), 0);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 2 * layout_runs(&l));
+	map[len - 1] = 0x42;
+	assert_int_equal(v[len - 1], 0x42);
+	rh_dma_buf_vunmap(dmabuf, v);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), layout_runs(&l));
+	assert_int_equal(rh_munmap(f->plat, map, len), 0);
+	assert_int_equal(rh_physmem_nr_aliases(f->plat->physmem), 0);
+	assert_false(rh_phys_cpu_lookup(f->plat, map, &m));
+	rh_dma_buf_put(dmabuf);
+	assert_int_equal(rh_close(f->plat, fd), 0);
+	rh_dma_buf_put(hole);
+}
+
+/* Is @name attached to any buffer, according to bufinfo? */
+static bool bufinfo_mentions(struct fix *f, const char *name)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	bool found;
+
+	assert_non_null(out);
+	assert_int_equal(rh_dma_buf_bufinfo(f->plat, out), 0);
+	fclose(out);
+	found = strstr(text, name) != NULL;
+	free(text);
+	return found;
+}
+
+static void test_probe_cpu(void **state)
+{
+	struct fix *f = *state;
+	int fd, heap_fd, flags;
+
+	fd = rh_dma_heap_buffer_alloc(f->system, (3 << 20) + 4096, O_RDWR | O_CLOEXEC, 0);
+	assert_true(fd >= 3);
+	/* Normal memory: every page, or the sample, is readable. */
+	for (flags = 0; flags <= (int)RH_PROBE_CPU_SAMPLE; flags += RH_PROBE_CPU_SAMPLE)
+		assert_int_equal(rh_dma_buf_probe_cpu(f->plat, fd, (unsigned int)flags), 0);
+	assert_int_equal(rh_phys_violation_count(f->plat), 0);
+	/* The probe's attachment is gone, the buffer's references are as before. */
+	assert_false(bufinfo_mentions(f, "cpu-probe"));
+	{
+		struct rh_dma_buf *dmabuf = rh_dma_buf_get(f->plat, fd);
+
+		assert_false(RH_IS_ERR_OR_NULL(dmabuf));
+		assert_int_equal(rh_dma_buf_file_count(dmabuf), 2);
+		rh_dma_buf_put(dmabuf);
+	}
+
+	/* Bad input. */
+	assert_neg_errno(rh_dma_buf_probe_cpu(NULL, fd, 0), EINVAL);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, fd, 2), EINVAL);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, fd, ~0u), EINVAL);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, -1, 0), EBADF);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, RH_FD_MAX, 0), EBADF);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, 0, 0), EINVAL); /* stdin: no dma-buf */
+	heap_fd = rh_open(f->plat, "/dev/dma_heap/system", O_RDWR);
+	assert_true(heap_fd >= 3);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, heap_fd, 0), EINVAL);
+	assert_int_equal(rh_close(f->plat, heap_fd), 0);
+	assert_int_equal(rh_close(f->plat, fd), 0);
+	assert_neg_errno(rh_dma_buf_probe_cpu(f->plat, fd, 0), EBADF);
+	assert_int_equal(rh_phys_violation_count(f->plat), 0);
+}
+
 static void test_attach_dup_per_attachment(void **state)
 {
 	struct fix *f = *state;
@@ -546,6 +662,24 @@ static void nth_attach_clean(void *p)
 	struct nth_arg *arg = p;
 
 	assert_int_equal(rh_dma_buf_file_count(arg->dmabuf), 2);
+	/* A failed mmap left no alias registered (nor a mapping: count above). */
+	assert_int_equal(rh_physmem_nr_aliases(arg->f->plat->physmem), 0);
+}
+
+static int nth_probe(void *p)
+{
+	struct nth_arg *arg = p;
+
+	return rh_dma_buf_probe_cpu(arg->f->plat, arg->fd, 0);
+}
+
+static void nth_probe_clean(void *p)
+{
+	struct nth_arg *arg = p;
+
+	/* Whatever failed, nothing of the probe is left on the buffer. */
+	assert_int_equal(rh_dma_buf_file_count(arg->dmabuf), 2);
+	assert_false(bufinfo_mentions(arg->f, "cpu-probe"));
 }
 
 static void test_fail_nth(void **state)
@@ -561,6 +695,8 @@ static void test_fail_nth(void **state)
 	assert_false(RH_IS_ERR_OR_NULL(arg.dmabuf));
 	assert_true(rh_test_fail_nth_sweep(nth_attach_map_mmap, nth_attach_undo,
 					   nth_attach_clean, &arg) >= 3);
+	/* The probe's device, attachment and table copy: three sites at least. */
+	assert_true(rh_test_fail_nth_sweep(nth_probe, NULL, nth_probe_clean, &arg) >= 3);
 	rh_dma_buf_put(arg.dmabuf);
 	assert_int_equal(rh_close(arg.f->plat, arg.fd), 0);
 }
@@ -575,6 +711,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reserved_excluded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zeroed_and_normal_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmap_offsets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mappings_are_registered_aliases, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_probe_cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_dup_per_attachment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uncached_skips_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_access_and_sync, setup, teardown),

@@ -116,14 +116,16 @@ static void system_heap_unmap_dma_buf(struct rh_dma_buf_attachment *attachment,
 
 /*
  * Map the buffer from page vma->vm_pgoff into the vma, one host mapping per
- * physically contiguous run (the kernel remaps page by page; the result is
- * the same, with far fewer mapping calls).
+ * physically contiguous run of entries (the kernel remaps page by page; the
+ * result is the same, with far fewer mapping calls and registered aliases:
+ * the buddy allocator hands out neighbouring blocks more often than not).
  */
 static int system_heap_map_pages(struct system_heap_buffer *buffer,
 				 struct rh_vm_area *vma)
 {
-	uint64_t skip = (uint64_t)vma->vm_pgoff << RH_PAGE_SHIFT;
+	uint64_t skip = (uint64_t)vma->vm_pgoff << RH_PAGE_SHIFT, run_len = 0;
 	uintptr_t addr = vma->vm_start;
+	rh_phys_addr_t run_pa = 0;
 	struct rh_scatterlist *sg;
 	unsigned int i;
 	int ret;
@@ -139,16 +141,22 @@ static int system_heap_map_pages(struct system_heap_buffer *buffer,
 		pa += skip;
 		len -= skip;
 		skip = 0;
-		if (len > vma->vm_end - addr)
-			len = vma->vm_end - addr;
-		ret = rh_remap_phys_range(vma, addr, pa, (size_t)len);
-		if (ret)
-			return ret;
-		addr += len;
-		if (addr >= vma->vm_end)
-			return 0;
+		if (len > vma->vm_end - addr - run_len)
+			len = vma->vm_end - addr - run_len;
+		if (run_len && pa != run_pa + run_len) {
+			ret = rh_remap_phys_range(vma, addr, run_pa, (size_t)run_len);
+			if (ret)
+				return ret;
+			addr += run_len;
+			run_len = 0;
+		}
+		if (!run_len)
+			run_pa = pa;
+		run_len += len;
+		if (addr + run_len >= vma->vm_end)
+			break;
 	}
-	return 0;
+	return run_len ? rh_remap_phys_range(vma, addr, run_pa, (size_t)run_len) : 0;
 }
 
 static int system_heap_mmap(struct rh_dma_buf *dmabuf, struct rh_vm_area *vma)
@@ -175,7 +183,8 @@ static int system_heap_vmap(struct rh_dma_buf *dmabuf, void **ret_vaddr)
 	vma.vm_dmabuf = dmabuf;
 	ret = system_heap_map_pages(buffer, &vma);
 	if (ret) {
-		munmap(vaddr, buffer->len);
+		/* Unregisters the runs already mapped, with the range. */
+		rh_phys_unmap_alias(buffer->plat, vaddr, buffer->len);
 		return ret;
 	}
 	*ret_vaddr = vaddr;
@@ -185,8 +194,13 @@ static int system_heap_vmap(struct rh_dma_buf *dmabuf, void **ret_vaddr)
 static void system_heap_vunmap(struct rh_dma_buf *dmabuf, void *vaddr)
 {
 	struct system_heap_buffer *buffer = rh_dma_buf_priv(dmabuf);
+	int ret;
 
-	munmap(vaddr, buffer->len);
+	/* vunmap(): the aliases go from the platform's registry with the range. */
+	ret = rh_phys_unmap_alias(buffer->plat, vaddr, buffer->len);
+	if (ret)
+		rh_err(buffer->plat, "system heap: vunmap of %p failed: %s", vaddr,
+		       strerror(-ret));
 }
 
 static unsigned int sg_order(const struct rh_scatterlist *sg)
