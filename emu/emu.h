@@ -272,15 +272,22 @@ void rh_firewall_fill_stats(struct rh_firewall *fw,
 /* ---------------------------------------------------------------- devices */
 
 /*
- * rh_emu_device_set_secure() - switch @dev (a device of @plat) to secure or
- * non-secure mode, as the secure world does on request (MTK: the TEE
- * programs the master's security domain). Defined in src/device.c, where
- * struct rh_device lives; only the secure world calls it.
- * Returns 0, -EINVAL (NULL, or @dev not of @plat), -EPERM (secure mode on a
- * device that is not secure-capable).
+ * rh_emu_device_secure_get() / rh_emu_device_secure_put() - take or drop
+ * one reference on @dev's secure mode (a device of @plat), as the secure
+ * world does when it grants the device a buffer or lends memory for a use
+ * case the device serves (MTK: the TEE programs the master's security
+ * domain; Arm: the secure stream of its SMMU). The device is in secure
+ * mode while it holds at least one reference: the first get switches it,
+ * the last put switches it back, so users of secure mode never switch a
+ * device under each other. Defined in src/platform/device.c, where struct
+ * rh_device lives; only the secure world calls them.
+ * Returns 0, -EINVAL (NULL, @dev not of @plat, a put without a get: logged),
+ * -EPERM (a get on a device that is not secure-capable).
+ * rh_emu_device_secure_refs() - the count (0 for NULL).
  */
-int rh_emu_device_set_secure(struct rh_platform *plat, struct rh_device *dev,
-			     bool secure);
+int rh_emu_device_secure_get(struct rh_platform *plat, struct rh_device *dev);
+int rh_emu_device_secure_put(struct rh_platform *plat, struct rh_device *dev);
+unsigned int rh_emu_device_secure_refs(const struct rh_device *dev);
 
 /* ---------------------------------------------------------------- lent memory */
 

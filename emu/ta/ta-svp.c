@@ -173,8 +173,9 @@ static void grant_drop(struct rh_svp *svp, struct svp_grant *g)
 	if (!grant_find(svp, dev, handle, NULL))
 		rh_firewall_window_remove(svp->plat->firewall,
 					  rh_device_master_id(dev), handle);
+	/* The TA's one reference on the device's secure mode goes with its last grant. */
 	if (!device_has_grant(svp, dev))
-		rh_emu_device_set_secure(svp->plat, dev, false);
+		rh_emu_device_secure_put(svp->plat, dev);
 }
 
 /* Map the pinned buffer's extents into @dev's secure windows; under lock. */
@@ -239,8 +240,12 @@ static uint32_t grant_add(struct rh_svp *svp, struct svp_session *sess,
 			goto out_unpin;
 		}
 	}
-	ret = rh_device_is_secure(dev) ? 0 :
-					 rh_emu_device_set_secure(svp->plat, dev, true);
+	/*
+	 * The TA holds one reference on the device's secure mode while it
+	 * grants the device anything; a protected-memory lend may hold
+	 * another (emu/optee/protmem.c): neither switches it under the other.
+	 */
+	ret = device_has_grant(svp, dev) ? 0 : rh_emu_device_secure_get(svp->plat, dev);
 	if (ret) {
 		if (!grant_find(svp, dev, handle, NULL))
 			rh_firewall_window_remove(svp->plat->firewall,

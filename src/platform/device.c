@@ -9,14 +9,18 @@
 #include <rheap/device.h>
 #include <rheap/scatterlist.h>
 
-#include "emu.h" /* only for the prototype of rh_emu_device_set_secure() */
+#include "emu.h" /* only for the prototypes of rh_emu_device_secure_get/put() */
 #include "internal.h"
 #include "trace/trace.h"
 
 /*
  * A bus master of the simulated SoC. Its security state is what the
- * firewall sees on each transaction; only the secure world changes it
- * (rh_emu_device_set_secure()), so it is an atomic read once per call.
+ * firewall sees on each transaction; only the secure world changes it.
+ * It is a count, not a flag: each user of the device's secure mode (a
+ * grant of the secure video TA, a protected-memory lend of a use case the
+ * device serves) takes a reference (rh_emu_device_secure_get()) and drops
+ * it when done, so two protocols never switch a device under each other.
+ * The device is secure while the count is not 0: one atomic read a call.
  */
 struct rh_device {
 	struct rh_platform *plat;
@@ -24,7 +28,7 @@ struct rh_device {
 	char compatible[RH_NAME_LEN];
 	uint32_t master_id;
 	bool secure_capable;
-	atomic_bool secure;
+	atomic_uint secure_refs;
 
 	atomic_ullong maps;
 	atomic_ullong unmaps;
@@ -70,7 +74,7 @@ int rh_devices_init(struct rh_platform *plat)
 		dev->master_id = dd->master_id;
 		dev->secure_capable = dd->secure_capable;
 		/* Every master comes out of reset non-secure. */
-		atomic_init(&dev->secure, false);
+		atomic_init(&dev->secure_refs, 0);
 		rh_dbg(plat, "device: %s master %u%s", dev->name, dev->master_id,
 		       dev->secure_capable ? " (secure-capable)" : "");
 	}
@@ -98,7 +102,7 @@ int rh_device_create_internal(struct rh_platform *plat, const char *name,
 	memcpy(dev->name, name, strlen(name) + 1);
 	dev->master_id = master_id;
 	/* Not secure-capable: the secure world can never admit it. */
-	atomic_init(&dev->secure, false);
+	atomic_init(&dev->secure_refs, 0);
 	*ret_dev = dev;
 	return 0;
 }
@@ -159,7 +163,7 @@ RH_EXPORT bool rh_device_is_secure(const struct rh_device *dev)
 	/* clang 14 refuses atomic loads through a const pointer. */
 	struct rh_device *d = (struct rh_device *)dev;
 
-	return d && atomic_load_explicit(&d->secure, memory_order_acquire);
+	return d && atomic_load_explicit(&d->secure_refs, memory_order_acquire) != 0;
 }
 
 RH_EXPORT struct rh_platform *rh_device_platform(const struct rh_device *dev)
@@ -189,21 +193,58 @@ RH_EXPORT int rh_device_get_stats(const struct rh_device *dev,
 	return 0;
 }
 
-int rh_emu_device_set_secure(struct rh_platform *plat, struct rh_device *dev,
-			     bool secure)
+/* The mode changed (with the first reference or the last): say so. */
+static void device_secure_switched(struct rh_platform *plat, struct rh_device *dev,
+				   bool secure)
 {
+	IMSG(plat, "device: %s is now %s", dev->name, secure ? "secure" : "non-secure");
+	RH_TRACE(plat, RH_TRACE_DEVICE_SECURE_SWITCH, .track_name = dev->name,
+		 .secure = secure);
+}
+
+int rh_emu_device_secure_get(struct rh_platform *plat, struct rh_device *dev)
+{
+	unsigned int old;
+
 	if (!plat || !dev || dev->plat != plat)
 		return -EINVAL;
-	if (secure && !dev->secure_capable) {
+	if (!dev->secure_capable) {
 		EMSG(plat, "device: %s cannot enter secure mode", dev->name);
 		return -EPERM;
 	}
-	atomic_store_explicit(&dev->secure, secure, memory_order_release);
-	IMSG(plat, "device: %s is now %s", dev->name,
-	     secure ? "secure" : "non-secure");
-	RH_TRACE(plat, RH_TRACE_DEVICE_SECURE_SWITCH, .track_name = dev->name,
-		 .secure = secure);
+	old = atomic_fetch_add_explicit(&dev->secure_refs, 1, memory_order_acq_rel);
+	if (!old)
+		device_secure_switched(plat, dev, true);
 	return 0;
+}
+
+int rh_emu_device_secure_put(struct rh_platform *plat, struct rh_device *dev)
+{
+	unsigned int old;
+
+	if (!plat || !dev || dev->plat != plat)
+		return -EINVAL;
+	old = atomic_load_explicit(&dev->secure_refs, memory_order_relaxed);
+	do {
+		if (!old) {
+			EMSG(plat, "device: %s: secure mode released more often than taken",
+			     dev->name);
+			return -EINVAL;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(&dev->secure_refs, &old, old - 1,
+							memory_order_acq_rel,
+							memory_order_relaxed));
+	if (old == 1)
+		device_secure_switched(plat, dev, false);
+	return 0;
+}
+
+unsigned int rh_emu_device_secure_refs(const struct rh_device *dev)
+{
+	/* clang 14 refuses atomic loads through a const pointer. */
+	struct rh_device *d = (struct rh_device *)dev;
+
+	return d ? atomic_load_explicit(&d->secure_refs, memory_order_acquire) : 0;
 }
 
 /* Mirrors: valid_dma_direction() (include/linux/dma-direction.h) */

@@ -186,7 +186,7 @@ static void test_non_secure_dma_refused(void **state)
 	assert_false(v.secure);
 
 	/* The gpu cannot be talked into secure mode... */
-	assert_neg_errno(rh_emu_device_set_secure(f->plat, f->gpu, true), EPERM);
+	assert_neg_errno(rh_emu_device_secure_get(f->plat, f->gpu), EPERM);
 	assert_neg_errno(rh_device_dma_read(f->gpu, f->chunk->base + 0x1000, buf, sizeof(buf)),
 			 EACCES);
 	/* ...and a video master is refused too until the secure world switches it. */
@@ -201,8 +201,8 @@ static void test_non_secure_dma_refused(void **state)
 	 * and maps it the page (as its TA does for a granted buffer); secure
 	 * mode alone would not do.
 	 */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->display), 0);
 	assert_int_equal(rh_firewall_window_add(f->plat->firewall,
 						rh_device_master_id(f->display),
 						f->chunk->base + 0x1000, 4096, 1), 0);

@@ -116,22 +116,42 @@ static void test_secure_switch(void **state)
 	struct rh_platform_desc desc;
 	struct rh_platform *other = NULL;
 
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
 	assert_true(rh_device_is_secure(f->vcodec));
 	assert_false(rh_device_is_secure(f->display));
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+	assert_int_equal(rh_emu_device_secure_refs(f->vcodec), 1);
+	assert_int_equal(rh_emu_device_secure_put(f->plat, f->vcodec), 0);
+	assert_false(rh_device_is_secure(f->vcodec));
+	assert_int_equal(rh_emu_device_secure_refs(f->vcodec), 0);
+
+	/* A count: secure while any user holds it, whoever took it first. */
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
+	assert_int_equal(rh_emu_device_secure_refs(f->vcodec), 2);
+	assert_int_equal(rh_emu_device_secure_put(f->plat, f->vcodec), 0);
+	assert_true(rh_device_is_secure(f->vcodec));
+	assert_int_equal(rh_emu_device_secure_put(f->plat, f->vcodec), 0);
+	assert_false(rh_device_is_secure(f->vcodec));
+	/* A put without a get is a secure-world bug: refused, nothing wraps. */
+	assert_neg_errno(rh_emu_device_secure_put(f->plat, f->vcodec), EINVAL);
+	assert_int_equal(rh_emu_device_secure_refs(f->vcodec), 0);
 	assert_false(rh_device_is_secure(f->vcodec));
 
-	assert_neg_errno(rh_emu_device_set_secure(f->plat, f->gpu, true), EPERM);
+	assert_neg_errno(rh_emu_device_secure_get(f->plat, f->gpu), EPERM);
 	assert_false(rh_device_is_secure(f->gpu));
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->gpu, false), 0);
+	assert_int_equal(rh_emu_device_secure_refs(f->gpu), 0);
+	assert_neg_errno(rh_emu_device_secure_put(f->plat, f->gpu), EINVAL);
 
-	assert_neg_errno(rh_emu_device_set_secure(NULL, f->vcodec, true), EINVAL);
-	assert_neg_errno(rh_emu_device_set_secure(f->plat, NULL, true), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_get(NULL, f->vcodec), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_get(f->plat, NULL), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_put(NULL, f->vcodec), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_put(f->plat, NULL), EINVAL);
+	assert_int_equal(rh_emu_device_secure_refs(NULL), 0);
 	/* A device of another platform is not this secure world's to switch. */
 	hand_desc_minimal(&desc);
 	assert_int_equal(hand_platform_new(&desc, &other), 0);
-	assert_neg_errno(rh_emu_device_set_secure(other, f->vcodec, true), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_get(other, f->vcodec), EINVAL);
+	assert_neg_errno(rh_emu_device_secure_put(other, f->vcodec), EINVAL);
 	assert_false(rh_device_is_secure(f->vcodec));
 	assert_ptr_not_equal(rh_device_find(other, "vcodec"), f->vcodec);
 	hand_platform_free(other);
@@ -152,7 +172,7 @@ static void test_dma_open_memory(void **state)
 	assert_int_equal(in[0], 1);
 	assert_memory_equal(in + 1, out + 1, sizeof(in) - 1);
 	/* So does a secure one. */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
 	assert_int_equal(rh_device_dma_read(f->vcodec, OPEN_PA, in, sizeof(in)), 0);
 
 	st = dev_stats(f->gpu);
@@ -218,8 +238,8 @@ static void test_dma_secure_master(void **state)
 
 	for (i = 0; i < sizeof(frame); i++)
 		frame[i] = (unsigned char)i;
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->display, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->display), 0);
 	/* Secure mode alone opens nothing: the TEE maps the buffer for each. */
 	assert_neg_errno(rh_device_dma_write(f->vcodec, PROT_PA, frame, sizeof(frame)), EACCES);
 	assert_int_equal(sec[1], 0);
@@ -248,7 +268,7 @@ static void test_dma_secure_master(void **state)
 	assert_string_equal(v.master, "display");
 
 	/* Back to non-secure: refused again. */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, false), 0);
+	assert_int_equal(rh_emu_device_secure_put(f->plat, f->vcodec), 0);
 	assert_neg_errno(rh_device_dma_read(f->vcodec, PROT_PA, out, 1), EACCES);
 }
 
@@ -465,7 +485,7 @@ static void test_dma_sg_refused_copies_nothing(void **state)
 	/* Only the open part: fine. */
 	assert_int_equal(rh_device_dma_read_sg(f->gpu, &sgt, 0, buf, 3 * RH_PAGE_SIZE - 0x100), 0);
 	/* The secure vcodec, granted the protected page, reads all of it. */
-	assert_int_equal(rh_emu_device_set_secure(f->plat, f->vcodec, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, f->vcodec), 0);
 	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(f->vcodec),
 						PROT_PA + 0x80000, RH_PAGE_SIZE, 1), 0);
 	assert_int_equal(rh_dma_map_sgtable(f->vcodec, &sgt, RH_DMA_BIDIRECTIONAL, 0), 0);

@@ -114,7 +114,7 @@ static bool all_zero(const unsigned char *p, size_t len)
 static void grant(struct fixture *f, struct rh_device *dev, rh_phys_addr_t pa,
 		  uint64_t len)
 {
-	assert_int_equal(rh_emu_device_set_secure(f->plat, dev, true), 0);
+	assert_int_equal(rh_emu_device_secure_get(f->plat, dev), 0);
 	assert_int_equal(rh_firewall_window_add(f->plat->firewall, rh_device_master_id(dev),
 						pa, len, TEST_GRANT), 0);
 }
@@ -122,7 +122,7 @@ static void grant(struct fixture *f, struct rh_device *dev, rh_phys_addr_t pa,
 static void ungrant(struct fixture *f, struct rh_device *dev)
 {
 	rh_firewall_window_remove(f->plat->firewall, rh_device_master_id(dev), TEST_GRANT);
-	assert_int_equal(rh_emu_device_set_secure(f->plat, dev, false), 0);
+	assert_int_equal(rh_emu_device_secure_put(f->plat, dev), 0);
 }
 
 static struct rh_platform_stats plat_stats(struct fixture *f)
