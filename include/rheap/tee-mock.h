@@ -209,6 +209,17 @@ RH_EXPORT unsigned int rh_mock_tee_log_count(void);
  */
 RH_EXPORT const char *rh_mock_tee_last_log(void);
 
+/*
+ * What the mock's protmem_caps answers from now on: a copy of @caps, or
+ * for NULL (the default) what the TEE behind an installed mock answers,
+ * -EOPNOTSUPP (no protected memory) for a bare one. A setting, not an
+ * expectation, kept across rh_mock_tee_reset(): the TEE driver asks
+ * whenever the backend is plugged in.
+ * The protected-memory messages (LEND/RECLAIM_PROTMEM, GET_PROTMEM_CONFIG)
+ * are expected with rh_mock_tee_expect() like every other message.
+ */
+RH_EXPORT void rh_mock_tee_set_protmem_caps(const struct rh_tee_protmem_caps *caps);
+
 RH_END_DECLS
 
 #endif /* RHEAP_TEE_MOCK_H */

@@ -66,6 +66,38 @@ RH_BEGIN_DECLS
 #define RH_OPTEE_MSG_CMD_CANCEL 3
 #define RH_OPTEE_MSG_CMD_REGISTER_SHM 4
 #define RH_OPTEE_MSG_CMD_UNREGISTER_SHM 5
+/*
+ * Protected memory (Linux 6.18, OP-TEE 4.x, SMC ABI):
+ * LEND_PROTMEM:       p0 VALUE_INPUT a = use case (RH_OPTEE_MSG_PROTMEM_*)
+ *                     p1 TMEM_INPUT  buf_ptr = physical address, size,
+ *                                    shm_ref = the normal world's cookie
+ *                     The range becomes protected memory of the use case:
+ *                     the normal world's view of it is gone until reclaimed.
+ * RECLAIM_PROTMEM:    p0 RMEM_INPUT  shm_ref = the cookie (offs, size 0),
+ *                     as the kernel driver sends it and OP-TEE reads it
+ *                     (optee_msg.h's comment says a VALUE_INPUT; both
+ *                     implementations use an rmem).
+ * GET_PROTMEM_CONFIG: p0 VALUE_INOUT in: a = use case; out: a = minimum
+ *                                    size of a lend, b = its alignment,
+ *                                    c = physical address width in bits
+ *                     p1 RMEM_OUTPUT (or a NULL TMEM_OUTPUT of size 0 to
+ *                                    ask the size): the use case's memory
+ *                                    attributes, u32 each; out: size = the
+ *                                    bytes they take (SHORT_BUFFER when the
+ *                                    buffer is smaller)
+ */
+#define RH_OPTEE_MSG_CMD_LEND_PROTMEM 8
+#define RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM 9
+#define RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG 10
+
+/*
+ * Protected-memory use cases (OPTEE_MSG_PROTMEM_*); the kernel's enum
+ * tee_dma_heap_id uses the same numbers for its heaps.
+ */
+#define RH_OPTEE_MSG_PROTMEM_RESERVED 0
+#define RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY 1
+#define RH_OPTEE_MSG_PROTMEM_TRUSTED_UI 2
+#define RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_RECORD 3
 
 /**
  * struct rh_optee_msg_param_tmem - temporary memory reference

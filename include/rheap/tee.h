@@ -397,11 +397,51 @@ RH_EXPORT size_t rh_tee_shm_get_size(const struct rh_tee_shm *shm);
 
 /* ------------------------------------------------------------ backends */
 
-#define RH_TEE_OPS_VERSION 1
+/*
+ * Version 2 added the protected-memory methods (LEND_PROTMEM,
+ * RECLAIM_PROTMEM, GET_PROTMEM_CONFIG, protmem_caps). Tables of version 1
+ * are still accepted: they are read only as far as version 1 goes, so a
+ * backend built against the old header keeps working and simply offers no
+ * protected memory.
+ */
+#define RH_TEE_OPS_VERSION 2
+/** Oldest table version accepted. */
+#define RH_TEE_OPS_VERSION_MIN 1
+
+/* struct rh_tee_protmem_caps.flags */
+/** A static carveout is protected memory (OPTEE_SMC_SEC_CAP_PROTMEM). */
+#define RH_TEE_PROTMEM_CAP_STATIC (1u << 0)
+/** Memory may be lent per use case (OPTEE_SMC_SEC_CAP_DYNAMIC_PROTMEM). */
+#define RH_TEE_PROTMEM_CAP_DYNAMIC (1u << 1)
+
+/**
+ * struct rh_tee_protmem_caps - what a TEE offers as protected memory
+ * @flags: RH_TEE_PROTMEM_CAP_* bits
+ * @pa_width: bits of a physical address the secure world handles (STATIC)
+ * @static_use_case: STATIC: the use case the carveout serves
+ *                   (RH_OPTEE_MSG_PROTMEM_*; upstream only ever serves
+ *                   secure video from it, the simulation says which)
+ * @reserved: 0
+ * @static_base, @static_size: STATIC: the carveout
+ *
+ * The answer of the fast calls OPTEE_SMC_EXCHANGE_CAPABILITIES (the
+ * protmem bits) and OPTEE_SMC_GET_PROTMEM_CONFIG (the carveout), which are
+ * SMCs of their own rather than messages.
+ */
+struct rh_tee_protmem_caps {
+	uint32_t flags;
+	uint32_t pa_width;
+	uint32_t static_use_case;
+	uint32_t reserved;
+	rh_phys_addr_t static_base;
+	uint64_t static_size;
+};
 
 /**
  * struct rh_tee_ops - a TEE backend (what a TEE driver talks to)
- * @version: RH_TEE_OPS_VERSION; a table of another version is refused
+ * @version: RH_TEE_OPS_VERSION_MIN..RH_TEE_OPS_VERSION; any other table is
+ *           refused; the members below the version-2 line are read only
+ *           from tables of version 2 or later
  * @get_version: mandatory; describe the TEE
  * @open_session: mandatory; OPEN_SESSION message
  * @invoke: mandatory; INVOKE_COMMAND message
@@ -412,6 +452,13 @@ RH_EXPORT size_t rh_tee_shm_get_size(const struct rh_tee_shm *shm);
  * @ta_panic_next: optional test hook: make the trusted application serving
  *                 @session (0: the next OPEN_SESSION) panic when it is next
  *                 entered; used by the fault wrapper
+ * @lend_protmem: version 2, optional; LEND_PROTMEM message
+ * @reclaim_protmem: version 2, optional, needed with @lend_protmem;
+ *                   RECLAIM_PROTMEM message
+ * @get_protmem_config: version 2, optional; GET_PROTMEM_CONFIG message
+ * @protmem_caps: version 2, optional (absent: no protected memory); the
+ *                fast calls of struct rh_tee_protmem_caps; 0 and
+ *                *@ret_caps filled, or a negative errno
  *
  * Every message method receives the marshalled message exactly as a TEE
  * driver would pass it to the secure world (@size bytes, header + params)
@@ -433,6 +480,13 @@ struct rh_tee_ops {
 	int (*shm_unregister)(void *priv, struct rh_optee_msg_arg *msg,
 			      size_t size);
 	int (*ta_panic_next)(void *priv, uint32_t session);
+	/* ---- version 2 */
+	int (*lend_protmem)(void *priv, struct rh_optee_msg_arg *msg, size_t size);
+	int (*reclaim_protmem)(void *priv, struct rh_optee_msg_arg *msg,
+			       size_t size);
+	int (*get_protmem_config)(void *priv, struct rh_optee_msg_arg *msg,
+				  size_t size);
+	int (*protmem_caps)(void *priv, struct rh_tee_protmem_caps *ret_caps);
 };
 
 /**
@@ -443,8 +497,8 @@ struct rh_tee_ops {
  * Checks the table's version and that the method for @msg->cmd exists,
  * then calls it. Wrapping backends use it to reach the backend they wrap.
  * @return the method's return, -EOPNOTSUPP for a NULL/foreign-version
- * table or a missing method, -EINVAL for a NULL/short message or an
- * unknown command.
+ * table or a missing method (a protected-memory command to a version-1
+ * table included), -EINVAL for a NULL/short message or an unknown command.
  */
 RH_EXPORT int rh_tee_ops_call(const struct rh_tee_ops *ops, void *priv,
 			      struct rh_optee_msg_arg *msg, size_t size);
@@ -458,6 +512,15 @@ RH_EXPORT int rh_tee_ops_ta_panic_next(const struct rh_tee_ops *ops,
 				       void *priv, uint32_t session);
 
 /**
+ * rh_tee_ops_protmem_caps() - checked call of protmem_caps
+ * @ret_caps: written only on success
+ * @return the method's return, -EOPNOTSUPP for a table without the method
+ * (version 1 included), -EINVAL for a NULL @ret_caps.
+ */
+RH_EXPORT int rh_tee_ops_protmem_caps(const struct rh_tee_ops *ops, void *priv,
+				      struct rh_tee_protmem_caps *ret_caps);
+
+/**
  * rh_platform_set_tee_backend() - plug a TEE backend into the platform
  * @ops: the backend's table, NULL for "no TEE" (the driver not probed:
  *       rh_tee_client_open_context() fails with -ENOENT)
@@ -466,9 +529,14 @@ RH_EXPORT int rh_tee_ops_ta_panic_next(const struct rh_tee_ops *ops,
  * A platform starts with the in-process emulator. Contexts keep the
  * backend they were opened with, so the backend can only change while no
  * context is open.
- * @return 0, -EINVAL for a NULL @plat or a table that is not
- * RH_TEE_OPS_VERSION or lacks a mandatory method, -EBUSY while a context of
- * @plat is open.
+ * The TEE driver is bound to the backend: changing it removes the driver
+ * and probes it again on the new backend, as unloading and loading the
+ * TEE driver would (its protected-memory heaps stay registered; those the
+ * new TEE does not serve fail allocations with -EINVAL until one does).
+ * @return 0, -EINVAL for a NULL @plat or a table whose version is not in
+ * RH_TEE_OPS_VERSION_MIN..RH_TEE_OPS_VERSION or that lacks a mandatory
+ * method, -EBUSY while a context of @plat is open (protected memory lent
+ * to the TEE keeps the driver's own context open).
  */
 RH_EXPORT int rh_platform_set_tee_backend(struct rh_platform *plat,
 					  const struct rh_tee_ops *ops,

@@ -11,7 +11,14 @@
 
 static bool ops_usable(const struct rh_tee_ops *ops)
 {
-	return ops && ops->version == RH_TEE_OPS_VERSION;
+	return ops && ops->version >= RH_TEE_OPS_VERSION_MIN &&
+	       ops->version <= RH_TEE_OPS_VERSION;
+}
+
+/* A version-1 table ends before the protected-memory methods: never read them. */
+static bool ops_has_protmem(const struct rh_tee_ops *ops)
+{
+	return ops_usable(ops) && ops->version >= 2;
 }
 
 RH_EXPORT int rh_tee_ops_call(const struct rh_tee_ops *ops, void *priv,
@@ -41,6 +48,15 @@ RH_EXPORT int rh_tee_ops_call(const struct rh_tee_ops *ops, void *priv,
 		break;
 	case RH_OPTEE_MSG_CMD_UNREGISTER_SHM:
 		method = ops->shm_unregister;
+		break;
+	case RH_OPTEE_MSG_CMD_LEND_PROTMEM:
+		method = ops_has_protmem(ops) ? ops->lend_protmem : NULL;
+		break;
+	case RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM:
+		method = ops_has_protmem(ops) ? ops->reclaim_protmem : NULL;
+		break;
+	case RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG:
+		method = ops_has_protmem(ops) ? ops->get_protmem_config : NULL;
 		break;
 	default:
 		return -EINVAL;
@@ -72,6 +88,22 @@ RH_EXPORT int rh_tee_ops_ta_panic_next(const struct rh_tee_ops *ops,
 	if (!ops_usable(ops) || !ops->ta_panic_next)
 		return -EOPNOTSUPP;
 	return ops->ta_panic_next(priv, session);
+}
+
+RH_EXPORT int rh_tee_ops_protmem_caps(const struct rh_tee_ops *ops, void *priv,
+				      struct rh_tee_protmem_caps *ret_caps)
+{
+	struct rh_tee_protmem_caps caps = { 0 };
+	int ret;
+
+	if (!ret_caps)
+		return -EINVAL;
+	if (!ops_has_protmem(ops) || !ops->protmem_caps)
+		return -EOPNOTSUPP;
+	ret = ops->protmem_caps(priv, &caps);
+	if (!ret)
+		*ret_caps = caps;
+	return ret;
 }
 
 /* ------------------------------------------------------------ platform backend */

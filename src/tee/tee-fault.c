@@ -127,6 +127,16 @@ static int fault_ta_panic_next(void *priv, uint32_t session)
 	return rh_tee_ops_ta_panic_next(f->inner, f->inner_priv, session);
 }
 
+static int fault_protmem_caps(void *priv, struct rh_tee_protmem_caps *ret_caps)
+{
+	struct rh_tee_fault *f = priv;
+
+	if (!f)
+		return -EINVAL;
+	/* A fast call, not a message: forwarded, never failed. */
+	return rh_tee_ops_protmem_caps(f->inner, f->inner_priv, ret_caps);
+}
+
 static const struct rh_tee_ops fault_ops = {
 	.version = RH_TEE_OPS_VERSION,
 	.get_version = fault_get_version,
@@ -137,6 +147,10 @@ static const struct rh_tee_ops fault_ops = {
 	.shm_register = fault_message,
 	.shm_unregister = fault_message,
 	.ta_panic_next = fault_ta_panic_next,
+	.lend_protmem = fault_message,
+	.reclaim_protmem = fault_message,
+	.get_protmem_config = fault_message,
+	.protmem_caps = fault_protmem_caps,
 };
 
 RH_EXPORT const struct rh_tee_ops *rh_tee_fault_get_ops(void)
@@ -150,7 +164,8 @@ RH_EXPORT int rh_tee_fault_new(struct rh_platform *plat,
 {
 	struct rh_tee_fault *f;
 
-	if (!inner || inner->version != RH_TEE_OPS_VERSION || !ret_fault)
+	if (!inner || inner->version < RH_TEE_OPS_VERSION_MIN ||
+	    inner->version > RH_TEE_OPS_VERSION || !ret_fault)
 		return -EINVAL;
 	f = rh_zalloc(sizeof(*f));
 	if (!f)

@@ -21,6 +21,8 @@
  *
  *   V <rc> <impl_id> <impl_caps> <gen_caps>   get_version
  *   P <rc> <session>                          ta_panic_next
+ *   S <rc> <flags> <pa_width> <use_case> <base> <size>
+ *                                             protmem_caps (the fast calls)
  *   C <cmd> <size>                            a message method, followed by
  *   > <hex>                                   the message sent (size bytes)
  *   I <param> <hex>                           bytes the TEE could read: the
@@ -34,7 +36,12 @@
  *   .                                         end of the C record
  *
  * I and O lines exist only for buffers registered while the backend was
- * installed (it learns them from REGISTER_SHM).
+ * installed (it learns them from REGISTER_SHM), for the calls that carry
+ * such memory references: OPEN_SESSION, INVOKE_COMMAND and
+ * GET_PROTMEM_CONFIG (whose attribute array comes back in one).
+ *
+ * The version line stays 1: a log written before the protected-memory
+ * calls existed is still a valid log.
  *
  * Numbers are decimal (rc may be negative), hex is lower-case, two digits a
  * byte, no separators. Host addresses appear only in REGISTER_SHM's tmem
@@ -49,6 +56,7 @@
 #define RECORD_MAGIC "rheap-tee-record 1"
 #define OP_VERSION 0x100u
 #define OP_PANIC_NEXT 0x101u
+#define OP_PROTMEM_CAPS 0x102u
 
 struct rec_data {
 	char dir; /* 'I' or 'O' */
@@ -61,6 +69,7 @@ struct rec_call {
 	uint32_t op; /* RH_OPTEE_MSG_CMD_* or OP_* */
 	int rc;
 	struct rh_tee_ioctl_version_data vers;
+	struct rh_tee_protmem_caps caps;
 	uint32_t session;
 	size_t size;
 	unsigned char *in;
@@ -169,10 +178,12 @@ static int shm_track(struct rh_tee_record *rec, const struct rh_optee_msg_arg *m
 	return 0;
 }
 
+/* Commands whose parameters may reference registered memory. */
 static bool has_ta_params(uint32_t cmd)
 {
 	return cmd == RH_OPTEE_MSG_CMD_OPEN_SESSION ||
-	       cmd == RH_OPTEE_MSG_CMD_INVOKE_COMMAND;
+	       cmd == RH_OPTEE_MSG_CMD_INVOKE_COMMAND ||
+	       cmd == RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG;
 }
 
 /* ------------------------------------------------------------ record */
@@ -458,6 +469,33 @@ static int rec_ta_panic_next(void *priv, uint32_t session)
 	return rc;
 }
 
+static int rec_protmem_caps(void *priv, struct rh_tee_protmem_caps *ret_caps)
+{
+	struct rh_tee_record *rec = priv;
+	struct rh_tee_protmem_caps caps = { 0 };
+	struct rec_call *c;
+	int rc = -EPROTO;
+
+	if (!rec || !ret_caps)
+		return -EINVAL;
+	pthread_mutex_lock(&rec->lock);
+	if (rec->mode == RH_TEE_RECORD) {
+		rc = rh_tee_ops_protmem_caps(rec->inner, rec->inner_priv, &caps);
+		fprintf(rec->fp, "S %d %u %u %u %llu %llu\n", rc, caps.flags, caps.pa_width,
+			caps.static_use_case, (unsigned long long)caps.static_base,
+			(unsigned long long)caps.static_size);
+		rec->calls++;
+	} else if (replay_next(rec, OP_PROTMEM_CAPS, &c)) {
+		rc = c->rc;
+		caps = c->caps;
+		rec->calls++;
+	}
+	pthread_mutex_unlock(&rec->lock);
+	if (!rc)
+		*ret_caps = caps;
+	return rc;
+}
+
 static const struct rh_tee_ops record_ops = {
 	.version = RH_TEE_OPS_VERSION,
 	.get_version = rec_get_version,
@@ -468,6 +506,10 @@ static const struct rh_tee_ops record_ops = {
 	.shm_register = rec_message,
 	.shm_unregister = rec_message,
 	.ta_panic_next = rec_ta_panic_next,
+	.lend_protmem = rec_message,
+	.reclaim_protmem = rec_message,
+	.get_protmem_config = rec_message,
+	.protmem_caps = rec_protmem_caps,
 };
 
 RH_EXPORT const struct rh_tee_ops *rh_tee_record_get_ops(void)
@@ -613,6 +655,21 @@ static int parse_msg_call(struct parser *ps, struct rec_call *c)
 	return l && !strcmp(l, ".") ? 0 : -EINVAL;
 }
 
+/* An "S" line into @c; false when it does not parse. */
+static bool parse_caps(const char *l, struct rec_call *c)
+{
+	unsigned long long base, size;
+	int n = 0;
+
+	if (sscanf(l, "S %d %u %u %u %llu %llu%n", &c->rc, &c->caps.flags,
+		   &c->caps.pa_width, &c->caps.static_use_case, &base, &size, &n) != 6 ||
+	    l[n])
+		return false;
+	c->caps.static_base = base;
+	c->caps.static_size = size;
+	return true;
+}
+
 static int parse_log(struct rh_tee_record *rec, FILE *fp)
 {
 	struct parser ps = { .fp = fp };
@@ -637,6 +694,8 @@ static int parse_log(struct rh_tee_record *rec, FILE *fp)
 			   sscanf(l, "P %d %u%n", &c.rc, &c.session, &n) == 2 &&
 			   !l[n]) {
 			c.op = OP_PANIC_NEXT;
+		} else if (l[0] == 'S' && parse_caps(l, &c)) {
+			c.op = OP_PROTMEM_CAPS;
 		} else if (l[0] == 'C' &&
 			   sscanf(l, "C %u %zu%n", &c.op, &c.size, &n) == 2 &&
 			   !l[n] && c.size >= sizeof(struct rh_optee_msg_arg) &&
@@ -681,7 +740,9 @@ RH_EXPORT int rh_tee_record_new(struct rh_platform *plat, const char *path,
 	int ret;
 
 	if (!path || !ret_rec ||
-	    (mode == RH_TEE_RECORD && (!inner || inner->version != RH_TEE_OPS_VERSION)) ||
+	    (mode == RH_TEE_RECORD &&
+	     (!inner || inner->version < RH_TEE_OPS_VERSION_MIN ||
+	      inner->version > RH_TEE_OPS_VERSION)) ||
 	    (mode == RH_TEE_REPLAY && inner) ||
 	    (mode != RH_TEE_RECORD && mode != RH_TEE_REPLAY))
 		return -EINVAL;

@@ -97,9 +97,13 @@ static const char *msg_cmd_name(uint32_t cmd)
 		[RH_OPTEE_MSG_CMD_CANCEL] = "CANCEL",
 		[RH_OPTEE_MSG_CMD_REGISTER_SHM] = "REGISTER_SHM",
 		[RH_OPTEE_MSG_CMD_UNREGISTER_SHM] = "UNREGISTER_SHM",
+		[RH_OPTEE_MSG_CMD_LEND_PROTMEM] = "LEND_PROTMEM",
+		[RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM] = "RECLAIM_PROTMEM",
+		[RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG] = "GET_PROTMEM_CONFIG",
 	};
 
-	return cmd < sizeof(names) / sizeof(names[0]) ? names[cmd] : "unknown command";
+	return cmd < sizeof(names) / sizeof(names[0]) && names[cmd] ? names[cmd] :
+	       "unknown command";
 }
 
 /* A TA command's name when the TA is known, or when only one shipped TA has it. */
@@ -473,6 +477,53 @@ static int mock_tee_shm_unregister(void *priv, struct rh_optee_msg_arg *msg, siz
 	return mock_tee_msg(priv, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, msg, size);
 }
 
+static int mock_tee_lend_protmem(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	return mock_tee_msg(priv, RH_OPTEE_MSG_CMD_LEND_PROTMEM, msg, size);
+}
+
+static int mock_tee_reclaim_protmem(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	return mock_tee_msg(priv, RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM, msg, size);
+}
+
+static int mock_tee_get_protmem_config(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	return mock_tee_msg(priv, RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG, msg, size);
+}
+
+/*
+ * The protected-memory capabilities are a setting, not a queued call: a
+ * TEE driver asks for them whenever the backend is plugged in, before a
+ * test has anything to script. Unset: what the TEE behind an installed
+ * mock answers, none for a bare one.
+ */
+static struct {
+	bool set;
+	struct rh_tee_protmem_caps caps;
+} mock_protmem;
+
+static int mock_tee_protmem_caps(void *priv, struct rh_tee_protmem_caps *ret_caps)
+{
+	const struct rh_tee_ops *inner;
+	struct rh_tee_protmem_caps caps;
+	void *inner_priv;
+	bool set;
+
+	pthread_mutex_lock(&mock.lock);
+	set = mock_protmem.set;
+	caps = mock_protmem.caps;
+	script_inner(priv, &inner, &inner_priv);
+	pthread_mutex_unlock(&mock.lock);
+	if (set) {
+		*ret_caps = caps;
+		return 0;
+	}
+	if (!inner)
+		return -EOPNOTSUPP;
+	return rh_tee_ops_protmem_caps(inner, inner_priv, ret_caps);
+}
+
 static int mock_tee_ta_panic_next(void *priv, uint32_t session)
 {
 	const struct rh_tee_ops *inner;
@@ -509,6 +560,10 @@ static const struct rh_tee_ops mock_tee_ops = {
 	.shm_register = mock_tee_shm_register,
 	.shm_unregister = mock_tee_shm_unregister,
 	.ta_panic_next = mock_tee_ta_panic_next,
+	.lend_protmem = mock_tee_lend_protmem,
+	.reclaim_protmem = mock_tee_reclaim_protmem,
+	.get_protmem_config = mock_tee_get_protmem_config,
+	.protmem_caps = mock_tee_protmem_caps,
 };
 
 /* ------------------------------------------------------------ log */
@@ -576,9 +631,11 @@ RH_EXPORT int rh_mock_tee_install_at(struct rh_platform *plat, const char *file,
 		if (ret)
 			return ret;
 	}
-	ret = rh_platform_set_tee_backend(plat, &mock_tee_ops, &mock);
-	if (ret)
-		return ret;
+	/*
+	 * What is behind the mock is set before it is plugged in: the TEE
+	 * driver probes the new backend at once (protmem_caps, and
+	 * GET_PROTMEM_CONFIG for each use case), which goes through.
+	 */
 	rh_mock_tee_reset();
 	pthread_mutex_lock(&mock.lock);
 	mock.inner = ops;
@@ -586,6 +643,11 @@ RH_EXPORT int rh_mock_tee_install_at(struct rh_platform *plat, const char *file,
 	mock.file = file;
 	mock.line = line;
 	pthread_mutex_unlock(&mock.lock);
+	ret = rh_platform_set_tee_backend(plat, &mock_tee_ops, &mock);
+	if (ret) {
+		rh_mock_tee_reset();
+		return ret;
+	}
 	rh_platform_set_log_fn(plat, mock_log, NULL);
 	return 0;
 }
@@ -676,4 +738,13 @@ RH_EXPORT const char *rh_mock_tee_last_log(void)
 {
 	/* The test reads it between calls: no call is writing it then. */
 	return mock.last_log;
+}
+
+RH_EXPORT void rh_mock_tee_set_protmem_caps(const struct rh_tee_protmem_caps *caps)
+{
+	pthread_mutex_lock(&mock.lock);
+	mock_protmem.set = caps != NULL;
+	if (caps)
+		mock_protmem.caps = *caps;
+	pthread_mutex_unlock(&mock.lock);
 }

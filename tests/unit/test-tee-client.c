@@ -323,6 +323,117 @@ static void test_backend_tables(void **state)
 	assert_false(RH_IS_ERR_OR_NULL(f->ctx));
 }
 
+static int protmem_msg(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	*(uint32_t *)priv = msg->cmd;
+	msg->ret = RH_TEEC_SUCCESS;
+	return 0;
+}
+
+static int protmem_caps(void *priv, struct rh_tee_protmem_caps *ret_caps)
+{
+	ret_caps->flags = RH_TEE_PROTMEM_CAP_DYNAMIC;
+	ret_caps->pa_width = 48;
+	return 0;
+}
+
+/*
+ * Version 2 of the table adds the protected-memory methods; a version-1
+ * table is still a backend, read only as far as version 1 goes.
+ */
+static void test_backend_table_versions(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_tee_ops ops = {
+		.version = RH_TEE_OPS_VERSION,
+		.get_version = bad_get_version,
+		.open_session = bad_msg,
+		.invoke = bad_msg,
+		.close_session = bad_msg,
+		.lend_protmem = protmem_msg,
+		.reclaim_protmem = protmem_msg,
+		.get_protmem_config = protmem_msg,
+		.protmem_caps = protmem_caps,
+	};
+	static const uint32_t cmds[] = {
+		RH_OPTEE_MSG_CMD_LEND_PROTMEM, RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM,
+		RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG,
+	};
+	struct rh_tee_protmem_caps caps, untouched;
+	struct rh_optee_msg_arg msg;
+	uint32_t seen;
+	unsigned int i;
+
+	assert_int_equal(RH_TEE_OPS_VERSION, 2);
+	assert_int_equal(RH_TEE_OPS_VERSION_MIN, 1);
+	rh_tee_client_close_context(f->ctx);
+	f->ctx = NULL;
+
+	/* Each protected-memory command reaches its own method. */
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.cmd = cmds[i];
+		seen = 0;
+		assert_int_equal(rh_tee_ops_call(&ops, &seen, &msg, sizeof(msg)), 0);
+		assert_int_equal(seen, cmds[i]);
+	}
+	assert_int_equal(rh_tee_ops_protmem_caps(&ops, NULL, &caps), 0);
+	assert_int_equal(caps.flags, RH_TEE_PROTMEM_CAP_DYNAMIC);
+	assert_int_equal(caps.pa_width, 48);
+	assert_neg_errno(rh_tee_ops_protmem_caps(&ops, NULL, NULL), EINVAL);
+
+	/* Version 1: the same methods are never read, so never called. */
+	ops.version = 1;
+	assert_int_equal(rh_platform_set_tee_backend(f->plat, &ops, NULL), 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.cmd = cmds[i];
+		seen = 0;
+		assert_neg_errno(rh_tee_ops_call(&ops, &seen, &msg, sizeof(msg)),
+				 EOPNOTSUPP);
+		assert_int_equal(seen, 0);
+	}
+	memset(&untouched, 0x5a, sizeof(untouched));
+	caps = untouched;
+	assert_neg_errno(rh_tee_ops_protmem_caps(&ops, NULL, &caps), EOPNOTSUPP);
+	assert_memory_equal(&caps, &untouched, sizeof(caps));
+	/* A version-1 message method still works. */
+	memset(&msg, 0, sizeof(msg));
+	msg.cmd = RH_OPTEE_MSG_CMD_INVOKE_COMMAND;
+	assert_neg_errno(rh_tee_ops_call(&ops, NULL, &msg, sizeof(msg)), EIO);
+
+	/* Version 2 without them: optional, missing. */
+	ops.version = 2;
+	ops.lend_protmem = NULL;
+	ops.protmem_caps = NULL;
+	memset(&msg, 0, sizeof(msg));
+	msg.cmd = RH_OPTEE_MSG_CMD_LEND_PROTMEM;
+	assert_neg_errno(rh_tee_ops_call(&ops, NULL, &msg, sizeof(msg)), EOPNOTSUPP);
+	assert_neg_errno(rh_tee_ops_protmem_caps(&ops, NULL, &caps), EOPNOTSUPP);
+	/* Versions outside 1..2 are refused. */
+	ops.version = 0;
+	assert_neg_errno(rh_platform_set_tee_backend(f->plat, &ops, NULL), EINVAL);
+	assert_neg_errno(rh_tee_ops_protmem_caps(&ops, NULL, &caps), EOPNOTSUPP);
+	ops.version = RH_TEE_OPS_VERSION + 1;
+	assert_neg_errno(rh_platform_set_tee_backend(f->plat, &ops, NULL), EINVAL);
+	/* DO_BOTTOM_HALF and STOP_ASYNC_NOTIF (6, 7) are not commands of the table. */
+	ops.version = 2;
+	msg.cmd = 6;
+	assert_neg_errno(rh_tee_ops_call(&ops, NULL, &msg, sizeof(msg)), EINVAL);
+	msg.cmd = 11;
+	assert_neg_errno(rh_tee_ops_call(&ops, NULL, &msg, sizeof(msg)), EINVAL);
+
+	{
+		const struct rh_tee_ops *def;
+		void *priv;
+
+		assert_int_equal(rh_platform_get_default_tee_backend(f->plat, &def, &priv), 0);
+		assert_int_equal(rh_platform_set_tee_backend(f->plat, def, priv), 0);
+	}
+	f->ctx = rh_tee_client_open_context(f->plat, NULL, NULL, NULL, NULL);
+	assert_false(RH_IS_ERR_OR_NULL(f->ctx));
+}
+
 /* ------------------------------------------------------------ sessions */
 
 static void test_open_session_errors(void **state)
@@ -1546,6 +1657,7 @@ int main(void)
 		cmocka_unit_test(test_result_to_errno),
 		T(test_open_context),
 		T(test_backend_tables),
+		T(test_backend_table_versions),
 		T(test_open_session_errors),
 		T(test_open_session_outputs),
 		T(test_invoke_values),
