@@ -37,6 +37,7 @@ struct rh_tee_ops;
 struct rh_restricted_mtk;
 struct rh_secmem;
 struct rh_svp;
+struct rh_protmem;
 struct rh_trace;
 struct rh_sim;
 struct rh_device;
@@ -73,6 +74,7 @@ struct rh_platform {
 	struct rh_tee_emu *tee_emu;       /* emu/tee-core.c */
 	struct rh_secmem *secmem;         /* emu/ta-secmem.c: secure-memory pools and handles */
 	struct rh_svp *svp;               /* emu/ta-svp.c: the secure video TA's key */
+	struct rh_protmem *protmem;       /* emu/optee/protmem.c: protected memory (NULL: none) */
 	/* TEE backend (src/tee-client.c): ops/priv/nr_contexts under lock */
 	const struct rh_tee_ops *tee_ops;         /* NULL: no TEE */
 	void *tee_priv;
@@ -297,6 +299,11 @@ void rh_platform_release(struct rh_platform *plat);
  */
 int rh_platform_lend_region(struct rh_platform *plat, rh_phys_addr_t base,
 			    uint64_t size, uint32_t session);
+/*
+ * The "session" of memory the TEE driver lends itself, outside any TA
+ * session (protected memory, LEND_PROTMEM): no TA session id is ever 0.
+ */
+#define RH_LEND_TEE_DRIVER 0u
 void rh_platform_reclaim_region(struct rh_platform *plat, rh_phys_addr_t base,
 				uint64_t size);
 
@@ -319,6 +326,18 @@ int rh_ta_secmem_init(struct rh_platform *plat);
 void rh_ta_secmem_fini(struct rh_platform *plat);
 int rh_ta_svp_init(struct rh_platform *plat);
 void rh_ta_svp_fini(struct rh_platform *plat);
+/*
+ * emu/optee/protmem.c, after the TEE core and before the TAs:
+ * rh_protmem_init() reads the secure world's protected-memory
+ * configuration from the device tree (the "linaro,optee-tz" node's
+ * children with "rheap-sim,use-case") and protects the static carveout at
+ * boot; a platform without that configuration has none (plat->protmem
+ * NULL). rh_protmem_fini() scrubs and releases whatever is still
+ * protected. Returns 0, -EINVAL (bad configuration: one log line naming
+ * node and property), -ENOMEM, or the firewall's error.
+ */
+int rh_protmem_init(struct rh_platform *plat);
+void rh_protmem_fini(struct rh_platform *plat);
 /* emu/ta/ta-hello-world.c: optee_examples' hello_world TA, open to user space. */
 int rh_ta_hello_world_init(struct rh_platform *plat);
 void rh_ta_hello_world_fini(struct rh_platform *plat);

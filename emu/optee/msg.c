@@ -2,6 +2,7 @@
 /* Strict parser and encoder of the TEE wire format (secure side, fuzzed). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,11 +28,14 @@ static const char *const cmd_names[] = {
 	[RH_OPTEE_MSG_CMD_CANCEL] = "CANCEL",
 	[RH_OPTEE_MSG_CMD_REGISTER_SHM] = "REGISTER_SHM",
 	[RH_OPTEE_MSG_CMD_UNREGISTER_SHM] = "UNREGISTER_SHM",
+	[RH_OPTEE_MSG_CMD_LEND_PROTMEM] = "LEND_PROTMEM",
+	[RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM] = "RECLAIM_PROTMEM",
+	[RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG] = "GET_PROTMEM_CONFIG",
 };
 
 const char *rh_emu_msg_cmd_name(uint32_t cmd)
 {
-	if (cmd < sizeof(cmd_names) / sizeof(cmd_names[0]))
+	if (cmd < sizeof(cmd_names) / sizeof(cmd_names[0]) && cmd_names[cmd])
 		return cmd_names[cmd];
 	return "unknown";
 }
@@ -130,12 +134,16 @@ static uint32_t decode_attr(struct rh_emu_msg *msg, unsigned int i,
 		p->u.mem.offs = raw->u.rmem.offs;
 		p->u.mem.size = raw->u.rmem.size;
 		p->u.mem.shm_ref = raw->u.rmem.shm_ref;
+		p->u.mem.prot = 0;
+		p->u.mem.prot_region = NULL;
 	} else if (is_tmem(type)) {
 		p->u.mem.buf = NULL;
 		p->u.mem.addr = raw->u.tmem.buf_ptr;
 		p->u.mem.offs = 0;
 		p->u.mem.size = raw->u.tmem.size;
 		p->u.mem.shm_ref = raw->u.tmem.shm_ref;
+		p->u.mem.prot = 0;
+		p->u.mem.prot_region = NULL;
 	} else {
 		p->u.value = raw->u.value;
 	}
@@ -148,10 +156,13 @@ static uint32_t check_ta_param(struct rh_emu_msg *msg, unsigned int i)
 	const struct rh_emu_msg_param *p = &msg->params[i];
 
 	/*
-	 * Unregistered memory would be a host address the secure side cannot
-	 * validate; only the NULL memref (size queries) is accepted.
+	 * Unregistered normal memory would be a host address the secure side
+	 * cannot validate: a tmem is a NULL memref (size queries) or a
+	 * physical address, which only protected memory may be (the
+	 * resolver checks it, as OP-TEE's set_tmem_param() only finds SDP and
+	 * protmem objects by address); a cookie there names nothing.
 	 */
-	if (is_tmem(p->type) && (p->u.mem.addr || p->u.mem.shm_ref))
+	if (is_tmem(p->type) && p->u.mem.shm_ref)
 		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
 			      "param %u: temporary memory must be registered first",
 			      i);
@@ -178,8 +189,14 @@ static uint32_t check_counts(struct rh_emu_msg *msg)
 		break;
 	case RH_OPTEE_MSG_CMD_REGISTER_SHM:
 	case RH_OPTEE_MSG_CMD_UNREGISTER_SHM:
+	case RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM:
 		min = 1;
 		max = 1;
+		break;
+	case RH_OPTEE_MSG_CMD_LEND_PROTMEM:
+	case RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG:
+		min = 2;
+		max = 2;
 		break;
 	default:
 		return refuse(msg, RH_TEEC_ERROR_NOT_IMPLEMENTED,
@@ -270,6 +287,69 @@ static uint32_t check_unregister_shm(struct rh_emu_msg *msg)
 	return RH_TEEC_SUCCESS;
 }
 
+/* OP-TEE's lend_protmem(): exactly a value input and a tmem input. */
+static uint32_t check_lend_protmem(struct rh_emu_msg *msg)
+{
+	const struct rh_emu_msg_param *p = msg->params;
+	uint64_t end;
+
+	if (p[0].type != RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT ||
+	    p[1].type != RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "LEND_PROTMEM needs a value input and a tmem input");
+	if (!p[1].u.mem.shm_ref)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "LEND_PROTMEM with cookie 0");
+	if (!p[1].u.mem.addr || !p[1].u.mem.size)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "LEND_PROTMEM of 0x%llx+0x%llx",
+			      (unsigned long long)p[1].u.mem.addr,
+			      (unsigned long long)p[1].u.mem.size);
+	if (__builtin_add_overflow(p[1].u.mem.addr, p[1].u.mem.size, &end))
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "LEND_PROTMEM range wraps");
+	return RH_TEEC_SUCCESS;
+}
+
+/* OP-TEE's reclaim_protmem(): an rmem input naming the lend by its cookie. */
+static uint32_t check_reclaim_protmem(struct rh_emu_msg *msg)
+{
+	const struct rh_emu_msg_param *p = &msg->params[0];
+
+	if (p->type != RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "RECLAIM_PROTMEM needs an rmem input, got type 0x%x",
+			      p->type);
+	if (p->u.mem.offs || p->u.mem.size)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "RECLAIM_PROTMEM with offset/size set");
+	if (!p->u.mem.shm_ref)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "RECLAIM_PROTMEM with cookie 0");
+	return RH_TEEC_SUCCESS;
+}
+
+/*
+ * OP-TEE's get_protmem_config(): a value inout and the attribute buffer,
+ * registered memory or a NULL memref when only the size is asked.
+ */
+static uint32_t check_get_protmem_config(struct rh_emu_msg *msg)
+{
+	const struct rh_emu_msg_param *p = msg->params;
+
+	if (p[0].type != RH_OPTEE_MSG_ATTR_TYPE_VALUE_INOUT)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "GET_PROTMEM_CONFIG needs a value inout, got type 0x%x",
+			      p[0].type);
+	if (p[1].type == RH_OPTEE_MSG_ATTR_TYPE_RMEM_OUTPUT)
+		return RH_TEEC_SUCCESS;
+	if (p[1].type == RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT && !p[1].u.mem.addr &&
+	    !p[1].u.mem.shm_ref)
+		return RH_TEEC_SUCCESS;
+	return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+		      "GET_PROTMEM_CONFIG needs an rmem output or a NULL tmem output");
+}
+
 uint32_t rh_emu_msg_decode(const void *buf, size_t size, struct rh_emu_msg *msg)
 {
 	const unsigned char *bytes = buf;
@@ -324,6 +404,15 @@ uint32_t rh_emu_msg_decode(const void *buf, size_t size, struct rh_emu_msg *msg)
 	case RH_OPTEE_MSG_CMD_UNREGISTER_SHM:
 		res = check_unregister_shm(msg);
 		break;
+	case RH_OPTEE_MSG_CMD_LEND_PROTMEM:
+		res = check_lend_protmem(msg);
+		break;
+	case RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM:
+		res = check_reclaim_protmem(msg);
+		break;
+	case RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG:
+		res = check_get_protmem_config(msg);
+		break;
 	default:
 		res = RH_TEEC_SUCCESS;
 		break;
@@ -346,22 +435,25 @@ err_clear:
 	return res;
 }
 
-uint32_t rh_emu_msg_resolve(struct rh_emu_msg *msg, rh_emu_shm_lookup_fn lookup,
-			    void *data)
+static bool is_output_mem(uint32_t type)
 {
-	struct rh_emu_msg_param *p;
-	uint64_t shm_size, end;
-	unsigned int i;
-	void *base;
+	return type == RH_OPTEE_MSG_ATTR_TYPE_RMEM_OUTPUT ||
+	       type == RH_OPTEE_MSG_ATTR_TYPE_RMEM_INOUT ||
+	       type == RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT ||
+	       type == RH_OPTEE_MSG_ATTR_TYPE_TMEM_INOUT;
+}
 
-	for (i = msg->first; i < msg->num_params; i++) {
-		p = &msg->params[i];
-		if (!is_rmem(p->type))
-			continue;
-		if (lookup(data, p->u.mem.shm_ref, &base, &shm_size))
-			return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
-				      "param %u: unknown shm cookie 0x%llx", i,
-				      (unsigned long long)p->u.mem.shm_ref);
+/* One rmem: registered shared memory, else a protected lend's cookie. */
+static uint32_t resolve_rmem(struct rh_emu_msg *msg, unsigned int i,
+			     const struct rh_emu_mem_resolver *r, void *data)
+{
+	struct rh_emu_msg_param *p = &msg->params[i];
+	struct rh_emu_prot_ref ref;
+	uint64_t shm_size, end;
+	void *base;
+	int ret;
+
+	if (!r->shm(data, p->u.mem.shm_ref, &base, &shm_size)) {
 		if (__builtin_add_overflow(p->u.mem.offs, p->u.mem.size, &end) ||
 		    end > shm_size)
 			return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
@@ -370,8 +462,90 @@ uint32_t rh_emu_msg_resolve(struct rh_emu_msg *msg, rh_emu_shm_lookup_fn lookup,
 				      (unsigned long long)p->u.mem.size,
 				      (unsigned long long)shm_size);
 		p->u.mem.buf = (unsigned char *)base + p->u.mem.offs;
+		return RH_TEEC_SUCCESS;
+	}
+	ret = r->prot_cookie ? r->prot_cookie(data, p->u.mem.shm_ref, p->u.mem.offs,
+					       p->u.mem.size, is_output_mem(p->type), &ref) :
+			       -ENOENT;
+	if (ret == -ERANGE)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "param %u: range 0x%llx+0x%llx outside protected memory 0x%llx",
+			      i, (unsigned long long)p->u.mem.offs,
+			      (unsigned long long)p->u.mem.size,
+			      (unsigned long long)p->u.mem.shm_ref);
+	if (ret)
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "param %u: unknown shm cookie 0x%llx", i,
+			      (unsigned long long)p->u.mem.shm_ref);
+	p->u.mem.buf = ref.buf;
+	p->u.mem.prot = ref.use_case;
+	p->u.mem.prot_region = ref.region;
+	return RH_TEEC_SUCCESS;
+}
+
+/* One tmem with an address: protected memory, or nothing. */
+static uint32_t resolve_tmem_pa(struct rh_emu_msg *msg, unsigned int i,
+				const struct rh_emu_mem_resolver *r, void *data)
+{
+	struct rh_emu_msg_param *p = &msg->params[i];
+	struct rh_emu_prot_ref ref;
+
+	if (!r->prot_pa || r->prot_pa(data, p->u.mem.addr, p->u.mem.size,
+				      is_output_mem(p->type), &ref))
+		return refuse(msg, RH_TEEC_ERROR_BAD_PARAMETERS,
+			      "param %u: 0x%llx+0x%llx is not protected memory", i,
+			      (unsigned long long)p->u.mem.addr,
+			      (unsigned long long)p->u.mem.size);
+	p->u.mem.buf = ref.buf;
+	p->u.mem.prot = ref.use_case;
+	p->u.mem.prot_region = ref.region;
+	return RH_TEEC_SUCCESS;
+}
+
+uint32_t rh_emu_msg_resolve_mem(struct rh_emu_msg *msg,
+				const struct rh_emu_mem_resolver *r, void *data)
+{
+	struct rh_emu_msg_param *p;
+	unsigned int i;
+	uint32_t res;
+
+	for (i = msg->first; i < msg->num_params; i++) {
+		p = &msg->params[i];
+		if (is_rmem(p->type))
+			res = resolve_rmem(msg, i, r, data);
+		else if (is_tmem(p->type) && p->u.mem.addr)
+			res = resolve_tmem_pa(msg, i, r, data);
+		else
+			continue;
+		if (res) {
+			rh_emu_msg_release_mem(msg, r, data);
+			return res;
+		}
 	}
 	return RH_TEEC_SUCCESS;
+}
+
+void rh_emu_msg_release_mem(struct rh_emu_msg *msg, const struct rh_emu_mem_resolver *r,
+			    void *data)
+{
+	struct rh_emu_msg_param *p;
+	unsigned int i;
+
+	for (i = msg->first; i < msg->num_params; i++) {
+		p = &msg->params[i];
+		if ((!is_rmem(p->type) && !is_tmem(p->type)) || !p->u.mem.prot_region)
+			continue;
+		r->prot_put(data, p->u.mem.prot_region);
+		p->u.mem.prot_region = NULL;
+	}
+}
+
+uint32_t rh_emu_msg_resolve(struct rh_emu_msg *msg, rh_emu_shm_lookup_fn lookup,
+			    void *data)
+{
+	const struct rh_emu_mem_resolver r = { .shm = lookup };
+
+	return rh_emu_msg_resolve_mem(msg, &r, data);
 }
 
 uint32_t rh_emu_msg_to_ta(const struct rh_emu_msg *msg,
@@ -399,6 +573,7 @@ uint32_t rh_emu_msg_to_ta(const struct rh_emu_msg *msg,
 					RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
 			ta[n].u.memref.buffer = p->u.mem.buf;
 			ta[n].u.memref.size = (size_t)p->u.mem.size;
+			ta[n].u.memref.prot = p->u.mem.prot;
 		}
 		ta[n].type = type;
 		types |= type << (n * 4);

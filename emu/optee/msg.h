@@ -22,9 +22,11 @@
  * @type: RH_OPTEE_MSG_ATTR_TYPE_*
  * @u.value: VALUE_* (and the meta parameters)
  * @u.mem: RMEM_* / TMEM_*: @buf is the resolved host address (NULL for a
- *         NULL memref, set by rh_emu_msg_resolve() for RMEM), @addr the
+ *         NULL memref, set by rh_emu_msg_resolve_mem()), @addr the
  *         tmem.buf_ptr, @offs / @size / @shm_ref as sent (@size is updated
- *         with the TA's answer for outputs)
+ *         with the TA's answer for outputs); @prot the protected-memory use
+ *         case the range lies in (0: normal-world shared memory) and
+ *         @prot_region the hold taken on it for the call (NULL: none)
  */
 struct rh_emu_msg_param {
 	uint64_t attr;
@@ -37,6 +39,8 @@ struct rh_emu_msg_param {
 			uint64_t offs;
 			uint64_t size;
 			uint64_t shm_ref;
+			uint32_t prot;
+			void *prot_region;
 		} mem;
 	} u;
 };
@@ -72,10 +76,16 @@ struct rh_emu_msg {
  * predefined cache attributes, NONCONTIG only on a REGISTER_SHM tmem,
  * META exactly on the two first
  * parameters of OPEN_SESSION), the login, and the memory references
- * (tmem only NULL in calls; REGISTER_SHM: a tmem input or a NONCONTIG
- * tmem, non-zero cookie and address (page list address),
- * size 1..RH_EMU_MSG_MAX_SHM_SIZE without wrapping; UNREGISTER_SHM: rmem
- * with offs 0, size 0). Never reads outside [@buf, @buf + @size).
+ * (a tmem in a call is a NULL memref or a physical address, never a
+ * cookie: only protected memory is named by address, which the resolver
+ * checks; REGISTER_SHM: a tmem input or a NONCONTIG tmem, non-zero cookie
+ * and address (page list address), size 1..RH_EMU_MSG_MAX_SHM_SIZE
+ * without wrapping; UNREGISTER_SHM: rmem with offs 0, size 0;
+ * LEND_PROTMEM: a value input and a tmem input of non-zero address, size
+ * and cookie that does not wrap; RECLAIM_PROTMEM: an rmem input with a
+ * non-zero cookie, offs 0, size 0; GET_PROTMEM_CONFIG: a value inout and
+ * an rmem output or a NULL tmem output). Never reads outside
+ * [@buf, @buf + @size).
  * Returns TEEC_SUCCESS, or BAD_FORMAT (layout), BAD_PARAMETERS (content),
  * NOT_IMPLEMENTED (command) with @msg->why filled.
  */
@@ -114,9 +124,56 @@ typedef int (*rh_emu_shm_lookup_fn)(void *data, uint64_t cookie,
  * rh_emu_msg_resolve() - resolve every RMEM parameter of a decoded call to
  * a host address: the cookie must be registered and offs + size must not
  * wrap nor pass the end of the buffer. Returns TEEC_SUCCESS or
- * BAD_PARAMETERS with @msg->why filled.
+ * BAD_PARAMETERS with @msg->why filled. (rh_emu_msg_resolve_mem() with
+ * normal-world shared memory only.)
  */
 uint32_t rh_emu_msg_resolve(struct rh_emu_msg *msg, rh_emu_shm_lookup_fn lookup,
+			    void *data);
+
+/**
+ * struct rh_emu_prot_ref - a range of protected memory held for a call
+ * @region: the hold (passed back to the resolver's @prot_put)
+ * @buf: secure-view address of the range's first byte
+ * @use_case: the protected-memory use case it belongs to (never 0)
+ */
+struct rh_emu_prot_ref {
+	void *region;
+	void *buf;
+	uint32_t use_case;
+};
+
+/**
+ * struct rh_emu_mem_resolver - where the memory of a call lives
+ * @shm: registered normal-world shared memory by cookie (mandatory)
+ * @prot_cookie: optional; protected memory lent under @cookie: 0 and the
+ *               range [offs, offs + size) held, -ENOENT (no such lend),
+ *               -ERANGE (outside it); @write: the TA may write it
+ * @prot_pa: optional; protected memory at physical [@pa, @pa + @size):
+ *           0, -ENOENT (not inside one protected range)
+ * @prot_put: drops a hold; mandatory with either of the two above
+ */
+struct rh_emu_mem_resolver {
+	rh_emu_shm_lookup_fn shm;
+	int (*prot_cookie)(void *data, uint64_t cookie, uint64_t offs, uint64_t size,
+			   bool write, struct rh_emu_prot_ref *ret_ref);
+	int (*prot_pa)(void *data, uint64_t pa, uint64_t size, bool write,
+		       struct rh_emu_prot_ref *ret_ref);
+	void (*prot_put)(void *data, void *region);
+};
+
+/*
+ * rh_emu_msg_resolve_mem() - resolve every memory reference of a decoded
+ * call (the TA parameters): an RMEM names registered shared memory or,
+ * failing that, protected memory lent under its cookie; a TMEM with an
+ * address names protected memory by physical address (a NULL tmem stays
+ * NULL). Protected ranges are held until rh_emu_msg_release_mem(), also
+ * when the call is then refused. Returns TEEC_SUCCESS or BAD_PARAMETERS
+ * with @msg->why filled (what was held so far is released).
+ */
+uint32_t rh_emu_msg_resolve_mem(struct rh_emu_msg *msg,
+				const struct rh_emu_mem_resolver *r, void *data);
+/* rh_emu_msg_release_mem() - drop the holds of rh_emu_msg_resolve_mem(). */
+void rh_emu_msg_release_mem(struct rh_emu_msg *msg, const struct rh_emu_mem_resolver *r,
 			    void *data);
 
 /*

@@ -14,9 +14,17 @@
 #include "internal.h"
 #include "trace/sim.h"
 #include "optee/msg.h"
+#include "optee/protmem.h"
 #include "optee/tee-core.h"
 #include "optee/tee.h"
 #include "trace/trace.h"
+
+const struct rh_emu_mem_resolver rh_emu_resolver = {
+	.shm = rh_emu_shm_lookup,
+	.prot_cookie = rh_emu_protmem_by_cookie,
+	.prot_pa = rh_emu_protmem_by_pa,
+	.prot_put = rh_emu_protmem_put,
+};
 
 /* ------------------------------------------------------------ errno <-> result */
 
@@ -191,6 +199,15 @@ int rh_tee_emu_call(struct rh_tee_emu *emu, void *buf, size_t size)
 	case RH_OPTEE_MSG_CMD_UNREGISTER_SHM:
 		r = rh_emu_cmd_unregister_shm(emu, &msg);
 		break;
+	case RH_OPTEE_MSG_CMD_LEND_PROTMEM:
+		r = rh_emu_cmd_lend_protmem(emu, &msg);
+		break;
+	case RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM:
+		r = rh_emu_cmd_reclaim_protmem(emu, &msg);
+		break;
+	case RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG:
+		r = rh_emu_cmd_get_protmem_config(emu, buf, &msg);
+		break;
 	default:
 		/* The parser only lets known commands through. */
 		r = tee_says(RH_TEEC_ERROR_NOT_IMPLEMENTED);
@@ -257,6 +274,30 @@ static int emu_shm_unregister(void *priv, struct rh_optee_msg_arg *msg,
 	return emu_send(priv, msg, size, RH_OPTEE_MSG_CMD_UNREGISTER_SHM);
 }
 
+static int emu_lend_protmem(void *priv, struct rh_optee_msg_arg *msg, size_t size)
+{
+	return emu_send(priv, msg, size, RH_OPTEE_MSG_CMD_LEND_PROTMEM);
+}
+
+static int emu_reclaim_protmem(void *priv, struct rh_optee_msg_arg *msg,
+			       size_t size)
+{
+	return emu_send(priv, msg, size, RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM);
+}
+
+static int emu_get_protmem_config(void *priv, struct rh_optee_msg_arg *msg,
+				  size_t size)
+{
+	return emu_send(priv, msg, size, RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG);
+}
+
+static int emu_protmem_caps(void *priv, struct rh_tee_protmem_caps *ret_caps)
+{
+	if (!priv || !ret_caps)
+		return -EINVAL;
+	return rh_emu_protmem_caps(priv, ret_caps);
+}
+
 static int emu_ta_panic_next(void *priv, uint32_t session)
 {
 	if (!priv)
@@ -274,6 +315,10 @@ static const struct rh_tee_ops emu_ops = {
 	.shm_register = emu_shm_register,
 	.shm_unregister = emu_shm_unregister,
 	.ta_panic_next = emu_ta_panic_next,
+	.lend_protmem = emu_lend_protmem,
+	.reclaim_protmem = emu_reclaim_protmem,
+	.get_protmem_config = emu_get_protmem_config,
+	.protmem_caps = emu_protmem_caps,
 };
 
 const struct rh_tee_ops *rh_tee_emu_get_ops(void)

@@ -118,4 +118,11 @@ int rh_emu_shm_lookup(void *data, uint64_t cookie, void **ret_base,
 /* tee-shm.c: forget every registered buffer. */
 void rh_emu_shm_free_all(struct rh_tee_emu *emu);
 
+/*
+ * tee-core.c: where the memory references of a TA call live (@data: the
+ * emulator): registered shared memory (tee-shm.c) and protected memory
+ * (protmem.c).
+ */
+extern const struct rh_emu_mem_resolver rh_emu_resolver;
+
 #endif /* RH_EMU_TEE_CORE_H */

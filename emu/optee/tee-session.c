@@ -441,7 +441,8 @@ struct emu_reply rh_emu_cmd_open_session(struct rh_tee_emu *emu, void *buf,
 		r = tee_says(RH_TEEC_ERROR_ITEM_NOT_FOUND);
 		goto err_unlock;
 	}
-	r = tee_says(rh_emu_msg_resolve(msg, rh_emu_shm_lookup, emu));
+	/* On failure, what was held so far is released already. */
+	r = tee_says(rh_emu_msg_resolve_mem(msg, &rh_emu_resolver, emu));
 	if (r.ret) {
 		bad_msg = true;
 		goto err_unlock;
@@ -494,6 +495,7 @@ struct emu_reply rh_emu_cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	r = ta_answered(emu, inst, res, buf, msg, params);
 	if (r.ret)
 		goto err_put_inst;
+	rh_emu_msg_release_mem(msg, &rh_emu_resolver, emu);
 
 	pthread_mutex_lock(&emu->lock);
 	sess->opened = true;
@@ -503,6 +505,7 @@ struct emu_reply rh_emu_cmd_open_session(struct rh_tee_emu *emu, void *buf,
 	return r;
 
 err_put_inst:
+	rh_emu_msg_release_mem(msg, &rh_emu_resolver, emu);
 	pthread_mutex_lock(&emu->lock);
 	inst->nr_sessions--;
 	destroy = inst_put_locked(inst);
@@ -542,7 +545,7 @@ struct emu_reply rh_emu_cmd_invoke(struct rh_tee_emu *emu, void *buf,
 		DMSG(emu->plat, "INVOKE_COMMAND: no session 0x%x", msg->session);
 		return tee_says(RH_TEEC_ERROR_BAD_PARAMETERS);
 	}
-	res = rh_emu_msg_resolve(msg, rh_emu_shm_lookup, emu);
+	res = rh_emu_msg_resolve_mem(msg, &rh_emu_resolver, emu);
 	if (res) {
 		pthread_mutex_unlock(&emu->lock);
 		return rh_emu_refused(emu, msg, res);
@@ -570,6 +573,8 @@ struct emu_reply rh_emu_cmd_invoke(struct rh_tee_emu *emu, void *buf,
 	}
 	r = ta_answered(emu, inst, res, buf, msg, params);
 out_put:
+	/* The protected memory of the call may be reclaimed from here on. */
+	rh_emu_msg_release_mem(msg, &rh_emu_resolver, emu);
 	session_put(emu, sess);
 	return r;
 }

@@ -60,10 +60,15 @@ struct rh_ta_ctx;
 /**
  * struct rh_ta_param - one parameter as a TA sees it
  * @type: RH_TA_PARAM_* (the same as RH_TA_PARAM_TYPE_GET(param_types, i))
- * @u.memref: host address and size of the range in normal-world shared
- *            memory (buffer NULL for a NULL memref). OUTPUT/INOUT: set
- *            @size to the bytes produced, or to the bytes needed with
- *            TEEC_ERROR_SHORT_BUFFER; it is written back to the client.
+ * @u.memref: host address and size of the range (buffer NULL for a NULL
+ *            memref): normal-world shared memory, or protected memory seen
+ *            through the secure view. @prot tells which: 0 for normal
+ *            shared memory, else the protected-memory use case the whole
+ *            range lies in (RH_OPTEE_MSG_PROTMEM_*; what a TA learns from
+ *            TEE_CheckMemoryAccessRights() with TEE_MEMORY_ACCESS_SECURE).
+ *            OUTPUT/INOUT: set @size to the bytes produced, or to the
+ *            bytes needed with TEEC_ERROR_SHORT_BUFFER; it is written back
+ *            to the client.
  * @u.value: the full 64-bit wire values (OUTPUT values start at 0);
  *           OUTPUT/INOUT values are written back.
  */
@@ -73,6 +78,7 @@ struct rh_ta_param {
 		struct {
 			void *buffer;
 			size_t size;
+			uint32_t prot;
 		} memref;
 		struct {
 			uint64_t a;
@@ -167,6 +173,18 @@ const struct rh_ta_ops *rh_ta_get_ops(struct rh_ta_ctx *ctx);
 void rh_ta_panic(struct rh_ta_ctx *ctx, uint32_t code);
 /* True once the instance has panicked. */
 bool rh_ta_is_dead(struct rh_ta_ctx *ctx);
+
+/*
+ * rh_ta_protmem_hold() - keep the protected memory memref @p of the
+ * current call lies in beyond the call, as a secure driver keeps a buffer
+ * it was handed (OP-TEE's mobj_get()); while it is held, a reclaim of
+ * that memory answers BUSY. @ret_hold: what rh_ta_protmem_release() takes.
+ * Returns 0, -EINVAL (NULL, or @p is not a memref of protected memory).
+ * rh_ta_protmem_release() drops it (NULL-safe).
+ */
+int rh_ta_protmem_hold(struct rh_ta_ctx *ctx, const struct rh_ta_param *p,
+		       void **ret_hold);
+void rh_ta_protmem_release(struct rh_ta_ctx *ctx, void *hold);
 
 /*
  * rh_ta_random() / rh_tee_emu_random() - @len unguessable bytes from the

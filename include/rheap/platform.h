@@ -57,8 +57,10 @@ struct rh_reserved_region {
  * struct rh_device_desc - a DMA master described by the device tree
  * @name: node name ("vcodec")
  * @compatible: first compatible string
- * @master_id: bus master id used by the firewall ("mediatek,master-id")
- * @secure_capable: "mediatek,secure-capable" present
+ * @master_id: bus master id used by the firewall ("rheap-sim,master-id", or
+ *             "mediatek,master-id" on the MediaTek platforms)
+ * @secure_capable: "rheap-sim,secure-capable" or "mediatek,secure-capable"
+ *                  present
  */
 struct rh_device_desc {
 	char name[RH_NAME_LEN];

@@ -27,6 +27,7 @@
 #include <rheap/tee.h>
 #include <rheap/teec.h>
 #include <rheap/tee-secmem.h>
+#include <rheap/tee-protmem.h>
 #include <rheap/svp.h>
 #include <rheap/replay.h>
 

@@ -578,31 +578,46 @@ static int dt_parse_firewall(const struct dt_ctx *ctx, struct rh_platform_desc *
 	return 0;
 }
 
-/* Every node carrying "mediatek,master-id" is a DMA master. */
+/*
+ * Every node carrying a master id is a DMA master: "rheap-sim,master-id"
+ * (with "rheap-sim,secure-capable") on any SoC, or the MediaTek names the
+ * seed's platforms use.
+ */
+static const char *dt_master_id_prop(const struct dt_ctx *ctx, int node)
+{
+	if (dt_has_prop(ctx, node, "rheap-sim,master-id"))
+		return "rheap-sim,master-id";
+	return "mediatek,master-id";
+}
+
 static int dt_parse_devices(const struct dt_ctx *ctx, struct rh_platform_desc *desc)
 {
 	int nodes[RH_MAX_DEVICES];
 	char other[DT_PATH_MAX];
 	struct rh_device_desc *d;
+	const char *prop;
 	const void *val;
 	unsigned int i;
 	int node, depth = 0, len, ret;
 
 	for (node = fdt_next_node(ctx->fdt, -1, &depth); node >= 0;
 	     node = fdt_next_node(ctx->fdt, node, &depth)) {
-		val = fdt_getprop(ctx->fdt, node, "mediatek,master-id", &len);
+		prop = dt_master_id_prop(ctx, node);
+		val = fdt_getprop(ctx->fdt, node, prop, &len);
 		if (!val || !dt_node_available(ctx, node))
 			continue;
+		if (dt_has_prop(ctx, node, "rheap-sim,master-id") &&
+		    dt_has_prop(ctx, node, "mediatek,master-id"))
+			return dt_error(ctx, node, prop, "given twice (mediatek,master-id too)");
 		if (desc->nr_devices == RH_MAX_DEVICES)
-			return dt_error(ctx, node, "mediatek,master-id",
-					"more than %d devices", RH_MAX_DEVICES);
+			return dt_error(ctx, node, prop, "more than %d devices", RH_MAX_DEVICES);
 		if (len != (int)sizeof(fdt32_t))
-			return dt_error(ctx, node, "mediatek,master-id",
-					"must be one cell, got %d bytes", len);
+			return dt_error(ctx, node, prop, "must be one cell, got %d bytes", len);
 		d = &desc->devices[desc->nr_devices];
 		memset(d, 0, sizeof(*d));
 		d->master_id = fdt32_ld(val);
-		d->secure_capable = dt_has_prop(ctx, node, "mediatek,secure-capable");
+		d->secure_capable = dt_has_prop(ctx, node, "mediatek,secure-capable") ||
+				    dt_has_prop(ctx, node, "rheap-sim,secure-capable");
 		ret = dt_node_ident(ctx, node, d->name, sizeof(d->name), d->compatible,
 				    sizeof(d->compatible));
 		if (ret)
@@ -610,7 +625,7 @@ static int dt_parse_devices(const struct dt_ctx *ctx, struct rh_platform_desc *d
 		for (i = 0; i < desc->nr_devices; i++) {
 			if (desc->devices[i].master_id == d->master_id) {
 				dt_node_path(ctx, nodes[i], other, sizeof(other));
-				return dt_error(ctx, node, "mediatek,master-id",
+				return dt_error(ctx, node, prop,
 						"duplicate id %" PRIu32 " (also %s)",
 						d->master_id, other);
 			}

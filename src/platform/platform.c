@@ -106,6 +106,7 @@ static const struct platform_module platform_modules[] = {
 	{ "devices", rh_devices_init, rh_devices_fini },
 	/* the secure OS: TEE core and its trusted applications */
 	{ "tee", rh_tee_emu_init, rh_tee_emu_fini },
+	{ "tee-protmem", rh_protmem_init, rh_protmem_fini },
 	{ "ta-secmem", rh_ta_secmem_init, rh_ta_secmem_fini },
 	{ "ta-svp", rh_ta_svp_init, rh_ta_svp_fini },
 	{ "ta-hello-world", rh_ta_hello_world_init, rh_ta_hello_world_fini },

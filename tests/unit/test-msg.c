@@ -331,20 +331,32 @@ static void test_memory_checks(void **state)
 {
 	struct test_msg m;
 
-	/* Unregistered (temporary) memory in a call is refused... */
+	/* A cookie in a temporary memref of a call names nothing... */
 	build_invoke(&m, 1);
 	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
-	msg_of(&m)->params[0].u.tmem.buf_ptr = 0x1000;
-	msg_of(&m)->params[0].u.tmem.size = 16;
-	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
-	msg_of(&m)->params[0].u.tmem.buf_ptr = 0;
 	msg_of(&m)->params[0].u.tmem.shm_ref = 3;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	msg_of(&m)->params[0].u.tmem.buf_ptr = 0x1000;
 	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
 	/* ...also in OPEN_SESSION. */
 	build_open(&m, 1);
 	msg_of(&m)->params[2].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INOUT;
-	msg_of(&m)->params[2].u.tmem.buf_ptr = 0x2000;
+	msg_of(&m)->params[2].u.tmem.shm_ref = 9;
 	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	/*
+	 * A bare address is a physical one: it passes the parser, and only
+	 * the resolver can tell protected memory from anything else
+	 * (test_resolve_protected).
+	 */
+	build_invoke(&m, 1);
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
+	msg_of(&m)->params[0].u.tmem.buf_ptr = 0x1000;
+	msg_of(&m)->params[0].u.tmem.size = 16;
+	{
+		struct rh_emu_msg out;
+
+		assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	}
 
 	/* REGISTER_SHM field checks. */
 	build_register(&m, 0x1000, 64, 1);
@@ -436,6 +448,243 @@ static void test_resolve(void **state)
 	assert_int_equal(rh_emu_msg_resolve(&out, lookup_one, &calls),
 			 RH_TEEC_ERROR_BAD_PARAMETERS);
 	assert_non_null(strstr(out.why, "cookie"));
+}
+
+/* Protected memory: lend 7 covers PA 0x80000000 + 1 MiB, use case 1. */
+#define PROT_PA 0x80000000ull
+#define PROT_SIZE 0x100000ull
+static unsigned char prot_view[64];
+static int prot_holds;
+
+static int prot_cookie(void *data, uint64_t cookie, uint64_t offs, uint64_t size,
+		       bool write, struct rh_emu_prot_ref *ret_ref)
+{
+	uint64_t end;
+
+	if (cookie != 7)
+		return -ENOENT;
+	if (__builtin_add_overflow(offs, size, &end) || end > PROT_SIZE)
+		return -ERANGE;
+	prot_holds++;
+	ret_ref->region = prot_view;
+	ret_ref->buf = prot_view + (offs % 32);
+	ret_ref->use_case = RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY;
+	return 0;
+}
+
+static int prot_pa(void *data, uint64_t pa, uint64_t size, bool write,
+		   struct rh_emu_prot_ref *ret_ref)
+{
+	if (pa < PROT_PA || pa - PROT_PA >= PROT_SIZE || size > PROT_SIZE - (pa - PROT_PA))
+		return -ENOENT;
+	return prot_cookie(data, 7, pa - PROT_PA, size, write, ret_ref);
+}
+
+static void prot_put(void *data, void *region)
+{
+	assert_ptr_equal(region, prot_view);
+	prot_holds--;
+}
+
+static const struct rh_emu_mem_resolver prot_resolver = {
+	.shm = lookup_one,
+	.prot_cookie = prot_cookie,
+	.prot_pa = prot_pa,
+	.prot_put = prot_put,
+};
+
+static void test_resolve_protected(void **state)
+{
+	struct rh_ta_param ta[RH_TA_NUM_PARAMS];
+	struct rh_emu_msg out;
+	struct test_msg m;
+	int calls = 0;
+
+	/* A registered buffer, a lend by cookie, a protected PA, a NULL memref. */
+	build_invoke(&m, 4);
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+	msg_of(&m)->params[0].u.rmem.shm_ref = 42;
+	msg_of(&m)->params[0].u.rmem.size = 8;
+	msg_of(&m)->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_OUTPUT;
+	msg_of(&m)->params[1].u.rmem.shm_ref = 7;
+	msg_of(&m)->params[1].u.rmem.offs = 4;
+	msg_of(&m)->params[1].u.rmem.size = 8;
+	msg_of(&m)->params[2].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INOUT;
+	msg_of(&m)->params[2].u.tmem.buf_ptr = PROT_PA + 2;
+	msg_of(&m)->params[2].u.tmem.size = 4;
+	msg_of(&m)->params[3].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve_mem(&out, &prot_resolver, &calls), RH_TEEC_SUCCESS);
+	assert_int_equal(prot_holds, 2);
+	assert_ptr_equal(out.params[0].u.mem.buf, shm_buf);
+	assert_int_equal(out.params[0].u.mem.prot, 0);
+	assert_ptr_equal(out.params[1].u.mem.buf, prot_view + 4);
+	assert_int_equal(out.params[1].u.mem.prot, RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY);
+	assert_ptr_equal(out.params[2].u.mem.buf, prot_view + 2);
+	assert_null(out.params[3].u.mem.buf);
+	/* The TA sees which memory is protected and for which use case. */
+	rh_emu_msg_to_ta(&out, ta);
+	assert_int_equal(ta[0].u.memref.prot, 0);
+	assert_int_equal(ta[1].u.memref.prot, RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY);
+	assert_int_equal(ta[2].u.memref.prot, RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY);
+	rh_emu_msg_release_mem(&out, &prot_resolver, &calls);
+	assert_int_equal(prot_holds, 0);
+	/* Released twice is released once. */
+	rh_emu_msg_release_mem(&out, &prot_resolver, &calls);
+	assert_int_equal(prot_holds, 0);
+
+	/* Past the end of the lend: refused, and what was held is let go. */
+	msg_of(&m)->params[1].u.rmem.offs = PROT_SIZE - 4;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve_mem(&out, &prot_resolver, &calls),
+			 RH_TEEC_ERROR_BAD_PARAMETERS);
+	assert_non_null(strstr(out.why, "outside protected memory"));
+	assert_int_equal(prot_holds, 0);
+	/* A PA outside protected memory, held lends released again. */
+	msg_of(&m)->params[1].u.rmem.offs = 0;
+	msg_of(&m)->params[2].u.tmem.buf_ptr = PROT_PA - 4;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve_mem(&out, &prot_resolver, &calls),
+			 RH_TEEC_ERROR_BAD_PARAMETERS);
+	assert_non_null(strstr(out.why, "not protected memory"));
+	assert_int_equal(prot_holds, 0);
+	/* Straddling the end of the protected range. */
+	msg_of(&m)->params[2].u.tmem.buf_ptr = PROT_PA + PROT_SIZE - 2;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve_mem(&out, &prot_resolver, &calls),
+			 RH_TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(prot_holds, 0);
+	/* Without protected-memory callbacks, a PA and a lend cookie are nothing. */
+	msg_of(&m)->params[2].u.tmem.buf_ptr = PROT_PA;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve(&out, lookup_one, &calls),
+			 RH_TEEC_ERROR_BAD_PARAMETERS);
+	assert_non_null(strstr(out.why, "cookie 0x7"));
+	msg_of(&m)->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_NONE;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(rh_emu_msg_resolve(&out, lookup_one, &calls),
+			 RH_TEEC_ERROR_BAD_PARAMETERS);
+	assert_non_null(strstr(out.why, "not protected memory"));
+}
+
+static void build_lend(struct test_msg *m, uint64_t use_case, uint64_t pa,
+		       uint64_t size, uint64_t cookie)
+{
+	struct rh_optee_msg_arg *a = msg_of(m);
+
+	memset(m, 0, sizeof(*m));
+	a->cmd = RH_OPTEE_MSG_CMD_LEND_PROTMEM;
+	a->num_params = 2;
+	a->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT;
+	a->params[0].u.value.a = use_case;
+	a->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
+	a->params[1].u.tmem.buf_ptr = pa;
+	a->params[1].u.tmem.size = size;
+	a->params[1].u.tmem.shm_ref = cookie;
+}
+
+static void build_config(struct test_msg *m, uint64_t use_case)
+{
+	struct rh_optee_msg_arg *a = msg_of(m);
+
+	memset(m, 0, sizeof(*m));
+	a->cmd = RH_OPTEE_MSG_CMD_GET_PROTMEM_CONFIG;
+	a->num_params = 2;
+	a->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INOUT;
+	a->params[0].u.value.a = use_case;
+	a->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT;
+}
+
+/* LEND_PROTMEM, RECLAIM_PROTMEM, GET_PROTMEM_CONFIG: the parser's part. */
+static void test_protmem_messages(void **state)
+{
+	struct rh_emu_msg out;
+	struct test_msg m;
+
+	build_lend(&m, 1, 0x80000000, 0x100000, 5);
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(out.params[0].u.value.a, 1);
+	assert_int_equal(out.params[1].u.mem.addr, 0x80000000);
+	assert_int_equal(out.params[1].u.mem.size, 0x100000);
+	assert_int_equal(out.params[1].u.mem.shm_ref, 5);
+	assert_string_equal(rh_emu_msg_cmd_name(RH_OPTEE_MSG_CMD_LEND_PROTMEM), "LEND_PROTMEM");
+	/* One parameter short, one too many. */
+	msg_of(&m)->num_params = 1;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0x80000000, 0x100000, 5);
+	msg_of(&m)->num_params = 3;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	/* Types, cookie, address, size, wrap. */
+	build_lend(&m, 1, 0x80000000, 0x100000, 5);
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INOUT;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0x80000000, 0x100000, 5);
+	msg_of(&m)->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0x80000000, 0x100000, 5);
+	msg_of(&m)->params[1].attr |= RH_OPTEE_MSG_ATTR_NONCONTIG;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0x80000000, 0x100000, 0);
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0, 0x100000, 5);
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, 0x80000000, 0, 5);
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_lend(&m, 1, UINT64_MAX - 0xfff, 0x2000, 5);
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+
+	/* RECLAIM_PROTMEM: an rmem input with the cookie only. */
+	build_unregister(&m, 5);
+	msg_of(&m)->cmd = RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	assert_int_equal(out.params[0].u.mem.shm_ref, 5);
+	msg_of(&m)->params[0].u.rmem.size = 1;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_unregister(&m, 0);
+	msg_of(&m)->cmd = RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	/* The value input optee_msg.h's comment describes is not what is sent. */
+	build_unregister(&m, 5);
+	msg_of(&m)->cmd = RH_OPTEE_MSG_CMD_RECLAIM_PROTMEM;
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+	msg_of(&m)->num_params = 2;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+
+	/* GET_PROTMEM_CONFIG: a size query, then an rmem output. */
+	build_config(&m, 1);
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	msg_of(&m)->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_OUTPUT;
+	msg_of(&m)->params[1].u.rmem.shm_ref = 42;
+	msg_of(&m)->params[1].u.rmem.size = 16;
+	assert_int_equal(decode(&m, &out), RH_TEEC_SUCCESS);
+	/* Not an input, not a tmem with an address or cookie, not a value. */
+	msg_of(&m)->params[1].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_config(&m, 1);
+	msg_of(&m)->params[1].u.tmem.buf_ptr = 0x1000;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_config(&m, 1);
+	msg_of(&m)->params[1].u.tmem.shm_ref = 2;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_config(&m, 1);
+	msg_of(&m)->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+	build_config(&m, 1);
+	msg_of(&m)->num_params = 1;
+	assert_refused(&m, RH_TEEC_ERROR_BAD_PARAMETERS);
+
+	/* The commands between (DO_BOTTOM_HALF, STOP_ASYNC_NOTIF) and after. */
+	build_config(&m, 1);
+	msg_of(&m)->cmd = 6;
+	assert_refused(&m, RH_TEEC_ERROR_NOT_IMPLEMENTED);
+	msg_of(&m)->cmd = 7;
+	assert_refused(&m, RH_TEEC_ERROR_NOT_IMPLEMENTED);
+	msg_of(&m)->cmd = 11;
+	assert_refused(&m, RH_TEEC_ERROR_NOT_IMPLEMENTED);
+	assert_string_equal(rh_emu_msg_cmd_name(6), "unknown");
+	assert_string_equal(rh_emu_msg_cmd_name(11), "unknown");
 }
 
 static void test_ta_view_and_outputs(void **state)
@@ -547,6 +796,8 @@ int main(void)
 		cmocka_unit_test(test_meta_misuse),
 		cmocka_unit_test(test_memory_checks),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_resolve_protected),
+		cmocka_unit_test(test_protmem_messages),
 		cmocka_unit_test(test_ta_view_and_outputs),
 		cmocka_unit_test(test_private_copy_unaligned),
 	};
