@@ -38,6 +38,8 @@ struct rh_restricted_mtk;
 struct rh_secmem;
 struct rh_svp;
 struct rh_protmem;
+struct rh_tee_heap_registry;
+struct rh_optee;
 struct rh_trace;
 struct rh_sim;
 struct rh_device;
@@ -85,6 +87,8 @@ struct rh_platform {
 	struct rh_trace *trace;           /* src/trace.c */
 	struct rh_sim *sim;               /* src/trace/sim-clock.c; NULL: no cost model */
 	struct rh_restricted_mtk *restricted_mtk; /* src/heaps/restricted-mtk.c */
+	struct rh_tee_heap_registry *tee_heaps;   /* src/tee/tee-heap.c: protected heaps by use case */
+	struct rh_optee *optee;                   /* src/tee/optee/optee.c: the OP-TEE driver */
 
 	atomic_ullong world_switches; /* SMC entries and returns, see rh_platform_count_world_switch() */
 

@@ -28,6 +28,7 @@
 #include <rheap/teec.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee-protmem.h>
+#include <rheap/tee-heap.h>
 #include <rheap/svp.h>
 #include <rheap/replay.h>
 

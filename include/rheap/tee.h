@@ -385,10 +385,31 @@ RH_EXPORT struct rh_tee_shm *rh_tee_shm_alloc_kernel_buf(struct rh_tee_context *
 RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm);
 
 /**
+ * rh_tee_shm_register_fd() - register a protected dma-buf with the TEE
+ * @ctx: the context
+ * @fd: a dma-buf fd of @ctx's platform, from a protected heap
+ *      (<rheap/tee-heap.h>) served by the same TEE
+ *
+ * The shm holds a reference on the buffer (the fd may be closed at
+ * once) and has no CPU address. A memref over it reaches a trusted
+ * application as the protected memory it is: the buffer's range of the
+ * memory its pool lent (or the carveout), never normal shared memory.
+ * Nothing is sent to the TEE until such a call.
+ *
+ * Mirrors: tee_shm_register_fd() (drivers/tee/tee_shm.c, Linux 6.18)
+ * @return the shm (drop with rh_tee_shm_put()), RH_ERR_PTR(-EINVAL) for a
+ * bad context or a dma-buf that is not protected memory of this TEE (any
+ * other exporter, another TEE or platform), -EBADF for a closed @fd,
+ * -ENOMEM.
+ */
+RH_EXPORT struct rh_tee_shm *rh_tee_shm_register_fd(struct rh_tee_context *ctx, int fd);
+
+/**
  * rh_tee_shm_get_va() - host address of byte @offs of @shm
  *
  * Mirrors: tee_shm_get_va() (drivers/tee/tee_shm.c)
- * @return the address, or RH_ERR_PTR(-EINVAL) when @offs >= size.
+ * @return the address, or RH_ERR_PTR(-EINVAL) when @offs >= size or @shm
+ * is a registered dma-buf (protected memory has no CPU address).
  */
 RH_EXPORT void *rh_tee_shm_get_va(struct rh_tee_shm *shm, size_t offs);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/bitmap.h"
 #include "mm/cma.h"
 #include "internal.h"
 #include "trace/sim.h"
@@ -50,62 +51,6 @@ static unsigned long cma_bitmap_aligned_offset(const struct rh_cma *cma,
 static unsigned long cma_bitmap_pages_to_bits(const struct rh_cma *cma, unsigned long pages)
 {
 	return RH_ALIGN_UP(pages, 1UL << cma->order_per_bit) >> cma->order_per_bit;
-}
-
-/*
- * find_next_bit()/find_next_zero_bit() over a BSD bitstring (which only
- * offers a find-first): skip whole 64-bit words, then bytes, then bits.
- */
-static unsigned long find_next_bit_value(const bitstr_t *map, unsigned long size,
-					 unsigned long start, bool set)
-{
-	const uint64_t skip_word = set ? 0 : UINT64_MAX;
-	const bitstr_t skip_byte = set ? 0 : 0xff;
-	unsigned long i = start;
-	uint64_t word;
-
-	while (i < size) {
-		if (!(i % 64) && i + 64 <= size) {
-			memcpy(&word, &map[i / 8], sizeof(word));
-			if (word == skip_word) {
-				i += 64;
-				continue;
-			}
-		}
-		if (!(i % 8) && i + 8 <= size && map[i / 8] == skip_byte) {
-			i += 8;
-			continue;
-		}
-		if (!bit_test(map, i) == !set)
-			return i;
-		i++;
-	}
-	return size;
-}
-
-/*
- * Mirrors bitmap_find_next_zero_area_off() (lib/bitmap.c): the first run of
- * @nr clear bits whose index + @align_offset is a multiple of @align_mask + 1;
- * a value above @size - @nr means none.
- */
-static unsigned long find_next_zero_area_off(const bitstr_t *map, unsigned long size,
-					     unsigned long start, unsigned long nr,
-					     unsigned long align_mask,
-					     unsigned long align_offset)
-{
-	unsigned long index, end, i;
-
-	for (;;) {
-		index = find_next_bit_value(map, size, start, false);
-		index = ((index + align_offset + align_mask) & ~align_mask) - align_offset;
-		end = index + nr;
-		if (end > size)
-			return end;
-		i = find_next_bit_value(map, end, index, true);
-		if (i >= end)
-			return index;
-		start = i + 1;
-	}
 }
 
 int rh_cma_init_reserved_mem(struct rh_platform *plat, rh_phys_addr_t base, uint64_t size,
@@ -175,7 +120,7 @@ int rh_cma_alloc(struct rh_cma *cma, unsigned long count, unsigned int align_ord
 	bitmap_count = cma_bitmap_pages_to_bits(cma, count);
 
 	pthread_mutex_lock(&cma->lock);
-	bitmap_no = find_next_zero_area_off(cma->bitmap, cma->nr_bits, 0, bitmap_count,
+	bitmap_no = rh_bitmap_find_next_zero_area_off(cma->bitmap, cma->nr_bits, 0, bitmap_count,
 					    mask, offset);
 	if (bitmap_no + bitmap_count > cma->nr_bits) {
 		pthread_mutex_unlock(&cma->lock);
@@ -225,7 +170,7 @@ bool rh_cma_release(struct rh_cma *cma, rh_phys_addr_t pa, unsigned long count)
 	bitmap_count = cma_bitmap_pages_to_bits(cma, count);
 
 	pthread_mutex_lock(&cma->lock);
-	if (find_next_bit_value(cma->bitmap, bitmap_no + bitmap_count, bitmap_no, false) <
+	if (rh_bitmap_find_next(cma->bitmap, bitmap_no + bitmap_count, bitmap_no, false) <
 	    bitmap_no + bitmap_count) {
 		pthread_mutex_unlock(&cma->lock);
 		reason = "pages not allocated (double release?)";

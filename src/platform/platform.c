@@ -16,6 +16,8 @@
 #include "emu.h" /* only for the prototype of rh_platform_region_lent_to() */
 #include "dma-buf/heaps/mtk-internal.h"
 #include "internal.h"
+#include "tee/optee/optee.h"
+#include "tee/tee-heap.h"
 #include "trace/sim.h"
 #include "trace/trace.h"
 
@@ -113,8 +115,11 @@ static const struct platform_module platform_modules[] = {
 	/* heaps: the dma-buf core and the registry, then each heap */
 	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
 	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },
+	{ "tee-heap", rh_tee_heap_registry_init, rh_tee_heap_registry_fini },
 	{ "system-heap", rh_system_heap_init, rh_system_heap_fini },
 	{ "restricted-mtk", rh_restricted_mtk_init, rh_restricted_mtk_fini },
+	/* the TEE driver: the protected heaps of what its secure world serves */
+	{ "optee", rh_optee_init, rh_optee_fini },
 	/* files last: their fini closes every fd and mapping, releasing the buffers */
 	{ "files", rh_file_table_init, rh_file_table_fini },
 	{ NULL, NULL, NULL },

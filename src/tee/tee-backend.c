@@ -8,6 +8,7 @@
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "tee/optee/optee.h"
 
 static bool ops_usable(const struct rh_tee_ops *ops)
 {
@@ -130,6 +131,9 @@ RH_EXPORT int rh_platform_set_tee_backend(struct rh_platform *plat,
 		plat->tee_priv = ops ? priv : NULL;
 	}
 	pthread_mutex_unlock(&plat->lock);
+	/* The TEE driver goes with the old backend and probes the new one. */
+	if (!ret)
+		rh_optee_rebind(plat);
 	return ret;
 }
 

@@ -9,9 +9,11 @@
 
 #include <openssl/evp.h>
 
+#include <rheap/dma-buf.h>
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "tee/tee-heap.h"
 #include "tee/tee-internal.h"
 #include "trace/trace.h"
 
@@ -72,6 +74,14 @@ struct rh_tee_shm {
 	uint64_t cookie;
 	atomic_int refcount;
 	bool owned; /* allocated by alloc_kernel_buf */
+	/*
+	 * A registered dma-buf of a protected heap (TEE_SHM_DMA_BUF): no host
+	 * address and no cookie of its own; memrefs name it as its pool does
+	 * (@ref), at its offset in the pool. The shm holds the buffer.
+	 */
+	struct rh_dma_buf *dmabuf;
+	size_t dmabuf_offs;
+	struct rh_tee_protmem_ref ref;
 };
 
 /* ------------------------------------------------------------ client UUIDs */
@@ -247,6 +257,31 @@ static int params_check(struct rh_tee_context *ctx,
 	return 0;
 }
 
+/*
+ * A memref of a registered protected dma-buf, as the kernel passes it:
+ * the shm of a dynamic pool's buffer is replaced by its parent, the lent
+ * chunk (param_from_user_memref(): an rmem of the lend's cookie at the
+ * buffer's offset in it); a static carveout's buffer goes by physical
+ * address (to_msg_param_tmp_mem(): a tmem). Either way the secure world
+ * resolves it to protected memory only.
+ */
+static void dmabuf_to_msg(struct rh_optee_msg_param *mp, const struct rh_tee_param *p)
+{
+	const struct rh_tee_shm *shm = p->u.memref.shm;
+	uint64_t dir = p->attr - RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
+
+	if (shm->ref.parent_cookie) {
+		mp->attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT + dir;
+		mp->u.rmem.offs = shm->dmabuf_offs + p->u.memref.shm_offs;
+		mp->u.rmem.size = p->u.memref.size;
+		mp->u.rmem.shm_ref = shm->ref.parent_cookie;
+	} else {
+		mp->attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT + dir;
+		mp->u.tmem.buf_ptr = shm->ref.paddr + p->u.memref.shm_offs;
+		mp->u.tmem.size = p->u.memref.size;
+	}
+}
+
 /* optee_to_msg_param(): parameters of a checked call into the message. */
 static void params_to_msg(struct rh_optee_msg_param *mp,
 			  const struct rh_tee_param *param, uint32_t num)
@@ -262,6 +297,9 @@ static void params_to_msg(struct rh_optee_msg_param *mp,
 			mp[i].u.value.a = param[i].u.value.a;
 			mp[i].u.value.b = param[i].u.value.b;
 			mp[i].u.value.c = param[i].u.value.c;
+		} else if (param_is_memref(type) && param[i].u.memref.shm &&
+			   param[i].u.memref.shm->dmabuf) {
+			dmabuf_to_msg(&mp[i], &param[i]);
 		} else if (param_is_memref(type) && param[i].u.memref.shm) {
 			mp[i].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT + type -
 				     RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
@@ -316,9 +354,11 @@ static const char *cmd_name(uint32_t cmd)
 	static const char *const names[] = {
 		"OPEN_SESSION", "INVOKE_COMMAND", "CLOSE_SESSION",
 		"CANCEL",	"REGISTER_SHM",	  "UNREGISTER_SHM",
+		NULL,		NULL,		  "LEND_PROTMEM",
+		"RECLAIM_PROTMEM", "GET_PROTMEM_CONFIG",
 	};
 
-	return cmd < RH_ARRAY_SIZE(names) ? names[cmd] : "unknown command";
+	return cmd < RH_ARRAY_SIZE(names) && names[cmd] ? names[cmd] : "unknown command";
 }
 
 /*
@@ -1100,6 +1140,13 @@ RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm)
 	    atomic_fetch_sub_explicit(&shm->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	ctx = shm->ctx;
+	if (shm->dmabuf) {
+		/* Never registered with the TEE: only the buffer's reference goes. */
+		rh_dma_buf_put(shm->dmabuf);
+		rh_free(shm);
+		ctx_put(ctx);
+		return;
+	}
 	send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, shm->cookie, false);
 	if (shm->owned)
 		rh_free(shm->addr);
@@ -1109,7 +1156,8 @@ RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm)
 
 RH_EXPORT void *rh_tee_shm_get_va(struct rh_tee_shm *shm, size_t offs)
 {
-	if (RH_IS_ERR_OR_NULL(shm) || offs >= shm->size)
+	/* A registered dma-buf has no CPU address: protected memory. */
+	if (RH_IS_ERR_OR_NULL(shm) || shm->dmabuf || offs >= shm->size)
 		return RH_ERR_PTR(-EINVAL);
 	return (unsigned char *)shm->addr + offs;
 }
@@ -1117,4 +1165,71 @@ RH_EXPORT void *rh_tee_shm_get_va(struct rh_tee_shm *shm, size_t offs)
 RH_EXPORT size_t rh_tee_shm_get_size(const struct rh_tee_shm *shm)
 {
 	return RH_IS_ERR_OR_NULL(shm) ? 0 : shm->size;
+}
+
+RH_EXPORT struct rh_tee_shm *rh_tee_shm_register_fd(struct rh_tee_context *ctx, int fd)
+{
+	struct rh_dma_buf *dmabuf;
+	struct rh_tee_shm *shm;
+	int rc;
+
+	if (!ctx_valid(ctx))
+		return RH_ERR_PTR(-EINVAL);
+	dmabuf = rh_dma_buf_get(ctx->plat, fd);
+	if (RH_IS_ERR(dmabuf))
+		return RH_ERR_PTR(RH_PTR_ERR(dmabuf));
+	shm = rh_zalloc(sizeof(*shm));
+	if (!shm) {
+		rc = -ENOMEM;
+		goto err_put_dmabuf;
+	}
+	/* The buffer must come from a protected heap of this context's TEE. */
+	rc = rh_tee_heap_update_from_dma_buf(ctx->plat, ctx->ops, ctx->priv, dmabuf, &shm->size,
+					     &shm->dmabuf_offs, &shm->ref);
+	if (rc) {
+		rh_dbg(ctx->plat, "tee: SHM_REGISTER_FD of a dma-buf that is not protected memory "
+		       "of this TEE (%s)", rh_dma_buf_exp_name(dmabuf));
+		goto err_free_shm;
+	}
+	shm->ctx = ctx;
+	shm->dmabuf = dmabuf;
+	atomic_init(&shm->refcount, 1);
+	ctx_get(ctx);
+	return shm;
+
+err_free_shm:
+	rh_free(shm);
+err_put_dmabuf:
+	rh_dma_buf_put(dmabuf);
+	return RH_ERR_PTR(rc);
+}
+
+bool rh_tee_shm_is_dma_buf(const struct rh_tee_shm *shm)
+{
+	return shm->dmabuf != NULL;
+}
+
+uint64_t rh_tee_shm_cookie(const struct rh_tee_shm *shm)
+{
+	return shm->cookie;
+}
+
+bool rh_tee_context_backend_is(const struct rh_tee_context *ctx, const struct rh_tee_ops *ops,
+			       void *priv)
+{
+	return ctx->ops == ops && ctx->priv == priv;
+}
+
+int rh_tee_context_call(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg)
+{
+	uint32_t res, origin;
+
+	if (!ctx_valid(ctx) || !msg || msg->num_params > CTX_MSG_PARAMS)
+		return -EINVAL;
+	if (!msg_send(ctx, msg, &res, &origin)) {
+		msg->ret = res;
+		msg->ret_origin = origin;
+		return -EIO;
+	}
+	return 0;
 }

@@ -82,4 +82,24 @@ uint64_t rh_tee_noncontig_base(uint64_t buf_ptr);
  */
 uint64_t rh_tee_msg_shm_addr(const struct rh_optee_msg_param *p);
 
+/*
+ * rh_tee_context_call() - send a message the caller built itself (the
+ * OP-TEE driver's own: LEND_PROTMEM, RECLAIM_PROTMEM, GET_PROTMEM_CONFIG)
+ * through @ctx's backend, as optee->ops->do_call_with_arg() does; @msg
+ * holds the header and its num_params (at most 6) parameters. Returns 0
+ * with the TEE's answer in @msg, -EINVAL (bad context or message), -EIO
+ * (transport failure or an answer that changed the header: logged, and
+ * @msg's ret is TEEC_ERROR_COMMUNICATION from COMMS).
+ */
+int rh_tee_context_call(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg);
+
+/* rh_tee_context_backend_is() - @ctx talks to backend (@ops, @priv). */
+bool rh_tee_context_backend_is(const struct rh_tee_context *ctx, const struct rh_tee_ops *ops,
+			       void *priv);
+
+/* rh_tee_shm_cookie() - what @shm is registered under (0: a dma-buf). */
+uint64_t rh_tee_shm_cookie(const struct rh_tee_shm *shm);
+/* rh_tee_shm_is_dma_buf() - @shm is a registered dma-buf (no CPU address). */
+bool rh_tee_shm_is_dma_buf(const struct rh_tee_shm *shm);
+
 #endif /* RH_TEE_INTERNAL_H */
