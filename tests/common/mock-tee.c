@@ -611,8 +611,8 @@ RH_EXPORT void rh_mock_tee_reset(void)
 
 RH_EXPORT int rh_mock_tee_install_at(struct rh_platform *plat, const char *file, int line)
 {
-	const struct rh_tee_ops *ops;
-	void *priv;
+	const struct rh_tee_ops *ops, *old_ops;
+	void *priv, *old_priv;
 	int ret;
 
 	if (!plat)
@@ -634,8 +634,23 @@ RH_EXPORT int rh_mock_tee_install_at(struct rh_platform *plat, const char *file,
 	/*
 	 * What is behind the mock is set before it is plugged in: the TEE
 	 * driver probes the new backend at once (protmem_caps, and
-	 * GET_PROTMEM_CONFIG for each use case), which goes through.
+	 * GET_PROTMEM_CONFIG for each use case), which goes through. A
+	 * refused swap leaves everything as it was.
 	 */
+	pthread_mutex_lock(&mock.lock);
+	old_ops = mock.inner;
+	old_priv = mock.inner_priv;
+	mock.inner = ops;
+	mock.inner_priv = priv;
+	pthread_mutex_unlock(&mock.lock);
+	ret = rh_platform_set_tee_backend(plat, &mock_tee_ops, &mock);
+	if (ret) {
+		pthread_mutex_lock(&mock.lock);
+		mock.inner = old_ops;
+		mock.inner_priv = old_priv;
+		pthread_mutex_unlock(&mock.lock);
+		return ret;
+	}
 	rh_mock_tee_reset();
 	pthread_mutex_lock(&mock.lock);
 	mock.inner = ops;
@@ -643,11 +658,6 @@ RH_EXPORT int rh_mock_tee_install_at(struct rh_platform *plat, const char *file,
 	mock.file = file;
 	mock.line = line;
 	pthread_mutex_unlock(&mock.lock);
-	ret = rh_platform_set_tee_backend(plat, &mock_tee_ops, &mock);
-	if (ret) {
-		rh_mock_tee_reset();
-		return ret;
-	}
 	rh_platform_set_log_fn(plat, mock_log, NULL);
 	return 0;
 }
