@@ -73,6 +73,9 @@ RH_EXPORT const char *rh_tee_dma_heap_name(uint32_t id);
  * @reclaim_failures: dynamic: reclaims the secure world refused; the
  *                    chunk then stays lent (and is used again) rather than
  *                    going back to Linux while protected
+ * @quarantined: dynamic: bytes of lends that got no answer and whose
+ *               reclaim failed too: they may be protected, so they never
+ *               go back to Linux
  * @binds: times a TEE device registered it
  */
 struct rh_tee_heap_stats {
@@ -91,6 +94,7 @@ struct rh_tee_heap_stats {
 	uint64_t lends;
 	uint64_t reclaims;
 	uint64_t reclaim_failures;
+	uint64_t quarantined;
 	unsigned int binds;
 };
 

@@ -252,8 +252,13 @@ static struct rh_dma_buf *tee_dma_heap_alloc(struct rh_dma_heap *heap, unsigned 
 	struct rh_dma_buf *dmabuf;
 	int rc;
 
+	/*
+	 * Upstream hands out buffers while the heap is shutting down (its
+	 * device removed, buffers still alive): from a pool whose driver is
+	 * gone. Refused here, as for an unbound heap.
+	 */
 	pthread_mutex_lock(&h->mu);
-	if (h->teedev) {
+	if (h->teedev && !h->shutting_down) {
 		teedev = h->teedev;
 		pool = h->pool;
 		h->kref++;

@@ -22,6 +22,7 @@
 	extern const size_t rh_test_dtb_##name##_size
 DTB(platform_minimal);
 DTB(platform_mt8188_svp);
+DTB(platform_optee_protmem);
 DTB(cells_1);
 DTB(defaults);
 DTB(address_cells);
@@ -176,6 +177,31 @@ static void test_mt8188_svp(void **state)
 	assert_device(&desc.devices[1], "display", "mediatek,mt8188-disp-ovl", 2, true);
 	assert_device(&desc.devices[2], "gpu", "mediatek,mt8188-mali", 3, false);
 	assert_device(&desc.devices[3], "camisp", "mediatek,mt8188-camisp", 4, false);
+	assert_unused_zero(&desc);
+}
+
+/* The QEMU-virt-like OP-TEE board: generic property names, a default CMA area. */
+static void test_optee_protmem(void **state)
+{
+	struct rh_platform_desc desc;
+
+	parse_ok(rh_test_dtb_platform_optee_protmem, rh_test_dtb_platform_optee_protmem_size,
+		 &desc);
+	assert_int_equal(desc.dram_base, 0x40000000);
+	assert_int_equal(desc.dram_size, 0x80000000);
+	assert_int_equal(desc.nr_reserved, 2);
+	assert_region(&desc.reserved[0], "protmem-carveout", "rheap-sim,protmem-carveout",
+		      0xb8000000, 32 * MiB, 0, true, false);
+	/* Top-down, 4 MiB aligned, below the carveout it cannot overlap. */
+	assert_region(&desc.reserved[1], "linux,cma", "shared-dma-pool", 0x98000000, 512 * MiB,
+		      4 * MiB, false, true);
+	assert_int_equal(desc.firewall_regions, 8);
+	assert_int_equal(desc.nr_devices, 5);
+	assert_device(&desc.devices[0], "vdec", "rheap-sim,video-decoder", 1, true);
+	assert_device(&desc.devices[1], "display", "rheap-sim,display", 2, true);
+	assert_device(&desc.devices[2], "gpu", "arm,mali-valhall-jm", 3, false);
+	assert_device(&desc.devices[3], "camera", "rheap-sim,camera", 4, true);
+	assert_device(&desc.devices[4], "venc", "rheap-sim,video-encoder", 5, true);
 	assert_unused_zero(&desc);
 }
 
@@ -568,6 +594,38 @@ static void test_edited_firewall(void **state)
 			"/tzc)");
 }
 
+static void test_edited_generic_master_id(void **state)
+{
+	struct rh_platform_desc desc;
+	struct edited e;
+
+	/* "rheap-sim,master-id" and "rheap-sim,secure-capable" on any node. */
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_delprop(e.fdt, node(&e, "/gpu"), "mediatek,master-id"), 0);
+	assert_int_equal(fdt_setprop_u32(e.fdt, node(&e, "/gpu"), "rheap-sim,master-id", 9), 0);
+	assert_int_equal(fdt_setprop_empty(e.fdt, node(&e, "/gpu"), "rheap-sim,secure-capable"),
+			 0);
+	parse_ok(e.fdt, fdt_totalsize(e.fdt), &desc);
+	assert_device(&desc.devices[2], "gpu", "arm,mali-valhall-jm", 9, true);
+	free(e.fdt);
+
+	/* Both names on one node: which is meant? */
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_setprop_u32(e.fdt, node(&e, "/gpu"), "rheap-sim,master-id", 9), 0);
+	edit_expect_bad(&e, "/gpu", "rheap-sim,master-id", "given twice");
+
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_delprop(e.fdt, node(&e, "/gpu"), "mediatek,master-id"), 0);
+	assert_int_equal(fdt_setprop_u64(e.fdt, node(&e, "/gpu"), "rheap-sim,master-id", 9), 0);
+	edit_expect_bad(&e, "/gpu", "rheap-sim,master-id", "one cell");
+
+	/* Ids are unique whichever name carries them. */
+	e = edit_open(rh_test_dtb_platform_minimal);
+	assert_int_equal(fdt_delprop(e.fdt, node(&e, "/gpu"), "mediatek,master-id"), 0);
+	assert_int_equal(fdt_setprop_u32(e.fdt, node(&e, "/gpu"), "rheap-sim,master-id", 2), 0);
+	edit_expect_bad(&e, "/gpu", "rheap-sim,master-id", "duplicate id 2 (also /display)");
+}
+
 static void test_edited_devices(void **state)
 {
 	struct rh_platform_desc desc;
@@ -862,6 +920,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mt8188_svp),
+		cmocka_unit_test(test_optee_protmem),
+		cmocka_unit_test(test_edited_generic_master_id),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_cells_1),
 		cmocka_unit_test(test_defaults),

@@ -71,6 +71,7 @@ struct optee_protmem_dyn_pool {
 	uint64_t lends;
 	uint64_t reclaims;
 	uint64_t reclaim_failures;
+	uint64_t quarantined; /* bytes of lends whose outcome is unknown */
 };
 
 static struct optee_protmem_dyn_pool *to_protmem_dyn_pool(struct rh_tee_protmem_pool *pool)
@@ -175,9 +176,14 @@ static int get_protmem_config(struct rh_platform *plat, struct rh_tee_context *c
 		rc = -EINVAL;
 		goto out_free_shm;
 	}
+	/*
+	 * A whole number of attributes, not more than a use case can have,
+	 * and with success not more than were room for (none in a NULL
+	 * memref: success then says there are none).
+	 */
 	size = a->params[1].u.rmem.size;
 	if (size % sizeof(*attrs) || size / sizeof(*attrs) > DYN_POOL_MAX_ATTRS ||
-	    (!a->ret && attrs && *ma_count < size / sizeof(*attrs))) {
+	    (!a->ret && size / sizeof(*attrs) > (attrs ? *ma_count : 0))) {
 		rh_bug_tee(plat, "optee: GET_PROTMEM_CONFIG reports "
 			   "%" PRIu64 " bytes of attributes", size);
 		rc = -EINVAL;
@@ -221,7 +227,8 @@ static int lend_protmem(struct optee_protmem_dyn_pool *rp)
 	if (a->ret != RH_TEEC_SUCCESS) {
 		rh_err(pool_plat(rp), "optee: LEND_PROTMEM of %s: %s", rh_tee_dma_heap_name(rp->use_case),
 		       rh_tee_result_name(a->ret));
-		return -EINVAL;
+		/* Upstream says -EINVAL to everything; out of memory is worth telling. */
+		return a->ret == RH_TEEC_ERROR_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
 	}
 	return 0;
 }
@@ -239,6 +246,13 @@ static int reclaim_protmem(struct optee_protmem_dyn_pool *rp)
 	rc = rh_tee_context_call(rp->ctx, a);
 	if (rc)
 		return rc;
+	/*
+	 * Nothing lent under the cookie: an earlier reclaim whose answer was
+	 * lost did the work, or a lend whose answer was lost never happened.
+	 * Either way the memory is the normal world's.
+	 */
+	if (a->ret == RH_TEEC_ERROR_ITEM_NOT_FOUND)
+		return 0;
 	if (a->ret != RH_TEEC_SUCCESS) {
 		rh_err(pool_plat(rp), "optee: RECLAIM_PROTMEM of %s: %s",
 		       rh_tee_dma_heap_name(rp->use_case), rh_tee_result_name(a->ret));
@@ -292,6 +306,24 @@ static int init_dyn_protmem(struct optee_protmem_dyn_pool *rp)
 	rp->cookie = atomic_fetch_add_explicit(&plat->tee_next_shm_cookie, 1,
 					       memory_order_relaxed) + 1;
 	rc = lend_protmem(rp);
+	if (rc && reclaim_protmem(rp)) {
+		/*
+		 * The lend failed, and the secure world does not confirm it
+		 * holds nothing under the cookie (no answer, or an error
+		 * answer that may be a lost reply of a lend that happened).
+		 * The memory must not return to Linux protected: quarantined
+		 * (still recorded as lent, out of CMA) for the platform's life.
+		 */
+		rh_err(plat, "optee: %s: 0x%" PRIx64 "+0x%" PRIx64 " may still be lent: "
+		       "quarantined", rh_tee_dma_heap_name(rp->use_case), rp->pa, rp->size);
+		rh_gen_pool_destroy(gen_pool);
+		rh_tee_client_close_context(rp->ctx);
+		rp->ctx = NULL;
+		rp->quarantined += rp->size;
+		rp->pa = 0;
+		rp->size = 0;
+		return rc;
+	}
 	if (rc)
 		goto err_close;
 	rp->gen_pool = gen_pool;
@@ -460,6 +492,7 @@ static void protmem_pool_op_dyn_get_stats(struct rh_tee_protmem_pool *pool,
 	st->lends = rp->lends;
 	st->reclaims = rp->reclaims;
 	st->reclaim_failures = rp->reclaim_failures;
+	st->quarantined = rp->quarantined;
 	pthread_mutex_unlock(&rp->mutex);
 }
 
