@@ -726,6 +726,7 @@ static int dmabuf_ioctl(int sim, unsigned int cmd, void *arg)
 static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 {
 	struct rh_tee_ioctl_shm_register_fd_data rfd;
+	int64_t user_fd;
 	int ret;
 
 	switch (cmd) {
@@ -737,6 +738,7 @@ static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 	case RH_TEE_IOC_SHM_REGISTER_FD:
 		if (ucopy(&rfd, arg, sizeof(rfd), false))
 			return -EFAULT;
+		user_fd = rfd.fd;
 		if (rfd.fd != (int)rfd.fd)
 			rfd.fd = -1;
 		/* An open fd that is not a simulated one is not a dma-buf: EINVAL. */
@@ -745,9 +747,16 @@ static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 		else
 			rfd.fd = arg_fd((int)rfd.fd);
 		ret = rh_ioctl(plat, sim, cmd, &rfd);
-		if (!ret && ucopy(arg, &rfd, sizeof(rfd), true))
-			ret = -EFAULT;
-		return ret;
+		if (ret < 0)
+			return ret;
+		/* The kernel writes back what it read: the program's fd number. */
+		rfd.fd = user_fd;
+		if (ucopy(arg, &rfd, sizeof(rfd), true)) {
+			rh_close(plat, ret);
+			return -EFAULT;
+		}
+		/* tee_shm_get_fd(): O_CLOEXEC; the shm cannot be mapped. */
+		return install(ret, KIND_TEE_SHM, true);
 	default:
 		return rh_ioctl(plat, sim, cmd, arg);
 	}

@@ -168,6 +168,23 @@ RH_EXPORT TEEC_Result rh_TEEC_RegisterSharedMemory(TEEC_Context *context,
 						   TEEC_SharedMemory *sharedMem);
 RH_EXPORT TEEC_Result rh_TEEC_AllocateSharedMemory(TEEC_Context *context,
 						   TEEC_SharedMemory *sharedMem);
+/**
+ * rh_TEEC_RegisterSharedMemoryFileDescriptor() - a protected dma-buf as shared memory
+ * @fd: a dma-buf fd of @context's platform, from a protected heap served
+ *      by the same TEE (<rheap/tee-heap.h>); it may be closed afterwards
+ * @sharedMem: @flags set by the caller; @size is set to the buffer's and
+ *             @buffer to NULL (the memory has no CPU address)
+ *
+ * Memrefs over it (WHOLE, PARTIAL_*) reach the trusted application as the
+ * protected memory they are. Released with rh_TEEC_ReleaseSharedMemory().
+ * Mirrors: TEEC_RegisterSharedMemoryFileDescriptor() (optee_client libteec)
+ * @return TEEC_SUCCESS; BAD_PARAMETERS for NULL arguments, a negative
+ * @fd, bad @flags, or a dma-buf the TEE refuses (as libteec reports any
+ * failed TEE_IOC_SHM_REGISTER_FD); OUT_OF_MEMORY.
+ */
+RH_EXPORT TEEC_Result rh_TEEC_RegisterSharedMemoryFileDescriptor(TEEC_Context *context,
+								 TEEC_SharedMemory *sharedMem,
+								 int fd);
 RH_EXPORT void rh_TEEC_ReleaseSharedMemory(TEEC_SharedMemory *sharedMemory);
 RH_EXPORT TEEC_Result rh_TEEC_OpenSession(TEEC_Context *context,
 					  TEEC_Session *session,
@@ -187,6 +204,7 @@ RH_EXPORT void rh_TEEC_RequestCancellation(TEEC_Operation *operation);
 #define TEEC_FinalizeContext rh_TEEC_FinalizeContext
 #define TEEC_RegisterSharedMemory rh_TEEC_RegisterSharedMemory
 #define TEEC_AllocateSharedMemory rh_TEEC_AllocateSharedMemory
+#define TEEC_RegisterSharedMemoryFileDescriptor rh_TEEC_RegisterSharedMemoryFileDescriptor
 #define TEEC_ReleaseSharedMemory rh_TEEC_ReleaseSharedMemory
 #define TEEC_OpenSession rh_TEEC_OpenSession
 #define TEEC_CloseSession rh_TEEC_CloseSession

@@ -154,6 +154,8 @@ TEEC_Result TEEC_RegisterSharedMemory(TEEC_Context *context,
 				      TEEC_SharedMemory *sharedMem);
 TEEC_Result TEEC_AllocateSharedMemory(TEEC_Context *context,
 				      TEEC_SharedMemory *sharedMem);
+TEEC_Result TEEC_RegisterSharedMemoryFileDescriptor(TEEC_Context *context,
+						    TEEC_SharedMemory *sharedMem, int fd);
 void TEEC_ReleaseSharedMemory(TEEC_SharedMemory *sharedMemory);
 void TEEC_RequestCancellation(TEEC_Operation *operation);
 

@@ -14,6 +14,18 @@
 
 #include "tee_client_api.h"
 
+/* Linux 6.18's uapi, for older system headers. */
+#ifndef TEE_IOC_SHM_REGISTER_FD
+struct tee_ioctl_shm_register_fd_data {
+	__s64 fd;
+	__u64 size;
+	__u32 flags;
+	__s32 id;
+} __attribute__((aligned(8)));
+#define TEE_IOC_SHM_REGISTER_FD \
+	_IOWR(TEE_IOC_MAGIC, TEE_IOC_BASE + 8, struct tee_ioctl_shm_register_fd_data)
+#endif
+
 /*
  * Behaves as OP-TEE's libteec on a device: a context is an open /dev/teeN
  * whose TEE is GlobalPlatform compliant; shared memory is registered user
@@ -181,6 +193,35 @@ TEEC_EXPORT TEEC_Result TEEC_AllocateSharedMemory(TEEC_Context *ctx,
 	shm->buffer = buf;
 	shm->registered_fd = fd;
 	shm->alloced_size = size;
+	return TEEC_SUCCESS;
+}
+
+/*
+ * A dma-buf of a protected heap: no buffer, no shadow; the size is the
+ * buffer's. Any refusal of the ioctl is a bad parameter, as in libteec.
+ */
+TEEC_EXPORT TEEC_Result TEEC_RegisterSharedMemoryFileDescriptor(TEEC_Context *ctx,
+								TEEC_SharedMemory *shm, int fd)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	int rfd;
+
+	if (!ctx || !shm || fd < 0)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	if (!shm->flags || (shm->flags & ~(TEEC_MEM_INPUT | TEEC_MEM_OUTPUT)))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	memset(&data, 0, sizeof(data));
+	data.fd = fd;
+	rfd = ioctl(ctx->fd, TEE_IOC_SHM_REGISTER_FD, &data);
+	if (rfd < 0)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	shm->buffer = NULL;
+	shm->shadow_buffer = NULL;
+	shm->internal.flags = 0;
+	shm->registered_fd = rfd;
+	shm->id = data.id;
+	shm->size = data.size;
+	shm->alloced_size = data.size;
 	return TEEC_SUCCESS;
 }
 

@@ -68,6 +68,7 @@ struct tee_ushm {
 	int memfd;   /* SHM_ALLOC: what kaddr maps, mapped again for the user; else -1 */
 	size_t size;
 	bool user_mapped; /* TEE_SHM_USER_MAPPED: registered user memory */
+	bool dma_buf;     /* TEE_SHM_DMA_BUF: a protected buffer, no address */
 	LIST_ENTRY(tee_ushm) link;
 };
 
@@ -157,10 +158,13 @@ int rh_tee_dev_open(struct rh_platform *plat, int flags)
 
 /* ------------------------------------------------------------ shared memory */
 
-/* The memory of an SHM_ALLOC shm goes with it; registered memory is the user's. */
+/*
+ * The memory of an SHM_ALLOC shm goes with it; registered memory is the
+ * user's, and a registered dma-buf has none of ours.
+ */
 static void ushm_unmap(struct tee_ushm *us)
 {
-	if (us->user_mapped)
+	if (us->user_mapped || us->dma_buf)
 		return;
 	munmap(us->kaddr, us->size);
 	close(us->memfd);
@@ -215,7 +219,8 @@ static int shm_file_mmap(void *priv, struct rh_vm_area *vma)
 	struct tee_ushm *us = priv;
 	size_t len = vma->vm_end - vma->vm_start;
 
-	if (us->user_mapped)
+	/* Refuse sharing memory of the application, and registered dma-bufs with it. */
+	if (us->user_mapped || us->dma_buf)
 		return -EINVAL;
 	if (vma->vm_pgoff + rh_vma_pages(vma) > us->size >> RH_PAGE_SHIFT ||
 	    vma->vm_pgoff + rh_vma_pages(vma) < vma->vm_pgoff)
@@ -386,25 +391,43 @@ static int tee_ioctl_shm_register(struct tee_file *tf, void *udata)
 }
 
 /*
- * tee_ioctl_shm_register_fd() (Linux 6.18): only a dma-buf of a TEE
- * protected-memory heap can be registered. This platform has none yet, so
- * every dma-buf is refused, after the fd checks dma_buf_get() makes.
+ * tee_ioctl_shm_register_fd() (Linux 6.18): a dma-buf of one of this TEE's
+ * protected heaps becomes a shm of the context (rh_tee_shm_register_fd():
+ * any other dma-buf, or another TEE's, is refused), with TEE_SHM_DMA_BUF
+ * in the flags returned and no mapping: its fd cannot be mmap()ed. As
+ * upstream, every refusal is -EINVAL (a closed fd too); running out of
+ * memory stays -ENOMEM.
  */
 static int tee_ioctl_shm_register_fd(struct tee_file *tf, void *udata)
 {
 	struct rh_tee_ioctl_shm_register_fd_data data;
-	struct rh_dma_buf *dmabuf;
+	struct tee_ushm *us;
+	int err;
 
 	if (rh_copy_from_user(tf->plat, &data, udata, sizeof(data)))
 		return -EFAULT;
+	/* Currently no input flags are supported */
 	if (data.flags)
 		return -EINVAL;
-	dmabuf = rh_dma_buf_get(tf->plat, (int)data.fd);
-	if (RH_IS_ERR(dmabuf))
-		return (int)RH_PTR_ERR(dmabuf);
-	rh_dma_buf_put(dmabuf);
-	rh_dbg(tf->plat, "tee: SHM_REGISTER_FD of a dma-buf that is not protected memory");
-	return -EINVAL;
+	if (data.fd < 0 || data.fd > INT32_MAX)
+		return -EINVAL;
+	us = rh_zalloc(sizeof(*us));
+	if (!us)
+		return -ENOMEM;
+	us->shm = rh_tee_shm_register_fd(tf->ctx, (int)data.fd);
+	if (RH_IS_ERR(us->shm)) {
+		err = (int)RH_PTR_ERR(us->shm);
+		rh_free(us);
+		return err == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	us->memfd = -1;
+	us->size = rh_tee_shm_get_size(us->shm);
+	us->dma_buf = true;
+	us->id = atomic_fetch_add(&next_shm_id, 1) + 1;
+	data.id = us->id;
+	data.flags = RH_TEE_SHM_DMA_BUF;
+	data.size = us->size;
+	return ushm_finish(tf, us, udata, &data, sizeof(data));
 }
 
 /* ------------------------------------------------------------ calls */

@@ -133,6 +133,27 @@ RH_EXPORT TEEC_Result rh_TEEC_RegisterSharedMemory(TEEC_Context *context,
 	return TEEC_SUCCESS;
 }
 
+RH_EXPORT TEEC_Result rh_TEEC_RegisterSharedMemoryFileDescriptor(TEEC_Context *context,
+								 TEEC_SharedMemory *shm, int fd)
+{
+	struct rh_tee_shm *s;
+
+	if (!context || !context->imp_ctx || !shm || fd < 0 || !flags_ok(shm->flags))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	s = rh_tee_shm_register_fd(context->imp_ctx, fd);
+	/* libteec: a refused TEE_IOC_SHM_REGISTER_FD is a bad parameter. */
+	if (RH_IS_ERR(s))
+		return RH_PTR_ERR(s) == -ENOMEM ? TEEC_ERROR_OUT_OF_MEMORY :
+						  TEEC_ERROR_BAD_PARAMETERS;
+	shm->buffer = NULL;
+	shm->size = rh_tee_shm_get_size(s);
+	shm->imp_shm = s;
+	shm->imp_ctx = context;
+	shm->imp_live = true;
+	shm->imp_allocated = false;
+	return TEEC_SUCCESS;
+}
+
 RH_EXPORT void rh_TEEC_ReleaseSharedMemory(TEEC_SharedMemory *shm)
 {
 	if (!shm || !shm->imp_live)

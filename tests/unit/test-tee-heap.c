@@ -17,8 +17,11 @@
 #include <rheap/tee-mock.h>
 #include <rheap/tee-protmem.h>
 #include <rheap/tee.h>
+#include <rheap/teec.h>
 #include <rheap/uapi.h>
 #include <rheap/uapi/dma-buf.h>
+#include <rheap/uapi/dma-heap.h>
+#include <rheap/uapi/tee.h>
 
 #include "emu.h"
 #include "internal.h"
@@ -652,6 +655,195 @@ static void test_registered_memref_reaches_ta(void **state)
 	rh_tee_shm_put(shm);
 	assert_int_equal(rh_tee_client_close_session(f->ctx, session), 0);
 	assert_false(hstats(f, VIDEO).lent);
+}
+
+/* ------------------------------------------------------------ /dev/tee0 */
+
+struct uapi_call {
+	struct rh_tee_ioctl_invoke_arg arg;
+	struct rh_tee_ioctl_param params[2];
+};
+
+/* PMC_PROBE_READ through TEE_IOC_INVOKE of memref [@offs, @offs + @size) of shm @id. */
+static int uapi_read(struct fixture *f, int tee, uint32_t session, int32_t id, uint64_t offs,
+		     uint64_t size, uint64_t out[3])
+{
+	struct uapi_call c;
+	struct rh_tee_ioctl_buf_data buf = { (uintptr_t)&c, sizeof(c) };
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.arg.func = PMC_PROBE_READ;
+	c.arg.session = session;
+	c.arg.num_params = 2;
+	c.params[0].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT;
+	c.params[0].a = offs;
+	c.params[0].b = size;
+	c.params[0].c = (uint64_t)(int64_t)id;
+	c.params[1].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
+	rc = rh_ioctl(f->plat, tee, RH_TEE_IOC_INVOKE, &buf);
+	if (!rc) {
+		assert_int_equal(c.arg.ret, RH_TEEC_SUCCESS);
+		out[0] = c.params[1].a;
+		out[1] = c.params[1].b;
+		out[2] = c.params[1].c;
+	}
+	return rc;
+}
+
+static void test_uapi_register_fd(void **state)
+{
+	struct fixture *f = *state;
+	struct rh_dma_heap_allocation_data h = { .len = 2 * MB, .fd_flags = O_RDWR | O_CLOEXEC };
+	struct rh_tee_ioctl_shm_register_fd_data r;
+	struct rh_tee_ioctl_open_session_arg o;
+	struct rh_tee_ioctl_buf_data ob = { (uintptr_t)&o, sizeof(o) };
+	struct rh_tee_dev_stats ds;
+	uint64_t out[3];
+	void *addr = NULL;
+	int tee, heap, shm_fd, sys;
+
+	assert_int_equal(rh_uapi_check_user_pointers(f->plat, true), 0);
+	tee = rh_open(f->plat, RH_TEE_DEV_PATH, O_RDWR);
+	heap = rh_open(f->plat, "/dev/dma_heap/" VIDEO, O_RDONLY);
+	assert_true(tee >= 0);
+	assert_true(heap >= 0);
+	assert_int_equal(rh_ioctl(f->plat, heap, RH_DMA_HEAP_IOCTL_ALLOC, &h), 0);
+
+	memset(&r, 0, sizeof(r));
+	r.fd = h.fd;
+	shm_fd = rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r);
+	assert_true(shm_fd >= 0);
+	assert_int_equal(r.size, 2 * MB);
+	assert_int_equal(r.flags, RH_TEE_SHM_DMA_BUF);
+	assert_true(r.id > 0);
+	/* Neither the shm nor the buffer can be mapped. */
+	assert_neg_errno(rh_mmap(f->plat, shm_fd, 4096, PROT_READ, MAP_SHARED, 0, &addr), EINVAL);
+	assert_neg_errno(rh_mmap(f->plat, (int)h.fd, 4096, PROT_READ, MAP_SHARED, 0, &addr),
+			 EINVAL);
+	assert_null(addr);
+	/* The shm holds the buffer. */
+	assert_int_equal(rh_close(f->plat, (int)h.fd), 0);
+	assert_int_equal(hstats(f, VIDEO).buffers, 1);
+
+	/* A user program hands it to a TA by id; bounds are the buffer's. */
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(rh_uuid_parse(PMC_PROBE_UUID, o.uuid), 0);
+	o.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
+	assert_int_equal(rh_ioctl(f->plat, tee, RH_TEE_IOC_OPEN_SESSION, &ob), 0);
+	assert_int_equal(o.ret, RH_TEEC_SUCCESS);
+	assert_int_equal(uapi_read(f, tee, o.session, r.id, 0, 2 * MB, out), 0);
+	assert_int_equal(out[0], RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY);
+	assert_neg_errno(uapi_read(f, tee, o.session, r.id, 2 * MB - 4096, 8192, out), EINVAL);
+	assert_neg_errno(uapi_read(f, tee, o.session, r.id, UINT64_MAX, 2, out), EINVAL);
+
+	/* Refused: flags, another heap's buffer, what is not a dma-buf, a closed fd. */
+	memset(&r, 0, sizeof(r));
+	r.fd = shm_fd;
+	r.flags = RH_TEE_SHM_DMA_BUF;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	r.flags = 0;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	r.fd = tee;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	r.fd = h.fd;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	r.fd = -1;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	r.fd = (int64_t)1 << 40;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	sys = rh_open(f->plat, "/dev/dma_heap/system", O_RDONLY);
+	assert_true(sys >= 0);
+	h.fd = 0;
+	assert_int_equal(rh_ioctl(f->plat, sys, RH_DMA_HEAP_IOCTL_ALLOC, &h), 0);
+	r.fd = h.fd;
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, &r), EINVAL);
+	assert_int_equal(rh_close(f->plat, (int)h.fd), 0);
+	assert_int_equal(rh_close(f->plat, sys), 0);
+	assert_neg_errno(rh_ioctl(f->plat, tee, RH_TEE_IOC_SHM_REGISTER_FD, (void *)16), EFAULT);
+
+	/* The shm's fd is its last holder: the chunk goes back with it. */
+	assert_int_equal(rh_tee_dev_get_stats(f->plat, &ds), 0);
+	assert_int_equal(ds.shms, 1);
+	assert_int_equal(rh_close(f->plat, shm_fd), 0);
+	assert_int_equal(hstats(f, VIDEO).buffers, 0);
+	assert_false(hstats(f, VIDEO).lent);
+	assert_int_equal(rh_close(f->plat, heap), 0);
+	assert_int_equal(rh_close(f->plat, tee), 0);
+	assert_int_equal(rh_tee_dev_get_stats(f->plat, &ds), 0);
+	assert_int_equal(ds.shms, 0);
+	assert_int_equal(ds.sessions, 0);
+}
+
+static void test_teec_register_fd(void **state)
+{
+	struct fixture *f = *state;
+	/* PMC_PROBE_UUID */
+	const TEEC_UUID probe_uuid = { 0xc0ffee00, 0x7e57, 0x4000,
+				       { 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xa1 } };
+	TEEC_SharedMemory shm = { .flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT };
+	TEEC_SharedMemory bad = { .flags = TEEC_MEM_INPUT };
+	TEEC_Context ctx;
+	TEEC_Session sess;
+	TEEC_Operation op;
+	uint32_t origin;
+	int fd, sys_fd;
+
+	assert_int_equal(rh_TEEC_InitializeContext(f->plat, NULL, &ctx), TEEC_SUCCESS);
+	fd = alloc_fd(f, VIDEO, MB);
+	shm.buffer = &shm; /* overwritten: protected memory has no address */
+	shm.size = 12;
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &shm, fd), TEEC_SUCCESS);
+	assert_null(shm.buffer);
+	assert_int_equal(shm.size, MB);
+	assert_int_equal(rh_close(f->plat, fd), 0);
+
+	assert_int_equal(TEEC_OpenSession(&ctx, &sess, &probe_uuid, TEEC_LOGIN_PUBLIC, NULL, NULL,
+					  &origin), TEEC_SUCCESS);
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].memref.parent = &shm;
+	op.params[0].memref.offset = 4096;
+	op.params[0].memref.size = 4096;
+	assert_int_equal(TEEC_InvokeCommand(&sess, PMC_PROBE_READ, &op, &origin), TEEC_SUCCESS);
+	assert_int_equal(op.params[1].value.a, RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY);
+	/* Partial references stay inside the buffer. */
+	op.params[0].memref.offset = MB - 4095;
+	assert_int_equal(TEEC_InvokeCommand(&sess, PMC_PROBE_READ, &op, &origin),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(origin, TEEC_ORIGIN_API);
+	TEEC_CloseSession(&sess);
+
+	/* What libteec refuses: bad arguments, and whatever the TEE will not take. */
+	fd = alloc_fd(f, VIDEO, MB);
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(NULL, &bad, fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, NULL, fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &bad, -1),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	bad.flags = 0;
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &bad, fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	bad.flags = 4;
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &bad, fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	bad.flags = TEEC_MEM_INPUT;
+	assert_int_equal(rh_close(f->plat, fd), 0);
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &bad, fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	sys_fd = try_alloc(f->plat, "system", 4096);
+	assert_true(sys_fd >= 0);
+	assert_int_equal(TEEC_RegisterSharedMemoryFileDescriptor(&ctx, &bad, sys_fd),
+			 TEEC_ERROR_BAD_PARAMETERS);
+	assert_int_equal(rh_close(f->plat, sys_fd), 0);
+	assert_false(bad.imp_live);
+
+	assert_int_equal(hstats(f, VIDEO).buffers, 1);
+	TEEC_ReleaseSharedMemory(&shm);
+	assert_int_equal(hstats(f, VIDEO).buffers, 0);
+	TEEC_FinalizeContext(&ctx);
 }
 
 /* ------------------------------------------------------------ reclaim refused */
@@ -1408,6 +1600,8 @@ int main(void)
 		T(test_register_fd),
 		T(test_register_fd_other_platform),
 		T(test_registered_memref_reaches_ta),
+		T(test_uapi_register_fd),
+		T(test_teec_register_fd),
 		T(test_reclaim_refused_keeps_lent),
 		T(test_backend_swap_rebinds),
 		T(test_registry),

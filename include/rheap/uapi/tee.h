@@ -89,11 +89,14 @@ struct rh_tee_ioctl_shm_register_data {
 	int32_t id;
 };
 
+/** The shm flag SHM_REGISTER_FD reports: a registered dma-buf. Mirrors: TEE_SHM_DMA_BUF */
+#define RH_TEE_SHM_DMA_BUF 0x10u
+
 /**
  * struct rh_tee_ioctl_shm_register_fd_data - TEE_IOC_SHM_REGISTER_FD argument
- * @fd: in: a dma-buf fd
+ * @fd: in: a dma-buf fd of a protected heap of this TEE
  * @size: out: size of the memory
- * @flags: in: must be 0
+ * @flags: in: must be 0; out: the shm's flags (RH_TEE_SHM_DMA_BUF)
  * @id: out: the shm id
  */
 struct rh_tee_ioctl_shm_register_fd_data {
