@@ -345,5 +345,8 @@ void rh_protmem_fini(struct rh_platform *plat);
 /* emu/ta/ta-hello-world.c: optee_examples' hello_world TA, open to user space. */
 int rh_ta_hello_world_init(struct rh_platform *plat);
 void rh_ta_hello_world_fini(struct rh_platform *plat);
+/* emu/ta/ta-sdp.c: optee_test's sdp_basic TA (protected memory, xtest 1014). */
+int rh_ta_sdp_init(struct rh_platform *plat);
+void rh_ta_sdp_fini(struct rh_platform *plat);
 
 #endif /* RH_INTERNAL_H */

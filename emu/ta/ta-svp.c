@@ -359,6 +359,71 @@ static int decrypt_into(struct rh_svp *svp, EVP_CIPHER_CTX *ctx,
 	return len ? -EIO : 0;
 }
 
+/* The ciphertext and the initial counter block of a DECRYPT, checked and copied. */
+static uint32_t decrypt_inputs(struct rh_svp *svp, const struct rh_ta_param p[RH_TA_NUM_PARAMS],
+			       unsigned char iv[RH_SVP_IV_LEN])
+{
+	if (!p[0].u.memref.buffer || !p[0].u.memref.size)
+		return svp_bad(svp, "empty ciphertext", p[0].u.memref.size);
+	if (p[0].u.memref.prot)
+		return svp_bad(svp, "ciphertext in protected memory of use case",
+			       p[0].u.memref.prot);
+	if (!p[2].u.memref.buffer || p[2].u.memref.size != RH_SVP_IV_LEN)
+		return svp_bad(svp, "initial counter block size", p[2].u.memref.size);
+	/* Copy what was validated: the normal world may change it meanwhile. */
+	memcpy(iv, p[2].u.memref.buffer, RH_SVP_IV_LEN);
+	return RH_TEEC_SUCCESS;
+}
+
+/*
+ * DECRYPT into a protected memref (the protocol of Linux 6.18): the output
+ * is a registered dma-buf of the secure-video heap, which the TEE resolved
+ * to the protected memory it lies in. Holding the registration is the
+ * proof of holding the buffer, so any client may ask; the memory must be
+ * protected memory of secure video playback, nothing else.
+ */
+static uint32_t cmd_decrypt_protmem(struct rh_svp *svp, struct rh_ta_param p[RH_TA_NUM_PARAMS])
+{
+	size_t len = p[0].u.memref.size;
+	unsigned char iv[RH_SVP_IV_LEN];
+	EVP_CIPHER_CTX *ctx;
+	uint32_t res;
+	int ret;
+
+	res = decrypt_inputs(svp, p, iv);
+	if (res)
+		return res;
+	if (p[1].u.memref.prot != RH_OPTEE_MSG_PROTMEM_SECURE_VIDEO_PLAY || !p[1].u.memref.buffer) {
+		EMSG(svp->plat, "svp: DECRYPT output is not secure-video protected memory "
+		     "(use case %" PRIu32 ")", p[1].u.memref.prot);
+		res = RH_TEEC_ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	if (len > p[1].u.memref.size) {
+		res = svp_bad(svp, "sample larger than the protected buffer", len);
+		goto out;
+	}
+	ctx = ctr_start(svp, iv);
+	if (!ctx) {
+		res = RH_TEEC_ERROR_OUT_OF_MEMORY;
+		goto out;
+	}
+	ret = ctr_update(ctx, p[1].u.memref.buffer, p[0].u.memref.buffer, len);
+	EVP_CIPHER_CTX_free(ctx);
+	if (ret) {
+		res = rh_errno_to_tee_result(ret);
+		goto out;
+	}
+	p[1].u.memref.size = len;
+	p[3].u.value.a = len;
+	RH_TRACE(svp->plat, RH_TRACE_DECRYPT, .name = "svp", .size = len,
+		 .msg = "AES-128-CTR into protected memory");
+	res = RH_TEEC_SUCCESS;
+out:
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return res;
+}
+
 static uint32_t cmd_decrypt(struct rh_svp *svp, const struct svp_session *sess,
 			    uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
@@ -371,6 +436,9 @@ static uint32_t cmd_decrypt(struct rh_svp *svp, const struct svp_session *sess,
 	uint32_t res;
 	int ret;
 
+	if (types == RH_TA_PARAM_TYPES(RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_MEMREF_OUTPUT,
+				       RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_OUTPUT))
+		return cmd_decrypt_protmem(svp, p);
 	if (types != RH_TA_PARAM_TYPES(RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_INPUT,
 				       RH_TA_PARAM_MEMREF_INPUT, RH_TA_PARAM_VALUE_OUTPUT))
 		return svp_bad(svp, "DECRYPT parameter types", types);
@@ -384,12 +452,9 @@ static uint32_t cmd_decrypt(struct rh_svp *svp, const struct svp_session *sess,
 		EMSG(svp->plat, "svp: DECRYPT into a secure handle from a client that is not the kernel");
 		return RH_TEEC_ERROR_ACCESS_DENIED;
 	}
-	if (!src || !len)
-		return svp_bad(svp, "empty ciphertext", len);
-	if (!p[2].u.memref.buffer || p[2].u.memref.size != RH_SVP_IV_LEN)
-		return svp_bad(svp, "initial counter block size", p[2].u.memref.size);
-	/* Copy what was validated: the normal world may change it meanwhile. */
-	memcpy(iv, p[2].u.memref.buffer, sizeof(iv));
+	res = decrypt_inputs(svp, p, iv);
+	if (res)
+		return res;
 
 	ret = rh_secmem_lookup(svp->plat, handle, &pin);
 	if (ret == -ENOENT)

@@ -206,6 +206,16 @@ RH_EXPORT int rh_secmem_get_stats(struct rh_platform *plat,
  *                    (a handle is no proof of holding the buffer);
  *                    ITEM_NOT_FOUND unknown handle; BAD_PARAMETERS out of
  *                    bounds.
+ *                    Or, the protected heaps' protocol (Linux 6.18), from
+ *                    any client:
+ *                    p1 MEMREF_OUTPUT a registered dma-buf of the
+ *                                     secure-video heap (SHM_REGISTER_FD:
+ *                                     holding it is the proof); decrypted
+ *                                     from its start, size set to the
+ *                                     bytes written
+ *                    ACCESS_DENIED when p1 is not protected memory of
+ *                    secure video playback; BAD_PARAMETERS when the sample
+ *                    does not fit or the ciphertext is protected memory.
  */
 enum rh_svp_cmd {
 	RH_SVP_CMD_SET_DEVICE_SECURE = 0x1,

@@ -112,6 +112,7 @@ static const struct platform_module platform_modules[] = {
 	{ "ta-secmem", rh_ta_secmem_init, rh_ta_secmem_fini },
 	{ "ta-svp", rh_ta_svp_init, rh_ta_svp_fini },
 	{ "ta-hello-world", rh_ta_hello_world_init, rh_ta_hello_world_fini },
+	{ "ta-sdp", rh_ta_sdp_init, rh_ta_sdp_fini },
 	/* heaps: the dma-buf core and the registry, then each heap */
 	{ "dma-buf", rh_dma_buf_core_init, rh_dma_buf_core_fini },
 	{ "dma-heap", rh_dma_heap_registry_init, rh_dma_heap_registry_fini },

@@ -183,7 +183,7 @@ static void workload(struct rh_platform *plat, uint64_t input,
 	call(ctx, s2, TEST_TA_CMD_PANIC, NULL, r);
 	call(ctx, s2, TEST_TA_CMD_NOP, NULL, r);
 	note(r, rh_tee_client_close_session(ctx, s2), 0, 0);
-	open_to(ctx, "12345678-5b69-11e4-9dbb-101f74f00099", NULL, r);
+	open_to(ctx, "deadbeef-5b69-11e4-9dbb-101f74f00099", NULL, r);
 
 	note(r, rh_tee_client_close_session(ctx, s1), 0, 0);
 	rh_tee_shm_put(in);

@@ -469,7 +469,7 @@ static void test_open_session_errors(void **state)
 
 	/* Unknown TA: the call succeeds, the TEE says ITEM_NOT_FOUND. */
 	arg.clnt_login = RH_TEE_IOCTL_LOGIN_PUBLIC;
-	assert_int_equal(rh_uuid_parse("12345678-5b69-11e4-9dbb-101f74f00099",
+	assert_int_equal(rh_uuid_parse("deadbeef-5b69-11e4-9dbb-101f74f00099",
 				       arg.uuid),
 			 0);
 	arg.session = 0x77;
@@ -1487,7 +1487,7 @@ static void test_trace_events(void **state)
 	/* A TA that does not exist: the failed open says why. */
 	c.nr = 0;
 	memset(&oarg, 0, sizeof(oarg));
-	assert_int_equal(rh_uuid_parse("12345678-5b69-11e4-9dbb-101f74f00099",
+	assert_int_equal(rh_uuid_parse("deadbeef-5b69-11e4-9dbb-101f74f00099",
 				       oarg.uuid),
 			 0);
 	assert_int_equal(rh_tee_client_open_session(f->ctx, &oarg, NULL), 0);
@@ -1496,7 +1496,7 @@ static void test_trace_events(void **state)
 	assert_smc(&c, 0, &switches);
 	e = &c.ev[2];
 	assert_int_equal(e->type, RH_TRACE_TEE_OPEN_SESSION);
-	assert_string_equal(e->name, "12345678-5b69-11e4-9dbb-101f74f00099");
+	assert_string_equal(e->name, "deadbeef-5b69-11e4-9dbb-101f74f00099");
 	assert_int_equal(e->id, 0);
 	assert_int_equal(e->tee_result, RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(e->origin, RH_TEEC_ORIGIN_TEE);

@@ -279,7 +279,7 @@ static void test_unknown_ta_and_session(void **state)
 	uint32_t ret, origin, id;
 	struct test_msg m;
 
-	build_open(&m, "12345678-5b69-11e4-9dbb-101f74f00099", NULL, 0);
+	build_open(&m, "deadbeef-5b69-11e4-9dbb-101f74f00099", NULL, 0);
 	call(f->emu, &m);
 	assert_int_equal(A(&m)->ret, RH_TEEC_ERROR_ITEM_NOT_FOUND);
 	assert_int_equal(A(&m)->ret_origin, RH_TEEC_ORIGIN_TEE);
