@@ -9,7 +9,7 @@ u64 static_base, u64 static_size, u32 static_use_case, then the answers
 (each u32 ret, u32 origin, then bytes XORed into what the driver sent).
 Messages are OP-TEE's optee_msg_arg (include/rheap/tee-msg.h), little-endian.
 The addresses are those fuzz/tee-protmem.c records as handed over on the
-optee-protmem board (platforms/optee-protmem.dts: linux,cma at 0x98000000).
+optee-protmem board (platforms/optee-protmem.dts: linux,cma at 0x88000000).
 """
 import os
 import struct
@@ -23,8 +23,8 @@ TIN, TOUT = 9, 0xA
 VIDEO, UI, RECORD = 1, 2, 3
 MB = 1 << 20
 
-RANGE0, RANGE0_SIZE = 0x98000000, 256 * MB
-RANGE1, RANGE1_SIZE = RANGE0 + 256 * MB, 64 * MB
+RANGE0, RANGE0_SIZE = 0x88000000, 512 * MB
+RANGE1, RANGE1_SIZE = RANGE0 + 512 * MB, 64 * MB
 CARVEOUT, CARVEOUT_SIZE = 0xB8000000, 32 * MB
 SHM_COOKIE = 1
 

@@ -33,7 +33,7 @@
  * RECLAIM_PROTMEM or GET_PROTMEM_CONFIG goes to the platform's emulator
  * (other commands would reach host memory through REGISTER_SHM: they are
  * tested by tee-msg). For the input, the normal world has recorded two
- * CMA ranges as handed over (the corpus names them: the first 256 MiB
+ * CMA ranges as handed over (the corpus names them: the first 512 MiB
  * and the next 64 MiB of the linux,cma region, at 2 MiB alignment), so
  * a valid LEND can succeed; a shm of 64 bytes is registered under cookie
  * 1 for the attribute array. Afterwards every range the input got lent is
@@ -124,8 +124,8 @@ static void setup(void)
 	cma = rh_phys_reserved_find(H.plat, "linux,cma");
 	must(cma != NULL);
 	H.range[0] = RH_ALIGN_UP(cma->base, 2 * MB);
-	H.range_size[0] = 256 * MB;
-	H.range[1] = H.range[0] + 256 * MB;
+	H.range_size[0] = 512 * MB;
+	H.range[1] = H.range[0] + 512 * MB;
 	H.range_size[1] = 64 * MB;
 	m->cmd = RH_OPTEE_MSG_CMD_REGISTER_SHM;
 	m->num_params = 1;

@@ -16,6 +16,7 @@
 #include <rheap/dma-heap.h>
 #include <rheap/heaps/restricted.h>
 #include <rheap/scatterlist.h>
+#include <rheap/tee-heap.h>
 #include <rheap/uapi.h>
 
 #include "commands.h"
@@ -167,7 +168,8 @@ static int show_buffer(struct alloc_run *run, unsigned int n)
 	off_t size = rh_lseek(run->plat, b->fd, 0, SEEK_END);
 	char *fdinfo = capture(fdinfo_fn, run->plat, b->fd);
 	struct tools_json *j = &run->j;
-	char sz[32];
+	struct rh_tee_heap_stats pst;
+	char sz[32], psz[32];
 
 	if (size < 0 || !fdinfo) {
 		free(fdinfo);
@@ -180,6 +182,14 @@ static int show_buffer(struct alloc_run *run, unsigned int n)
 		tools_json_kv_string(j, "exp_name", rh_dma_buf_exp_name(b->dmabuf));
 		tools_json_kv_uint(j, "ino", rh_dma_buf_ino(b->dmabuf));
 		tools_json_kv_bool(j, "restricted_heap", rbuf != NULL);
+		if (!rh_tee_heap_get_stats(run->plat, run->heap, &pst)) {
+			tools_json_key(j, "protected_heap");
+			tools_json_object_begin(j);
+			tools_json_kv_string(j, "pool", pst.dynamic ? "dynamic" : "static");
+			json_hex(j, "base", pst.base);
+			tools_json_kv_uint(j, "size", pst.size);
+			tools_json_object_end(j);
+		}
 		if (rbuf) {
 			json_hex(j, "secure_handle", rbuf->restricted_addr);
 			tools_json_key(j, "sg_table");
@@ -212,6 +222,13 @@ static int show_buffer(struct alloc_run *run, unsigned int n)
 		printf("  sg_table as the TEE reported it: %u entr%s\n",
 		       rbuf->sg_table.orig_nents, rbuf->sg_table.orig_nents == 1 ? "y" : "ies");
 		text_table(&rbuf->sg_table, false);
+	} else if (!rh_tee_heap_get_stats(run->plat, run->heap, &pst)) {
+		printf("  protected heap buffer: one contiguous range of %s 0x%" PRIx64
+		       " (%s); no CPU mapping exists (no mmap or vmap op)\n",
+		       pst.dynamic ? "the chunk lent to the TEE at" : "the TEE's carveout at",
+		       pst.base, cli_size_str(pst.size, psz, sizeof(psz)));
+		if (!b->sgt)
+			printf("  its table is seen through an attachment: add --attach DEV\n");
 	} else if (!b->sgt) {
 		printf("  the exporter's sg_table is seen through an attachment: add --attach DEV\n");
 	}

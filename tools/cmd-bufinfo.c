@@ -12,6 +12,7 @@
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
+#include <rheap/tee-heap.h>
 #include <rheap/uapi.h>
 
 #include "commands.h"
@@ -26,7 +27,9 @@ static void usage(FILE *out)
 		"Run a short script (a few buffers on the system, restricted_mtk_cm and\n"
 		"restricted_mtk_cma heaps, named with DMA_BUF_SET_NAME, some attached to\n"
 		"devices, one fd duplicated), print /sys/kernel/debug/dma_buf/bufinfo as\n"
-		"the kernel formats it, then free everything.\n"
+		"the kernel formats it, then free everything. On a board with the TEE's\n"
+		"protected heaps instead (optee-protmem), the bitstream and frames come\n"
+		"from protected,secure-video and an overlay from protected,trusted-ui.\n"
 		"\n"
 		CLI_PLATFORM_HELP
 		"                        (heaps the platform lacks are skipped)\n"
@@ -51,7 +54,23 @@ static const struct script_buf script[] = {
 	{ "restricted_mtk_cma", 3133440, "frame-1", { "vcodec", "display" }, false },
 };
 
+/* The same on the protected heaps of Linux 6.18 (exporter "tee"). */
+static const struct script_buf protmem_script[] = {
+	{ "system", 1u << 20, "ui-layer", { "gpu", NULL }, false },
+	{ "system", 256u << 10, NULL, { NULL, NULL }, true },
+	{ RH_TEE_HEAP_SECURE_VIDEO_NAME, 4u << 20, "es-bitstream", { "vdec", NULL }, false },
+	{ RH_TEE_HEAP_SECURE_VIDEO_NAME, 3133440, "frame-0", { "vdec", "display" }, false },
+	{ RH_TEE_HEAP_TRUSTED_UI_NAME, 1u << 20, "pin-pad", { "display", NULL }, false },
+};
+
 #define NR_SCRIPT (sizeof(script) / sizeof(script[0]))
+_Static_assert(sizeof(protmem_script) == sizeof(script), "scripts of one length");
+
+/* The protected heaps' script on a board that has them and not MediaTek's region. */
+static const struct script_buf *script_of(struct rh_platform *plat)
+{
+	return cli_protmem_board(plat) ? protmem_script : script;
+}
 
 struct live_buf {
 	int fd, dup_fd;
@@ -61,12 +80,13 @@ struct live_buf {
 
 static int run_script(struct rh_platform *plat, struct live_buf *live, bool fdinfo)
 {
+	const struct script_buf *steps = script_of(plat);
 	char path[sizeof(RH_DMA_HEAP_DEV_DIR) + RH_DMA_HEAP_NAME_LEN + 1], ebuf[16];
 	unsigned int i, d;
 	int ret;
 
 	for (i = 0; i < NR_SCRIPT; i++) {
-		const struct script_buf *s = &script[i];
+		const struct script_buf *s = &steps[i];
 		struct rh_dma_heap_allocation_data data = {
 			.len = s->size,
 			.fd_flags = O_RDWR | O_CLOEXEC,

@@ -29,6 +29,11 @@ static void usage(FILE *out)
 		"scrubs the region before Linux gets it back. Exits 0 only if every\n"
 		"expected refusal happened and nothing leaked.\n"
 		"\n"
+		"On a board whose TEE serves the protected heaps of Linux 6.18\n"
+		"(--platform optee-protmem) the same story runs over that protocol:\n"
+		"protected,secure-video, LEND_PROTMEM/RECLAIM_PROTMEM, the player's\n"
+		"TEE_IOC_SHM_REGISTER_FD and the SDP test TA.\n"
+		"\n"
 		CLI_PLATFORM_HELP
 		"  --frames N            frame buffers to decode into (1-%u, default 8)\n"
 		"  --resolution WxH      frame size, NV12 (default 3840x2160, at most %ux%u)\n"
@@ -81,6 +86,7 @@ static void cleanup(struct demo *d)
 	d->secmem_open = d->svp_open = false;
 	rh_tee_client_close_context(d->tee);
 	d->tee = NULL;
+	demo_protmem_cleanup(d);
 	/* The drivers go last: each closes its own TEE session. */
 	rh_importer_free(d->gpu_drv);
 	rh_importer_free(d->disp_drv);
@@ -88,43 +94,50 @@ static void cleanup(struct demo *d)
 	d->gpu_drv = d->disp_drv = d->dec_drv = NULL;
 }
 
-static int run(struct demo *d)
+static const char *const mtk_titles[] = {
+	"1. Boot",
+	"2. Open the restricted heaps",
+	"3. Decrypt the bitstream into secure memory",
+	"4. Allocate the frame buffers",
+	"5. Decode and display",
+	"6. Attacks from the normal world",
+	"7. Stop: give the memory back",
+};
+static int (*const mtk_steps[])(struct demo *d) = {
+	demo_step_boot, demo_step_open, demo_step_bitstream, demo_step_frames,
+	demo_step_play, demo_step_attacks, demo_step_stop,
+};
+const struct demo_story demo_mtk_story = {
+	.nr_steps = sizeof(mtk_steps) / sizeof(mtk_steps[0]),
+	.titles = mtk_titles,
+	.steps = mtk_steps,
+	.report = demo_step_report,
+};
+
+static int run(struct demo *d, const struct demo_story *story)
 {
-	static const char *const titles[] = {
-		"1. Boot",
-		"2. Open the restricted heaps",
-		"3. Decrypt the bitstream into secure memory",
-		"4. Allocate the frame buffers",
-		"5. Decode and display",
-		"6. Attacks from the normal world",
-		"7. Stop: give the memory back",
-	};
-	static int (*const steps[])(struct demo *d) = {
-		demo_step_boot, demo_step_open, demo_step_bitstream, demo_step_frames,
-		demo_step_play, demo_step_attacks, demo_step_stop,
-	};
 	unsigned int i;
 	int ret = 0;
 
 	/* Phase 1 began inside rh_platform_new(), before the first boot event. */
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (i = 0; i < story->nr_steps; i++) {
 		if (i)
-			demo_phase_begin(d, titles[i]);
-		ret = steps[i](d);
+			demo_phase_begin(d, story->titles[i]);
+		ret = story->steps[i](d);
 		if (ret) {
-			demo_phase_end(d, titles[i]);
+			demo_phase_end(d, story->titles[i]);
 			break;
 		}
-		if (i + 1 == sizeof(steps) / sizeof(steps[0])) {
+		if (i + 1 == story->nr_steps) {
 			cleanup(d);
-			demo_step_report(d);
+			story->report(d);
 		}
-		demo_phase_end(d, titles[i]);
+		demo_phase_end(d, story->titles[i]);
 	}
 	cleanup(d);
 	if (ret) {
 		demo_note(d, "result: stopped in step %s after %u of %u checks failed (first: %s)",
-			  titles[i], d->failures, d->checks, d->first_failure);
+			  story->titles[i], d->failures, d->checks, d->first_failure);
 		return ret;
 	}
 	if (d->failures)
@@ -173,6 +186,7 @@ int cmd_demo(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct demo_story *story;
 	struct demo *d;
 	RH_DEFINE_PLATFORM_INFO(info);
 	uint64_t chroma;
@@ -277,18 +291,23 @@ int cmd_demo(int argc, char **argv)
 	ret = cli_sim_platform_new(CMD, d->dtb_path, &info, &d->sim, &d->plat);
 	if (ret)
 		goto out_close;
-	d->vcodec = rh_device_find(d->plat, "vcodec");
+	/* The MediaTek story on a board with its regions, else the protected heaps'. */
+	story = cli_protmem_board(d->plat) ? &demo_protmem_story : &demo_mtk_story;
+	d->vcodec = rh_device_find(d->plat, story == &demo_mtk_story ? "vcodec" : "vdec");
 	d->display = rh_device_find(d->plat, "display");
 	d->gpu = rh_device_find(d->plat, "gpu");
 	if (!d->vcodec || !d->display || !d->gpu) {
 		ret = tools_usage_error(stderr, PROG, CMD,
-					"%s: the demo needs devices named vcodec, display and gpu",
-					d->dtb_path ? d->dtb_path : "platform");
-	} else if (!rh_phys_reserved_find_compatible(d->plat, RH_MTK_SECURE_CHUNK_COMPATIBLE) ||
-		   !rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE)) {
+					"%s: the demo needs devices named %s, display and gpu",
+					d->dtb_path ? d->dtb_path : "platform",
+					story == &demo_mtk_story ? "vcodec" : "vdec");
+	} else if (story == &demo_mtk_story &&
+		   (!rh_phys_reserved_find_compatible(d->plat, RH_MTK_SECURE_CHUNK_COMPATIBLE) ||
+		    !rh_phys_reserved_find_compatible(d->plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE))) {
 		ret = tools_usage_error(stderr, PROG, CMD,
 					"%s: the demo needs a " RH_MTK_SECURE_CHUNK_COMPATIBLE
-					" and a " RH_MTK_DYNAMIC_REGION_COMPATIBLE " region",
+					" and a " RH_MTK_DYNAMIC_REGION_COMPATIBLE " region, or the "
+					"protected heap " RH_TEE_HEAP_SECURE_VIDEO_NAME,
 					d->dtb_path ? d->dtb_path : "platform");
 	} else if ((ret = rh_importer_new(d->vcodec, &d->dec_drv)) ||
 		   (ret = rh_importer_new(d->display, &d->disp_drv)) ||
@@ -298,7 +317,7 @@ int cmd_demo(int argc, char **argv)
 		ret = tools_error(stderr, PROG, CMD, "cannot create the drivers: %s",
 				  strerror(-ret));
 	} else {
-		ret = run(d);
+		ret = run(d, story);
 	}
 	/* Destroying the platform finishes the sinks: the trace files complete here. */
 	d->plat = rh_platform_unref(d->plat);

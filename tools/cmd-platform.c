@@ -12,6 +12,8 @@
 #include <rheap/dma-heap.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/tee-heap.h>
+#include <rheap/tee-protmem.h>
 
 #include "commands.h"
 
@@ -24,7 +26,8 @@ static void usage(FILE *out)
 		"\n"
 		"Show the platform: DRAM and reserved regions in address order, the\n"
 		"firewall slots (programmed at boot or free), the DMA masters and the\n"
-		"registered dma-heaps.\n"
+		"registered dma-heaps, with what backs each protected heap of the TEE\n"
+		"(Linux 6.18: a static carveout, or memory lent to the TEE on demand).\n"
 		"\n"
 		CLI_PLATFORM_HELP
 		"  --json                one JSON document on stdout\n"
@@ -84,6 +87,74 @@ static void masters_str(struct rh_platform *plat, uint64_t masters, char *buf,
 	}
 	if (used < len)
 		snprintf(buf + used, len - used, " (in secure mode)");
+}
+
+/* The name of bus master @id, or NULL. */
+static const char *master_name(struct rh_platform *plat, uint32_t id)
+{
+	unsigned int i, n = rh_device_count(plat);
+
+	for (i = 0; i < n; i++)
+		if (rh_device_master_id(rh_device_get(plat, i)) == id)
+			return rh_device_name(rh_device_get(plat, i));
+	return NULL;
+}
+
+static const char *access_str(uint32_t attr)
+{
+	switch (RH_PROTMEM_ATTR_ACCESS(attr)) {
+	case RH_PROTMEM_ACCESS_READ:
+		return "r";
+	case RH_PROTMEM_ACCESS_WRITE:
+		return "w";
+	case RH_PROTMEM_ACCESS_READ | RH_PROTMEM_ACCESS_WRITE:
+		return "rw";
+	default:
+		return "?";
+	}
+}
+
+/* "vdec rw, display r": the masters a dynamic protected heap's TEE reported. */
+static void attrs_str(struct rh_platform *plat, const struct rh_tee_heap_stats *st, char *buf,
+		      size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < st->nr_mem_attrs && used < len; i++) {
+		const char *name = master_name(plat, RH_PROTMEM_ATTR_MASTER(st->mem_attrs[i]));
+
+		if (name)
+			used += snprintf(buf + used, len - used, "%s%s %s", i ? ", " : "", name,
+					 access_str(st->mem_attrs[i]));
+		else
+			used += snprintf(buf + used, len - used, "%smaster %u %s", i ? ", " : "",
+					 RH_PROTMEM_ATTR_MASTER(st->mem_attrs[i]),
+					 access_str(st->mem_attrs[i]));
+	}
+}
+
+/* One line on what backs protected heap @name; nothing for other heaps. */
+static void text_protected(struct rh_platform *plat, const char *name)
+{
+	struct rh_tee_heap_stats st;
+	char sz[32], who[160];
+
+	if (rh_tee_heap_get_stats(plat, name, &st))
+		return;
+	if (!st.bound) {
+		printf("      protected heap of the TEE: no TEE serves it now\n");
+	} else if (!st.dynamic) {
+		printf("      protected heap of the TEE: static carveout 0x%010" PRIx64
+		       "-0x%010" PRIx64 " (%s), protected from boot\n", st.base,
+		       st.base + st.size - 1, cli_size_str(st.size, sz, sizeof(sz)));
+	} else {
+		attrs_str(plat, &st, who, sizeof(who));
+		printf("      protected heap of the TEE: %s of DMA memory lent to it with the "
+		       "first buffer (LEND_PROTMEM), reclaimed with the last; masters %s\n",
+		       cli_size_str(st.min_size, sz, sizeof(sz)), who[0] ? who : "none reported");
+	}
 }
 
 static int print_text(struct rh_platform *plat, const char *dtb_path)
@@ -148,8 +219,10 @@ static int print_text(struct rh_platform *plat, const char *dtb_path)
 
 	nheaps = rh_dma_heap_list(plat, heaps, RH_DMA_HEAP_MAX);
 	printf("\nHeaps (/dev/dma_heap):\n");
-	for (h = 0; h < nheaps && h < RH_DMA_HEAP_MAX; h++)
+	for (h = 0; h < nheaps && h < RH_DMA_HEAP_MAX; h++) {
 		printf("  %s\n", heaps[h]);
+		text_protected(plat, heaps[h]);
+	}
 	return fflush(stdout) ? TOOLS_EXIT_FAILURE : 0;
 }
 
@@ -159,6 +232,48 @@ static void json_hex(struct tools_json *j, const char *key, uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
 	tools_json_kv_string(j, key, buf);
+}
+
+/* "protected_heaps": what backs each protected heap of the TEE. */
+static void json_protected(struct tools_json *j, struct rh_platform *plat, const char **heaps,
+			   int nheaps)
+{
+	struct rh_tee_heap_stats st;
+	const char *name;
+	unsigned int i;
+	int h;
+
+	tools_json_key(j, "protected_heaps");
+	tools_json_array_begin(j);
+	for (h = 0; h < nheaps && h < RH_DMA_HEAP_MAX; h++) {
+		if (rh_tee_heap_get_stats(plat, heaps[h], &st))
+			continue;
+		tools_json_object_begin(j);
+		tools_json_kv_string(j, "name", heaps[h]);
+		tools_json_kv_uint(j, "use_case", st.id);
+		tools_json_kv_bool(j, "bound", st.bound);
+		tools_json_kv_string(j, "pool", st.dynamic ? "dynamic" : "static");
+		if (st.dynamic) {
+			tools_json_kv_uint(j, "min_size", st.min_size);
+		} else {
+			json_hex(j, "base", st.base);
+			tools_json_kv_uint(j, "size", st.size);
+		}
+		tools_json_key(j, "masters");
+		tools_json_array_begin(j);
+		for (i = 0; i < st.nr_mem_attrs; i++) {
+			tools_json_object_begin(j);
+			name = master_name(plat, RH_PROTMEM_ATTR_MASTER(st.mem_attrs[i]));
+			tools_json_kv_uint(j, "master_id", RH_PROTMEM_ATTR_MASTER(st.mem_attrs[i]));
+			if (name)
+				tools_json_kv_string(j, "device", name);
+			tools_json_kv_string(j, "access", access_str(st.mem_attrs[i]));
+			tools_json_object_end(j);
+		}
+		tools_json_array_end(j);
+		tools_json_object_end(j);
+	}
+	tools_json_array_end(j);
 }
 
 static int print_json(struct rh_platform *plat)
@@ -243,6 +358,7 @@ static int print_json(struct rh_platform *plat)
 	for (h = 0; h < nheaps && h < RH_DMA_HEAP_MAX; h++)
 		tools_json_string(&j, heaps[h]);
 	tools_json_array_end(&j);
+	json_protected(&j, plat, heaps, nheaps);
 	tools_json_object_end(&j);
 	if (tools_json_finish(&j))
 		return tools_error(stderr, PROG, CMD, "writing the JSON output failed");

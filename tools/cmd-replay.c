@@ -14,6 +14,7 @@
 #include <rheap/heaps/restricted-mtk.h>
 #include <rheap/replay.h>
 #include <rheap/trace.h>
+#include <rheap/tee-heap.h>
 
 #include "cli-sim.h"
 #include "commands.h"
@@ -35,6 +36,10 @@ static void usage(FILE *out)
 		"Exits 1 when an operation failed unexpectedly, or an expected failure\n"
 		"did not happen. With a cost model, every figure also comes as what the\n"
 		"modelled phone would take (simulated time, 'sim' in the output).\n"
+		"On a board with the TEE's protected heaps instead of\n"
+		"MediaTek's (optee-protmem), rows of the restricted_mtk_* heaps allocate\n"
+		"from the protected heap of their role (bitstream, frame, working:\n"
+		"protected,secure-video).\n"
 		"\n"
 		"  --timed               wait for each row's t_us (real time) instead of\n"
 		"                        running as fast as possible\n"
@@ -266,6 +271,15 @@ static void print_text(struct replay_run *r, const char *path,
 		       r->heaps[i].heap, ms.cma_allocs, ms.cma_allocs == 1 ? "" : "s",
 		       ms.cma_releases);
 	}
+	for (i = 0; i < r->nr_heaps; i++) {
+		struct rh_tee_heap_stats ts;
+
+		if (rh_tee_heap_get_stats(plat, r->heaps[i].heap, &ts) || !ts.dynamic)
+			continue;
+		printf("  %-22s chunk lent to the TEE %" PRIu64 " time%s (LEND_PROTMEM), reclaimed "
+		       "%" PRIu64 "\n", r->heaps[i].heap, ts.lends, ts.lends == 1 ? "" : "s",
+		       ts.reclaims);
+	}
 	printf("Platform: %" PRIu64 " world switches, firewall: %" PRIu64 " programs, %" PRIu64
 	       " clears, %" PRIu64 " violations\n", ps->world_switches, ps->firewall_programs,
 	       ps->firewall_clears, ps->violations);
@@ -344,6 +358,7 @@ static int print_json(struct replay_run *r, const char *path,
 	tools_json_array_begin(&j);
 	for (i = 0; i < r->nr_heaps; i++) {
 		struct rh_restricted_mtk_stats ms;
+		struct rh_tee_heap_stats ts;
 
 		tools_json_object_begin(&j);
 		tools_json_kv_string(&j, "heap", r->heaps[i].heap);
@@ -351,6 +366,10 @@ static int print_json(struct replay_run *r, const char *path,
 		if (!rh_restricted_mtk_get_stats(plat, r->heaps[i].heap, &ms) && ms.has_cma) {
 			tools_json_kv_uint(&j, "region_lends", ms.cma_allocs);
 			tools_json_kv_uint(&j, "region_releases", ms.cma_releases);
+		}
+		if (!rh_tee_heap_get_stats(plat, r->heaps[i].heap, &ts) && ts.dynamic) {
+			tools_json_kv_uint(&j, "region_lends", ts.lends);
+			tools_json_kv_uint(&j, "region_releases", ts.reclaims);
 		}
 		tools_json_object_end(&j);
 	}
@@ -511,6 +530,9 @@ int cmd_replay(int argc, char **argv)
 	ro.data = r;
 	ro.errbuf = err;
 	ro.errlen = sizeof(err);
+	/* A trace of the MediaTek heaps on the protected heaps' board: by role. */
+	if (cli_protmem_board(plat))
+		ro.map_heap = cli_replay_map_protected;
 	ret = rh_replay_run(plat, trace, &ro, &res);
 	tools_progress_finish(&r->progress);
 	rh_platform_get_sim_stats(plat, &sim.sim_after);

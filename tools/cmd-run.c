@@ -26,8 +26,8 @@ static void usage(FILE *out)
 		"/sys/kernel/debug/dma_buf/bufinfo and /proc/self/fdinfo/N served by the\n"
 		"simulation (LD_PRELOAD=" SHIM "). Exits with PROGRAM's status.\n"
 		"\n"
-		"  --platform P  a built-in platform (mt8188-svp, minimal) or a .dtb file;\n"
-		"                --dtb is the same option\n"
+		"  --platform P  a built-in platform (mt8188-svp, minimal, optee-protmem) or\n"
+		"                a .dtb file; --dtb is the same option\n"
 		"  --trace FILE  write the whole run's trace (Chrome JSON, opens in Perfetto)\n"
 		"  --help        this text\n"
 		"\n"
@@ -152,13 +152,13 @@ int cmd_run(int argc, char **argv)
 				   SHIM, PROG, RH_LIBDIR);
 	if (platform && !strchr(platform, '/') && !strstr(platform, ".dtb") &&
 	    strcmp(platform, "mt8188-svp")) {
-		char path[PATH_MAX * 2];
+		char path[PATH_MAX * 2], names[128];
 
 		snprintf(path, sizeof(path), "%s/%s.dtb", platforms, platform);
 		if (!is_file(path))
 			return tools_usage_error(stderr, PROG, CMD,
-						 "unknown platform '%s' (built in: mt8188-svp, minimal)",
-						 platform);
+						 "unknown platform '%s' (built in: %s)", platform,
+						 cli_builtin_platforms(names, sizeof(names)));
 	}
 	/* An existing LD_PRELOAD naming a sanitizer runtime stays in front. */
 	asan_first = getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libasan");

@@ -55,18 +55,20 @@ int cli_platform_new(const char *cmd, const char *platform,
 /* Names of the built-in platforms, comma separated, into @buf. */
 const char *cli_builtin_platforms(char *buf, size_t len);
 
-/* The minimal platform's DTB, embedded at build time (tools/meson.build). */
+/* The minimal and optee-protmem platforms' DTBs, embedded at build time (tools/meson.build). */
 extern const unsigned char tools_minimal_dtb[];
 extern const size_t tools_minimal_dtb_size;
+extern const unsigned char tools_optee_protmem_dtb[];
+extern const size_t tools_optee_protmem_dtb_size;
 
 /*
  * The help text of --platform, shared by every subcommand (built-in names,
  * a .dtb path, the --dtb alias).
  */
 #define CLI_PLATFORM_HELP \
-	"  --platform NAME|FILE  a built-in platform (mt8188-svp, the default, or\n" \
-	"                        minimal) or a device tree blob (.dtb); --dtb is\n" \
-	"                        the same option\n"
+	"  --platform NAME|FILE  a built-in platform (mt8188-svp, the default,\n" \
+	"                        minimal, optee-protmem) or a device tree blob\n" \
+	"                        (.dtb); --dtb is the same option\n"
 
 /* cli_errno_name() - "EPERM" for -EPERM (or EPERM), "E<n>" when unknown */
 const char *cli_errno_name(int err, char *buf, size_t len);
@@ -83,6 +85,20 @@ const char *cli_heap_list(struct rh_platform *plat, char *buf, size_t len);
  * when the tool cannot tell.
  */
 const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf, size_t len);
+
+/*
+ * cli_protmem_board() - @plat offers the TEE's protected heaps (Linux 6.18)
+ * and not MediaTek's dynamic region: the commands use the protected heaps.
+ */
+bool cli_protmem_board(struct rh_platform *plat);
+
+/*
+ * cli_replay_map_protected() - rh_replay_options.map_heap on such a board:
+ * a trace's MediaTek heaps become the protected heap of the row's role
+ * (rh_tee_dma_heap_of_role(), secure video when the role says nothing).
+ */
+struct rh_replay_event;
+const char *cli_replay_map_protected(void *data, const struct rh_replay_event *ev);
 
 /* Devices of a platform, comma separated, into @buf (error hints). */
 const char *cli_device_list(struct rh_platform *plat, char *buf, size_t len);

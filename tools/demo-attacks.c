@@ -14,7 +14,7 @@
 #include "demo.h"
 
 /* An attack: @got is what the attacker got (0: it worked), @want what must happen. */
-static void attack(struct demo *d, const char *name, int got, int want, const char *why)
+void demo_attack(struct demo *d, const char *name, int got, int want, const char *why)
 {
 	char ebuf[16], wbuf[16];
 
@@ -42,7 +42,7 @@ static int secmem_free(struct demo *d, uint64_t handle)
 }
 
 /* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */
-static int user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd,
+int demo_user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd,
 		       TEEC_Operation *op)
 {
 	TEEC_Context ctx;
@@ -88,8 +88,8 @@ static void attacks_on_the_secure_world(struct demo *d)
 	int ret;
 
 	memset(&op, 0, sizeof(op));
-	ret = user_invoke(d, &secmem, RH_MTK_TZCMD_SECMEM_FREE, &op);
-	attack(d, "user_secmem_session", ret, -EACCES,
+	ret = demo_user_invoke(d, &secmem, RH_MTK_TZCMD_SECMEM_FREE, &op);
+	demo_attack(d, "user_secmem_session", ret, -EACCES,
 	       "a user program opens a session to the secure-memory TA: only the kernel's "
 	       "heaps may (login REE_KERNEL), the TA answers ACCESS_DENIED");
 
@@ -99,14 +99,14 @@ static void attacks_on_the_secure_world(struct demo *d)
 	op.params[0].value.a = rh_device_master_id(d->gpu);
 	op.params[0].value.b = 1;
 	op.params[1].value.a = (uint32_t)handle;
-	ret = user_invoke(d, &svp, RH_SVP_CMD_SET_DEVICE_SECURE, &op);
-	attack(d, "user_device_secure", ret, -EACCES,
+	ret = demo_user_invoke(d, &svp, RH_SVP_CMD_SET_DEVICE_SECURE, &op);
+	demo_attack(d, "user_device_secure", ret, -EACCES,
 	       "a user program asks the secure video TA to put a device in secure mode for "
 	       "frame 0: device modes are the kernel's, ACCESS_DENIED");
 
 	ret = rh_device_dma_read(d->display, d->es_pa, probe, sizeof(probe));
 	d->expected_violations += ret == -EACCES;
-	attack(d, "display_reads_bitstream", ret, -EACCES,
+	demo_attack(d, "display_reads_bitstream", ret, -EACCES,
 	       "the display is in secure mode, but the TA mapped it only the frames: its DMA "
 	       "at the bitstream is refused and logged");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.secure &&
@@ -125,7 +125,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 	}
 	if (!RH_IS_ERR(sys))
 		rh_dma_buf_put(sys);
-	attack(d, "secure_decoder_writes_out", ret, -EACCES,
+	demo_attack(d, "secure_decoder_writes_out", ret, -EACCES,
 	       "the vcodec, in secure mode, is told to write a decoded picture into a "
 	       "system-heap buffer the player can read: a secure master writes nowhere but "
 	       "its granted buffers");
@@ -137,7 +137,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 	ret = demo_tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_FREE, p);
 	if (!ret)
 		ret = rh_tee_result_to_errno((uint32_t)p[1].u.value.a);
-	attack(d, "foreign_handle_free", ret, -ENOENT,
+	demo_attack(d, "foreign_handle_free", ret, -ENOENT,
 	       "kernel code reads frame 0's secure handle from the heap and FREEs it through a "
 	       "session of its own: handles belong to the session that allocated them, "
 	       "ITEM_NOT_FOUND");
@@ -156,7 +156,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 	p[2].u.value.b = cma ? cma->size : 0;
 	p[3].attr = RH_TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT;
 	ret = demo_tee_invoke(d, d->secmem_session, RH_MTK_TZCMD_SECMEM_ZALLOC, p);
-	attack(d, "stranger_region_claim", ret, -EACCES,
+	demo_attack(d, "stranger_region_claim", ret, -EACCES,
 	       "the same kernel code asks the TA for memory of the lent CMA region through its "
 	       "own session: the normal world lent the region through the heap's session "
 	       "only, ACCESS_DENIED");
@@ -180,16 +180,16 @@ int demo_step_attacks(struct demo *d)
 	ret = rh_mmap(d->plat, f0->fd, d->frame_size, PROT_READ, MAP_SHARED, 0, &map);
 	if (!ret)
 		rh_munmap(d->plat, map, d->frame_size);
-	attack(d, "mmap", ret, -EPERM,
+	demo_attack(d, "mmap", ret, -EPERM,
 	       "the restricted heap has no CPU mapping to give: mmap of the dma-buf is refused");
 
 	ret = rh_ioctl(d->plat, f0->fd, RH_DMA_BUF_IOCTL_SYNC, &sync);
-	attack(d, "dma_buf_sync", ret, -EPERM,
+	demo_attack(d, "dma_buf_sync", ret, -EPERM,
 	       "DMA_BUF_IOCTL_SYNC (begin_cpu_access) is refused: there is no CPU access to sync");
 
 	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
 	d->expected_violations += ret == -EFAULT;
-	attack(d, "cpu_read_frame", ret, -EFAULT,
+	demo_attack(d, "cpu_read_frame", ret, -EFAULT,
 	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
 	       "the lent region inaccessible to the normal world");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
@@ -197,20 +197,20 @@ int demo_step_attacks(struct demo *d)
 
 	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
 	d->expected_violations += ret == -EFAULT;
-	attack(d, "cpu_read_bitstream", ret, -EFAULT,
+	demo_attack(d, "cpu_read_bitstream", ret, -EFAULT,
 	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
 
 	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
 	if (!ret)
 		rh_importer_unmap(gmap);
-	attack(d, "gpu_import", ret, -EACCES,
+	demo_attack(d, "gpu_import", ret, -EACCES,
 	       "the gpu driver maps frame 0 to compose it: the table is restricted, the "
 	       "secure video TA refuses to make the gpu secure (not secure-capable), the "
 	       "mapping is undone");
 
 	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
 	d->expected_violations += ret == -EACCES;
-	attack(d, "gpu_dma_read", ret, -EACCES,
+	demo_attack(d, "gpu_dma_read", ret, -EACCES,
 	       "a rogue gpu driver points its DMA engine at the frame anyway: the firewall "
 	       "refuses the non-secure master and logs a violation (EMI MPU report)");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) &&
@@ -226,7 +226,7 @@ int demo_step_attacks(struct demo *d)
 	/* Handles are random: a guess next to a real one is still a guess. */
 	forged = (d->es_handle ^ 0x00010000u) & 0xffffffffu;
 	ret = secmem_free(d, forged);
-	attack(d, "forged_handle_free", ret, -ENOENT,
+	demo_attack(d, "forged_handle_free", ret, -ENOENT,
 	       "FREE of a guessed secure handle through a session of its own: the TA knows "
 	       "no such buffer and answers ITEM_NOT_FOUND; nothing is freed");
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &after);
@@ -248,7 +248,7 @@ int demo_step_attacks(struct demo *d)
 	demo_note(d, "the decoder finished with the bitstream: unmapped, fd closed, the heap sent "
 		  "FREE for handle 0x%" PRIx64 " and the TA scrubbed it", d->es_handle);
 	ret = secmem_free(d, d->es_handle);
-	attack(d, "double_free", ret, -ENOENT,
+	demo_attack(d, "double_free", ret, -ENOENT,
 	       "FREE of that stale handle again: the TA refuses the double free "
 	       "(ITEM_NOT_FOUND)");
 	rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &after);

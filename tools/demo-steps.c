@@ -15,14 +15,6 @@
 
 #include "demo.h"
 
-/* ChromeOS sizes decoder input buffers 4 MiB when the device does 4K. */
-#define DEMO_ES_SIZE (4u << 20)
-/* One access unit of the encrypted stream (what a player gets from the CDN). */
-#define DEMO_SAMPLE_LEN (512u << 10)
-/* Hex digits of the SHA-256 printed per frame. */
-#define DEMO_DIGEST_HEX 16
-/* Normal-world read-back of the released region, a chunk at a time. */
-#define DEMO_READBACK_CHUNK (1u << 20)
 
 /* ------------------------------------------------------------------ TEE helpers */
 
@@ -80,7 +72,7 @@ static uint64_t xorshift64(uint64_t *s)
  * A stand-in for an HEVC access unit: Annex B start codes and NAL headers
  * around deterministic payload, so every run decodes the same pictures.
  */
-static void make_sample(uint8_t *p, size_t len)
+void demo_make_sample(uint8_t *p, size_t len)
 {
 	uint64_t s = 0x5256534d50303031ull; /* "RVSMP001" */
 	size_t i = 0, nal = 0;
@@ -104,7 +96,7 @@ static void make_sample(uint8_t *p, size_t len)
 }
 
 /* Picture @n "decoded" from the bitstream: deterministic, different per frame. */
-static void decode_frame(const uint8_t *es, size_t es_len, unsigned int n, uint8_t *out,
+void demo_decode_frame(const uint8_t *es, size_t es_len, unsigned int n, uint8_t *out,
 			 size_t len)
 {
 	size_t words = es_len / 8, k;
@@ -119,7 +111,7 @@ static void decode_frame(const uint8_t *es, size_t es_len, unsigned int n, uint8
 		out[k] = es[k % es_len] ^ (uint8_t)n;
 }
 
-static int sha256(const void *p, size_t len, uint8_t md[32])
+int demo_sha256(const void *p, size_t len, uint8_t md[32])
 {
 	unsigned int mdlen = 0;
 
@@ -143,7 +135,7 @@ static int heap_stats(struct demo *d, const char *name, struct rh_dma_heap_stats
 }
 
 /* The firewall slot programmed over [@base, @base + @size), or -1. */
-static int fw_slot_over(struct demo *d, rh_phys_addr_t base, uint64_t size)
+int demo_fw_slot_over(struct demo *d, rh_phys_addr_t base, uint64_t size)
 {
 	unsigned int i, n = rh_platform_get_desc(d->plat)->firewall_regions;
 	struct rh_fw_region r;
@@ -155,14 +147,14 @@ static int fw_slot_over(struct demo *d, rh_phys_addr_t base, uint64_t size)
 	return -1;
 }
 
-static unsigned int fw_in_use(struct demo *d)
+unsigned int demo_fw_in_use(struct demo *d)
 {
 	struct rh_platform_stats ps;
 
 	return rh_platform_get_stats(d->plat, &ps) ? 0 : ps.firewall_regions_in_use;
 }
 
-static int alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
+int demo_alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
 		    struct rh_dma_buf **ret_buf)
 {
 	struct rh_dma_heap_allocation_data data = {
@@ -200,7 +192,7 @@ int demo_step_boot(struct demo *d)
 	demo_note(d, "%s: %u MiB of DRAM, %u firewall slots of %s granularity, %u DMA masters",
 		  desc->model, (unsigned int)(desc->dram_size >> 20), desc->firewall_regions,
 		  cli_size_str(desc->firewall_granularity, sz, sizeof(sz)), desc->nr_devices);
-	slot = fw_slot_over(d, cm->base, cm->size);
+	slot = demo_fw_slot_over(d, cm->base, cm->size);
 	demo_note(d, "%s (%s at 0x%" PRIx64 ") belongs to the TEE from boot: firewall slot %d "
 		  "makes it secure-only, so Linux never maps it (no-map)", cm->name,
 		  cli_size_str(cm->size, sz, sizeof(sz)), cm->base, slot);
@@ -211,9 +203,9 @@ int demo_step_boot(struct demo *d)
 	demo_note(d, "%s (%s at 0x%" PRIx64 ") stays ordinary memory for now: CMA lends all of it "
 		  "to the TEE when secure playback starts", cma->name,
 		  cli_size_str(cma->size, sz2, sizeof(sz2)), cma->base);
-	demo_check(d, fw_slot_over(d, cma->base, RH_PAGE_SIZE) < 0,
+	demo_check(d, demo_fw_slot_over(d, cma->base, RH_PAGE_SIZE) < 0,
 		   "the CMA region is protected before any playback");
-	d->fw_in_use_at_boot = fw_in_use(d);
+	d->fw_in_use_at_boot = demo_fw_in_use(d);
 	return 0;
 }
 
@@ -249,7 +241,7 @@ int demo_step_bitstream(struct demo *d)
 	char ebuf[16], h1[40], h2[40];
 	int ret;
 
-	ret = alloc_fd(d, d->cm_fd, DEMO_ES_SIZE, &d->es_fd, &d->es);
+	ret = demo_alloc_fd(d, d->cm_fd, DEMO_ES_SIZE, &d->es_fd, &d->es);
 	if (!demo_check(d, !ret, "allocating the bitstream buffer failed: %s",
 			cli_errno_name(ret, ebuf, sizeof(ebuf))))
 		return TOOLS_EXIT_FAILURE;
@@ -278,7 +270,7 @@ int demo_step_bitstream(struct demo *d)
 		free(wire);
 		return tools_error(stderr, PROG, CMD, "out of memory");
 	}
-	make_sample(d->sample, DEMO_SAMPLE_LEN);
+	demo_make_sample(d->sample, DEMO_SAMPLE_LEN);
 	ret = rh_svp_package_sample(d->plat, d->sample, DEMO_SAMPLE_LEN, iv, wire);
 	if (!demo_check(d, !ret, "packaging the sample failed: %s",
 			cli_errno_name(ret, ebuf, sizeof(ebuf)))) {
@@ -380,7 +372,7 @@ int demo_step_frames(struct demo *d)
 		struct rh_restricted_buffer *rbuf;
 		char name[32];
 
-		ret = alloc_fd(d, d->cma_fd, d->frame_size, &f->fd, &f->dmabuf);
+		ret = demo_alloc_fd(d, d->cma_fd, d->frame_size, &f->fd, &f->dmabuf);
 		if (ret) {
 			frames_hint(d, ret, hint, sizeof(hint));
 			demo_check(d, false, "frame %u: allocation of %" PRIu64 " bytes failed: %s%s",
@@ -395,7 +387,7 @@ int demo_step_frames(struct demo *d)
 		if (i)
 			continue;
 		/* The first frame is the one that lends the region. */
-		slot = fw_slot_over(d, cma->base, cma->size);
+		slot = demo_fw_slot_over(d, cma->base, cma->size);
 		if (!rh_restricted_mtk_get_stats(d->plat, RH_RESTRICTED_MTK_CMA_NAME, &ms))
 			demo_note(d, "frame 0 at 0x%" PRIx64 ": %s took all %s of %s from CMA "
 				  "and lent it to the TEE (session %" PRIu32 "): firewall slot %d "
@@ -412,8 +404,8 @@ int demo_step_frames(struct demo *d)
 	demo_check(d, !rh_restricted_mtk_get_stats(d->plat, RH_RESTRICTED_MTK_CMA_NAME, &ms) &&
 		      ms.cma_allocs == 1 && ms.cma_used_size == d->nr_frames * d->frame_size,
 		   "the later frames did not reuse the lent region");
-	demo_check(d, fw_in_use(d) == d->fw_in_use_at_boot + 1,
-		   "%u firewall slots in use, expected %" PRIu64, fw_in_use(d),
+	demo_check(d, demo_fw_in_use(d) == d->fw_in_use_at_boot + 1,
+		   "%u firewall slots in use, expected %" PRIu64, demo_fw_in_use(d),
 		   d->fw_in_use_at_boot + 1);
 	if (d->nr_frames > 2)
 		snprintf(sz, sizeof(sz), "frames 1-%u were", d->nr_frames - 1);
@@ -421,7 +413,7 @@ int demo_step_frames(struct demo *d)
 		snprintf(sz, sizeof(sz), "frame 1 was");
 	if (d->nr_frames > 1)
 		demo_note(d, "%s carved from the lent region by the TA: no more CMA or firewall work, "
-			  "still %u slot%s in use", sz, fw_in_use(d), fw_in_use(d) == 1 ? "" : "s");
+			  "still %u slot%s in use", sz, demo_fw_in_use(d), demo_fw_in_use(d) == 1 ? "" : "s");
 	return 0;
 }
 
@@ -482,7 +474,7 @@ int demo_step_play(struct demo *d)
 	for (i = 0; i < d->nr_frames; i++) {
 		struct demo_frame *f = &d->frames[i];
 
-		decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
+		demo_decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
 		ret = rh_importer_write(f->dec, 0, d->pix_out, d->frame_size);
 		if (!demo_check(d, !ret, "vcodec could not write frame %u: %s", i,
 				cli_errno_name(ret, ebuf, sizeof(ebuf))))
@@ -491,8 +483,8 @@ int demo_step_play(struct demo *d)
 		if (!demo_check(d, !ret, "display could not read frame %u: %s", i,
 				cli_errno_name(ret, ebuf, sizeof(ebuf))))
 			break;
-		if (!demo_check(d, !sha256(d->pix_in, d->frame_size, md) &&
-				!sha256(d->pix_out, d->frame_size, md2), "SHA-256 failed"))
+		if (!demo_check(d, !demo_sha256(d->pix_in, d->frame_size, md) &&
+				!demo_sha256(d->pix_out, d->frame_size, md2), "SHA-256 failed"))
 			break;
 		demo_hex(md, DEMO_DIGEST_HEX / 2, digest, sizeof(digest));
 		demo_emit(d, &(struct rh_trace_event){ RH_TRACE_FRAME_DIGEST,
@@ -555,8 +547,8 @@ int demo_step_stop(struct demo *d)
 	demo_check(d, !rh_secmem_get_stats(d->plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &ss) &&
 		      !ss.lent && ss.lends == 1 && ss.unlends == 1 && ss.live_buffers == 0,
 		   "the TA still holds the region");
-	demo_check(d, fw_slot_over(d, cma->base, RH_PAGE_SIZE) < 0 &&
-		      fw_in_use(d) == d->fw_in_use_at_boot,
+	demo_check(d, demo_fw_slot_over(d, cma->base, RH_PAGE_SIZE) < 0 &&
+		      demo_fw_in_use(d) == d->fw_in_use_at_boot,
 		   "the firewall still protects the released region");
 
 	/* The normal world reads the whole region back: nothing may survive. */

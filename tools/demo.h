@@ -14,6 +14,15 @@
 
 #define CMD "demo"
 
+/* ChromeOS sizes decoder input buffers 4 MiB when the device does 4K. */
+#define DEMO_ES_SIZE (4u << 20)
+/* One access unit of the encrypted stream (what a player gets from the CDN). */
+#define DEMO_SAMPLE_LEN (512u << 10)
+/* Hex digits of the SHA-256 printed per frame. */
+#define DEMO_DIGEST_HEX 16
+/* Normal-world read-back of the released region, a chunk at a time. */
+#define DEMO_READBACK_CHUNK (1u << 20)
+
 struct demo_frame {
 	int fd;
 	struct rh_dma_buf *dmabuf;
@@ -66,6 +75,27 @@ struct demo {
 	/* simulated time (--cost-model): the model, and where the step began */
 	struct cli_sim sim;
 	struct rh_sim_stats sim_step;
+
+	/* the protected heaps' story (demo-protmem.c): the player's GP client */
+	TEEC_Context user;
+	TEEC_Session user_svp;
+	TEEC_SharedMemory es_shm; /* the bitstream, registered (SHM_REGISTER_FD) */
+	bool user_open, user_svp_open, es_registered;
+	rh_phys_addr_t chunk_base; /* the chunk lent with the first buffer */
+	uint64_t chunk_size;
+	uint64_t switches_before_frames;
+};
+
+/*
+ * struct demo_story - the steps run in order by cmd-demo.c, with their
+ * titles: 0 to go on, else the exit code (a failed check is recorded and
+ * does not by itself stop the run); @report runs after the cleanup.
+ */
+struct demo_story {
+	unsigned int nr_steps;
+	const char *const *titles;
+	int (*const *steps)(struct demo *d);
+	void (*report)(struct demo *d);
 };
 
 /* ------------------------------------------------------------ demo-narrate.c */
@@ -85,6 +115,18 @@ void demo_log(void *data, enum rh_log_level level, const char *msg);
 int demo_trace_setup(void *data, struct rh_platform *plat);
 
 /* ------------------------------------------------------------ demo-steps.c */
+
+/* Content: the sample, the pictures decoded from it, their digests. */
+void demo_make_sample(uint8_t *p, size_t len);
+void demo_decode_frame(const uint8_t *es, size_t es_len, unsigned int n, uint8_t *out,
+		       size_t len);
+int demo_sha256(const void *p, size_t len, uint8_t md[32]);
+/* The firewall slot programmed over [@base, @base + @size), or -1; slots in use. */
+int demo_fw_slot_over(struct demo *d, rh_phys_addr_t base, uint64_t size);
+unsigned int demo_fw_in_use(struct demo *d);
+/* DMA_HEAP_IOCTL_ALLOC on @heap_fd: the new fd and its dma-buf (a reference). */
+int demo_alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
+		  struct rh_dma_buf **ret_buf);
 
 /* Opens a session of the demo's TEE context to the TA @uuid. */
 int demo_tee_open(struct demo *d, const char *uuid, uint32_t *ret_session);
@@ -112,5 +154,26 @@ void demo_step_report(struct demo *d);
 
 /* Step 6: attacks from the normal world, each one checked to be refused. */
 int demo_step_attacks(struct demo *d);
+/* An attack: @got is what the attacker got (0: it worked), @want what must happen. */
+void demo_attack(struct demo *d, const char *name, int got, int want, const char *why);
+/* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */
+int demo_user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd, TEEC_Operation *op);
+
+/* The MediaTek heaps' story (demo-steps.c, demo-attacks.c). */
+extern const struct demo_story demo_mtk_story;
+
+/* ------------------------------------------------------------ demo-protmem.c */
+
+/* Attacks the protected heaps' story narrates. */
+#define DEMO_PM_NR_ATTACKS 12
+
+/*
+ * The same playback over the protected heaps of Linux 6.18 (a board whose
+ * OP-TEE serves protected,secure-video): LEND/RECLAIM_PROTMEM, the player's
+ * SHM_REGISTER_FD, DECRYPT into the registered buffer, the SDP test TA.
+ */
+extern const struct demo_story demo_protmem_story;
+/* Releases what the story's steps left after an early failure. */
+void demo_protmem_cleanup(struct demo *d);
 
 #endif /* RH_TOOLS_DEMO_H */

@@ -12,7 +12,10 @@
 #include <rheap/device.h>
 #include <rheap/dma-heap.h>
 #include <rheap/heaps/restricted-mtk.h>
+#include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/replay.h>
+#include <rheap/tee-heap.h>
 #include <rheap/version.h>
 
 #include "commands.h"
@@ -129,6 +132,7 @@ const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf,
 {
 	const struct rh_platform_desc *desc = rh_platform_get_desc(plat);
 	struct rh_restricted_mtk_stats st;
+	struct rh_tee_heap_stats pst;
 	char sz[32], used[32];
 
 	buf[0] = '\0';
@@ -136,10 +140,37 @@ const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf,
 		snprintf(buf, len, "%s allocates from a %s region, %s of it in live buffers",
 			 heap, cli_size_str(st.region_size, sz, sizeof(sz)),
 			 cli_size_str(st.tee_bytes, used, sizeof(used)));
+	else if (!rh_tee_heap_get_stats(plat, heap, &pst) && pst.dynamic)
+		snprintf(buf, len, "%s allocates from a %s chunk the TEE is lent, %s of it in "
+			 "live buffers", heap, cli_size_str(pst.min_size, sz, sizeof(sz)),
+			 cli_size_str(pst.bytes, used, sizeof(used)));
+	else if (!rh_tee_heap_get_stats(plat, heap, &pst))
+		snprintf(buf, len, "%s allocates from a %s carveout, %s of it in live buffers",
+			 heap, cli_size_str(pst.size, sz, sizeof(sz)),
+			 cli_size_str(pst.bytes, used, sizeof(used)));
 	else if (desc && !strncmp(heap, "system", strlen("system")))
 		snprintf(buf, len, "%s allocates from the platform's %s of DRAM", heap,
 			 cli_size_str(desc->dram_size, sz, sizeof(sz)));
 	return buf;
+}
+
+bool cli_protmem_board(struct rh_platform *plat)
+{
+	struct rh_tee_heap_stats st;
+
+	return !rh_phys_reserved_find_compatible(plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE) &&
+	       !rh_tee_heap_get_stats(plat, RH_TEE_HEAP_SECURE_VIDEO_NAME, &st);
+}
+
+const char *cli_replay_map_protected(void *data, const struct rh_replay_event *ev)
+{
+	const char *heap;
+
+	(void)data;
+	if (strncmp(ev->heap, "restricted_mtk_", strlen("restricted_mtk_")))
+		return NULL;
+	heap = rh_tee_dma_heap_of_role(ev->role);
+	return heap ? heap : RH_TEE_HEAP_SECURE_VIDEO_NAME;
 }
 
 /* Keeps the first error line logged while the platform is being built. */
@@ -170,6 +201,8 @@ static const struct {
 } builtin_platforms[] = {
 	{ "mt8188-svp", "the MT8188-like secure video SoC (default)" },
 	{ "minimal", "a small test SoC (64 MiB of CMA: few 4K frames fit)" },
+	{ "optee-protmem", "a QEMU-virt-like Armv8 board with OP-TEE's protected heaps "
+			   "(Linux 6.18)" },
 };
 
 const char *cli_builtin_platforms(char *buf, size_t len)
@@ -190,6 +223,10 @@ static const void *builtin_dtb(const char *name, size_t *ret_size)
 	if (!strcmp(name, "minimal")) {
 		*ret_size = tools_minimal_dtb_size;
 		return tools_minimal_dtb;
+	}
+	if (!strcmp(name, "optee-protmem")) {
+		*ret_size = tools_optee_protmem_dtb_size;
+		return tools_optee_protmem_dtb;
 	}
 	return NULL;
 }

@@ -416,8 +416,7 @@ static uint32_t cmd_decrypt_protmem(struct rh_svp *svp, struct rh_ta_param p[RH_
 	}
 	p[1].u.memref.size = len;
 	p[3].u.value.a = len;
-	RH_TRACE(svp->plat, RH_TRACE_DECRYPT, .name = "svp", .size = len,
-		 .msg = "AES-128-CTR into protected memory");
+	RH_TRACE(svp->plat, RH_TRACE_DECRYPT, .name = "svp", .size = len, .msg = "AES-128-CTR");
 	res = RH_TEEC_SUCCESS;
 out:
 	OPENSSL_cleanse(iv, sizeof(iv));

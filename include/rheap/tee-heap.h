@@ -51,6 +51,19 @@ enum rh_tee_dma_heap_id {
  */
 RH_EXPORT const char *rh_tee_dma_heap_name(uint32_t id);
 
+/**
+ * rh_tee_dma_heap_of_role() - the protected heap that serves a buffer role
+ * @role: the role= of an allocation trace (<rheap/replay.h>): "bitstream",
+ *        "frame" and "working" (decoder reference data) are secure video
+ *        playback, "record" and "encode" secure video recording, "ui" and
+ *        "overlay" trusted UI
+ *
+ * What replaying a trace written for the MediaTek heaps on a board with
+ * the TEE's protected heaps allocates from: the same buffers, by use case.
+ * @return the heap name, or NULL for another role (NULL, "", "sys" ...).
+ */
+RH_EXPORT const char *rh_tee_dma_heap_of_role(const char *role);
+
 /** Most memory attributes a heap reports (one per bus master of its use case). */
 #define RH_TEE_HEAP_MAX_ATTRS 8
 

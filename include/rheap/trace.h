@@ -124,7 +124,7 @@ enum rh_trace_event_type {
 	RH_TRACE_DMA_DENIED,
 
 	/* ---- Secure video path */
-	/* name [ta], handle = destination, size, msg = cipher */
+	/* name [ta], handle = destination (0: a registered protected buffer), size, msg = cipher */
 	RH_TRACE_DECRYPT,
 	/* track DEVICE, id = frame number, msg = digest (hex) */
 	RH_TRACE_FRAME_DIGEST,

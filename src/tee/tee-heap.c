@@ -84,6 +84,28 @@ RH_EXPORT const char *rh_tee_dma_heap_name(uint32_t id)
 	}
 }
 
+RH_EXPORT const char *rh_tee_dma_heap_of_role(const char *role)
+{
+	static const struct {
+		const char *role;
+		uint32_t id;
+	} roles[] = {
+		{ "bitstream", RH_TEE_DMA_HEAP_SECURE_VIDEO_PLAY },
+		{ "frame", RH_TEE_DMA_HEAP_SECURE_VIDEO_PLAY },
+		{ "working", RH_TEE_DMA_HEAP_SECURE_VIDEO_PLAY },
+		{ "record", RH_TEE_DMA_HEAP_SECURE_VIDEO_RECORD },
+		{ "encode", RH_TEE_DMA_HEAP_SECURE_VIDEO_RECORD },
+		{ "ui", RH_TEE_DMA_HEAP_TRUSTED_UI },
+		{ "overlay", RH_TEE_DMA_HEAP_TRUSTED_UI },
+	};
+	unsigned int i;
+
+	for (i = 0; role && i < RH_ARRAY_SIZE(roles); i++)
+		if (!strcmp(role, roles[i].role))
+			return rh_tee_dma_heap_name(roles[i].id);
+	return NULL;
+}
+
 int rh_tee_heap_registry_init(struct rh_platform *plat)
 {
 	struct rh_tee_heap_registry *reg;

@@ -549,7 +549,11 @@ static unsigned int sentence_body(struct rh_sbuf *sb, const struct rh_trace_even
 		sbuf_name(sb, name);
 		rh_sbuf_puts(sb, ": decrypted ");
 		rh_sbuf_size(sb, ev->size);
-		rh_sbuf_printf(sb, " into handle 0x%" PRIx64, ev->handle);
+		/* Handle 0: a registered protected buffer (the TEE names it by address). */
+		if (ev->handle)
+			rh_sbuf_printf(sb, " into handle 0x%" PRIx64, ev->handle);
+		else
+			rh_sbuf_puts(sb, " into a registered protected buffer");
 		if (ev->msg) {
 			rh_sbuf_puts(sb, " (");
 			rh_sbuf_text(sb, ev->msg, RH_TRACE_MSG_MAX);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <rheap/tee-protmem.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 #include <rheap/trace.h>
@@ -43,9 +44,16 @@ static const struct tee_cmd_name svp_cmds[] = {
 	{ RH_SVP_CMD_DECRYPT, "DECRYPT", -1 },
 };
 
+static const struct tee_cmd_name sdp_cmds[] = {
+	{ RH_SDP_CMD_INJECT, "INJECT", -1 },
+	{ RH_SDP_CMD_TRANSFORM, "TRANSFORM", -1 },
+	{ RH_SDP_CMD_DUMP, "DUMP", -1 },
+};
+
 static const struct tee_ta_names known_tas[] = {
 	{ RH_TZ_TA_MEM_UUID_MTK, "mtk-secmem", secmem_cmds, RH_ARRAY_SIZE(secmem_cmds) },
 	{ RH_TA_SVP_UUID, "svp", svp_cmds, RH_ARRAY_SIZE(svp_cmds) },
+	{ RH_TA_SDP_UUID, "sdp_basic", sdp_cmds, RH_ARRAY_SIZE(sdp_cmds) },
 };
 
 static const struct tee_ta_names *ta_find(const char *ta)

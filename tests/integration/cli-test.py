@@ -184,7 +184,7 @@ class TestPlatform(CliTestCase):
                 self.assertIn('dtc -I dts -O dtb', res.stderr)
         res = run('platform', '--platform', 'nosuchboard')
         self.assertUsageError(res, 'platform')
-        self.assertIn('mt8188-svp, minimal', res.stderr)
+        self.assertIn('mt8188-svp, minimal, optee-protmem', res.stderr)
 
     def test_bad_arguments(self):
         bad = self.write('bad.dtb', 'this is not a device tree\n')
@@ -874,6 +874,91 @@ class TestDemo(CliTestCase):
                      ['--quiet', '--verbose'], ['--dtb', 'nosuch']):
             with self.subTest(args=args):
                 self.assertUsageError(run('demo', *args), 'demo')
+
+
+class TestProtectedHeaps(CliTestCase):
+    """The optee-protmem board: the TEE's protected heaps of Linux 6.18."""
+
+    def test_platform_lists_the_protected_heaps(self):
+        res = run('platform', '--platform', 'optee-protmem')
+        self.assertOk(res)
+        for heap in ('protected,secure-video', 'protected,trusted-ui',
+                     'protected,secure-video-record'):
+            self.assertRegex(res.stdout, r'\n  %s\n      protected heap of the TEE: ' % heap)
+        self.assertIn('static carveout 0x00b8000000-0x00b9ffffff (32 MiB)', res.stdout)
+        self.assertIn('masters vdec rw, display r', res.stdout)
+        doc = json.loads(run('platform', '--platform', 'optee-protmem', '--json').stdout)
+        pools = {h['name']: h for h in doc['protected_heaps']}
+        self.assertEqual(sorted(pools), ['protected,secure-video',
+                                         'protected,secure-video-record',
+                                         'protected,trusted-ui'])
+        self.assertEqual(pools['protected,trusted-ui']['pool'], 'static')
+        self.assertEqual(pools['protected,secure-video']['pool'], 'dynamic')
+        self.assertEqual(pools['protected,secure-video']['use_case'], 1)
+        self.assertEqual([(m['device'], m['access'])
+                          for m in pools['protected,secure-video']['masters']],
+                         [('vdec', 'rw'), ('display', 'r')])
+        # The MediaTek board has none.
+        self.assertEqual(json.loads(run('platform', '--json').stdout)['protected_heaps'], [])
+
+    def test_alloc_attached_to_the_decoder(self):
+        res = run('alloc', 'protected,secure-video', '8M', '--platform', 'optee-protmem',
+                  '--attach', 'vdec', '--json')
+        self.assertOk(res)
+        buf = json.loads(res.stdout)['buffers'][0]
+        self.assertEqual(buf['exp_name'], 'tee')
+        self.assertEqual(buf['size'], 8 << 20)
+        self.assertFalse(buf['restricted_heap'])
+        self.assertEqual(buf['attachment']['device'], 'vdec')
+        self.assertEqual(buf['attachment']['orig_nents'], 1)
+        self.assertFalse(buf['attachment']['sg_dma_is_restricted'])
+        text = run('alloc', 'protected,secure-video', '8M', '--platform', 'optee-protmem',
+                   '--attach', 'vdec')
+        self.assertOk(text)
+        self.assertIn('protected heap buffer', text.stdout)
+        # More than the chunk the TEE is lent: the message says what there is.
+        res = run('alloc', 'protected,secure-video', '600M', '--platform', 'optee-protmem')
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('ENOMEM', res.stderr)
+        self.assertIn('512 MiB chunk the TEE is lent', res.stderr)
+
+    def test_bufinfo(self):
+        res = run('bufinfo', '--platform', 'optee-protmem')
+        self.assertOk(res)
+        self.assertEqual(res.stdout.count('\ttee\t'), 3)
+        for name in ('es-bitstream', 'frame-0', 'pin-pad'):
+            self.assertIn(name, res.stdout)
+
+    def test_replay_by_role(self):
+        for name in ('t1-4k-hevc.csv', 't4-churn.csv'):
+            with self.subTest(trace=name):
+                res = run('replay', os.path.join(SOURCE_ROOT, 'bench', 'traces', name),
+                          '--platform', 'optee-protmem', '--json')
+                self.assertOk(res)
+                doc = json.loads(res.stdout)
+                heaps = {h['heap']: h for h in doc['heaps']}
+                self.assertNotIn('restricted_mtk_cma', heaps)
+                self.assertEqual(heaps['protected,secure-video']['region_lends'], 1)
+                self.assertEqual(heaps['protected,secure-video']['region_releases'], 1)
+
+    def test_demo(self):
+        res = run('demo', '--platform', 'optee-protmem', '--no-color')
+        self.assertOk(res)
+        out = res.stdout
+        self.assertEqual(re.findall(r'== (\d)\. ', out), list('1234567'))
+        self.assertIn('LEND_PROTMEM', out)
+        self.assertIn('RECLAIM_PROTMEM', out)
+        self.assertIn('TEE_IOC_SHM_REGISTER_FD', out)
+        self.assertIn('(sdp_basic)', out)
+        self.assertEqual(len(re.findall(r'attack \S+: refused', out)), 12)
+        self.assertEqual(len(re.findall(r'display +frame \d+ digest [0-9a-f]{16}\n', out)), 8)
+        self.assertRegex(out, r'result: all \d+ checks passed')
+        self.assertEqual(res.stderr, '')
+        events = json_lines(run('demo', '--platform', 'optee-protmem', '--json').stdout)
+        types = [e['type'] for e in events]
+        self.assertLess(types.index('region_lend'), types.index('decrypt'))
+        self.assertLess(types.index('decrypt'), types.index('frame_digest'))
+        self.assertLess(types.index('frame_digest'), types.index('region_reclaim'))
 
 
 class TestUmbrella(unittest.TestCase):

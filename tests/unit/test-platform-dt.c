@@ -193,7 +193,7 @@ static void test_optee_protmem(void **state)
 	assert_region(&desc.reserved[0], "protmem-carveout", "rheap-sim,protmem-carveout",
 		      0xb8000000, 32 * MiB, 0, true, false);
 	/* Top-down, 4 MiB aligned, below the carveout it cannot overlap. */
-	assert_region(&desc.reserved[1], "linux,cma", "shared-dma-pool", 0x98000000, 512 * MiB,
+	assert_region(&desc.reserved[1], "linux,cma", "shared-dma-pool", 0x88000000, 768 * MiB,
 		      4 * MiB, false, true);
 	assert_int_equal(desc.firewall_regions, 8);
 	assert_int_equal(desc.nr_devices, 5);

@@ -26,7 +26,7 @@
 #define COOKIE 0x5e000001ull
 
 /* The secure world's configuration in platforms/optee-protmem.dts. */
-#define VIDEO_MIN (256 * MB)
+#define VIDEO_MIN (512 * MB)
 #define VIDEO_ALIGN (2 * MB)
 #define RECORD_MIN (64 * MB)
 

@@ -37,7 +37,7 @@
 #define RECORD RH_TEE_HEAP_SECURE_VIDEO_RECORD_NAME
 
 /* The secure world's configuration in platforms/optee-protmem.dts. */
-#define VIDEO_MIN (256 * MB)
+#define VIDEO_MIN (512 * MB)
 #define VIDEO_ALIGN (2 * MB)
 #define RECORD_MIN (64 * MB)
 #define CARVEOUT_SIZE (32 * MB)
