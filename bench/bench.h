@@ -277,5 +277,6 @@ int bench_replay_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_scaling_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_startup_main(struct bench_ctx *ctx, int argc, char **argv);
 int bench_memory_main(struct bench_ctx *ctx, int argc, char **argv);
+int bench_protmem_main(struct bench_ctx *ctx, int argc, char **argv);
 
 #endif /* RH_BENCH_H */

@@ -40,6 +40,9 @@ static const struct bench_cmd cmds[] = {
 	{ "memory",
 	  "8: library metadata per live buffer (allocation hook)",
 	  bench_memory_main },
+	{ "protmem",
+	  "9: protected heaps (Linux 6.18): alloc sweep, lend/reclaim, T1-T5 beside the MediaTek heaps",
+	  bench_protmem_main },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
