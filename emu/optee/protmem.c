@@ -22,6 +22,7 @@
 #include "optee/protmem.h"
 #include "optee/tee-core.h"
 #include "optee/tee.h"
+#include "trace/sim.h"
 #include "trace/trace.h"
 
 /*
@@ -435,6 +436,7 @@ static uint64_t scrub_range(struct rh_protmem *pm, const struct protmem_region *
 		/* Bits first: a write landing after them is seen by the next scrub. */
 		rh_physmem_clear_written(pm->plat->physmem, r->base + off, n);
 		memset(r->sec + off, 0, n);
+		rh_sim_charge(pm->plat, RH_SIM_SECURE_ZERO, n);
 		bytes += n;
 	}
 	return bytes;
@@ -534,6 +536,8 @@ struct emu_reply rh_emu_cmd_lend_protmem(struct rh_tee_emu *emu, struct rh_emu_m
 	uint32_t lender;
 	unsigned int i;
 	int ret;
+	/* The secure OS's own handling of the message (no TA is entered). */
+	rh_sim_charge(emu->plat, RH_SIM_TEE_CMD, 1);
 
 	if (!pm)
 		return tee_says(RH_TEEC_ERROR_NOT_SUPPORTED);
@@ -618,6 +622,8 @@ struct emu_reply rh_emu_cmd_reclaim_protmem(struct rh_tee_emu *emu,
 	struct protmem_region *r;
 	struct emu_reply reply;
 	uint32_t use_case;
+	/* The secure OS's own handling of the message (no TA is entered). */
+	rh_sim_charge(emu->plat, RH_SIM_TEE_CMD, 1);
 
 	if (!pm)
 		return tee_says(RH_TEEC_ERROR_NOT_SUPPORTED);
@@ -655,6 +661,8 @@ struct emu_reply rh_emu_cmd_get_protmem_config(struct rh_tee_emu *emu, void *buf
 	const struct protmem_use_case *uc;
 	uint32_t res, attr;
 	unsigned int i;
+	/* The secure OS's own handling of the message (no TA is entered). */
+	rh_sim_charge(emu->plat, RH_SIM_TEE_CMD, 1);
 
 	if (!pm)
 		return tee_says(RH_TEEC_ERROR_NOT_SUPPORTED);

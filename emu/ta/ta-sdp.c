@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "optee/protmem.h"
 #include "optee/tee.h"
+#include "trace/sim.h"
 
 /*
  * Written from the documented interface of optee_test's sdp_basic TA: a
@@ -119,6 +120,7 @@ static uint32_t cmd_dump(struct rh_ta_ctx *ctx, uint32_t types,
 static uint32_t sdp_invoke(struct rh_ta_ctx *ctx, void *sess_ctx, uint32_t cmd,
 			   uint32_t types, struct rh_ta_param p[RH_TA_NUM_PARAMS])
 {
+	rh_sim_charge(rh_ta_get_platform(ctx), RH_SIM_TEE_CMD, 1);
 	switch (cmd) {
 	case RH_SDP_CMD_INJECT:
 		return cmd_inject(ctx, types, p);
