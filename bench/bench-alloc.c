@@ -50,46 +50,6 @@ static const uint64_t sizes[] = {
 #define SIZE_1M 4 /* index of 1 MiB in sizes[] */
 #define SIZE_64M 7
 
-struct alloc_arg {
-	struct rh_platform *plat;
-	struct rh_dma_heap *heap;
-	int heap_fd;
-	uint64_t size;
-	int err; /* first failure, 0 if none */
-};
-
-static void batch_capi(void *arg, uint64_t iters)
-{
-	struct alloc_arg *a = arg;
-	struct rh_dma_buf *buf;
-
-	while (iters--) {
-		buf = bench_heap_alloc(a->heap, a->size);
-		if (RH_IS_ERR(buf)) {
-			if (!a->err)
-				a->err = (int)RH_PTR_ERR(buf);
-			return;
-		}
-		rh_dma_buf_put(buf);
-	}
-}
-
-static void batch_fd(void *arg, uint64_t iters)
-{
-	struct alloc_arg *a = arg;
-	int fd;
-
-	while (iters--) {
-		fd = bench_fd_alloc(a->plat, a->heap_fd, a->size);
-		if (fd < 0) {
-			if (!a->err)
-				a->err = fd;
-			return;
-		}
-		rh_close(a->plat, fd);
-	}
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -113,9 +73,9 @@ static size_t latency_ops(const struct bench_ctx *ctx, uint64_t size)
 	return n;
 }
 
-static int warm_heap(struct alloc_arg *a)
+static int warm_heap(struct bench_alloc_arg *a)
 {
-	batch_capi(a, 1);
+	bench_batch_capi(a, 1);
 	return a->err;
 }
 
@@ -129,7 +89,7 @@ static bool heap_selected(const char *only, const struct bench_heap_desc *hd)
  * samples interleaved; a row per heap and path. @ret_capi gets the C API
  * medians (NAN for heaps not measured).
  */
-static int measure_size(struct bench_ctx *ctx, struct alloc_arg *args,
+static int measure_size(struct bench_ctx *ctx, struct bench_alloc_arg *args,
 			uint64_t size, const char *only, void *prefaulted,
 			double ret_capi[BENCH_NR_HEAPS])
 {
@@ -156,11 +116,11 @@ static int measure_size(struct bench_ctx *ctx, struct alloc_arg *args,
 		args[h].size = size;
 		args[h].err = 0;
 		heap_of[n] = h;
-		cases[n].fn = batch_capi;
+		cases[n].fn = bench_batch_capi;
 		cases[n].vs = &cases[0];
 		cases[n++].arg = &args[h];
 		heap_of[n] = h;
-		cases[n].fn = batch_fd;
+		cases[n].fn = bench_batch_fd;
 		cases[n].vs = &cases[0];
 		cases[n++].arg = &args[h];
 	}
@@ -189,8 +149,8 @@ static int measure_size(struct bench_ctx *ctx, struct alloc_arg *args,
 
 	for (i = 1 + with_malloc; i < n; i++) {
 		const struct bench_heap_desc *hd = &bench_heaps[heap_of[i]];
-		struct alloc_arg *a = &args[heap_of[i]];
-		bool fd = cases[i].fn == batch_fd;
+		struct bench_alloc_arg *a = &args[heap_of[i]];
+		bool fd = cases[i].fn == bench_batch_fd;
 		struct bench_stats lat;
 		struct bench_result r = {
 			.bench = "alloc", .metric = "alloc+free", .unit = "ns",
@@ -256,7 +216,7 @@ out:
 }
 
 /* CMA lend + reclaim: alloc+free with no other CMA buffer alive. */
-static int measure_cma_cycle(struct bench_ctx *ctx, struct alloc_arg *a,
+static int measure_cma_cycle(struct bench_ctx *ctx, struct bench_alloc_arg *a,
 			     uint64_t size, double steady)
 {
 	struct bench_result r = {
@@ -270,7 +230,7 @@ static int measure_cma_cycle(struct bench_ctx *ctx, struct alloc_arg *a,
 	rh_restricted_mtk_get_stats(a->plat, BENCH_HEAP_CMA, &before);
 	a->size = size;
 	a->err = 0;
-	bench_measure(ctx, batch_capi, a, &st, ctx->quick ? 20 : 200, &lat);
+	bench_measure(ctx, bench_batch_capi, a, &st, ctx->quick ? 20 : 200, &lat);
 	if (a->err)
 		return a->err;
 	rh_restricted_mtk_get_stats(a->plat, BENCH_HEAP_CMA, &after);
@@ -291,7 +251,7 @@ static int measure_cma_cycle(struct bench_ctx *ctx, struct alloc_arg *a,
 int bench_alloc_main(struct bench_ctx *ctx, int argc, char **argv)
 {
 	double steady[BENCH_NR_HEAPS][NR_SIZES];
-	struct alloc_arg args[BENCH_NR_HEAPS];
+	struct bench_alloc_arg args[BENCH_NR_HEAPS];
 	struct rh_dma_buf *keeper = NULL;
 	const char *only = NULL;
 	struct rh_platform *plat;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/replay.h>
+
 #include "bench-common.h"
 
 const struct bench_heap_desc bench_heaps[BENCH_NR_HEAPS] = {
@@ -299,4 +301,68 @@ uint64_t bench_par_run(const struct bench_par *p)
 			last = th[i].end;
 	}
 	return last > first ? last - first : 1;
+}
+
+/* ------------------------------------------------------------ alloc+free batches */
+
+void bench_batch_capi(void *arg, uint64_t iters)
+{
+	struct bench_alloc_arg *a = arg;
+	struct rh_dma_buf *buf;
+
+	while (iters--) {
+		buf = bench_heap_alloc(a->heap, a->size);
+		if (RH_IS_ERR(buf)) {
+			if (!a->err)
+				a->err = (int)RH_PTR_ERR(buf);
+			return;
+		}
+		rh_dma_buf_put(buf);
+	}
+}
+
+void bench_batch_fd(void *arg, uint64_t iters)
+{
+	struct bench_alloc_arg *a = arg;
+	int fd;
+
+	while (iters--) {
+		fd = bench_fd_alloc(a->plat, a->heap_fd, a->size);
+		if (fd < 0) {
+			if (!a->err)
+				a->err = fd;
+			return;
+		}
+		rh_close(a->plat, fd);
+	}
+}
+
+/* ------------------------------------------------------------ traces */
+
+/* Sessions of a trace whose markers are counted (sess= 0..15). */
+#define MAX_SESSIONS 16
+
+/* Frames shown: (stop - play) x fps of the play/stop markers, per session. */
+double bench_played_frames(const struct rh_replay_trace *tr)
+{
+	uint64_t play[MAX_SESSIONS] = { 0 };
+	double fps[MAX_SESSIONS] = { 0 }, frames = 0;
+	size_t i, n = rh_replay_trace_count(tr);
+
+	for (i = 0; i < n; i++) {
+		const struct rh_replay_event *ev = rh_replay_trace_event(tr, i);
+		const char *f;
+
+		if (ev->op != RH_REPLAY_OP_MARK || ev->sess >= MAX_SESSIONS)
+			continue;
+		if (!strcmp(ev->id, "play")) {
+			play[ev->sess] = ev->t_us;
+			f = strstr(ev->attrs, "fps=");
+			fps[ev->sess] = f ? atof(f + 4) : 30.0;
+		} else if (!strcmp(ev->id, "stop") && fps[ev->sess] > 0) {
+			frames += (double)(ev->t_us - play[ev->sess]) / 1e6 *
+				  fps[ev->sess];
+		}
+	}
+	return frames;
 }

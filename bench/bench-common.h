@@ -52,6 +52,27 @@ struct rh_dma_buf *bench_heap_alloc(struct rh_dma_heap *heap, uint64_t size);
 int bench_fd_alloc(struct rh_platform *plat, int heap_fd, uint64_t size);
 
 /*
+ * struct bench_alloc_arg - one heap's alloc+free batches: @size bytes from
+ * @heap (C API) or @heap_fd (fd layer); @err keeps the first failure.
+ * bench_batch_capi() / bench_batch_fd() are bench_batch_fn: @iters
+ * alloc+free pairs, stopping at the first failure.
+ */
+struct bench_alloc_arg {
+	struct rh_platform *plat;
+	struct rh_dma_heap *heap;
+	int heap_fd;
+	uint64_t size;
+	int err; /* first failure, 0 if none */
+};
+
+void bench_batch_capi(void *arg, uint64_t iters);
+void bench_batch_fd(void *arg, uint64_t iters);
+
+struct rh_replay_trace;
+/* Frames a trace shows: (stop - play) x fps of its play/stop markers, per session. */
+double bench_played_frames(const struct rh_replay_trace *tr);
+
+/*
  * bench_malloc_tune() - pin glibc's malloc to what perf.md §1.4 measured:
  * requests below 32 MiB from the heap (M_MMAP_THRESHOLD, its maximum, no
  * dynamic adjustment) and freed memory never handed back to the kernel

@@ -41,7 +41,6 @@
 #define MAX_SIZE (64 * MIB)
 /* The trusted-UI carveout is 32 MiB: sizes above half of it are not swept. */
 #define UI_MAX_SIZE (16 * MIB)
-#define MAX_SESSIONS 16
 
 extern const unsigned char bench_optee_protmem_dtb[];
 extern const size_t bench_optee_protmem_dtb_size;
@@ -83,48 +82,8 @@ static int protmem_platform_new(struct rh_platform **ret_plat)
 
 /* ------------------------------------------------------------ alloc sweep */
 
-struct pm_arg {
-	struct rh_platform *plat;
-	struct rh_dma_heap *heap;
-	int heap_fd;
-	uint64_t size;
-	int err;
-};
-
-static void batch_capi(void *arg, uint64_t iters)
-{
-	struct pm_arg *a = arg;
-	struct rh_dma_buf *buf;
-
-	while (iters--) {
-		buf = bench_heap_alloc(a->heap, a->size);
-		if (RH_IS_ERR(buf)) {
-			if (!a->err)
-				a->err = (int)RH_PTR_ERR(buf);
-			return;
-		}
-		rh_dma_buf_put(buf);
-	}
-}
-
-static void batch_fd(void *arg, uint64_t iters)
-{
-	struct pm_arg *a = arg;
-	int fd;
-
-	while (iters--) {
-		fd = bench_fd_alloc(a->plat, a->heap_fd, a->size);
-		if (fd < 0) {
-			if (!a->err)
-				a->err = fd;
-			return;
-		}
-		rh_close(a->plat, fd);
-	}
-}
-
 /* One size: the baseline and both paths of each heap that takes it. */
-static int sweep_size(struct bench_ctx *ctx, struct pm_arg *args, uint64_t size,
+static int sweep_size(struct bench_ctx *ctx, struct bench_alloc_arg *args, uint64_t size,
 		      void *prefaulted)
 {
 	struct bench_mem_arg m = { .size = (size_t)size, .dst = prefaulted };
@@ -144,18 +103,18 @@ static int sweep_size(struct bench_ctx *ctx, struct pm_arg *args, uint64_t size,
 		args[h].size = size;
 		args[h].err = 0;
 		heap_of[n] = h;
-		cases[n].fn = batch_capi;
+		cases[n].fn = bench_batch_capi;
 		cases[n++].arg = &args[h];
 		heap_of[n] = h;
-		cases[n].fn = batch_fd;
+		cases[n].fn = bench_batch_fd;
 		cases[n++].arg = &args[h];
 	}
 	ret = bench_measure_interleaved(ctx, cases, n);
 	if (ret)
 		return ret;
 	for (i = 1; i < n; i++) {
-		struct pm_arg *a = &args[heap_of[i]];
-		bool fd = cases[i].fn == batch_fd;
+		struct bench_alloc_arg *a = &args[heap_of[i]];
+		bool fd = cases[i].fn == bench_batch_fd;
 		struct bench_stats lat;
 		struct bench_result r = {
 			.bench = "protmem", .metric = "alloc+free", .unit = "ns",
@@ -185,7 +144,7 @@ static int sweep_size(struct bench_ctx *ctx, struct pm_arg *args, uint64_t size,
 }
 
 /* LEND_PROTMEM + RECLAIM_PROTMEM: alloc+free with nothing else alive. */
-static int lend_cycle(struct bench_ctx *ctx, struct pm_arg *a, uint64_t size)
+static int lend_cycle(struct bench_ctx *ctx, struct bench_alloc_arg *a, uint64_t size)
 {
 	struct bench_result r = {
 		.bench = "protmem", .metric = "lend+reclaim", .unit = "ns",
@@ -197,7 +156,7 @@ static int lend_cycle(struct bench_ctx *ctx, struct pm_arg *a, uint64_t size)
 	rh_tee_heap_get_stats(a->plat, RH_TEE_HEAP_SECURE_VIDEO_NAME, &before);
 	a->size = size;
 	a->err = 0;
-	bench_measure(ctx, batch_capi, a, &st, ctx->quick ? 20 : 200, &lat);
+	bench_measure(ctx, bench_batch_capi, a, &st, ctx->quick ? 20 : 200, &lat);
 	if (a->err)
 		return a->err;
 	rh_tee_heap_get_stats(a->plat, RH_TEE_HEAP_SECURE_VIDEO_NAME, &after);
@@ -216,7 +175,7 @@ static int lend_cycle(struct bench_ctx *ctx, struct pm_arg *a, uint64_t size)
 
 static int alloc_sweep(struct bench_ctx *ctx)
 {
-	struct pm_arg args[NR_PM_HEAPS];
+	struct bench_alloc_arg args[NR_PM_HEAPS];
 	struct rh_dma_buf *keeper = NULL;
 	struct rh_platform *plat;
 	void *prefaulted;
@@ -248,7 +207,7 @@ static int alloc_sweep(struct bench_ctx *ctx)
 		}
 		/* Warm: the largest size once, so the pages it reuses are faulted in. */
 		args[h].size = pm_heaps[h].max_size;
-		batch_capi(&args[h], 1);
+		bench_batch_capi(&args[h], 1);
 		if (args[h].err) {
 			ret = args[h].err;
 			goto out_put;
@@ -324,41 +283,6 @@ static void side_on_op(void *data, const struct rh_replay_op_result *res)
 		s->protected_peak = s->protected_now;
 }
 
-static const char *map_by_role(void *data, const struct rh_replay_event *ev)
-{
-	const char *heap;
-
-	(void)data;
-	if (strncmp(ev->heap, "restricted_mtk_", strlen("restricted_mtk_")))
-		return NULL;
-	heap = rh_tee_dma_heap_of_role(ev->role);
-	return heap ? heap : RH_TEE_HEAP_SECURE_VIDEO_NAME;
-}
-
-/* Frames shown: (stop - play) x fps of the play/stop markers, per session. */
-static double played_frames(const struct rh_replay_trace *tr)
-{
-	uint64_t play[MAX_SESSIONS] = { 0 };
-	double fps[MAX_SESSIONS] = { 0 }, frames = 0;
-	size_t i, n = rh_replay_trace_count(tr);
-
-	for (i = 0; i < n; i++) {
-		const struct rh_replay_event *ev = rh_replay_trace_event(tr, i);
-		const char *f;
-
-		if (ev->op != RH_REPLAY_OP_MARK || ev->sess >= MAX_SESSIONS)
-			continue;
-		if (!strcmp(ev->id, "play")) {
-			play[ev->sess] = ev->t_us;
-			f = strstr(ev->attrs, "fps=");
-			fps[ev->sess] = f ? atof(f + 4) : 30.0;
-		} else if (!strcmp(ev->id, "stop") && fps[ev->sess] > 0) {
-			frames += (double)(ev->t_us - play[ev->sess]) / 1e6 * fps[ev->sess];
-		}
-	}
-	return frames;
-}
-
 struct side_result {
 	uint64_t allocs, world_switches, fw_ops, peak, unexpected;
 	double elapsed_ms;
@@ -383,7 +307,7 @@ static int replay_side(const struct rh_replay_trace *tr, bool protmem,
 	opts.data = &s;
 	opts.errbuf = errbuf;
 	opts.errlen = sizeof(errbuf);
-	opts.map_heap = protmem ? map_by_role : NULL;
+	opts.map_heap = protmem ? rh_tee_heap_replay_map : NULL;
 	for (pass = 0; pass < 2 && !err; pass++) {
 		s.allocs = 0;
 		s.protected_peak = protected_bytes(s.plat);
@@ -450,7 +374,7 @@ static int replays(struct bench_ctx *ctx)
 			break;
 		}
 		snprintf(tname, sizeof(tname), "T%c", trace_files[t][1]);
-		frames = played_frames(tr);
+		frames = bench_played_frames(tr);
 		bench_progress(ctx, "protmem", t, NR_TRACES);
 		for (side = 0; side < 2 && !ret; side++) {
 			struct side_result r = { 0 };

@@ -35,7 +35,6 @@
  */
 
 #define MAX_GROUPS 8
-#define MAX_SESSIONS 16
 
 static const char *const trace_files[] = {
 	"t1-4k-hevc.csv", "t2-ladder.csv", "t3-pip.csv", "t4-churn.csv",
@@ -128,31 +127,6 @@ static void on_op(void *data, const struct rh_replay_op_result *res)
 			 (double)st.largest_free))
 			s->err = -ENOMEM;
 	}
-}
-
-/* Frames shown: (stop - play) x fps of the play/stop markers, per session. */
-static double played_frames(const struct rh_replay_trace *tr)
-{
-	uint64_t play[MAX_SESSIONS] = { 0 };
-	double fps[MAX_SESSIONS] = { 0 }, frames = 0;
-	size_t i, n = rh_replay_trace_count(tr);
-
-	for (i = 0; i < n; i++) {
-		const struct rh_replay_event *ev = rh_replay_trace_event(tr, i);
-		const char *f;
-
-		if (ev->op != RH_REPLAY_OP_MARK || ev->sess >= MAX_SESSIONS)
-			continue;
-		if (!strcmp(ev->id, "play")) {
-			play[ev->sess] = ev->t_us;
-			f = strstr(ev->attrs, "fps=");
-			fps[ev->sess] = f ? atof(f + 4) : 30.0;
-		} else if (!strcmp(ev->id, "stop") && fps[ev->sess] > 0) {
-			frames += (double)(ev->t_us - play[ev->sess]) / 1e6 *
-				  fps[ev->sess];
-		}
-	}
-	return frames;
 }
 
 static uint64_t fw_changes(struct rh_platform *plat)
@@ -274,7 +248,7 @@ static int replay_one(struct bench_ctx *ctx, const char *dir, const char *file,
 		lends1 = cma_lends(s.plat);
 	}
 
-	frames = played_frames(tr);
+	frames = bench_played_frames(tr);
 	snprintf(title, sizeof(title), "replay %s (%s): %" PRIu64 " events, "
 		 "%.0f frames played; pass 1 (cold) %.1f ms, pass 2 (warm) %.1f ms",
 		 tname, file, res[1].events, frames,

@@ -532,7 +532,7 @@ int cmd_replay(int argc, char **argv)
 	ro.errlen = sizeof(err);
 	/* A trace of the MediaTek heaps on the protected heaps' board: by role. */
 	if (cli_protmem_board(plat))
-		ro.map_heap = cli_replay_map_protected;
+		ro.map_heap = rh_tee_heap_replay_map;
 	ret = rh_replay_run(plat, trace, &ro, &res);
 	tools_progress_finish(&r->progress);
 	rh_platform_get_sim_stats(plat, &sim.sim_after);

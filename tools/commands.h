@@ -92,14 +92,6 @@ const char *cli_heap_room(struct rh_platform *plat, const char *heap, char *buf,
  */
 bool cli_protmem_board(struct rh_platform *plat);
 
-/*
- * cli_replay_map_protected() - rh_replay_options.map_heap on such a board:
- * a trace's MediaTek heaps become the protected heap of the row's role
- * (rh_tee_dma_heap_of_role(), secure video when the role says nothing).
- */
-struct rh_replay_event;
-const char *cli_replay_map_protected(void *data, const struct rh_replay_event *ev);
-
 /* Devices of a platform, comma separated, into @buf (error hints). */
 const char *cli_device_list(struct rh_platform *plat, char *buf, size_t len);
 

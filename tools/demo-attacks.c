@@ -62,6 +62,29 @@ int demo_user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd,
 	return rh_tee_result_to_errno(res);
 }
 
+int demo_decoder_writes_out(struct demo *d)
+{
+	uint8_t probe[64] = "decoded pixels";
+	struct rh_importer_map *smap = NULL;
+	struct rh_dma_buf *sys;
+	struct rh_dma_heap *heap;
+	int ret;
+
+	heap = rh_dma_heap_find(d->plat, "system");
+	sys = heap ? rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, O_RDWR, 0) : RH_ERR_PTR(-ENOENT);
+	rh_dma_heap_put(heap);
+	ret = RH_IS_ERR(sys) ? (int)RH_PTR_ERR(sys) :
+			       rh_importer_map(d->dec_drv, sys, RH_DMA_FROM_DEVICE, &smap);
+	if (!ret) {
+		ret = rh_importer_write(smap, 0, probe, sizeof(probe));
+		d->expected_violations += ret == -EACCES;
+		rh_importer_unmap(smap);
+	}
+	if (!RH_IS_ERR(sys))
+		rh_dma_buf_put(sys);
+	return ret;
+}
+
 /*
  * The attacks of the security model: a user program and kernel code
  * reaching for what the secure world keeps to itself and to the devices it
@@ -78,9 +101,6 @@ static void attacks_on_the_secure_world(struct demo *d)
 	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
 	struct demo_frame *f0 = &d->frames[0];
 	struct rh_secmem_stats before, after;
-	struct rh_importer_map *smap = NULL;
-	struct rh_dma_buf *sys;
-	struct rh_dma_heap *heap;
 	struct rh_violation v;
 	TEEC_Operation op;
 	uint64_t handle;
@@ -113,18 +133,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 		      v.master_id == rh_device_master_id(d->display),
 		   "the display's access was not logged as a secure master's violation");
 
-	heap = rh_dma_heap_find(d->plat, "system");
-	sys = heap ? rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, O_RDWR, 0) : RH_ERR_PTR(-ENOENT);
-	rh_dma_heap_put(heap);
-	ret = RH_IS_ERR(sys) ? (int)RH_PTR_ERR(sys) :
-			       rh_importer_map(d->dec_drv, sys, RH_DMA_FROM_DEVICE, &smap);
-	if (!ret) {
-		ret = rh_importer_write(smap, 0, probe, sizeof(probe));
-		d->expected_violations += ret == -EACCES;
-		rh_importer_unmap(smap);
-	}
-	if (!RH_IS_ERR(sys))
-		rh_dma_buf_put(sys);
+	ret = demo_decoder_writes_out(d);
 	demo_attack(d, "secure_decoder_writes_out", ret, -EACCES,
 	       "the vcodec, in secure mode, is told to write a decoded picture into a "
 	       "system-heap buffer the player can read: a secure master writes nowhere but "

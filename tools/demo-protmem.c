@@ -279,9 +279,9 @@ static int pm_step_frames(struct demo *d)
 
 static int pm_step_play(struct demo *d)
 {
-	uint8_t md[32], md2[32], *es_copy;
-	char digest[DEMO_DIGEST_HEX + 1], ebuf[16];
 	unsigned int i, restricted = 0, maps = 0;
+	uint8_t probe[16];
+	char ebuf[16];
 	int ret;
 
 	ret = rh_importer_map(d->dec_drv, d->es, RH_DMA_TO_DEVICE, &d->es_map);
@@ -310,46 +310,14 @@ static int pm_step_play(struct demo *d)
 		  maps);
 	demo_check(d, !restricted, "a protected heap's table claims SG_DMA_RESTRICTED");
 
-	es_copy = malloc(DEMO_SAMPLE_LEN);
-	if (!es_copy)
-		return tools_error(stderr, PROG, CMD, "out of memory");
-	ret = rh_importer_read(d->es_map, 0, es_copy, DEMO_SAMPLE_LEN);
-	demo_check(d, !ret && !memcmp(es_copy, d->sample, DEMO_SAMPLE_LEN),
-		   "the decoder did not read the clear bitstream back (%s)",
-		   ret ? cli_errno_name(ret, ebuf, sizeof(ebuf)) : "content differs");
-	if (!ret)
-		demo_note(d, "the decoder read the clear bitstream by DMA: it matches the content "
-			  "provider's sample byte for byte");
-	for (i = 0; i < d->nr_frames; i++) {
-		struct demo_frame *f = &d->frames[i];
-
-		demo_decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
-		ret = rh_importer_write(f->dec, 0, d->pix_out, d->frame_size);
-		if (!demo_check(d, !ret, "vdec could not write frame %u: %s", i,
-				cli_errno_name(ret, ebuf, sizeof(ebuf))))
-			break;
-		ret = rh_importer_read(f->disp, 0, d->pix_in, d->frame_size);
-		if (!demo_check(d, !ret, "display could not read frame %u: %s", i,
-				cli_errno_name(ret, ebuf, sizeof(ebuf))))
-			break;
-		if (!demo_check(d, !demo_sha256(d->pix_in, d->frame_size, md) &&
-				!demo_sha256(d->pix_out, d->frame_size, md2), "SHA-256 failed"))
-			break;
-		demo_hex(md, DEMO_DIGEST_HEX / 2, digest, sizeof(digest));
-		demo_emit(d, &(struct rh_trace_event){ RH_TRACE_FRAME_DIGEST,
-						       .track = RH_TRACE_TRACK_DEVICE,
-						       .track_name = rh_device_name(d->display),
-						       .id = i, .pa = f->pa, .size = d->frame_size,
-						       .msg = digest });
-		demo_check(d, !memcmp(md, md2, sizeof(md)),
-			   "frame %u: the display saw other pixels than the decoder wrote", i);
-	}
+	ret = demo_decode_and_show(d);
+	if (ret)
+		return ret;
 	/* The granularity of this protocol: the display reaches the bitstream too. */
-	ret = rh_device_dma_read(d->display, d->es_pa, es_copy, 16);
+	ret = rh_device_dma_read(d->display, d->es_pa, probe, sizeof(probe));
 	demo_note(d, "unlike the MediaTek heaps' per-buffer grants, the display reaches the "
 		  "bitstream as well (DMA read: %s): the secure world admits a use case's masters "
 		  "to the whole lent chunk", ret ? cli_errno_name(ret, ebuf, sizeof(ebuf)) : "ok");
-	free(es_copy);
 	return 0;
 }
 
@@ -476,11 +444,8 @@ static void pm_attacks_tee(struct demo *d)
 static int pm_step_attacks(struct demo *d)
 {
 	struct demo_frame *f0 = &d->frames[0];
-	struct rh_importer_map *smap = NULL;
 	struct rh_device *camera = rh_device_find(d->plat, "camera");
 	struct rh_dma_buf_sync sync = { RH_DMA_BUF_SYNC_START | RH_DMA_BUF_SYNC_READ };
-	struct rh_dma_buf *sys;
-	struct rh_dma_heap *heap;
 	struct rh_violation v;
 	uint8_t probe[64] = "decoded pixels";
 	void *map = NULL;
@@ -525,18 +490,7 @@ static int pm_step_attacks(struct demo *d)
 		    "the camera is secure-capable, but a master of recording, not of playback: it "
 		    "has no window over this chunk, refused and logged");
 
-	heap = rh_dma_heap_find(d->plat, "system");
-	sys = heap ? rh_dma_heap_buffer_alloc_dmabuf(heap, 4096, O_RDWR, 0) : RH_ERR_PTR(-ENOENT);
-	rh_dma_heap_put(heap);
-	ret = RH_IS_ERR(sys) ? (int)RH_PTR_ERR(sys) :
-			       rh_importer_map(d->dec_drv, sys, RH_DMA_FROM_DEVICE, &smap);
-	if (!ret) {
-		ret = rh_importer_write(smap, 0, probe, sizeof(probe));
-		d->expected_violations += ret == -EACCES;
-		rh_importer_unmap(smap);
-	}
-	if (!RH_IS_ERR(sys))
-		rh_dma_buf_put(sys);
+	ret = demo_decoder_writes_out(d);
 	demo_attack(d, "secure_decoder_writes_out", ret, -EACCES,
 		    "vdec, in secure mode, is told to write a picture into a system-heap buffer "
 		    "the player can read: a secure master writes nowhere but its windows");
@@ -548,11 +502,10 @@ static int pm_step_stop(struct demo *d)
 {
 	struct rh_tee_heap_stats st;
 	struct rh_protmem_stats ss;
-	uint64_t off, nonzero = 0;
+	uint64_t nonzero = 0;
 	char sz[32], ebuf[16];
-	uint8_t *chunk;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
 	for (i = 0; i < d->nr_frames; i++) {
 		rh_importer_unmap(d->frames[i].disp);
@@ -598,19 +551,9 @@ static int pm_step_stop(struct demo *d)
 		  "display stays secure for the trusted-UI carveout",
 		  cli_size_str(ss.bytes_scrubbed, sz, sizeof(sz)));
 
-	chunk = malloc(DEMO_READBACK_CHUNK);
-	if (!chunk)
+	ret = demo_count_nonzero(d, d->chunk_base, d->chunk_size, &nonzero);
+	if (ret == -ENOMEM)
 		return tools_error(stderr, PROG, CMD, "out of memory");
-	for (off = 0; off < d->chunk_size && !ret; off += DEMO_READBACK_CHUNK) {
-		size_t n = d->chunk_size - off < DEMO_READBACK_CHUNK ? d->chunk_size - off :
-								       DEMO_READBACK_CHUNK;
-		size_t k;
-
-		ret = rh_phys_probe_read(d->plat, d->chunk_base + off, chunk, n);
-		for (k = 0; !ret && k < n; k++)
-			nonzero += chunk[k] != 0;
-	}
-	free(chunk);
 	demo_check(d, !ret, "the normal world cannot read the reclaimed chunk: %s",
 		   cli_errno_name(ret, ebuf, sizeof(ebuf)));
 	demo_check(d, !nonzero, "%" PRIu64 " non-zero bytes survived in the reclaimed chunk",

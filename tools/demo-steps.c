@@ -417,14 +417,63 @@ int demo_step_frames(struct demo *d)
 	return 0;
 }
 
+/*
+ * The decoder reads the clear bitstream back by DMA (checked against the
+ * sample), then decodes each frame into its buffer and the display reads
+ * it: a digest event per frame. Returns 0 or an exit code.
+ */
+int demo_decode_and_show(struct demo *d)
+{
+	uint8_t md[32], md2[32], *es_copy;
+	char digest[DEMO_DIGEST_HEX + 1], ebuf[16];
+	unsigned int i;
+	int ret;
+
+	es_copy = malloc(DEMO_SAMPLE_LEN);
+	if (!es_copy)
+		return tools_error(stderr, PROG, CMD, "out of memory");
+	ret = rh_importer_read(d->es_map, 0, es_copy, DEMO_SAMPLE_LEN);
+	demo_check(d, !ret && !memcmp(es_copy, d->sample, DEMO_SAMPLE_LEN),
+		   "the decoder did not read the clear bitstream back (%s)",
+		   ret ? cli_errno_name(ret, ebuf, sizeof(ebuf)) : "content differs");
+	if (!ret)
+		demo_note(d, "the decoder read the clear bitstream by DMA: it matches the content "
+			  "provider's sample byte for byte");
+
+	for (i = 0; i < d->nr_frames; i++) {
+		struct demo_frame *f = &d->frames[i];
+
+		demo_decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
+		ret = rh_importer_write(f->dec, 0, d->pix_out, d->frame_size);
+		if (!demo_check(d, !ret, "%s could not write frame %u: %s", rh_device_name(d->vcodec), i,
+				cli_errno_name(ret, ebuf, sizeof(ebuf))))
+			break;
+		ret = rh_importer_read(f->disp, 0, d->pix_in, d->frame_size);
+		if (!demo_check(d, !ret, "display could not read frame %u: %s", i,
+				cli_errno_name(ret, ebuf, sizeof(ebuf))))
+			break;
+		if (!demo_check(d, !demo_sha256(d->pix_in, d->frame_size, md) &&
+				!demo_sha256(d->pix_out, d->frame_size, md2), "SHA-256 failed"))
+			break;
+		demo_hex(md, DEMO_DIGEST_HEX / 2, digest, sizeof(digest));
+		demo_emit(d, &(struct rh_trace_event){ RH_TRACE_FRAME_DIGEST,
+						       .track = RH_TRACE_TRACK_DEVICE,
+						       .track_name = rh_device_name(d->display),
+						       .id = i, .pa = f->pa, .size = d->frame_size,
+						       .msg = digest });
+		demo_check(d, !memcmp(md, md2, sizeof(md)),
+			   "frame %u: the display saw other pixels than the decoder wrote", i);
+	}
+	free(es_copy);
+	return 0;
+}
+
 /* Each driver maps what it uses; the importer switches its device to secure mode. */
 int demo_step_play(struct demo *d)
 {
 	struct rh_importer_stats dst, pst;
-	uint8_t md[32], md2[32];
-	char digest[DEMO_DIGEST_HEX + 1], ebuf[16];
 	unsigned int i, restricted = 0, maps = 0;
-	uint8_t *es_copy;
+	char ebuf[16];
 	int ret;
 
 	ret = rh_importer_map(d->dec_drv, d->es, RH_DMA_TO_DEVICE, &d->es_map);
@@ -460,43 +509,30 @@ int demo_step_play(struct demo *d)
 		  "mode: the firewall now lets these two masters reach exactly the buffers they "
 		  "were granted, and write nowhere else");
 
-	es_copy = malloc(DEMO_SAMPLE_LEN);
-	if (!es_copy)
-		return tools_error(stderr, PROG, CMD, "out of memory");
-	ret = rh_importer_read(d->es_map, 0, es_copy, DEMO_SAMPLE_LEN);
-	demo_check(d, !ret && !memcmp(es_copy, d->sample, DEMO_SAMPLE_LEN),
-		   "the decoder did not read the clear bitstream back (%s)",
-		   ret ? cli_errno_name(ret, ebuf, sizeof(ebuf)) : "content differs");
-	if (!ret)
-		demo_note(d, "the decoder read the clear bitstream by DMA: it matches the content "
-			  "provider's sample byte for byte");
+	return demo_decode_and_show(d);
+}
 
-	for (i = 0; i < d->nr_frames; i++) {
-		struct demo_frame *f = &d->frames[i];
+int demo_count_nonzero(struct demo *d, rh_phys_addr_t base, uint64_t size,
+		       uint64_t *ret_nonzero)
+{
+	uint64_t off, nonzero = 0;
+	uint8_t *chunk;
+	int ret = 0;
 
-		demo_decode_frame(es_copy, DEMO_SAMPLE_LEN, i, d->pix_out, d->frame_size);
-		ret = rh_importer_write(f->dec, 0, d->pix_out, d->frame_size);
-		if (!demo_check(d, !ret, "vcodec could not write frame %u: %s", i,
-				cli_errno_name(ret, ebuf, sizeof(ebuf))))
-			break;
-		ret = rh_importer_read(f->disp, 0, d->pix_in, d->frame_size);
-		if (!demo_check(d, !ret, "display could not read frame %u: %s", i,
-				cli_errno_name(ret, ebuf, sizeof(ebuf))))
-			break;
-		if (!demo_check(d, !demo_sha256(d->pix_in, d->frame_size, md) &&
-				!demo_sha256(d->pix_out, d->frame_size, md2), "SHA-256 failed"))
-			break;
-		demo_hex(md, DEMO_DIGEST_HEX / 2, digest, sizeof(digest));
-		demo_emit(d, &(struct rh_trace_event){ RH_TRACE_FRAME_DIGEST,
-						       .track = RH_TRACE_TRACK_DEVICE,
-						       .track_name = rh_device_name(d->display),
-						       .id = i, .pa = f->pa, .size = d->frame_size,
-						       .msg = digest });
-		demo_check(d, !memcmp(md, md2, sizeof(md)),
-			   "frame %u: the display saw other pixels than the decoder wrote", i);
+	chunk = malloc(DEMO_READBACK_CHUNK);
+	if (!chunk)
+		return -ENOMEM;
+	for (off = 0; off < size && !ret; off += DEMO_READBACK_CHUNK) {
+		size_t n = size - off < DEMO_READBACK_CHUNK ? size - off : DEMO_READBACK_CHUNK;
+		size_t k;
+
+		ret = rh_phys_probe_read(d->plat, base + off, chunk, n);
+		for (k = 0; !ret && k < n; k++)
+			nonzero += chunk[k] != 0;
 	}
-	free(es_copy);
-	return 0;
+	free(chunk);
+	*ret_nonzero = nonzero;
+	return ret;
 }
 
 int demo_step_stop(struct demo *d)
@@ -506,11 +542,10 @@ int demo_step_stop(struct demo *d)
 	struct rh_restricted_mtk_stats ms;
 	struct rh_importer_stats dst = { 0 }, pst = { 0 }, gst = { 0 };
 	struct rh_secmem_stats ss;
-	uint64_t off, nonzero = 0;
+	uint64_t nonzero = 0;
 	char sz[32], ebuf[16];
-	uint8_t *chunk;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
 	for (i = 0; i < d->nr_frames; i++) {
 		rh_importer_unmap(d->frames[i].disp);
@@ -552,19 +587,9 @@ int demo_step_stop(struct demo *d)
 		   "the firewall still protects the released region");
 
 	/* The normal world reads the whole region back: nothing may survive. */
-	chunk = malloc(DEMO_READBACK_CHUNK);
-	if (!chunk)
+	ret = demo_count_nonzero(d, cma->base, cma->size, &nonzero);
+	if (ret == -ENOMEM)
 		return tools_error(stderr, PROG, CMD, "out of memory");
-	for (off = 0; off < cma->size && !ret; off += DEMO_READBACK_CHUNK) {
-		size_t n = cma->size - off < DEMO_READBACK_CHUNK ? cma->size - off :
-								   DEMO_READBACK_CHUNK;
-		size_t k;
-
-		ret = rh_phys_probe_read(d->plat, cma->base + off, chunk, n);
-		for (k = 0; !ret && k < n; k++)
-			nonzero += chunk[k] != 0;
-	}
-	free(chunk);
 	demo_check(d, !ret, "the normal world cannot read the released region: %s",
 		   cli_errno_name(ret, ebuf, sizeof(ebuf)));
 	demo_check(d, !nonzero, "%" PRIu64 " non-zero bytes survived in the released region", nonzero);

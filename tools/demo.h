@@ -128,6 +128,15 @@ unsigned int demo_fw_in_use(struct demo *d);
 int demo_alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
 		  struct rh_dma_buf **ret_buf);
 
+/*
+ * The normal world reads [@base, @base + @size) back (rh_phys_probe_read()):
+ * the bytes that are not zero in *@ret_nonzero; 0, the probe's error, -ENOMEM.
+ */
+int demo_count_nonzero(struct demo *d, rh_phys_addr_t base, uint64_t size,
+		       uint64_t *ret_nonzero);
+/* Step 5's work: the decoder reads the bitstream back, decodes and shows each frame. */
+int demo_decode_and_show(struct demo *d);
+
 /* Opens a session of the demo's TEE context to the TA @uuid. */
 int demo_tee_open(struct demo *d, const char *uuid, uint32_t *ret_session);
 /* Invokes @func; returns the errno of the transport or of the TEE result. */
@@ -154,6 +163,12 @@ void demo_step_report(struct demo *d);
 
 /* Step 6: attacks from the normal world, each one checked to be refused. */
 int demo_step_attacks(struct demo *d);
+/*
+ * The decoder's driver maps a system-heap buffer and its device, in secure
+ * mode, writes into it: the errno it got (a refusal counts one expected
+ * violation).
+ */
+int demo_decoder_writes_out(struct demo *d);
 /* An attack: @got is what the attacker got (0: it worked), @want what must happen. */
 void demo_attack(struct demo *d, const char *name, int got, int want, const char *why);
 /* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */

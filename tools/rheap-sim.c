@@ -14,7 +14,6 @@
 #include <rheap/heaps/restricted-mtk.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
-#include <rheap/replay.h>
 #include <rheap/tee-heap.h>
 #include <rheap/version.h>
 
@@ -160,17 +159,6 @@ bool cli_protmem_board(struct rh_platform *plat)
 
 	return !rh_phys_reserved_find_compatible(plat, RH_MTK_DYNAMIC_REGION_COMPATIBLE) &&
 	       !rh_tee_heap_get_stats(plat, RH_TEE_HEAP_SECURE_VIDEO_NAME, &st);
-}
-
-const char *cli_replay_map_protected(void *data, const struct rh_replay_event *ev)
-{
-	const char *heap;
-
-	(void)data;
-	if (strncmp(ev->heap, "restricted_mtk_", strlen("restricted_mtk_")))
-		return NULL;
-	heap = rh_tee_dma_heap_of_role(ev->role);
-	return heap ? heap : RH_TEE_HEAP_SECURE_VIDEO_NAME;
 }
 
 /* Keeps the first error line logged while the platform is being built. */

@@ -64,6 +64,21 @@ RH_EXPORT const char *rh_tee_dma_heap_name(uint32_t id);
  */
 RH_EXPORT const char *rh_tee_dma_heap_of_role(const char *role);
 
+struct rh_replay_event;
+
+/**
+ * rh_tee_heap_replay_map() - map a trace's rows onto the protected heaps
+ * @data: unused (an &rh_replay_options.map_heap callback)
+ * @ev: the row
+ *
+ * A row of a MediaTek heap (restricted_mtk_*) allocates from the protected
+ * heap of its role (rh_tee_dma_heap_of_role(); secure video when the role
+ * names none), so that a trace written for the MediaTek heaps replays on a
+ * board with the TEE's protected heaps.
+ * @return the heap name, or NULL (the row keeps its own heap).
+ */
+RH_EXPORT const char *rh_tee_heap_replay_map(void *data, const struct rh_replay_event *ev);
+
 /** Most memory attributes a heap reports (one per bus master of its use case). */
 #define RH_TEE_HEAP_MAX_ATTRS 8
 

@@ -11,6 +11,7 @@
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
 #include <rheap/phys.h>
+#include <rheap/replay.h>
 #include <rheap/scatterlist.h>
 #include <rheap/tee-heap.h>
 
@@ -104,6 +105,17 @@ RH_EXPORT const char *rh_tee_dma_heap_of_role(const char *role)
 		if (!strcmp(role, roles[i].role))
 			return rh_tee_dma_heap_name(roles[i].id);
 	return NULL;
+}
+
+RH_EXPORT const char *rh_tee_heap_replay_map(void *data, const struct rh_replay_event *ev)
+{
+	const char *heap;
+
+	(void)data;
+	if (!ev || !ev->heap || strncmp(ev->heap, "restricted_mtk_", strlen("restricted_mtk_")))
+		return NULL;
+	heap = rh_tee_dma_heap_of_role(ev->role);
+	return heap ? heap : RH_TEE_HEAP_SECURE_VIDEO_NAME;
 }
 
 int rh_tee_heap_registry_init(struct rh_platform *plat)

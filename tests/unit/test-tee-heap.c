@@ -13,6 +13,7 @@
 #include <rheap/dma-heap.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/replay.h>
 #include <rheap/tee-heap.h>
 #include <rheap/tee-mock.h>
 #include <rheap/tee-protmem.h>
@@ -271,6 +272,34 @@ static void test_stats_errors(void **state)
 	assert_neg_errno(rh_tee_heap_get_stats(mtk, VIDEO, &st), ENOENT);
 	assert_null(rh_dma_heap_find(mtk, VIDEO));
 	rh_platform_unref(mtk);
+}
+
+static void test_roles(void **state)
+{
+	struct rh_replay_event ev = { .op = RH_REPLAY_OP_ALLOC };
+
+	(void)state;
+	assert_string_equal(rh_tee_dma_heap_of_role("bitstream"), VIDEO);
+	assert_string_equal(rh_tee_dma_heap_of_role("frame"), VIDEO);
+	assert_string_equal(rh_tee_dma_heap_of_role("working"), VIDEO);
+	assert_string_equal(rh_tee_dma_heap_of_role("record"), RECORD);
+	assert_string_equal(rh_tee_dma_heap_of_role("ui"), UI);
+	assert_null(rh_tee_dma_heap_of_role("sys"));
+	assert_null(rh_tee_dma_heap_of_role(""));
+	assert_null(rh_tee_dma_heap_of_role(NULL));
+	/* A trace's MediaTek rows go by role, secure video when it names none; others stay. */
+	ev.heap = "restricted_mtk_cma";
+	ev.role = "frame";
+	assert_string_equal(rh_tee_heap_replay_map(NULL, &ev), VIDEO);
+	ev.role = "overlay";
+	assert_string_equal(rh_tee_heap_replay_map(NULL, &ev), UI);
+	ev.heap = "restricted_mtk_cm";
+	ev.role = "";
+	assert_string_equal(rh_tee_heap_replay_map(NULL, &ev), VIDEO);
+	ev.heap = "system";
+	ev.role = "frame";
+	assert_null(rh_tee_heap_replay_map(NULL, &ev));
+	assert_null(rh_tee_heap_replay_map(NULL, NULL));
 }
 
 /* ------------------------------------------------------------ dynamic pools */
@@ -1613,6 +1642,7 @@ int main(void)
 		T(test_fail_nth_probe),
 #undef T
 		cmocka_unit_test(test_tee_faults),
+		cmocka_unit_test(test_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
