@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
@@ -1614,6 +1615,81 @@ static void test_tee_faults(void **state)
 	assert_true(runs > 20);
 }
 
+/* ------------------------------------------------------------ record / replay */
+
+/* One lend and reclaim through a registered buffer, on whatever TEE is plugged in. */
+static void protmem_workload(struct rh_platform *plat)
+{
+	struct rh_tee_context *ctx = rh_tee_client_open_context(plat, NULL, NULL, NULL, NULL);
+	struct rh_tee_shm *shm;
+	int fd;
+
+	assert_false(RH_IS_ERR_OR_NULL(ctx));
+	fd = try_alloc(plat, VIDEO, 2 * MB);
+	assert_true(fd >= 0);
+	shm = rh_tee_shm_register_fd(ctx, fd);
+	assert_false(RH_IS_ERR_OR_NULL(shm));
+	assert_int_equal(rh_close(plat, fd), 0);
+	rh_tee_shm_put(shm);
+	rh_tee_client_close_context(ctx);
+}
+
+static void test_record_replay(void **state)
+{
+	char path[] = "/tmp/rheap-protmem-log-XXXXXX";
+	const struct rh_tee_ops *emu_ops;
+	struct rh_tee_heap_stats st;
+	struct rh_tee_record *rec;
+	struct rh_platform *plat;
+	void *emu_priv;
+	unsigned int calls;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	/* Recorded on the emulator: the probe (capabilities, 4 configurations), LEND, RECLAIM. */
+	pmc_platform(rh_test_dtb_platform_optee_protmem, rh_test_dtb_platform_optee_protmem_size,
+		     &plat);
+	assert_int_equal(rh_platform_get_tee_backend(plat, &emu_ops, &emu_priv), 0);
+	assert_int_equal(rh_tee_record_new(plat, path, RH_TEE_RECORD, emu_ops, emu_priv, &rec), 0);
+	assert_int_equal(rh_platform_set_tee_backend(plat, rh_tee_record_get_ops(), rec), 0);
+	protmem_workload(plat);
+	calls = rh_tee_record_calls(rec);
+	/*
+	 * The capabilities; per dynamic use case a context (get_version) and
+	 * two configurations with the array registered between them (8
+	 * messages for 2 use cases); the workload's context, the lend's
+	 * context, LEND and RECLAIM.
+	 */
+	assert_int_equal(calls, 1 + 2 * (1 + 4) + 1 + 1 + 2);
+	assert_int_equal(rh_platform_set_tee_backend(plat, emu_ops, emu_priv), 0);
+	assert_int_equal(rh_tee_record_finish(rec), 0);
+	rh_tee_record_free(rec);
+	rh_platform_unref(plat);
+
+	/* Replayed with no TEE behind: the same heaps, the same lend, nothing protected. */
+	pmc_platform(rh_test_dtb_platform_optee_protmem, rh_test_dtb_platform_optee_protmem_size,
+		     &plat);
+	assert_int_equal(rh_platform_get_tee_backend(plat, &emu_ops, &emu_priv), 0);
+	assert_int_equal(rh_tee_record_new(plat, path, RH_TEE_REPLAY, NULL, NULL, &rec), 0);
+	assert_int_equal(rh_platform_set_tee_backend(plat, rh_tee_record_get_ops(), rec), 0);
+	assert_int_equal(rh_tee_heap_get_stats(plat, VIDEO, &st), 0);
+	assert_true(st.bound);
+	assert_int_equal(st.nr_mem_attrs, 2);
+	protmem_workload(plat);
+	assert_int_equal(rh_tee_heap_get_stats(plat, VIDEO, &st), 0);
+	assert_int_equal(st.lends, 1);
+	assert_int_equal(st.reclaims, 1);
+	assert_int_equal(rh_tee_record_calls(rec), calls);
+	assert_int_equal(rh_tee_record_finish(rec), 0);
+	assert_int_equal(rh_platform_set_tee_backend(plat, emu_ops, emu_priv), 0);
+	rh_tee_record_free(rec);
+	rh_platform_unref(plat);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1643,6 +1719,7 @@ int main(void)
 #undef T
 		cmocka_unit_test(test_tee_faults),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_record_replay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
