@@ -448,6 +448,7 @@ int rh_tee_heap_update_from_dma_buf(struct rh_platform *plat, const struct rh_te
 {
 	struct tee_heap_buffer *buf;
 	struct rh_tee_device *teedev;
+	struct rh_tee_protmem_pool *pool;
 	struct rh_tee_protmem_ref ref = { 0 };
 	int rc;
 
@@ -457,10 +458,13 @@ int rh_tee_heap_update_from_dma_buf(struct rh_platform *plat, const struct rh_te
 		return -EINVAL;
 	buf = rh_dma_buf_priv(dmabuf);
 	/* ...and from the same TEE device: its buffers keep it bound. */
+	pthread_mutex_lock(&buf->heap->mu);
 	teedev = buf->heap->teedev;
+	pool = buf->heap->pool;
+	pthread_mutex_unlock(&buf->heap->mu);
 	if (!teedev || teedev->ops != ops || teedev->priv != priv)
 		return -EINVAL;
-	rc = buf->heap->pool->ops->update_shm(buf->heap->pool, &buf->table, buf->offs, &ref);
+	rc = pool->ops->update_shm(pool, &buf->table, buf->offs, &ref);
 	if (rc)
 		return rc;
 	*ret_size = buf->size;

@@ -116,7 +116,6 @@ static int optee_probe(struct rh_optee *optee)
 	atomic_init(&dev->teedev.refcount, 1);
 	dev->optee = optee;
 	optee->dev = dev;
-	optee->probes++;
 	/* A backend without the fast calls (version 1, most mocks) has none. */
 	if (rh_tee_ops_protmem_caps(ops, priv, &dev->caps))
 		memset(&dev->caps, 0, sizeof(dev->caps));

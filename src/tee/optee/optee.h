@@ -21,7 +21,6 @@ struct rh_optee {
 	pthread_mutex_t lock; /* @dev, probe and remove */
 	struct rh_optee_device *dev;
 	struct rh_cma *dma_cma; /* NULL: no default CMA area */
-	unsigned int probes;
 };
 
 /* One probe of the driver on one backend: the TEE device heaps hold. */
