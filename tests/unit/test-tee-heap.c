@@ -930,6 +930,7 @@ static void test_reclaim_refused_keeps_lent(void **state)
 static void test_backend_swap_rebinds(void **state)
 {
 	struct fixture *f = *state;
+	struct rh_dma_heap *heap;
 	const struct rh_tee_ops *emu_ops;
 	struct rh_tee_context *mctx;
 	struct rh_tee_heap_stats st;
@@ -948,8 +949,9 @@ static void test_backend_swap_rebinds(void **state)
 	fd = alloc_fd(f, UI, MB);
 	assert_int_equal(rh_platform_set_tee_backend(f->plat, rh_mock_tee_ops(), NULL), 0);
 	/* A TEE without protected memory: the heaps stay, unbound. */
-	assert_non_null(rh_dma_heap_find(f->plat, VIDEO));
-	rh_dma_heap_put(rh_dma_heap_find(f->plat, VIDEO));
+	heap = rh_dma_heap_find(f->plat, VIDEO);
+	assert_non_null(heap);
+	rh_dma_heap_put(heap);
 	st = hstats(f, UI);
 	assert_false(st.bound);
 	assert_true(st.shutting_down);
