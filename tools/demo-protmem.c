@@ -153,9 +153,9 @@ static int pm_step_bitstream(struct demo *d)
 	struct rh_protmem_stats ss;
 	TEEC_Operation op;
 	TEEC_Result res;
-	uint8_t iv[RH_SVP_IV_LEN], *wire;
+	uint8_t *wire;
 	uint32_t origin;
-	char sz[32], ebuf[16], h1[40], h2[40];
+	char sz[32], ebuf[16];
 	int ret, slot;
 
 	ret = demo_alloc_fd(d, d->cma_fd, DEMO_ES_SIZE, &d->es_fd, &d->es);
@@ -179,23 +179,9 @@ static int pm_step_bitstream(struct demo *d)
 	demo_note(d, "the bitstream buffer is the first %u MiB of the chunk; the driver "
 		  "sub-allocates the rest itself (no TEE call per buffer)", DEMO_ES_SIZE >> 20);
 
-	d->sample = malloc(DEMO_SAMPLE_LEN);
-	wire = malloc(DEMO_SAMPLE_LEN);
-	if (!d->sample || !wire) {
-		free(wire);
-		return tools_error(stderr, PROG, CMD, "out of memory");
-	}
-	demo_make_sample(d->sample, DEMO_SAMPLE_LEN);
-	ret = rh_svp_package_sample(d->plat, d->sample, DEMO_SAMPLE_LEN, iv, wire);
-	if (!demo_check(d, !ret, "packaging the sample failed: %s",
-			cli_errno_name(ret, ebuf, sizeof(ebuf)))) {
-		free(wire);
-		return TOOLS_EXIT_FAILURE;
-	}
-	demo_note(d, "the player received %u KiB of AES-128-CTR ciphertext (starts %s, clear text "
-		  "starts %s); the key exists only inside the secure video TA",
-		  DEMO_SAMPLE_LEN >> 10, demo_hex(wire, 8, h1, sizeof(h1)),
-		  demo_hex(d->sample, 8, h2, sizeof(h2)));
+	wire = demo_receive_sample(d, &ret);
+	if (!wire)
+		return ret;
 
 	d->es_shm.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
 	res = TEEC_RegisterSharedMemoryFileDescriptor(&d->user, &d->es_shm, d->es_fd);
@@ -222,8 +208,8 @@ static int pm_step_bitstream(struct demo *d)
 	op.params[0].tmpref.size = DEMO_SAMPLE_LEN;
 	op.params[1].memref.parent = &d->es_shm;
 	op.params[1].memref.size = DEMO_SAMPLE_LEN;
-	op.params[2].tmpref.buffer = iv;
-	op.params[2].tmpref.size = sizeof(iv);
+	op.params[2].tmpref.buffer = wire + DEMO_SAMPLE_LEN;
+	op.params[2].tmpref.size = RH_SVP_IV_LEN;
 	res = TEEC_InvokeCommand(&d->user_svp, RH_SVP_CMD_DECRYPT, &op, &origin);
 	free(wire);
 	if (!demo_check(d, res == TEEC_SUCCESS && op.params[3].value.a == DEMO_SAMPLE_LEN,

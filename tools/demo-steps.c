@@ -230,15 +230,45 @@ int demo_step_open(struct demo *d)
 	return 0;
 }
 
+uint8_t *demo_receive_sample(struct demo *d, int *ret_exit)
+{
+	uint8_t iv[RH_SVP_IV_LEN], *wire;
+	char ebuf[16], h1[40], h2[40];
+	int ret;
+
+	/* The content provider's side: the clear sample never reaches the player. */
+	d->sample = malloc(DEMO_SAMPLE_LEN);
+	wire = malloc(DEMO_SAMPLE_LEN + RH_SVP_IV_LEN);
+	if (!d->sample || !wire) {
+		free(wire);
+		*ret_exit = tools_error(stderr, PROG, CMD, "out of memory");
+		return NULL;
+	}
+	demo_make_sample(d->sample, DEMO_SAMPLE_LEN);
+	ret = rh_svp_package_sample(d->plat, d->sample, DEMO_SAMPLE_LEN, iv, wire);
+	if (!demo_check(d, !ret, "packaging the sample failed: %s",
+			cli_errno_name(ret, ebuf, sizeof(ebuf)))) {
+		free(wire);
+		*ret_exit = TOOLS_EXIT_FAILURE;
+		return NULL;
+	}
+	memcpy(wire + DEMO_SAMPLE_LEN, iv, RH_SVP_IV_LEN);
+	demo_note(d, "the player received %u KiB of AES-128-CTR ciphertext (starts %s, clear text "
+		  "starts %s); the key exists only inside the secure video TA",
+		  DEMO_SAMPLE_LEN >> 10, demo_hex(wire, 8, h1, sizeof(h1)),
+		  demo_hex(d->sample, 8, h2, sizeof(h2)));
+	demo_check(d, memcmp(wire, d->sample, DEMO_SAMPLE_LEN) != 0, "the sample is not encrypted");
+	return wire;
+}
+
 int demo_step_bitstream(struct demo *d)
 {
 	struct rh_tee_param p[RH_TEE_NUM_PARAMS] = { 0 };
 	struct rh_restricted_mtk_stats ms;
 	struct rh_restricted_buffer *rbuf;
-	uint8_t iv[RH_SVP_IV_LEN];
 	struct rh_tee_shm *shm;
 	uint8_t *wire;
-	char ebuf[16], h1[40], h2[40];
+	char ebuf[16];
 	int ret;
 
 	ret = demo_alloc_fd(d, d->cm_fd, DEMO_ES_SIZE, &d->es_fd, &d->es);
@@ -263,26 +293,9 @@ int demo_step_bitstream(struct demo *d)
 		  d->es_fd, DEMO_ES_SIZE >> 20, d->es_pa, rbuf->sg_table.orig_nents,
 		  rbuf->sg_table.orig_nents == 1 ? "y" : "ies", d->es_handle);
 
-	/* The content provider's side: the clear sample never reaches the player. */
-	d->sample = malloc(DEMO_SAMPLE_LEN);
-	wire = malloc(DEMO_SAMPLE_LEN + RH_SVP_IV_LEN);
-	if (!d->sample || !wire) {
-		free(wire);
-		return tools_error(stderr, PROG, CMD, "out of memory");
-	}
-	demo_make_sample(d->sample, DEMO_SAMPLE_LEN);
-	ret = rh_svp_package_sample(d->plat, d->sample, DEMO_SAMPLE_LEN, iv, wire);
-	if (!demo_check(d, !ret, "packaging the sample failed: %s",
-			cli_errno_name(ret, ebuf, sizeof(ebuf)))) {
-		free(wire);
-		return TOOLS_EXIT_FAILURE;
-	}
-	memcpy(wire + DEMO_SAMPLE_LEN, iv, RH_SVP_IV_LEN);
-	demo_note(d, "the player received %u KiB of AES-128-CTR ciphertext (starts %s, clear text "
-		  "starts %s); the key exists only inside the secure video TA",
-		  DEMO_SAMPLE_LEN >> 10, demo_hex(wire, 8, h1, sizeof(h1)),
-		  demo_hex(d->sample, 8, h2, sizeof(h2)));
-	demo_check(d, memcmp(wire, d->sample, DEMO_SAMPLE_LEN) != 0, "the sample is not encrypted");
+	wire = demo_receive_sample(d, &ret);
+	if (!wire)
+		return ret;
 
 	d->tee = rh_tee_client_open_context(d->plat, NULL, NULL, NULL, NULL);
 	if (!demo_check(d, !RH_IS_ERR(d->tee), "no TEE context: %s",

@@ -134,6 +134,13 @@ int demo_alloc_fd(struct demo *d, int heap_fd, uint64_t len, int *ret_fd,
  */
 int demo_count_nonzero(struct demo *d, rh_phys_addr_t base, uint64_t size,
 		       uint64_t *ret_nonzero);
+/*
+ * The sample as the player receives it: d->sample made and encrypted for
+ * the platform's secure video TA; returns DEMO_SAMPLE_LEN bytes of
+ * ciphertext followed by the RH_SVP_IV_LEN-byte initial counter block
+ * (free() it), or NULL with the exit code in *@ret_exit.
+ */
+uint8_t *demo_receive_sample(struct demo *d, int *ret_exit);
 /* Step 5's work: the decoder reads the bitstream back, decodes and shows each frame. */
 int demo_decode_and_show(struct demo *d);
 
