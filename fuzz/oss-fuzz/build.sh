@@ -43,7 +43,8 @@ fi
 ninja -C "$BUILD" librheap-sim-internal.a
 
 # 2. The sources of each target: those of its replay-TARGET executable, less
-#    the replay driver (the engine brings its own main()).
+#    the replay driver (the engine brings its own main()), and the sources
+#    Meson generates for it (a device tree embedded as C), built first.
 sources_of()
 {
 	meson introspect --targets "$BUILD" | python3 -c '
@@ -52,7 +53,7 @@ name = "replay-" + sys.argv[1]
 for t in json.load(sys.stdin):
     if t["name"] == name:
         for group in t["target_sources"]:
-            for src in group.get("sources", []):
+            for src in group.get("sources", []) + group.get("generated_sources", []):
                 if not src.endswith("/replay-main.c"):
                     print(src)
         break
@@ -75,6 +76,9 @@ for dir in "$ROOT"/fuzz/corpus/*/; do
 	[ ${#srcs[@]} -gt 0 ] || { echo "build.sh: no sources for $t" >&2; exit 1; }
 	mkdir -p "$BUILD/fuzz-objs/$t"
 	for src in "${srcs[@]}"; do
+		case $src in
+		"$BUILD"/*) ninja -C "$BUILD" "${src#"$BUILD"/}" ;;
+		esac
 		obj="$BUILD/fuzz-objs/$t/$(basename "$src" .c).o"
 		# shellcheck disable=SC2086 # CFLAGS is a list of flags
 		$CC $CFLAGS -std=c11 "${INCS[@]}" -c "$src" -o "$obj"
