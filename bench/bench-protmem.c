@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <rheap/firewall.h>
 #include <rheap/replay.h>
 
 #include "baselines.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rheap/replay.h>
+#include <rheap/secure-stats.h>
 #include <rheap/tee-secmem.h>
 
 #include "bench-common.h"

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <rheap/secure-stats.h>
 #include <string.h>
 
 #include "baselines.h"

@@ -9,6 +9,7 @@
 
 #include <rheap/dma-buf.h>
 #include <rheap/heaps/restricted-mtk.h>
+#include <rheap/secure-stats.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/uapi.h>
 

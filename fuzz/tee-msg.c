@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "optee/msg.h"

@@ -11,6 +11,8 @@
 #include <rheap/dma-heap.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-heap.h>
 #include <rheap/tee-protmem.h>
 #include <rheap/tee.h>

@@ -20,6 +20,7 @@
 #include <rheap/heaps/restricted.h>
 #include <rheap/platform.h>
 #include <rheap/scatterlist.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 #include <rheap/uapi.h>

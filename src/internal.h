@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 
 #include "lib/log.h"
 #include "lib/alloc.h"

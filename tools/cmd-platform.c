@@ -10,6 +10,7 @@
 
 #include <rheap/device.h>
 #include <rheap/dma-heap.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 #include <rheap/tee-heap.h>

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <rheap/device-bus.h>
+#include <rheap/firewall.h>
 #include <rheap/rheap.h>
+#include <rheap/secure-stats.h>
 
 #include "demo.h"
 

@@ -10,7 +10,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <rheap/device-bus.h>
+#include <rheap/firewall.h>
 #include <rheap/rheap.h>
+#include <rheap/secure-stats.h>
+#include <rheap/svp.h>
+#include <rheap/tee-backend.h>
 
 #include "demo.h"
 

@@ -11,7 +11,10 @@
 
 #include <openssl/evp.h>
 
+#include <rheap/firewall.h>
 #include <rheap/rheap.h>
+#include <rheap/secure-stats.h>
+#include <rheap/svp.h>
 
 #include "demo.h"
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include <rheap/rheap.h>
+#include <rheap/svp.h>
 
 #include "cli-sim.h"
 #include "commands.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 
 #include "emu.h"

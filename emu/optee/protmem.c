@@ -13,7 +13,10 @@
 #include <libfdt.h>
 
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-protmem.h>
 
 #include "emu.h"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "optee/msg.h"

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <rheap/tee-backend.h>
 #include <sys/tree.h>
 
 #include "internal.h"

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
+#include <rheap/secure-stats.h>
 #include <rheap/tee-secmem.h>
 
 #include "ta/chunk-alloc.h"

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Umbrella header: the whole public API of librheap-sim. */
+/* Umbrella header: what the normal world may do (the test bench adds rheap/testbench.h). */
 #ifndef RHEAP_RHEAP_H
 #define RHEAP_RHEAP_H
 
 #include <rheap/export.h>
 #include <rheap/err.h>
 #include <rheap/version.h>
-#include <rheap/alloc.h>
 #include <rheap/platform.h>
 #include <rheap/trace.h>
 #include <rheap/cost-model.h>
@@ -29,7 +28,6 @@
 #include <rheap/tee-secmem.h>
 #include <rheap/tee-protmem.h>
 #include <rheap/tee-heap.h>
-#include <rheap/svp.h>
 #include <rheap/replay.h>
 
 #endif /* RHEAP_RHEAP_H */

@@ -9,6 +9,7 @@
 
 #include <rheap/export.h>
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 RH_BEGIN_DECLS

@@ -33,65 +33,6 @@ RH_BEGIN_DECLS
 #define RH_PROTMEM_ATTR_MASTER(attr) ((uint32_t)(attr) >> 16)
 #define RH_PROTMEM_ATTR_ACCESS(attr) ((uint32_t)(attr) & 0xffffu)
 
-/**
- * struct rh_protmem_stats - the secure world's protected memory of one use
- * case (or of all of them, use case 0)
- * @configured: the secure world serves the use case
- * @dynamic: lent by the normal world on demand (else a static carveout)
- * @min_size, @alignment: what a lend must be (dynamic)
- * @masters: bus masters the use case admits (in secure mode, through their
- *           secure windows over each protected range)
- * @ranges: protected ranges now (a static carveout counts as one)
- * @bytes: their total size
- * @peak_bytes: most bytes protected at once
- * @lends: LEND_PROTMEM accepted
- * @reclaims: RECLAIM_PROTMEM accepted (the range scrubbed and given back)
- * @held: holds on its memory now (TA calls in flight, kept references)
- * @refused_lends: LEND_PROTMEM refused (bad, foreign, unaligned,
- *                overlapping, or not handed over by the normal world)
- * @busy_reclaims: RECLAIM_PROTMEM refused because the memory was held
- * @unknown_reclaims: RECLAIM_PROTMEM of a cookie nothing is lent under
- * @bytes_scrubbed: bytes zeroed before ranges went back
- * @configs: GET_PROTMEM_CONFIG answered
- *
- * The last four counters are the TEE's as a whole (a refused request may
- * name no use case) and are the same for every @use_case.
- */
-struct rh_protmem_stats {
-	bool configured;
-	bool dynamic;
-	uint64_t min_size;
-	uint64_t alignment;
-	unsigned int masters;
-	unsigned int ranges;
-	uint64_t bytes;
-	uint64_t peak_bytes;
-	uint64_t lends;
-	uint64_t reclaims;
-	unsigned int held;
-	uint64_t refused_lends;
-	uint64_t busy_reclaims;
-	uint64_t unknown_reclaims;
-	uint64_t bytes_scrubbed;
-	uint64_t configs;
-};
-
-/**
- * rh_protmem_get_stats() - read the secure world's protected-memory numbers
- * @use_case: RH_OPTEE_MSG_PROTMEM_* (1..3), or 0 for every use case
- *            together (@configured: any; @dynamic, @min_size, @alignment:
- *            0; the rest summed)
- * @ret_stats: filled on success
- *
- * A read-only window on the secure world's bookkeeping, as
- * rh_secmem_get_stats() is for the MediaTek TA: no cookie, address or
- * content. One consistent snapshot.
- * @return 0, -EINVAL for a NULL argument or a use case above 3, -ENODEV
- * when the platform's TEE has no protected-memory configuration.
- */
-RH_EXPORT int rh_protmem_get_stats(struct rh_platform *plat, uint32_t use_case,
-				   struct rh_protmem_stats *ret_stats);
-
 /* ---- SDP test TA (optee_test's sdp_basic, driven by xtest 1014) -------- */
 
 #define RH_TA_SDP_UUID "12345678-5b69-11e4-9dbb-101f74f00099"

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/scatterlist.h>
 

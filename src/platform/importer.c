@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/heaps/restricted.h>

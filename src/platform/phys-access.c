@@ -15,6 +15,7 @@
 #include <ucontext.h>
 
 #include <rheap/dma-buf.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/scatterlist.h>
 #include <rheap/uapi.h>

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "internal.h"

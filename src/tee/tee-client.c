@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include <rheap/dma-buf.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "internal.h"

@@ -13,6 +13,7 @@
 #include <rheap/phys.h>
 #include <rheap/replay.h>
 #include <rheap/scatterlist.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-heap.h>
 
 #include "internal.h"

@@ -9,6 +9,7 @@
 
 #include <rheap/dma-buf.h>
 #include <rheap/scatterlist.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-heap.h>
 #include <rheap/tee.h>
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 /*

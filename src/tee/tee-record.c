@@ -9,6 +9,7 @@
 
 #include <sys/tree.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "internal.h"

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <rheap/firewall.h>
 #include <rheap/tee.h>
 #include <rheap/trace.h>
 

@@ -12,6 +12,8 @@
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
 #include <rheap/heaps/restricted-mtk.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/uapi.h>
 

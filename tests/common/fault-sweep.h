@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rheap/alloc.h>
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee-mock.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/trace.h>

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <rheap/secure-stats.h>
 #include <string.h>
 
 #include "rh-test.h"

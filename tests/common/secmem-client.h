@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>

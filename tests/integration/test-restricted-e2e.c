@@ -10,16 +10,20 @@
 #include <sys/mman.h>
 
 #include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
+#include <rheap/firewall.h>
 #include <rheap/heaps/restricted-mtk.h>
 #include <rheap/heaps/restricted.h>
 #include <rheap/importer.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 #include <rheap/scatterlist.h>
+#include <rheap/secure-stats.h>
 #include <rheap/svp.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 #include <rheap/uapi.h>

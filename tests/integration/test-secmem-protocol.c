@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
 #include <rheap/svp.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>

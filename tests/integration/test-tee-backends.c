@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee.h>
 
 #include "rh-test.h"

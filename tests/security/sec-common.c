@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <rheap/firewall.h>
 #include <string.h>
 
 #include "sec-common.h"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rheap/firewall.h>
 #include <rheap/rheap.h>
 
 #include "rh-test.h"

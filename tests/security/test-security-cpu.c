@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rheap/firewall.h>
 #include <sys/mman.h>
 
 #include "sec-common.h"

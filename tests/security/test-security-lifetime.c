@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <rheap/secure-stats.h>
 #include <string.h>
 
 #include "sec-common.h"

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <sys/mman.h>
 
 #include "protmem-client.h"

@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rheap/device-bus.h>
+#include <rheap/firewall.h>
+#include <rheap/secure-stats.h>
+#include <rheap/svp.h>
 #include <unistd.h>
 
 #include "sec-common.h"

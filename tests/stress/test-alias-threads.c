@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 

@@ -18,7 +18,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/rheap.h>
+#include <rheap/tee-backend.h>
 
 #include "fault-sweep.h"
 #include "rh-test.h"

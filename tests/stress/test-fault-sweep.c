@@ -16,7 +16,11 @@
 
 #include <libfdt.h>
 
+#include <rheap/device-bus.h>
+#include <rheap/firewall.h>
 #include <rheap/rheap.h>
+#include <rheap/svp.h>
+#include <rheap/tee-backend.h>
 
 #include "fault-sweep.h"
 #include "rh-test.h"

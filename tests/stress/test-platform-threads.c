@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 

@@ -19,6 +19,7 @@
 #include <rheap/importer.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
 #include <rheap/tee-secmem.h>
 
 #include "rh-test.h"

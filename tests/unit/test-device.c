@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/scatterlist.h>
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <rheap/alloc.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 
 #include "emu.h"

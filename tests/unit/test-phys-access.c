@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 
 #include "emu.h"

@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-protmem.h>
 #include <rheap/tee.h>
 

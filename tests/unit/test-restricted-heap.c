@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>

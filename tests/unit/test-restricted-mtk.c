@@ -19,6 +19,7 @@
 #include <rheap/heaps/restricted.h>
 #include <rheap/phys.h>
 #include <rheap/scatterlist.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 

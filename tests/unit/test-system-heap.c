@@ -11,9 +11,11 @@
 #include <sys/mman.h>
 
 #include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 #include <rheap/scatterlist.h>

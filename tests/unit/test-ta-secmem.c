@@ -9,9 +9,13 @@
 #include <string.h>
 
 #include <rheap/alloc.h>
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
+#include <rheap/firewall.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-secmem.h>
 #include <rheap/tee.h>
 

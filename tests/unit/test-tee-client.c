@@ -13,6 +13,7 @@
 #include <rheap/tee.h>
 #include <rheap/trace.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee-mock.h>
 #include <rheap/tee-secmem.h>
 #include "rh-test.h"

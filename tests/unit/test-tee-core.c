@@ -9,6 +9,7 @@
 
 #include <rheap/alloc.h>
 #include <rheap/platform.h>
+#include <rheap/tee-backend.h>
 
 #include "internal.h"
 #include "optee/msg.h"

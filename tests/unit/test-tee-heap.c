@@ -9,12 +9,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rheap/device-bus.h>
 #include <rheap/device.h>
 #include <rheap/dma-buf.h>
 #include <rheap/dma-heap.h>
 #include <rheap/phys.h>
 #include <rheap/platform.h>
 #include <rheap/replay.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-heap.h>
 #include <rheap/tee-mock.h>
 #include <rheap/tee-protmem.h>

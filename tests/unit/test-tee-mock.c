@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <rheap/rheap.h>
+#include <rheap/secure-stats.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-mock.h>
 
 #include "rh-test.h"

@@ -11,6 +11,7 @@
 #include <rheap/platform.h>
 #include <rheap/teec.h>
 
+#include <rheap/tee-backend.h>
 #include <rheap/tee-mock.h>
 #include "rh-test.h"
 #include "optee/tee.h"

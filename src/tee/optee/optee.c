@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rheap/phys.h>
+#include <rheap/tee-backend.h>
 #include <rheap/tee-heap.h>
 #include <rheap/tee.h>
 

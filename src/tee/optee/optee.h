@@ -4,6 +4,7 @@
 #define RH_TEE_OPTEE_H
 
 #include <pthread.h>
+#include <rheap/tee-backend.h>
 #include <stdint.h>
 
 #include "tee/tee-heap.h"
