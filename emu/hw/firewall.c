@@ -69,10 +69,12 @@ struct rh_firewall {
 	unsigned int log_len;  /* valid records, <= RH_VIOLATION_LOG_SIZE */
 	struct rh_violation log[RH_VIOLATION_LOG_SIZE];
 	/*
-	 * Secure windows, sorted by master then base. Read on every
-	 * transaction of a secure master (rare next to the region scan, so a
-	 * reader-writer lock is enough); written when the TEE grants or
-	 * revokes a buffer.
+	 * Secure windows, sorted by master then base, under win_lock. Every
+	 * DMA transfer holds win_lock for reading from its check to its last
+	 * byte; granting or revoking a window and programming a region or
+	 * its masters take it for writing (before fw->lock), so a policy
+	 * change waits for the transfers admitted under the old one.
+	 * Writers are preferred: a stream of transfers cannot starve them.
 	 */
 	pthread_rwlock_t win_lock;
 	struct fw_window *win;
@@ -90,6 +92,7 @@ int rh_firewall_create(struct rh_platform *plat, struct rh_physmem *pm,
 		       unsigned int nr_regions, uint64_t granularity,
 		       struct rh_firewall **ret_fw)
 {
+	pthread_rwlockattr_t attr;
 	struct rh_firewall *fw;
 
 	if (!pm || !ret_fw)
@@ -111,7 +114,10 @@ int rh_firewall_create(struct rh_platform *plat, struct rh_physmem *pm,
 	fw->granularity = granularity < RH_PAGE_SIZE ? RH_PAGE_SIZE : granularity;
 	pthread_mutex_init(&fw->lock, NULL);
 	pthread_mutex_init(&fw->log_lock, NULL);
-	pthread_rwlock_init(&fw->win_lock, NULL);
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&fw->win_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	DMSG(plat, "firewall: %u regions, granularity 0x%" PRIx64, nr_regions,
 	     fw->granularity);
 	*ret_fw = fw;
@@ -200,6 +206,8 @@ int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
 		return ret;
 	end = base + size;
 
+	/* Transfers in flight finish under the old policy first. */
+	pthread_rwlock_wrlock(&fw->win_lock);
 	pthread_mutex_lock(&fw->lock);
 	for (i = 0; i < fw->nr_regions; i++) {
 		struct fw_region *r = &fw->regions[i];
@@ -247,6 +255,7 @@ int rh_firewall_program(struct rh_firewall *fw, rh_phys_addr_t base,
 		*ret_index = free_idx;
 out_unlock:
 	pthread_mutex_unlock(&fw->lock);
+	pthread_rwlock_unlock(&fw->win_lock);
 	return ret;
 }
 
@@ -298,6 +307,7 @@ int rh_firewall_set_masters(struct rh_firewall *fw, unsigned int index,
 		return -EINVAL;
 	r = &fw->regions[index];
 
+	pthread_rwlock_wrlock(&fw->win_lock);
 	pthread_mutex_lock(&fw->lock);
 	if (!atomic_load_explicit(&r->end, memory_order_relaxed)) {
 		ret = -ENOENT;
@@ -312,6 +322,7 @@ int rh_firewall_set_masters(struct rh_firewall *fw, unsigned int index,
 	rh_sim_charge(fw->plat, RH_SIM_FIREWALL_PROGRAM, 0);
 out_unlock:
 	pthread_mutex_unlock(&fw->lock);
+	pthread_rwlock_unlock(&fw->win_lock);
 	return ret;
 }
 
@@ -600,24 +611,22 @@ static void fw_log_violation(struct rh_firewall *fw, rh_phys_addr_t pa,
 }
 
 /*
- * rh_firewall_check(); with @ret_held, an access admitted by the master's
- * secure windows returns with win_lock still held for reading
- * (*@ret_held true), for the transfer to finish under it: revoking a
- * window then waits for the transactions it admitted, as an IOMMU's
- * invalidation waits for the DMA in flight, so a buffer the TEE revokes,
- * scrubs and hands out again is never read or written by a transfer it
- * let in before.
+ * rh_firewall_check(). @locked: the caller holds win_lock for reading for
+ * the whole transaction (rh_phys_dma_transfer()), so that programming a
+ * region or revoking a window, which take it for writing, waits for the
+ * transactions admitted before them, as a TZASC reprogramming or an
+ * IOMMU invalidation waits for the DMA in flight: a buffer the TEE
+ * protects, scrubs or hands out again is never read or written by a
+ * transfer let in under the old policy.
  */
 static int fw_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		    uint32_t master_id, const char *master_name, bool secure,
-		    bool write, bool *ret_held)
+		    bool write, bool locked)
 {
 	uint64_t fault;
 	bool overlap;
 	int ret, region;
 
-	if (ret_held)
-		*ret_held = false;
 	if (!fw)
 		return -EINVAL;
 	ret = rh_physmem_check(fw->pm, pa, len);
@@ -636,22 +645,20 @@ static int fw_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		 * normal world can read (MediaTek's secure M4U banks, Arm
 		 * TZMP's secure-only output).
 		 */
-		pthread_rwlock_rdlock(&fw->win_lock);
-		fault = win_uncovered(fw, master_id, pa, pa + (len - 1));
-		if (fault <= pa + (len - 1)) {
-			unsigned int index;
+		unsigned int index;
 
+		if (!locked)
+			pthread_rwlock_rdlock(&fw->win_lock);
+		fault = win_uncovered(fw, master_id, pa, pa + (len - 1));
+		if (!locked)
 			pthread_rwlock_unlock(&fw->win_lock);
-			region = rh_firewall_find(fw, fault, &index) ? -1 : (int)index;
-			fw_log_violation(fw, pa, len, fault, master_id, master_name,
-					 secure, write, region);
-			return -EACCES;
-		}
-		if (ret_held)
-			*ret_held = true;
-		else
-			pthread_rwlock_unlock(&fw->win_lock);
-		return 0;
+		if (fault > pa + (len - 1))
+			return 0;
+		/* fw->lock nests inside win_lock (rh_firewall_program()). */
+		region = rh_firewall_find(fw, fault, &index) ? -1 : (int)index;
+		fw_log_violation(fw, pa, len, fault, master_id, master_name,
+				 secure, write, region);
+		return -EACCES;
 	}
 	if (region < 0)
 		return 0;
@@ -664,7 +671,7 @@ int rh_firewall_check(struct rh_firewall *fw, rh_phys_addr_t pa, uint64_t len,
 		      uint32_t master_id, const char *master_name, bool secure,
 		      bool write)
 {
-	return fw_check(fw, pa, len, master_id, master_name, secure, write, NULL);
+	return fw_check(fw, pa, len, master_id, master_name, secure, write, false);
 }
 
 void rh_firewall_record_cpu_fault(struct rh_firewall *fw, rh_phys_addr_t pa,
@@ -769,15 +776,18 @@ int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
 			 const char *name, bool secure, rh_phys_addr_t pa,
 			 void *buf, size_t len, bool write)
 {
-	bool held;
+	struct rh_firewall *fw;
 	void *p;
 	int ret;
 
 	if (!buf || !plat || !plat->firewall)
 		return -EINVAL;
-	ret = fw_check(plat->firewall, pa, len, master_id, name, secure, write, &held);
+	fw = plat->firewall;
+	/* One bus transaction: checked and carried out under one policy. */
+	pthread_rwlock_rdlock(&fw->win_lock);
+	ret = fw_check(fw, pa, len, master_id, name, secure, write, true);
 	if (ret)
-		return ret;
+		goto out_unlock;
 	/* The bus side of the memory: the firewall, not the MMU, decides. */
 	ret = rh_physmem_secure_ptr(plat->physmem, pa, len, &p);
 	if (ret)
@@ -790,9 +800,8 @@ int rh_phys_dma_transfer(struct rh_platform *plat, uint32_t master_id,
 		memcpy(buf, p, len);
 	}
 out_unlock:
-	/* The transaction is over: a revocation of its window may proceed. */
-	if (held)
-		pthread_rwlock_unlock(&plat->firewall->win_lock);
+	/* The transaction is over: a program or a revocation may proceed. */
+	pthread_rwlock_unlock(&fw->win_lock);
 	return ret;
 }
 

@@ -524,7 +524,8 @@ static void svp_close_session(struct rh_ta_ctx *ctx, void *sess_ctx)
 	struct svp_session *sess = sess_ctx;
 	struct svp_grant *g, *next;
 
-	if (svp && sess->nr_grants) {
+	/* Under the lock even to read nr_grants: a revocation may be dropping one. */
+	if (svp) {
 		pthread_mutex_lock(&svp->lock);
 		TAILQ_FOREACH_SAFE(g, &svp->grants, node, next)
 			if (g->owner == sess)
