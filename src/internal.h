@@ -246,6 +246,19 @@ int rh_phys_trap_get(void);
 void rh_phys_trap_put(void);
 
 /*
+ * rh_phys_trap_copy_user() - copy @n bytes from @src to @dst where the
+ * user side (@dst when @to_user, else @src) may fault: a SIGSEGV or SIGBUS
+ * there (or a general-protection fault during the copy) is caught by the
+ * CPU fault handler and the copy returns -EFAULT; 0 otherwise. The user
+ * range must not wrap. No system call unless it faults, so nothing is
+ * checked: the handler must be in charge (a live platform holds it, but a
+ * handler installed since may have displaced it: rh_phys_trap_get() puts
+ * it back) and the thread must not block SIGSEGV or SIGBUS, else a fault
+ * kills the process as a program's own bad access would.
+ */
+int rh_phys_trap_copy_user(void *dst, const void *src, size_t n, bool to_user);
+
+/*
  * The "cpu-trap" module (src/platform/phys-access.c), right after the
  * firewall: registers the platform with the process-wide fault handler
  * (which then logs every trapped CPU access of its DRAM, probe or not) and
