@@ -100,7 +100,7 @@ struct rh_platform {
 		uint32_t session; /* the TEE session it was lent through */
 	} lent[RH_MAX_LENT_REGIONS];
 	unsigned int nr_lent;
-	atomic_bool uaccess_checked;  /* src/lib/uaccess.c: user pointers of the fd layer are checked */
+	atomic_int uaccess_mode;      /* src/lib/uaccess.c: enum rh_uaccess_mode of the fd layer's user pointers */
 	/* src/tee/tee-uapi.c: what user space holds of /dev/tee0 */
 	atomic_uint tee_dev_contexts;
 	atomic_uint tee_dev_sessions;
