@@ -21,17 +21,8 @@
 #include <linux/dma-heap.h>
 #include <linux/tee.h>
 
-static atomic_int failures;
+#include "dropin-check.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			atomic_fetch_add(&failures, 1);                    \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
 
 static int heap, buf, tee_fd;
 static unsigned char *hole, *none, *ro;

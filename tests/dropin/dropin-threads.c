@@ -21,17 +21,8 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
-static atomic_int failures;
+#include "dropin-check.h"
 
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			atomic_fetch_add(&failures, 1);                    \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
 
 #define ROUNDS 400
 #define WORKERS 3
@@ -39,11 +30,14 @@ static atomic_int failures;
 static int heap;
 static atomic_bool stop;
 
+/* A 4 KiB buffer's fd, or -1 (a failure counted). */
 static int alloc(void)
 {
 	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR | O_CLOEXEC };
+	int ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
 
-	return ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d) ? -errno : (int)d.fd;
+	CHECK(!ret, "alloc: %s", strerror(errno));
+	return ret ? -1 : (int)d.fd;
 }
 
 static int sync_rw(int fd, uint64_t flags)
@@ -98,7 +92,6 @@ static void *worker(void *arg)
 	(void)arg;
 	for (i = 0; i < ROUNDS; i++) {
 		fd = alloc();
-		CHECK(fd >= 0, "alloc: %s", strerror(-fd));
 		if (fd < 0)
 			continue;
 		copy = i % 2 ? dup(fd) : fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -160,7 +153,6 @@ static void *closer(void *arg)
 	(void)arg;
 	for (i = 0; i < ROUNDS; i++) {
 		fd = alloc();
-		CHECK(fd >= 0, "alloc: %s", strerror(-fd));
 		if (fd < 0)
 			continue;
 		old = atomic_exchange(&shared, fd);

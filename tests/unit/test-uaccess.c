@@ -19,6 +19,7 @@
 
 #include "rh-test.h"
 #include "optee/tee.h"
+#include "tee-call-bufs.h"
 #include "test-ta.h"
 
 /*
@@ -485,17 +486,6 @@ static void test_ioctl_tee(void **state)
 				  at_hole(f, &cs, sizeof(cs))), -EFAULT);
 	assert_true(faults_unblocked());
 }
-
-/* OPEN_SESSION / INVOKE buffers: a header and up to four parameters. */
-struct open_buf {
-	struct rh_tee_ioctl_open_session_arg arg;
-	struct rh_tee_ioctl_param params[4];
-};
-
-struct invoke_buf {
-	struct rh_tee_ioctl_invoke_arg arg;
-	struct rh_tee_ioctl_param params[4];
-};
 
 static int tee_call(struct fixture *f, unsigned int cmd, void *buf, size_t len)
 {
