@@ -63,6 +63,8 @@ struct probe_ctx {
 	bool catch_gp;
 	volatile uintptr_t fault_addr;
 	volatile sig_atomic_t fault_sig;
+	/* The mask the fault interrupted (the handler's uc_sigmask), restored after the jump. */
+	sigset_t fault_mask;
 	struct probe_ctx *prev; /* nesting (a probe from a log callback...) */
 };
 
@@ -223,8 +225,10 @@ static void trap_handler(int sig, siginfo_t *si, void *uctx)
 		ctx->fault_sig = sig;
 		/*
 		 * Without the signal mask: saving it would cost every probe a
-		 * system call. The probe unblocks @sig after the jump.
+		 * system call. The mask sigreturn would have restored is in
+		 * the context; the probe restores it after the jump.
 		 */
+		ctx->fault_mask = ((ucontext_t *)uctx)->uc_sigmask;
 		siglongjmp(ctx->env, 1);
 	}
 	/*
@@ -506,7 +510,6 @@ static int trap_run(unsigned char *cpu, size_t len, void *dst, const void *src,
 		    enum probe_op op, uintptr_t *ret_fault)
 {
 	struct probe_ctx ctx;
-	sigset_t unblock;
 
 	/* Outside any handler activation now (see trap_handler()). */
 	if (!tl_probe)
@@ -522,10 +525,10 @@ static int trap_run(unsigned char *cpu, size_t len, void *dst, const void *src,
 	atomic_signal_fence(memory_order_seq_cst);
 	/*
 	 * savemask = 0: saving the mask is a system call on every probe.
-	 * The handler returns here by siglongjmp() with the signal it took
-	 * still blocked (the kernel adds it to the mask of a handler), so
-	 * the fault path unblocks it: it was not blocked before, or the
-	 * kernel would have killed the thread instead of calling us.
+	 * The handler returns here by siglongjmp() with its own mask still
+	 * in force (the signal it took, its sa_mask, or a sanitizer
+	 * runtime's wider one), so the fault path sets back the mask the
+	 * fault interrupted, as sigreturn would have.
 	 */
 	if (sigsetjmp(ctx.env, 0) == 0) {
 		probe_copy(cpu, dst, src, len, op);
@@ -534,9 +537,7 @@ static int trap_run(unsigned char *cpu, size_t len, void *dst, const void *src,
 		return 0;
 	}
 	tl_probe = ctx.prev;
-	sigemptyset(&unblock);
-	sigaddset(&unblock, ctx.fault_sig);
-	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+	pthread_sigmask(SIG_SETMASK, &ctx.fault_mask, NULL);
 	*ret_fault = ctx.fault_addr;
 	return 1;
 }

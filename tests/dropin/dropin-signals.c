@@ -196,7 +196,13 @@ int main(void)
 	 * Three pages: read-only (a valid EXPORT_SYNC_FILE request, then no
 	 * NUL up to the hole), a hole, PROT_NONE.
 	 */
-	mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * Far below where mmap() places things (a hint, not MAP_FIXED): a
+	 * thread's stack or a sanitizer's bookkeeping mapped later must not
+	 * land in the hole and turn it into readable garbage.
+	 */
+	mem = mmap((void *)(uintptr_t)0x7e0000000000ull, 3 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return 1;
 	memset(mem, 'x', 4096);
