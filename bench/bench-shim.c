@@ -96,6 +96,13 @@ int main(int argc, char **argv)
 	if (!libc_dup || !libc_close || plain < 0)
 		return 1;
 
+	/* Both sides must work, or the pair would time failures. */
+	if (ioctl(shim_fd, RH_DMA_BUF_IOCTL_SYNC, &start) ||
+	    ioctl(shim_fd, RH_DMA_BUF_IOCTL_SYNC, &end) ||
+	    rh_ioctl(plat, (int)d.fd, RH_DMA_BUF_IOCTL_SYNC, &start) ||
+	    rh_ioctl(plat, (int)d.fd, RH_DMA_BUF_IOCTL_SYNC, &end))
+		return fprintf(stderr, "bench-shim: DMA_BUF_IOCTL_SYNC fails\n"), 1;
+
 	getloadavg(load, 3);
 	printf("load average %.2f %.2f %.2f, %ld iterations x %d repetitions\n", load[0],
 	       load[1], load[2], n, REPS);

@@ -8,9 +8,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +35,26 @@
  * fd behind it; only fds in the map reach the library, so a number the
  * program did not get from us never touches a simulated object.
  *
- * Locking: map_lock is taken shared by every call on a simulated fd and
- * exclusively by what changes the map (open, close, dup*), so a simulated
- * fd cannot be closed and reused under a call in flight (the kernel's
- * fdget() reference). Calls on other fds take no lock: an atomic load and
- * a compare (docs/performance.md measures it).
+ * Locking, as the kernel's fd table: calls on other fds take no lock and
+ * no reference (an atomic load and a compare, docs/performance.md). A call
+ * on a simulated fd takes no lock either: it holds the map entry it read
+ * (fd_get(), fdget()'s reference), announced in its thread's holder
+ * record, and what replaces an entry (close, dup2 over it, close_range)
+ * releases the simulated fd only once no call holds the entry any more
+ * (retire(), the last fput()). Map changes (open, close, dup*, the fds an
+ * ioctl creates) take change_lock, so the kernel's fd operations and the
+ * map change together. Entries carry a generation: a number closed and
+ * opened again is a new entry, never mistaken for the old one.
+ *
+ * User pointers: ioctl arguments are copied under the library's fault
+ * handler (RH_UACCESS_TRAPPED, no system call per copy; RHEAP_UACCESS=
+ * checked selects process_vm_readv() instead). Its two promises are kept
+ * here: sigaction() and signal() on SIGSEGV/SIGBUS are watched and the
+ * handler is put back on top before the next ioctl (trap_stale), and each
+ * thread's mask is followed through pthread_sigmask()/sigprocmask(); a
+ * thread that blocks those signals gets them unblocked for the length of
+ * its ioctl. Not seen: masks restored by siglongjmp() or setcontext(),
+ * raw system calls, and an ioctl from a handler whose mask blocks them.
  *
  * fork(): the child gets the parent's memory, not its simulated objects.
  * Its fd map is emptied (inherited placeholders stay open on /dev/null)
@@ -57,11 +75,15 @@ enum sim_kind {
 	KIND_TEE_SHM,
 };
 
-/* fdmap[real fd]: 0, or (kind << 16) | (simulated fd + 1) */
-static _Atomic unsigned int fdmap[MAP_FDS];
-static pthread_rwlock_t map_lock = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * fdmap[real fd]: 0, or an entry: generation << 32 | kind << 24 | (simulated
+ * fd + 1). Written under change_lock, read without it.
+ */
+static _Atomic uint64_t fdmap[MAP_FDS];
+static atomic_uint next_gen;
+static pthread_mutex_t change_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t plat_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rh_platform *plat;
+static struct rh_platform *_Atomic plat;
 static FILE *trace_file;
 static atomic_uint nr_maps; /* live mappings of simulated fds */
 static pid_t owner_pid;
@@ -89,11 +111,31 @@ static struct dirent *(*libc_readdir)(DIR *);
 static int (*libc_closedir)(DIR *);
 static void (*libc_rewinddir)(DIR *);
 static int (*libc_dirfd)(DIR *);
+static int (*libc_sigaction)(int, const struct sigaction *, struct sigaction *);
+static sighandler_t (*libc_signal)(int, sighandler_t);
+static sighandler_t (*libc_bsd_signal)(int, sighandler_t);
+static sighandler_t (*libc_sysv_signal)(int, sighandler_t);
+static sighandler_t (*libc___sysv_signal)(int, sighandler_t);
+static sighandler_t (*libc_sigset)(int, sighandler_t);
+static int (*libc_pthread_sigmask)(int, const sigset_t *, sigset_t *);
+static int (*libc_sigprocmask)(int, const sigset_t *, sigset_t *);
 
-#define RESOLVE(name) \
-	(libc_##name ? (void)0 : (void)(*(void **)&libc_##name = dlsym(RTLD_NEXT, #name)))
+/* Every pointer above is set (release), so a call needs one load to know. */
+static atomic_bool resolved;
 
-static void resolve_all(void)
+/*
+ * Idempotent: dlsym() may itself call what we interpose before all is
+ * resolved, and two threads may resolve at once (same values, atomic
+ * stores).
+ */
+#define RESOLVE(name)                                                          \
+	do {                                                                   \
+		if (!__atomic_load_n((void **)&libc_##name, __ATOMIC_RELAXED)) \
+			__atomic_store_n((void **)&libc_##name,                 \
+					 dlsym(RTLD_NEXT, #name), __ATOMIC_RELAXED); \
+	} while (0)
+
+static __attribute__((noinline)) void resolve_all(void)
 {
 	RESOLVE(open);
 	RESOLVE(openat);
@@ -116,25 +158,47 @@ static void resolve_all(void)
 	RESOLVE(closedir);
 	RESOLVE(rewinddir);
 	RESOLVE(dirfd);
+	RESOLVE(sigaction);
+	RESOLVE(signal);
+	RESOLVE(bsd_signal);
+	RESOLVE(sysv_signal);
+	RESOLVE(__sysv_signal);
+	RESOLVE(sigset);
+	RESOLVE(pthread_sigmask);
+	RESOLVE(sigprocmask);
+	atomic_store_explicit(&resolved, true, memory_order_release);
+}
+
+static inline void resolve(void)
+{
+	if (__builtin_expect(!atomic_load_explicit(&resolved, memory_order_acquire), 0))
+		resolve_all();
 }
 
 /* ------------------------------------------------------------ the fd map */
 
-static inline unsigned int map_get(int fd)
+static inline uint64_t map_get(int fd)
 {
 	if ((unsigned int)fd >= MAP_FDS)
 		return 0;
 	return atomic_load_explicit(&fdmap[fd], memory_order_acquire);
 }
 
-static inline int entry_sim(unsigned int e)
+static inline int entry_sim(uint64_t e)
 {
-	return (int)(e & 0xffff) - 1;
+	return (int)(e & 0xffffff) - 1;
 }
 
-static inline enum sim_kind entry_kind(unsigned int e)
+static inline enum sim_kind entry_kind(uint64_t e)
 {
-	return (enum sim_kind)(e >> 16);
+	return (enum sim_kind)((e >> 24) & 0xff);
+}
+
+static uint64_t make_entry(int sim, enum sim_kind kind)
+{
+	uint64_t gen = atomic_fetch_add_explicit(&next_gen, 1, memory_order_relaxed);
+
+	return gen << 32 | (uint64_t)kind << 24 | (uint64_t)(sim + 1);
 }
 
 /*
@@ -159,40 +223,175 @@ static int ret_errno(int ret)
 }
 
 /*
- * A placeholder fd for simulated fd @sim (whose reference it takes over);
- * the map lock is held exclusively. Returns the real fd or -errno (then
- * @sim is closed).
+ * Holder records: the entries each thread's calls hold, for retire() to
+ * wait on. A thread takes a record on its first call and gives it back at
+ * exit; records are never freed, so retire() walks the list without a
+ * lock. Nested holds (an ioctl naming another fd in its argument, a signal
+ * handler's call) stack up to HOLD_MAX deep.
+ */
+#define HOLD_MAX 4
+
+struct holder {
+	_Atomic uint64_t held[HOLD_MAX];
+	unsigned int depth; /* the owning thread's only */
+	atomic_bool in_use;
+	struct holder *next; /* fixed once published */
+};
+
+static struct holder *_Atomic holders;
+static pthread_once_t holder_once = PTHREAD_ONCE_INIT;
+static pthread_key_t holder_key;
+static bool holder_key_ok;
+static _Thread_local struct holder *tl_holder __attribute__((tls_model("initial-exec")));
+
+static void holder_release(void *arg)
+{
+	struct holder *h = arg;
+
+	tl_holder = NULL;
+	atomic_store_explicit(&h->in_use, false, memory_order_release);
+}
+
+static void holder_key_create(void)
+{
+	holder_key_ok = pthread_key_create(&holder_key, holder_release) == 0;
+}
+
+static __attribute__((noinline)) struct holder *holder_attach(void)
+{
+	struct holder *h;
+	bool free_one;
+
+	for (h = atomic_load_explicit(&holders, memory_order_acquire); h; h = h->next) {
+		free_one = false;
+		if (atomic_compare_exchange_strong(&h->in_use, &free_one, true))
+			goto found;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	atomic_init(&h->in_use, true);
+	h->next = atomic_load_explicit(&holders, memory_order_relaxed);
+	while (!atomic_compare_exchange_weak_explicit(&holders, &h->next, h,
+						      memory_order_release,
+						      memory_order_relaxed))
+		;
+found:
+	h->depth = 0;
+	pthread_once(&holder_once, holder_key_create);
+	/* Without the key the record stays this thread's for good: a leak, not a fault. */
+	if (holder_key_ok)
+		pthread_setspecific(holder_key, h);
+	tl_holder = h;
+	return h;
+}
+
+/*
+ * fdget(): the entry of @fd, held by this thread until fd_put(), so its
+ * simulated fd stays open under the call whatever other threads do to
+ * @fd. Returns 0, -EBADF (@fd is not ours), -ENOMEM (no record), -EBUSY
+ * (held too deep).
+ */
+static int fd_get(int fd, uint64_t *ret_e)
+{
+	struct holder *h = tl_holder;
+	unsigned int d;
+	uint64_t e;
+
+	if (__builtin_expect(!h, 0) && !(h = holder_attach()))
+		return -ENOMEM;
+	if (h->depth >= HOLD_MAX)
+		return -EBUSY;
+	/* Depth first: a signal handler's call in between stacks above. */
+	d = h->depth++;
+	for (;;) {
+		e = map_get(fd);
+		if (!e) {
+			h->depth--;
+			return -EBADF;
+		}
+		/*
+		 * Announce, then look again (both seq_cst): retire() takes the
+		 * entry out, then scans. Either it sees the announcement or
+		 * this sees the entry gone.
+		 */
+		atomic_store_explicit(&h->held[d], e, memory_order_seq_cst);
+		if (atomic_load_explicit(&fdmap[fd], memory_order_seq_cst) == e)
+			break;
+		atomic_store_explicit(&h->held[d], 0, memory_order_relaxed);
+	}
+	*ret_e = e;
+	return 0;
+}
+
+/* fdput(): drops the last hold fd_get() took. */
+static void fd_put(void)
+{
+	struct holder *h = tl_holder;
+
+	atomic_store_explicit(&h->held[h->depth - 1], 0, memory_order_release);
+	h->depth--;
+}
+
+/*
+ * The entry @e left the map (under change_lock, not held now): once no
+ * call holds it, its simulated fd is closed (the last fput()).
+ */
+static void retire(uint64_t e)
+{
+	struct holder *h;
+	unsigned int i;
+
+	if (!e)
+		return;
+	for (h = atomic_load_explicit(&holders, memory_order_acquire); h; h = h->next)
+		for (i = 0; i < HOLD_MAX; i++)
+			while (atomic_load_explicit(&h->held[i], memory_order_seq_cst) == e)
+				sched_yield();
+	rh_close(plat, entry_sim(e));
+}
+
+/*
+ * A placeholder fd for simulated fd @sim (whose reference it takes over).
+ * Returns the real fd or -errno (then @sim is closed).
  */
 static int install(int sim, enum sim_kind kind, bool cloexec)
 {
-	int fd;
+	int fd, err;
 
+	pthread_mutex_lock(&change_lock);
 	fd = libc_open(PLACEHOLDER, O_RDWR | (cloexec ? O_CLOEXEC : 0));
-	if (fd < 0 || fd >= MAP_FDS) {
-		int err = fd < 0 ? errno : EMFILE;
-
-		if (fd >= 0)
-			libc_close(fd);
-		rh_close(plat, sim);
-		return -err;
+	if (fd >= 0 && fd < MAP_FDS) {
+		atomic_store_explicit(&fdmap[fd], make_entry(sim, kind), memory_order_release);
+		pthread_mutex_unlock(&change_lock);
+		return fd;
 	}
-	atomic_store_explicit(&fdmap[fd], ((unsigned int)kind << 16) | (unsigned int)(sim + 1),
-			      memory_order_release);
-	return fd;
+	err = fd < 0 ? errno : EMFILE;
+	if (fd >= 0)
+		libc_close(fd);
+	pthread_mutex_unlock(&change_lock);
+	rh_close(plat, sim);
+	return -err;
 }
 
-/* Forget @fd; returns its entry (the caller closes the simulated fd). */
-static unsigned int uninstall(int fd)
+/* Forget @fd (change_lock held); returns its entry for retire(). */
+static uint64_t uninstall(int fd)
 {
 	if ((unsigned int)fd >= MAP_FDS)
 		return 0;
-	return atomic_exchange(&fdmap[fd], 0);
+	return atomic_exchange_explicit(&fdmap[fd], 0, memory_order_seq_cst);
 }
 
-static void release_entry(unsigned int e)
+/* Close real fd @fd that install() just made, and what is behind it. */
+static void uninstall_close(int fd)
 {
-	if (e)
-		rh_close(plat, entry_sim(e));
+	uint64_t e;
+
+	pthread_mutex_lock(&change_lock);
+	e = uninstall(fd);
+	libc_close(fd);
+	pthread_mutex_unlock(&change_lock);
+	retire(e);
 }
 
 /* ------------------------------------------------------------ the platform */
@@ -222,6 +421,204 @@ static int platform_path(const char *spec, char *buf, size_t len, const char **r
 	return 0;
 }
 
+/* ------------------------------------------------------------ signals */
+
+/*
+ * The two promises of RH_UACCESS_TRAPPED (rh_uapi_set_user_access()): the
+ * library's handler is the SIGSEGV and SIGBUS action when a copy faults,
+ * and the copying thread does not block them.
+ */
+
+/* A SIGSEGV/SIGBUS action changed since the handler was last put on top. */
+static atomic_bool trap_stale;
+/* The platform's copies (RHEAP_UACCESS); set before the platform is published. */
+static enum rh_uaccess_mode uaccess_want;
+/* This thread is installing the library's own handler: not the program's change. */
+static _Thread_local bool tl_arming __attribute__((tls_model("initial-exec")));
+
+/* What this thread's mask does to SIGSEGV/SIGBUS, as far as the shim saw. */
+enum fault_mask {
+	MASK_UNKNOWN = 0, /* a new thread (it inherits its creator's mask) */
+	MASK_OPEN,
+	MASK_BLOCKS,
+};
+
+static _Thread_local unsigned char tl_fault_mask __attribute__((tls_model("initial-exec")));
+
+static const int fault_sigs[] = { SIGSEGV, SIGBUS };
+#define N_FAULT_SIGS (sizeof(fault_sigs) / sizeof(fault_sigs[0]))
+
+static bool is_fault_sig(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS;
+}
+
+static void note_action(int sig)
+{
+	if (is_fault_sig(sig) && !tl_arming)
+		atomic_store_explicit(&trap_stale, true, memory_order_relaxed);
+}
+
+static bool blocks_faults(const sigset_t *mask)
+{
+	return sigismember(mask, SIGSEGV) == 1 || sigismember(mask, SIGBUS) == 1;
+}
+
+/* After a successful mask change from @old by (@how, @want): the new state. */
+static void note_mask(int how, const sigset_t *want, const sigset_t *old)
+{
+	bool blocked = false, was, in;
+	unsigned int i;
+
+	if (!want) {
+		tl_fault_mask = blocks_faults(old) ? MASK_BLOCKS : MASK_OPEN;
+		return;
+	}
+	for (i = 0; i < N_FAULT_SIGS; i++) {
+		was = sigismember(old, fault_sigs[i]) == 1;
+		in = sigismember(want, fault_sigs[i]) == 1;
+		blocked |= how == SIG_SETMASK ? in : how == SIG_BLOCK ? was || in : was && !in;
+	}
+	tl_fault_mask = blocked ? MASK_BLOCKS : MASK_OPEN;
+}
+
+/* Which user copies the platform makes: RHEAP_UACCESS ("trapped" by default, or "checked"). */
+static int uaccess_mode(enum rh_uaccess_mode *ret_mode)
+{
+	const char *want = getenv("RHEAP_UACCESS");
+
+	if (!want || !*want || !strcmp(want, "trapped"))
+		*ret_mode = RH_UACCESS_TRAPPED;
+	else if (!strcmp(want, "checked"))
+		*ret_mode = RH_UACCESS_CHECKED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The library's handler back on top of the program's new one (which then
+ * gets every fault that is not a copy's). Checked copies if it cannot be.
+ */
+static __attribute__((noinline)) void rearm(struct rh_platform *p)
+{
+	atomic_store_explicit(&trap_stale, false, memory_order_relaxed);
+	if (uaccess_want != RH_UACCESS_TRAPPED)
+		return;
+	tl_arming = true;
+	if (rh_uapi_set_user_access(p, RH_UACCESS_TRAPPED))
+		rh_uapi_set_user_access(p, RH_UACCESS_CHECKED);
+	tl_arming = false;
+}
+
+/*
+ * Before an ioctl's user copies: the handler on top, and SIGSEGV/SIGBUS
+ * let through for its length if this thread blocks them (@ret_saved gets
+ * the mask to restore; returns true then).
+ */
+static bool uaccess_begin(struct rh_platform *p, sigset_t *ret_saved)
+{
+	sigset_t faults, cur;
+	unsigned int i;
+
+	if (__builtin_expect(atomic_load_explicit(&trap_stale, memory_order_relaxed), 0))
+		rearm(p);
+	if (__builtin_expect(tl_fault_mask == MASK_OPEN, 1))
+		return false;
+	if (tl_fault_mask == MASK_UNKNOWN) {
+		if (libc_pthread_sigmask(SIG_BLOCK, NULL, &cur))
+			return false;
+		tl_fault_mask = blocks_faults(&cur) ? MASK_BLOCKS : MASK_OPEN;
+		if (tl_fault_mask == MASK_OPEN)
+			return false;
+	}
+	sigemptyset(&faults);
+	for (i = 0; i < N_FAULT_SIGS; i++)
+		sigaddset(&faults, fault_sigs[i]);
+	return libc_pthread_sigmask(SIG_UNBLOCK, &faults, ret_saved) == 0;
+}
+
+static void uaccess_end(bool restore, const sigset_t *saved)
+{
+	if (!restore)
+		return;
+	libc_pthread_sigmask(SIG_SETMASK, saved, NULL);
+	/* A trapped fault's unblock went through pthread_sigmask() below. */
+	tl_fault_mask = MASK_BLOCKS;
+}
+
+RH_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int ret;
+
+	resolve();
+	ret = libc_sigaction(sig, act, old);
+	if (!ret && act)
+		note_action(sig);
+	return ret;
+}
+
+/* signal() and its variants: libc's own calls to sigaction() do not come here. */
+#define SIGNAL_WRAPPER(name)                                        \
+	RH_EXPORT sighandler_t name(int sig, sighandler_t handler); \
+	RH_EXPORT sighandler_t name(int sig, sighandler_t handler)  \
+	{                                                           \
+		sighandler_t ret;                                   \
+                                                                    \
+		resolve();                                          \
+		ret = libc_##name(sig, handler);                    \
+		if (ret != SIG_ERR)                                 \
+			note_action(sig);                           \
+		return ret;                                         \
+	}
+
+SIGNAL_WRAPPER(signal)
+SIGNAL_WRAPPER(bsd_signal)
+SIGNAL_WRAPPER(sysv_signal)
+SIGNAL_WRAPPER(__sysv_signal)
+
+/* sigset() also blocks (SIG_HOLD) or unblocks the signal: ask the mask again. */
+RH_EXPORT sighandler_t sigset(int sig, sighandler_t handler)
+{
+	sighandler_t ret;
+
+	resolve();
+	ret = libc_sigset(sig, handler);
+	if (ret != SIG_ERR) {
+		note_action(sig);
+		tl_fault_mask = MASK_UNKNOWN;
+	}
+	return ret;
+}
+
+/* The mask calls: the caller's @old is libc's to fill (it may be a bad pointer). */
+static int do_sigmask(int (*call)(int, const sigset_t *, sigset_t *), int how,
+		      const sigset_t *set, sigset_t *old)
+{
+	sigset_t want, prev, *o = old ? old : &prev;
+	int ret;
+
+	/* @set may be @old: read it first (libc reads it too, a bad one crashes there). */
+	if (set)
+		want = *set;
+	ret = call(how, set, o);
+	if (!ret)
+		note_mask(how, set ? &want : NULL, o);
+	return ret;
+}
+
+RH_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	resolve();
+	return do_sigmask(libc_pthread_sigmask, how, set, old);
+}
+
+RH_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	resolve();
+	return do_sigmask(libc_sigprocmask, how, set, old);
+}
+
 /* The process's platform, built on first use; -errno when it cannot be. */
 static int get_platform(void)
 {
@@ -232,11 +629,17 @@ static int get_platform(void)
 	char path[PATH_MAX];
 	int ret = 0;
 
-	if (atomic_load_explicit((_Atomic(struct rh_platform *) *)&plat, memory_order_acquire))
+	if (atomic_load_explicit(&plat, memory_order_acquire))
 		return 0;
 	pthread_mutex_lock(&plat_lock);
 	if (plat)
 		goto out;
+	ret = uaccess_mode(&uaccess_want);
+	if (ret) {
+		fprintf(stderr, PROG ": RHEAP_UACCESS=%s: want trapped or checked\n",
+			getenv("RHEAP_UACCESS"));
+		goto out;
+	}
 	ret = platform_path(spec, path, sizeof(path), &info.dtb_path);
 	if (ret)
 		goto out;
@@ -250,15 +653,21 @@ static int get_platform(void)
 		info.trace_fn = trace_to_file;
 		info.trace_data = trace_file;
 	}
+	/* The platform installs the library's handler: not the program's change. */
+	tl_arming = true;
 	ret = rh_platform_new(&info, &p);
 	if (ret) {
+		tl_arming = false;
 		fprintf(stderr, PROG ": cannot build platform %s: %s\n",
 			spec ? spec : "mt8188-svp", strerror(-ret));
 		goto out;
 	}
-	rh_uapi_check_user_pointers(p, true);
+	if (uaccess_want != RH_UACCESS_TRAPPED ||
+	    rh_uapi_set_user_access(p, RH_UACCESS_TRAPPED))
+		rh_uapi_set_user_access(p, RH_UACCESS_CHECKED);
+	tl_arming = false;
 	owner_pid = getpid();
-	atomic_store_explicit((_Atomic(struct rh_platform *) *)&plat, p, memory_order_release);
+	atomic_store_explicit(&plat, p, memory_order_release);
 out:
 	pthread_mutex_unlock(&plat_lock);
 	return ret;
@@ -338,13 +747,14 @@ static int fill_bufinfo(FILE *out, int arg)
 
 static int fill_fdinfo(FILE *out, int fd)
 {
-	unsigned int e;
+	uint64_t e;
 	int ret;
 
-	pthread_rwlock_rdlock(&map_lock);
-	e = map_get(fd);
-	ret = e ? rh_dma_buf_fdinfo(plat, entry_sim(e), out) : -ENOENT;
-	pthread_rwlock_unlock(&map_lock);
+	ret = fd_get(fd, &e);
+	if (ret)
+		return ret == -EBADF ? -ENOENT : ret;
+	ret = rh_dma_buf_fdinfo(plat, entry_sim(e), out);
+	fd_put();
 	return ret;
 }
 
@@ -365,18 +775,15 @@ static int sim_open(const char *path, int flags)
 	if (!strcmp(path, BUFINFO))
 		return text_file(fill_bufinfo, 0, flags);
 	kind = strcmp(path, RH_TEE_DEV_PATH) ? KIND_HEAP : KIND_TEE;
-	pthread_rwlock_wrlock(&map_lock);
 	sim = rh_open(plat, path, flags);
-	ret = sim < 0 ? sim : install(sim, kind, flags & O_CLOEXEC);
-	pthread_rwlock_unlock(&map_lock);
-	return ret;
+	return sim < 0 ? sim : install(sim, kind, flags & O_CLOEXEC);
 }
 
 static int do_open(int dirfd, const char *path, int flags, mode_t mode, bool at)
 {
 	int ret;
 
-	resolve_all();
+	resolve();
 	/* Only absolute names (or relative to nothing) can be ours. */
 	if (!null_ptr(path) && path[0] == '/') {
 		ret = sim_open(path, flags);
@@ -465,44 +872,62 @@ RH_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 
 /* ------------------------------------------------------------ close, dup */
 
-RH_EXPORT int close(int fd)
+static __attribute__((noinline)) int sim_close(int fd)
 {
-	unsigned int e;
+	uint64_t e;
 	int ret;
 
-	resolve_all();
-	if (!map_get(fd))
-		return libc_close(fd);
-	pthread_rwlock_wrlock(&map_lock);
+	pthread_mutex_lock(&change_lock);
 	e = uninstall(fd);
 	ret = libc_close(fd);
-	pthread_rwlock_unlock(&map_lock);
+	pthread_mutex_unlock(&change_lock);
 	/* The object's release (TEE calls, buffer free) runs unlocked. */
-	release_entry(e);
+	retire(e);
 	return ret;
+}
+
+RH_EXPORT int close(int fd)
+{
+	resolve();
+	if (!map_get(fd))
+		return libc_close(fd);
+	return sim_close(fd);
 }
 
 RH_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	unsigned int fd, end = last < MAP_FDS - 1 ? last : MAP_FDS - 1;
+	uint64_t *gone = NULL;
+	size_t n = 0, i;
 	int ret;
 
-	resolve_all();
+	resolve();
 	if (flags & CLOSE_RANGE_CLOEXEC || first > last)
 		return libc_close_range(first, last, flags);
-	pthread_rwlock_wrlock(&map_lock);
+	pthread_mutex_lock(&change_lock);
+	/* Room for every entry of the range first: once closed, each must go. */
+	for (fd = first; fd <= end; fd++)
+		n += map_get((int)fd) != 0;
+	if (n && !(gone = calloc(n, sizeof(*gone)))) {
+		pthread_mutex_unlock(&change_lock);
+		return fail(ENOMEM);
+	}
 	ret = libc_close_range(first, last, flags);
-	for (fd = first; !ret && fd <= end; fd++)
-		release_entry(uninstall((int)fd));
-	pthread_rwlock_unlock(&map_lock);
+	for (fd = first, i = 0; !ret && fd <= end && i < n; fd++)
+		if ((gone[i] = uninstall((int)fd)))
+			i++;
+	pthread_mutex_unlock(&change_lock);
+	for (i = 0; !ret && i < n; i++)
+		retire(gone[i]);
+	free(gone);
 	return ret;
 }
 
 /*
  * A copy of simulated entry @e on real fd @newfd that the kernel just made
- * (dup/dup2/dup3/F_DUPFD); the map lock is held exclusively.
+ * (dup/dup2/dup3/F_DUPFD); change_lock is held, so @e is still live.
  */
-static int dup_entry(unsigned int e, int newfd, bool cloexec)
+static int dup_entry(uint64_t e, int newfd, bool cloexec)
 {
 	int sim;
 
@@ -517,38 +942,38 @@ static int dup_entry(unsigned int e, int newfd, bool cloexec)
 		libc_close(newfd);
 		return sim;
 	}
-	atomic_store_explicit(&fdmap[newfd], (e & 0xffff0000u) | (unsigned int)(sim + 1),
+	atomic_store_explicit(&fdmap[newfd], make_entry(sim, entry_kind(e)),
 			      memory_order_release);
 	return newfd;
 }
 
 RH_EXPORT int dup(int fd)
 {
-	unsigned int e;
+	uint64_t e;
 	int ret;
 
-	resolve_all();
+	resolve();
 	if (!map_get(fd))
 		return libc_dup(fd);
-	pthread_rwlock_wrlock(&map_lock);
+	pthread_mutex_lock(&change_lock);
 	e = map_get(fd);
 	ret = libc_dup(fd);
 	if (ret >= 0 && e)
 		ret = ret_errno(dup_entry(e, ret, false));
-	pthread_rwlock_unlock(&map_lock);
+	pthread_mutex_unlock(&change_lock);
 	return ret;
 }
 
 /* dup2/dup3: whatever @newfd was is closed, exactly once. */
 static int do_dup3(int oldfd, int newfd, int flags, bool is_dup3)
 {
-	unsigned int e, old_new = 0;
+	uint64_t e, old_new = 0;
 	int ret;
 
-	resolve_all();
+	resolve();
 	if (!map_get(oldfd) && !map_get(newfd))
 		return is_dup3 ? libc_dup3(oldfd, newfd, flags) : libc_dup2(oldfd, newfd);
-	pthread_rwlock_wrlock(&map_lock);
+	pthread_mutex_lock(&change_lock);
 	e = map_get(oldfd);
 	ret = is_dup3 ? libc_dup3(oldfd, newfd, flags) : libc_dup2(oldfd, newfd);
 	if (ret >= 0 && oldfd != newfd) {
@@ -556,8 +981,8 @@ static int do_dup3(int oldfd, int newfd, int flags, bool is_dup3)
 		if (e)
 			ret = ret_errno(dup_entry(e, newfd, flags & O_CLOEXEC));
 	}
-	pthread_rwlock_unlock(&map_lock);
-	release_entry(old_new);
+	pthread_mutex_unlock(&change_lock);
+	retire(old_new);
 	return ret;
 }
 
@@ -573,32 +998,35 @@ RH_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 static int do_fcntl(int fd, int cmd, void *arg)
 {
-	unsigned int e = map_get(fd);
+	uint64_t e;
 	int ret;
 
-	if (!e)
+	if (!map_get(fd))
 		return libc_fcntl(fd, cmd, arg);
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		pthread_rwlock_wrlock(&map_lock);
+		pthread_mutex_lock(&change_lock);
 		e = map_get(fd);
 		ret = libc_fcntl(fd, cmd, arg);
 		if (ret >= 0 && e)
 			ret = ret_errno(dup_entry(e, ret, cmd == F_DUPFD_CLOEXEC));
-		pthread_rwlock_unlock(&map_lock);
+		pthread_mutex_unlock(&change_lock);
 		return ret;
 	case F_SETFD:
 		/* The kernel keeps FD_CLOEXEC of the placeholder for exec(). */
 		ret = libc_fcntl(fd, cmd, arg);
-		if (!ret)
+		if (!ret && !fd_get(fd, &e)) {
 			rh_fcntl(plat, entry_sim(e), F_SETFD, (long)(intptr_t)arg);
+			fd_put();
+		}
 		return ret;
 	case F_GETFL:
-		pthread_rwlock_rdlock(&map_lock);
-		e = map_get(fd);
-		ret = e ? rh_fcntl(plat, entry_sim(e), F_GETFL, 0) : -EBADF;
-		pthread_rwlock_unlock(&map_lock);
+		ret = fd_get(fd, &e);
+		if (!ret) {
+			ret = rh_fcntl(plat, entry_sim(e), F_GETFL, 0);
+			fd_put();
+		}
 		/* F_GETFL never reports O_CLOEXEC; the file is always large-file. */
 		return ret < 0 ? fail(-ret) : (ret & ~O_CLOEXEC) | O_LARGEFILE;
 	default:
@@ -612,7 +1040,7 @@ RH_EXPORT int fcntl(int fd, int cmd, ...)
 	va_list ap;
 	void *arg;
 
-	resolve_all();
+	resolve();
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
@@ -624,7 +1052,7 @@ RH_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_list ap;
 	void *arg;
 
-	resolve_all();
+	resolve();
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
@@ -633,30 +1061,16 @@ RH_EXPORT int fcntl64(int fd, int cmd, ...)
 
 /* ------------------------------------------------------------ ioctl */
 
-/* copy_{from,to}_user of the shim itself: a bad pointer is EFAULT. */
+/* copy_{from,to}_user of the shim itself, as the platform's fd layer copies. */
 static int ucopy(void *dst, const void *src, size_t n, bool to_user)
 {
-	struct iovec l = { .iov_base = to_user ? (void *)src : dst, .iov_len = n };
-	struct iovec r = { .iov_base = to_user ? dst : (void *)src, .iov_len = n };
-	ssize_t got;
-
-	got = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
-			process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-	return got == (ssize_t)n ? 0 : -EFAULT;
-}
-
-/* The simulated fd behind real fd @fd for an argument: -1 when not ours. */
-static int arg_fd(int fd)
-{
-	unsigned int e = map_get(fd);
-
-	return e ? entry_sim(e) : -1;
+	return to_user ? rh_uapi_copy_to_user(plat, dst, src, n) :
+			 rh_uapi_copy_from_user(plat, dst, src, n);
 }
 
 /*
  * A simulated fd the library wrote at @at of the user struct becomes a
- * placeholder there (lock held shared; install() needs it exclusively, so
- * the caller upgrades). Returns 0 or -errno.
+ * placeholder there. Returns 0 or -errno.
  */
 static int export_fd(void *uarg, size_t at, enum sim_kind kind, bool cloexec)
 {
@@ -670,8 +1084,7 @@ static int export_fd(void *uarg, size_t at, enum sim_kind kind, bool cloexec)
 		return ret;
 	fd = (uint32_t)ret;
 	if (ucopy((char *)uarg + at, &fd, sizeof(fd), true)) {
-		release_entry(uninstall((int)fd));
-		libc_close((int)fd);
+		uninstall_close((int)fd);
 		return -EFAULT;
 	}
 	return 0;
@@ -700,9 +1113,26 @@ static int heap_ioctl(int sim, unsigned int cmd, void *arg)
 			 KIND_DMABUF, fd_flags & O_CLOEXEC);
 }
 
+/*
+ * The fd a program names inside an ioctl argument, held for the call: its
+ * simulated fd in @ret_sim (-1 when not ours). Returns true when held
+ * (fd_put() after the call).
+ */
+static bool arg_fd_get(int64_t fd, int *ret_sim)
+{
+	uint64_t e;
+
+	*ret_sim = -1;
+	if (fd != (int)fd || fd_get((int)fd, &e))
+		return false;
+	*ret_sim = entry_sim(e);
+	return true;
+}
+
 static int dmabuf_ioctl(int sim, unsigned int cmd, void *arg)
 {
 	struct rh_dma_buf_import_sync_file imp;
+	bool held;
 	int ret;
 
 	switch (cmd) {
@@ -710,8 +1140,11 @@ static int dmabuf_ioctl(int sim, unsigned int cmd, void *arg)
 		/* The fd inside is the program's: translate it first. */
 		if (ucopy(&imp, arg, sizeof(imp), false))
 			return -EFAULT;
-		imp.fd = arg_fd(imp.fd);
-		return rh_ioctl(plat, sim, cmd, &imp);
+		held = arg_fd_get(imp.fd, &imp.fd);
+		ret = rh_ioctl(plat, sim, cmd, &imp);
+		if (held)
+			fd_put();
+		return ret;
 	case RH_DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
 		ret = rh_ioctl(plat, sim, cmd, arg);
 		if (ret)
@@ -726,8 +1159,9 @@ static int dmabuf_ioctl(int sim, unsigned int cmd, void *arg)
 static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 {
 	struct rh_tee_ioctl_shm_register_fd_data rfd;
-	int64_t user_fd;
-	int ret;
+	int64_t fd;
+	int ret, rsim;
+	bool held;
 
 	switch (cmd) {
 	case RH_TEE_IOC_SHM_ALLOC:
@@ -738,19 +1172,22 @@ static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 	case RH_TEE_IOC_SHM_REGISTER_FD:
 		if (ucopy(&rfd, arg, sizeof(rfd), false))
 			return -EFAULT;
-		user_fd = rfd.fd;
-		if (rfd.fd != (int)rfd.fd)
-			rfd.fd = -1;
+		fd = rfd.fd;
+		held = arg_fd_get(fd, &rsim);
+		if (held)
+			rfd.fd = rsim;
 		/* An open fd that is not a simulated one is not a dma-buf: EINVAL. */
-		else if (arg_fd((int)rfd.fd) < 0)
-			rfd.fd = libc_fcntl((int)rfd.fd, F_GETFD) < 0 ? -1 : 0;
+		else if (fd == (int)fd && libc_fcntl((int)fd, F_GETFD) >= 0)
+			rfd.fd = 0;
 		else
-			rfd.fd = arg_fd((int)rfd.fd);
+			rfd.fd = -1;
 		ret = rh_ioctl(plat, sim, cmd, &rfd);
+		if (held)
+			fd_put();
 		if (ret < 0)
 			return ret;
 		/* The kernel writes back what it read: the program's fd number. */
-		rfd.fd = user_fd;
+		rfd.fd = fd;
 		if (ucopy(arg, &rfd, sizeof(rfd), true)) {
 			rh_close(plat, ret);
 			return -EFAULT;
@@ -762,27 +1199,22 @@ static int tee_ioctl(int sim, unsigned int cmd, void *arg)
 	}
 }
 
-RH_EXPORT int ioctl(int fd, unsigned long request, ...)
+/* An ioctl on simulated fd @fd (out of line: the pass-through stays small). */
+static __attribute__((noinline)) int sim_ioctl(int fd, unsigned long request, void *arg)
 {
 	unsigned int cmd = (unsigned int)request;
-	unsigned int e;
-	va_list ap;
-	void *arg;
+	sigset_t saved;
+	bool restore;
+	uint64_t e;
 	int ret;
 
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	resolve_all();
-	if (!map_get(fd))
+	ret = fd_get(fd, &e);
+	if (ret == -EBADF)
+		/* Closed meanwhile: the number is the kernel's to answer for. */
 		return libc_ioctl(fd, request, arg);
-	/* Exclusive: a call may install fds; ioctls are not a fast path. */
-	pthread_rwlock_wrlock(&map_lock);
-	e = map_get(fd);
-	if (!e) {
-		pthread_rwlock_unlock(&map_lock);
-		return libc_ioctl(fd, request, arg);
-	}
+	if (ret)
+		return fail(-ret);
+	restore = uaccess_begin(plat, &saved);
 	switch (entry_kind(e)) {
 	case KIND_HEAP:
 		ret = heap_ioctl(entry_sim(e), cmd, arg);
@@ -797,36 +1229,55 @@ RH_EXPORT int ioctl(int fd, unsigned long request, ...)
 		ret = rh_ioctl(plat, entry_sim(e), cmd, arg);
 		break;
 	}
-	pthread_rwlock_unlock(&map_lock);
+	uaccess_end(restore, &saved);
+	fd_put();
 	return ret_errno(ret);
+}
+
+RH_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	resolve();
+	if (!map_get(fd))
+		return libc_ioctl(fd, request, arg);
+	return sim_ioctl(fd, request, arg);
 }
 
 /* ------------------------------------------------------------ mmap */
 
-static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static __attribute__((noinline)) void *sim_mmap(size_t len, int prot, int flags, int fd,
+						 off_t off)
 {
-	unsigned int e;
+	uint64_t e;
 	void *ptr;
 	int ret;
 
-	resolve_all();
-	if (!map_get(fd) || (flags & MAP_ANONYMOUS))
-		return libc_mmap(addr, len, prot, flags, fd, off);
 	/* The library places the mapping; a fixed address cannot be honoured. */
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		errno = EINVAL;
-		return MAP_FAILED;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+		ret = -EINVAL;
+	else if (!(ret = fd_get(fd, &e))) {
+		ret = rh_mmap(plat, entry_sim(e), len, prot, flags, off, &ptr);
+		fd_put();
 	}
-	pthread_rwlock_rdlock(&map_lock);
-	e = map_get(fd);
-	ret = e ? rh_mmap(plat, entry_sim(e), len, prot, flags, off, &ptr) : -EBADF;
-	pthread_rwlock_unlock(&map_lock);
 	if (ret) {
 		errno = -ret;
 		return MAP_FAILED;
 	}
 	atomic_fetch_add(&nr_maps, 1);
 	return ptr;
+}
+
+static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	resolve();
+	if ((flags & MAP_ANONYMOUS) || !map_get(fd))
+		return libc_mmap(addr, len, prot, flags, fd, off);
+	return sim_mmap(len, prot, flags, fd, off);
 }
 
 RH_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -841,10 +1292,13 @@ RH_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_
 
 RH_EXPORT int munmap(void *addr, size_t len)
 {
-	resolve_all();
+	struct rh_platform *p;
+
+	resolve();
 	/* Whole mappings of simulated fds go back to the library. */
-	if (atomic_load_explicit(&nr_maps, memory_order_relaxed) && plat &&
-	    !rh_munmap(plat, addr, len)) {
+	if (atomic_load_explicit(&nr_maps, memory_order_relaxed) &&
+	    (p = atomic_load_explicit(&plat, memory_order_acquire)) &&
+	    !rh_munmap(p, addr, len)) {
 		atomic_fetch_sub(&nr_maps, 1);
 		return 0;
 	}
@@ -855,16 +1309,17 @@ RH_EXPORT int munmap(void *addr, size_t len)
 
 static off_t do_lseek(int fd, off_t off, int whence)
 {
-	unsigned int e;
+	uint64_t e;
 	off_t ret;
 
-	resolve_all();
+	resolve();
 	if (!map_get(fd))
 		return libc_lseek(fd, off, whence);
-	pthread_rwlock_rdlock(&map_lock);
-	e = map_get(fd);
-	ret = e ? rh_lseek(plat, entry_sim(e), off, whence) : -EBADF;
-	pthread_rwlock_unlock(&map_lock);
+	ret = fd_get(fd, &e);
+	if (!ret) {
+		ret = rh_lseek(plat, entry_sim(e), off, whence);
+		fd_put();
+	}
 	if (ret < 0) {
 		errno = (int)-ret;
 		return -1;
@@ -885,7 +1340,7 @@ RH_EXPORT off_t lseek64(int fd, off_t off, int whence)
 /* Heap nodes, dma-bufs, /dev/tee0 and tee shms have no read/write: EINVAL. */
 RH_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	resolve_all();
+	resolve();
 	if (!map_get(fd))
 		return libc_read(fd, buf, len);
 	return fail(EINVAL);
@@ -893,7 +1348,7 @@ RH_EXPORT ssize_t read(int fd, void *buf, size_t len)
 
 RH_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	resolve_all();
+	resolve();
 	if (!map_get(fd))
 		return libc_write(fd, buf, len);
 	return fail(EINVAL);
@@ -901,17 +1356,20 @@ RH_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 
 /* ------------------------------------------------------------ stat */
 
-/* What fstat says of simulated fd @e: the placeholder's, then ours over it. */
-static int sim_fstat(int fd, unsigned int e, struct stat *st)
+/* What fstat says of simulated fd @fd: the placeholder's, then ours over it. */
+static int sim_fstat(int fd, struct stat *st)
 {
 	struct stat sim;
+	uint64_t e;
 	int ret;
 
 	if (libc_fstat(fd, st))
 		return -errno;
-	pthread_rwlock_rdlock(&map_lock);
+	ret = fd_get(fd, &e);
+	if (ret)
+		return ret;
 	ret = rh_fstat(plat, entry_sim(e), &sim);
-	pthread_rwlock_unlock(&map_lock);
+	fd_put();
 	if (ret)
 		return ret;
 	st->st_mode = sim.st_mode;
@@ -944,13 +1402,10 @@ static int path_stat(const char *path, struct stat *st)
 
 RH_EXPORT int fstat(int fd, struct stat *st)
 {
-	unsigned int e;
-
-	resolve_all();
-	e = map_get(fd);
-	if (!e)
+	resolve();
+	if (!map_get(fd))
 		return libc_fstat(fd, st);
-	return ret_errno(sim_fstat(fd, e, st));
+	return ret_errno(sim_fstat(fd, st));
 }
 
 RH_EXPORT int fstat64(int fd, struct stat64 *st)
@@ -960,11 +1415,9 @@ RH_EXPORT int fstat64(int fd, struct stat64 *st)
 
 RH_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	unsigned int e;
-
-	resolve_all();
-	if (!null_ptr(path) && !*path && (flags & AT_EMPTY_PATH) && (e = map_get(dirfd)))
-		return ret_errno(sim_fstat(dirfd, e, st));
+	resolve();
+	if (!null_ptr(path) && !*path && (flags & AT_EMPTY_PATH) && map_get(dirfd))
+		return ret_errno(sim_fstat(dirfd, st));
 	if (!null_ptr(path) && path[0] == '/' && is_device_path(path) && !get_platform())
 		return ret_errno(path_stat(path, st));
 	return libc_fstatat(dirfd, path, st, flags);
@@ -1041,7 +1494,7 @@ RH_EXPORT DIR *opendir(const char *path)
 	size_t i, slot;
 	int n, err;
 
-	resolve_all();
+	resolve();
 	if (null_ptr(path) || (strcmp(path, HEAP_DIR) && strcmp(path, HEAP_DIR "/")))
 		return libc_opendir(path);
 	err = get_platform();
@@ -1076,7 +1529,7 @@ RH_EXPORT struct dirent *readdir(DIR *d)
 	struct heap_dir *hd;
 	const char *name;
 
-	resolve_all();
+	resolve();
 	if (!dir_is_ours(d))
 		return libc_readdir(d);
 	hd = as_heap_dir(d);
@@ -1100,7 +1553,7 @@ RH_EXPORT struct dirent64 *readdir64(DIR *d)
 
 RH_EXPORT void rewinddir(DIR *d)
 {
-	resolve_all();
+	resolve();
 	if (!dir_is_ours(d)) {
 		libc_rewinddir(d);
 		return;
@@ -1110,7 +1563,7 @@ RH_EXPORT void rewinddir(DIR *d)
 
 RH_EXPORT int dirfd(DIR *d)
 {
-	resolve_all();
+	resolve();
 	if (!dir_is_ours(d))
 		return libc_dirfd(d);
 	/* There is no kernel directory behind the simulated one. */
@@ -1121,7 +1574,7 @@ RH_EXPORT int closedir(DIR *d)
 {
 	size_t i;
 
-	resolve_all();
+	resolve();
 	if (!dir_is_ours(d))
 		return libc_closedir(d);
 	pthread_mutex_lock(&dirs_lock);
@@ -1138,33 +1591,41 @@ RH_EXPORT int closedir(DIR *d)
 static void atfork_prepare(void)
 {
 	pthread_mutex_lock(&plat_lock);
-	pthread_rwlock_wrlock(&map_lock);
+	pthread_mutex_lock(&change_lock);
 }
 
 static void atfork_parent(void)
 {
-	pthread_rwlock_unlock(&map_lock);
+	pthread_mutex_unlock(&change_lock);
 	pthread_mutex_unlock(&plat_lock);
 }
 
 /* The child starts without simulated objects (see the top of this file). */
 static void atfork_child(void)
 {
-	unsigned int fd;
+	struct holder *h;
+	unsigned int fd, i;
 
 	for (fd = 0; fd < MAP_FDS; fd++)
 		if (atomic_load_explicit(&fdmap[fd], memory_order_relaxed))
 			atomic_store_explicit(&fdmap[fd], 0, memory_order_relaxed);
+	/* The other threads are gone: so are their holds and records. */
+	for (h = atomic_load_explicit(&holders, memory_order_relaxed); h; h = h->next) {
+		for (i = 0; i < HOLD_MAX; i++)
+			atomic_store_explicit(&h->held[i], 0, memory_order_relaxed);
+		h->depth = 0;
+		atomic_store_explicit(&h->in_use, h == tl_holder, memory_order_relaxed);
+	}
 	atomic_store(&nr_maps, 0);
 	plat = NULL;
 	trace_file = NULL;
-	pthread_rwlock_init(&map_lock, NULL);
+	pthread_mutex_init(&change_lock, NULL);
 	pthread_mutex_init(&plat_lock, NULL);
 }
 
 __attribute__((constructor)) static void shim_init(void)
 {
-	resolve_all();
+	resolve();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 

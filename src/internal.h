@@ -100,7 +100,7 @@ struct rh_platform {
 		uint32_t session; /* the TEE session it was lent through */
 	} lent[RH_MAX_LENT_REGIONS];
 	unsigned int nr_lent;
-	atomic_bool uaccess_checked;  /* src/lib/uaccess.c: user pointers of the fd layer are checked */
+	atomic_int uaccess_mode;      /* src/lib/uaccess.c: enum rh_uaccess_mode of the fd layer's user pointers */
 	/* src/tee/tee-uapi.c: what user space holds of /dev/tee0 */
 	atomic_uint tee_dev_contexts;
 	atomic_uint tee_dev_sessions;
@@ -244,6 +244,19 @@ void rh_phys_fill_stats(struct rh_platform *plat,
  */
 int rh_phys_trap_get(void);
 void rh_phys_trap_put(void);
+
+/*
+ * rh_phys_trap_copy_user() - copy @n bytes from @src to @dst where the
+ * user side (@dst when @to_user, else @src) may fault: a SIGSEGV or SIGBUS
+ * there (or a general-protection fault during the copy) is caught by the
+ * CPU fault handler and the copy returns -EFAULT; 0 otherwise. The user
+ * range must not wrap. No system call unless it faults, so nothing is
+ * checked: the handler must be in charge (a live platform holds it, but a
+ * handler installed since may have displaced it: rh_phys_trap_get() puts
+ * it back) and the thread must not block SIGSEGV or SIGBUS, else a fault
+ * kills the process as a program's own bad access would.
+ */
+int rh_phys_trap_copy_user(void *dst, const void *src, size_t n, bool to_user);
 
 /*
  * The "cpu-trap" module (src/platform/phys-access.c), right after the

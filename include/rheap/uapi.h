@@ -163,18 +163,83 @@ RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg);
 RH_EXPORT int rh_fstat(struct rh_platform *plat, int fd, struct stat *ret_st);
 
 /**
- * rh_uapi_check_user_pointers() - treat ioctl arguments as untrusted
- * @on: true: every pointer rh_ioctl() reads or writes (the argument, the
- *      TEE parameter buffers, registered memory) is accessed through
- *      process_vm_readv()/writev(), so a bad pointer gives -EFAULT, as the
- *      kernel's copy_from_user() does, instead of a crash; false (the
- *      default): only NULL is detected.
+ * enum rh_uaccess_mode - how rh_ioctl() reaches the memory its argument
+ * points to (the argument, the TEE parameter buffers, registered memory)
+ * @RH_UACCESS_TRUSTED: plain memcpy(); only NULL is -EFAULT. The default: a
+ *     library user passes its own structs.
+ * @RH_UACCESS_CHECKED: process_vm_readv()/writev() on the calling process:
+ *     a bad pointer is -EFAULT, whatever the thread's signal state. A system
+ *     call per copy.
+ * @RH_UACCESS_TRAPPED: memcpy() under the library's SIGSEGV/SIGBUS handler,
+ *     as the kernel's exception-table fixups catch copy_from_user(): a bad
+ *     pointer faults, the handler jumps back and the copy is -EFAULT. No
+ *     system call, but the caller keeps two promises (see
+ *     rh_uapi_set_user_access()).
+ */
+enum rh_uaccess_mode {
+	RH_UACCESS_TRUSTED = 0,
+	RH_UACCESS_CHECKED,
+	RH_UACCESS_TRAPPED,
+};
+
+/**
+ * rh_uapi_set_user_access() - how @plat's fd layer copies from and to the
+ * pointers of its callers
+ * @mode: an enum rh_uaccess_mode
  *
- * The LD_PRELOAD shim turns it on: the programs it serves pass whatever
- * they like. It costs a system call per copy.
+ * With RH_UACCESS_TRAPPED a copy checks nothing before it runs, so a bad
+ * pointer gives -EFAULT only if, when it faults, (1) the library's handler
+ * is the process's SIGSEGV and SIGBUS action and (2) the calling thread
+ * does not block either signal. Otherwise the process dies of the fault as
+ * it would of its own bad access. Setting RH_UACCESS_TRAPPED (again)
+ * installs the handler on top of whatever action is there now (which then
+ * gets every fault that is not a copy's): call it again after any change
+ * of those actions. The LD_PRELOAD shim keeps both promises for the
+ * programs it serves (it watches sigaction(), signal() and the threads'
+ * masks, docs/architecture.md).
+ *
+ * Mirrors: nothing; the kernel's copy_from_user() needs no mode.
+ * @return 0, -EINVAL (NULL @plat or an unknown @mode), or the -errno of
+ * installing the handler (the mode is then unchanged).
+ */
+RH_EXPORT int rh_uapi_set_user_access(struct rh_platform *plat,
+				      enum rh_uaccess_mode mode);
+
+/**
+ * rh_uapi_check_user_pointers() - treat ioctl arguments as untrusted
+ * @on: true: rh_uapi_set_user_access(@plat, RH_UACCESS_CHECKED); false:
+ *      RH_UACCESS_TRUSTED (the default).
+ *
  * @return 0, -EINVAL for NULL.
  */
 RH_EXPORT int rh_uapi_check_user_pointers(struct rh_platform *plat, bool on);
+
+/**
+ * rh_uapi_copy_from_user() - copy @n bytes at the caller's pointer @usrc
+ * to @dst as @plat's fd layer does (its enum rh_uaccess_mode)
+ *
+ * For a program's own shim around the fd layer (the LD_PRELOAD shim reads
+ * and rewrites the fds inside ioctl arguments with it).
+ * Mirrors: copy_from_user() (include/linux/uaccess.h), which returns the
+ * bytes it could not copy; here any fault is -EFAULT, and @dst may then
+ * hold some of the bytes that could be read.
+ * @return 0, -EFAULT (bad or NULL @usrc, a range that wraps or reaches the
+ * kernel's half of the address space), -EINVAL (NULL @plat or @dst with
+ * @n).
+ */
+RH_EXPORT int rh_uapi_copy_from_user(struct rh_platform *plat, void *dst,
+				     const void *usrc, size_t n);
+
+/**
+ * rh_uapi_copy_to_user() - copy @n bytes of @src to the caller's pointer
+ * @udst as @plat's fd layer does; read-only memory there is a fault
+ *
+ * Mirrors: copy_to_user() (include/linux/uaccess.h); any fault is -EFAULT,
+ * and some bytes at @udst may then have been written.
+ * @return 0, -EFAULT, -EINVAL (NULL @plat or @src with @n).
+ */
+RH_EXPORT int rh_uapi_copy_to_user(struct rh_platform *plat, void *udst,
+				   const void *src, size_t n);
 
 /**
  * struct rh_tee_dev_stats - what user space holds of /dev/tee0

@@ -9,15 +9,18 @@
 struct rh_platform;
 
 /*
- * The ioctl arguments of rh_ioctl() are "user" pointers. By default the
- * caller is trusted (a library user passing its own structs): only NULL is
- * detected. With checks on (rh_uapi_check_user_pointers(), set by the
- * LD_PRELOAD shim) every access goes through process_vm_readv()/writev()
- * on the calling process, so an unmapped pointer gives -EFAULT as the
- * kernel's copy_from_user() does instead of crashing.
+ * The ioctl arguments of rh_ioctl() are "user" pointers, reached as the
+ * platform's enum rh_uaccess_mode says (rh_uapi_set_user_access()): by
+ * default the caller is trusted (a library user passing its own structs)
+ * and only NULL is detected; RH_UACCESS_CHECKED goes through
+ * process_vm_readv()/writev() on the calling process; RH_UACCESS_TRAPPED
+ * (the LD_PRELOAD shim's) copies under the CPU fault handler of
+ * src/platform/phys-access.c. Checked either way, an unmapped or
+ * inaccessible pointer gives -EFAULT as the kernel's copy_from_user()
+ * does instead of crashing.
  *
- * Each returns 0 or -EFAULT; nothing is written to @dst on a fault of
- * rh_copy_from_user() beyond the bytes that could be read.
+ * Each returns 0 or -EFAULT; on a fault @dst may hold some of the bytes
+ * that could be read, never anything else.
  */
 int rh_copy_from_user(struct rh_platform *plat, void *dst, const void *usrc,
 		      size_t n);
@@ -38,7 +41,7 @@ long rh_strncpy_from_user(struct rh_platform *plat, char *dst, const char *usrc,
  */
 int rh_user_range_ok(struct rh_platform *plat, const void *uaddr, size_t n);
 
-/* rh_uaccess_checked() - whether @plat checks user pointers */
+/* rh_uaccess_checked() - whether @plat checks user pointers (any mode but trusted) */
 bool rh_uaccess_checked(const struct rh_platform *plat);
 
 #endif /* RH_LIB_UACCESS_H */

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,7 +32,9 @@
  * (refcounted: each platform and each running probe hold a reference) and:
  *
  *  - a fault inside the calling thread's active probe jumps back to the
- *    probe (siglongjmp), which logs it and returns -EFAULT;
+ *    probe (siglongjmp), which logs it and returns -EFAULT; the fd layer's
+ *    trapped user copies (src/lib/uaccess.c) are probes of a user range,
+ *    as the kernel's exception-table fixups catch copy_from_user();
  *  - any other fault at an address that maps a protected page of a live
  *    platform's DRAM is logged as a violation of that platform (master
  *    "cpu"), then handled as any SIGSEGV: the previous handler gets it, or
@@ -52,7 +55,16 @@ struct probe_ctx {
 	sigjmp_buf env;
 	uintptr_t start; /* host range the probe touches */
 	uintptr_t end;
+	/*
+	 * A general-protection fault (SIGSEGV, SI_KERNEL, no address: a
+	 * non-canonical address on x86-64) is the probe's too: only a user
+	 * copy, whose range the caller does not choose, can raise one.
+	 */
+	bool catch_gp;
 	volatile uintptr_t fault_addr;
+	volatile sig_atomic_t fault_sig;
+	/* The mask the fault interrupted (the handler's uc_sigmask), restored after the jump. */
+	sigset_t fault_mask;
 	struct probe_ctx *prev; /* nesting (a probe from a log callback...) */
 };
 
@@ -185,14 +197,38 @@ static void trap_record(uintptr_t addr, bool write)
 	atomic_fetch_sub_explicit(&trap_readers, 1, memory_order_release);
 }
 
+/* Did the fault @si hit the running probe @ctx? */
+static bool probe_faulted(const struct probe_ctx *ctx, int sig, const siginfo_t *si)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+
+	/* si_code <= 0: sent by kill() or raise(), whatever the address says */
+	if (!ctx || si->si_code <= 0)
+		return false;
+	if (addr >= ctx->start && addr < ctx->end)
+		return true;
+#ifdef SI_KERNEL
+	return ctx->catch_gp && sig == SIGSEGV && si->si_code == SI_KERNEL;
+#else
+	return false;
+#endif
+}
+
 static void trap_handler(int sig, siginfo_t *si, void *uctx)
 {
 	struct probe_ctx *ctx = tl_probe;
 	uintptr_t addr = (uintptr_t)si->si_addr;
 	int saved_errno = errno;
 
-	if (si->si_code > 0 && ctx && addr >= ctx->start && addr < ctx->end) {
+	if (probe_faulted(ctx, sig, si)) {
 		ctx->fault_addr = addr;
+		ctx->fault_sig = sig;
+		/*
+		 * Without the signal mask: saving it would cost every probe a
+		 * system call. The mask sigreturn would have restored is in
+		 * the context; the probe restores it after the jump.
+		 */
+		ctx->fault_mask = ((ucontext_t *)uctx)->uc_sigmask;
 		siglongjmp(ctx->env, 1);
 	}
 	/*
@@ -385,21 +421,70 @@ void rh_phys_trap_fini(struct rh_platform *plat)
 /* ---------------------------------------------------------------- probes */
 
 enum probe_op {
-	PROBE_READ,  /* copy from the host range to dst */
-	PROBE_WRITE, /* copy src to the host range */
-	PROBE_TOUCH, /* read the first byte of each page */
+	PROBE_READ,       /* copy from the host range to dst */
+	PROBE_WRITE,      /* copy src to the host range */
+	PROBE_TOUCH,      /* read the first byte of each page */
+	PROBE_USER_READ,  /* copy_from_user(): the user range to dst */
+	PROBE_USER_WRITE, /* copy_to_user(): src to the user range */
 };
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UCOPY_UNINSTRUMENTED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UCOPY_UNINSTRUMENTED 1
+#endif
+#endif
+
+/*
+ * The copy of a user range. Under ASan and TSan it must not be their
+ * memcpy(): that looks up the shadow of the user range first, and a wild
+ * pointer has none, so it would fault in the sanitizer, outside the probe
+ * (the kernel's copy_user routines are likewise outside KASAN's sight).
+ * Elsewhere memcpy(), which reads and writes only inside both ranges.
+ */
+#ifdef UCOPY_UNINSTRUMENTED
+#if defined(__x86_64__) || defined(__i386__)
+static void user_copy(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+#else
+__attribute__((no_sanitize("address", "thread"))) static void
+user_copy(void *dst, const void *src, size_t n)
+{
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+}
+#endif
+#else
+static void user_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+#endif
 
 /*
  * Front to back, one page at a time, as read_mem()/write_mem() do: on a
  * fault every page before the faulting one has been copied whole (a single
- * memcpy may touch the tail first).
+ * memcpy may touch the tail first). A user copy is one copy_user call.
  */
 static void probe_copy(unsigned char *cpu, unsigned char *dst,
 		       const unsigned char *src, size_t len, enum probe_op op)
 {
 	size_t done = 0, chunk;
 
+	if (op == PROBE_USER_READ) {
+		user_copy(dst, cpu, len);
+		return;
+	}
+	if (op == PROBE_USER_WRITE) {
+		user_copy(cpu, src, len);
+		return;
+	}
 	while (done < len) {
 		chunk = RH_PAGE_SIZE - (((uintptr_t)cpu + done) & (RH_PAGE_SIZE - 1));
 		if (chunk > len - done)
@@ -415,39 +500,75 @@ static void probe_copy(unsigned char *cpu, unsigned char *dst,
 }
 
 /*
- * Runs @op over the host range [@cpu, @cpu + @len) with the trap armed for
- * it. Returns 0, 1 when it faulted (the address in @ret_fault), or the
- * -errno of installing the handler.
+ * Runs @op over the host range [@cpu, @cpu + @len) (which must not wrap)
+ * with a fault there trapped. The handler must be in charge and the
+ * thread must not block SIGSEGV or SIGBUS; nothing here makes a system
+ * call unless the range faults. Returns 0, or 1 when it faulted (the
+ * address in @ret_fault, 0 for a general-protection fault).
+ */
+static int trap_run(unsigned char *cpu, size_t len, void *dst, const void *src,
+		    enum probe_op op, uintptr_t *ret_fault)
+{
+	struct probe_ctx ctx;
+
+	/* Outside any handler activation now (see trap_handler()). */
+	if (!tl_probe)
+		tl_trap_depth = 0;
+	ctx.start = (uintptr_t)cpu;
+	ctx.end = ctx.start + len;
+	ctx.catch_gp = op == PROBE_USER_READ || op == PROBE_USER_WRITE;
+	ctx.fault_addr = 0;
+	ctx.fault_sig = 0;
+	ctx.prev = tl_probe;
+	tl_probe = &ctx;
+	/* The handler, on this thread, must see the probe before the access. */
+	atomic_signal_fence(memory_order_seq_cst);
+	/*
+	 * savemask = 0: saving the mask is a system call on every probe.
+	 * The handler returns here by siglongjmp() with its own mask still
+	 * in force (the signal it took, its sa_mask, or a sanitizer
+	 * runtime's wider one), so the fault path sets back the mask the
+	 * fault interrupted, as sigreturn would have.
+	 */
+	if (sigsetjmp(ctx.env, 0) == 0) {
+		probe_copy(cpu, dst, src, len, op);
+		atomic_signal_fence(memory_order_seq_cst);
+		tl_probe = ctx.prev;
+		return 0;
+	}
+	tl_probe = ctx.prev;
+	pthread_sigmask(SIG_SETMASK, &ctx.fault_mask, NULL);
+	*ret_fault = ctx.fault_addr;
+	return 1;
+}
+
+/*
+ * A probe: trap_run() with the handler (re)installed for it. Returns 0, 1
+ * when it faulted (the address in @ret_fault), or the -errno of
+ * installing the handler.
  */
 static int probe_run(unsigned char *cpu, size_t len, void *dst,
 		     const void *src, enum probe_op op, uintptr_t *ret_fault)
 {
-	struct probe_ctx ctx;
-	volatile bool faulted = false;
 	int ret;
 
 	ret = rh_phys_trap_get();
 	if (ret)
 		return ret;
-	/* Outside any handler activation now (see trap_handler()). */
-	if (!tl_probe)
-		tl_trap_depth = 0;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.start = (uintptr_t)cpu;
-	ctx.end = ctx.start + len;
-	ctx.prev = tl_probe;
-	tl_probe = &ctx;
-	/* savemask = 1: the jump must unblock SIGSEGV again. */
-	if (sigsetjmp(ctx.env, 1) == 0)
-		probe_copy(cpu, dst, src, len, op);
-	else
-		faulted = true;
-	tl_probe = ctx.prev;
+	ret = trap_run(cpu, len, dst, src, op, ret_fault);
 	rh_phys_trap_put();
-	if (!faulted)
-		return 0;
-	*ret_fault = ctx.fault_addr;
-	return 1;
+	return ret;
+}
+
+int rh_phys_trap_copy_user(void *dst, const void *src, size_t n, bool to_user)
+{
+	unsigned char *range = to_user ? dst : (unsigned char *)(uintptr_t)src;
+	uintptr_t fault;
+
+	if (trap_run(range, n, to_user ? NULL : dst, to_user ? src : NULL,
+		     to_user ? PROBE_USER_WRITE : PROBE_USER_READ, &fault))
+		return -EFAULT;
+	return 0;
 }
 
 static int phys_probe(struct rh_platform *plat, rh_phys_addr_t pa, void *dst,

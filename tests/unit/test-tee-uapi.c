@@ -15,22 +15,12 @@
 
 #include "rh-test.h"
 #include "optee/tee.h"
+#include "tee-call-bufs.h"
 #include "test-ta.h"
 
 struct fixture {
 	struct rh_platform *plat;
 	int tee;
-};
-
-/* OPEN_SESSION / INVOKE buffers: a header and up to four parameters. */
-struct open_buf {
-	struct rh_tee_ioctl_open_session_arg arg;
-	struct rh_tee_ioctl_param params[4];
-};
-
-struct invoke_buf {
-	struct rh_tee_ioctl_invoke_arg arg;
-	struct rh_tee_ioctl_param params[4];
 };
 
 static int setup(void **state)
