@@ -278,6 +278,13 @@ static struct tee_ushm *ushm_new(struct tee_file *tf, void *kaddr, int memfd,
 	struct tee_ushm *us;
 	int err;
 
+	/*
+	 * The kernel allocates (SHM_ALLOC) or pins (SHM_REGISTER) every page
+	 * and lists them for OP-TEE: beyond the machine's memory that fails
+	 * with -ENOMEM, here before a page list of that size is built.
+	 */
+	if (size > rh_platform_get_desc(tf->plat)->dram_size)
+		return RH_ERR_PTR(-ENOMEM);
 	us = rh_zalloc(sizeof(*us));
 	if (!us)
 		return RH_ERR_PTR(-ENOMEM);
