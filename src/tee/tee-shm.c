@@ -34,60 +34,76 @@ static void undo_register_shm(struct rh_tee_context *ctx, uint64_t cookie)
 	rh_tee_send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, cookie, true);
 }
 
-static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
-				       size_t length, bool owned)
+/*
+ * REGISTER_SHM of @shm (ctx, addr and size set) under a new cookie, its
+ * one memref of type @attr at @buf_ptr; @what follows the size in the log.
+ * Returns 0, -ENOMEM (no message), -EIO (no answer), or on the TEE's
+ * refusal @refused (0: the errno of its result). After a failed send the
+ * register is undone (undo_register_shm()).
+ */
+static int send_register_shm(struct rh_tee_context *ctx, struct rh_tee_shm *shm,
+			     uint64_t attr, uint64_t buf_ptr, const char *what, int refused)
 {
 	struct rh_optee_msg_arg *msg;
-	struct rh_tee_shm *shm;
 	uint32_t res, origin;
 	unsigned int slot;
-	int ret;
+	int ret = 0;
 
-	if (!(ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) ||
-	    !ctx->ops->shm_register || !ctx->ops->shm_unregister)
-		return RH_ERR_PTR(-EOPNOTSUPP);
-	shm = rh_zalloc(sizeof(*shm));
-	if (!shm)
-		return RH_ERR_PTR(-ENOMEM);
 	msg = rh_tee_msg_get(ctx, &slot);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto err_free_shm;
-	}
-	shm->ctx = ctx;
-	shm->addr = addr;
-	shm->size = length;
-	shm->owned = owned;
-	atomic_init(&shm->refcount, 1);
+	if (!msg)
+		return -ENOMEM;
 	/* Cookies are platform-wide (the TEE sees all contexts) and never 0. */
 	shm->cookie = atomic_fetch_add_explicit(&ctx->plat->tee_next_shm_cookie,
 						1, memory_order_relaxed) + 1;
 
 	rh_tee_msg_init(msg, RH_OPTEE_MSG_CMD_REGISTER_SHM, 1);
-	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
-	msg->params[0].u.tmem.buf_ptr = (uint64_t)(uintptr_t)addr;
-	msg->params[0].u.tmem.size = length;
+	msg->params[0].attr = attr;
+	msg->params[0].u.tmem.buf_ptr = buf_ptr;
+	msg->params[0].u.tmem.size = shm->size;
 	msg->params[0].u.tmem.shm_ref = shm->cookie;
 	if (!rh_tee_msg_send(ctx, msg, &res, &origin)) {
 		ret = -EIO;
-		goto err_put_msg;
-	}
-	if (res) {
-		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes: %s (origin %u)",
-		       length, rh_tee_result_name(res), origin);
-		ret = rh_tee_result_to_errno(res);
-		goto err_put_msg;
+	} else if (res) {
+		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes%s: %s (origin %u)",
+		       shm->size, what, rh_tee_result_name(res), origin);
+		ret = refused ? refused : rh_tee_result_to_errno(res);
 	}
 	rh_tee_msg_put(ctx, msg, slot);
+	if (ret)
+		undo_register_shm(ctx, shm->cookie);
+	return ret;
+}
+
+static bool can_register(const struct rh_tee_context *ctx)
+{
+	return (ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) &&
+	       ctx->ops->shm_register && ctx->ops->shm_unregister;
+}
+
+static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
+				       size_t length, bool owned)
+{
+	struct rh_tee_shm *shm;
+	int ret;
+
+	if (!can_register(ctx))
+		return RH_ERR_PTR(-EOPNOTSUPP);
+	shm = rh_zalloc(sizeof(*shm));
+	if (!shm)
+		return RH_ERR_PTR(-ENOMEM);
+	shm->ctx = ctx;
+	shm->addr = addr;
+	shm->size = length;
+	shm->owned = owned;
+	atomic_init(&shm->refcount, 1);
+	ret = send_register_shm(ctx, shm, RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT,
+				(uint64_t)(uintptr_t)addr, "", 0);
+	if (ret) {
+		rh_free(shm);
+		return RH_ERR_PTR(ret);
+	}
 	rh_tee_ctx_get(ctx);
 	return shm;
-
-err_put_msg:
-	rh_tee_msg_put(ctx, msg, slot);
-	undo_register_shm(ctx, shm->cookie);
-err_free_shm:
-	rh_free(shm);
-	return RH_ERR_PTR(ret);
 }
 
 /* OPTEE_MSG_NONCONTIG_PAGE_SIZE and the entries of one list page. */
@@ -146,10 +162,7 @@ static uint64_t *build_pages_list(void *addr, size_t length, void **ret_mem)
 struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
 					     void *addr, size_t length)
 {
-	struct rh_optee_msg_arg *msg;
 	struct rh_tee_shm *shm;
-	uint32_t res, origin;
-	unsigned int slot;
 	uint64_t *lists;
 	void *mem;
 	int ret;
@@ -157,8 +170,7 @@ struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
 	if (!rh_tee_ctx_valid(ctx) || !addr || !length ||
 	    (uintptr_t)addr + length < (uintptr_t)addr)
 		return RH_ERR_PTR(-EINVAL);
-	if (!(ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) ||
-	    !ctx->ops->shm_register || !ctx->ops->shm_unregister)
+	if (!can_register(ctx))
 		return RH_ERR_PTR(-EOPNOTSUPP);
 	shm = rh_zalloc(sizeof(*shm));
 	if (!shm)
@@ -168,46 +180,21 @@ struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
 		ret = -ENOMEM;
 		goto err_free_shm;
 	}
-	msg = rh_tee_msg_get(ctx, &slot);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto err_free_lists;
-	}
 	shm->ctx = ctx;
 	shm->addr = addr;
 	shm->size = length;
 	atomic_init(&shm->refcount, 1);
-	shm->cookie = atomic_fetch_add_explicit(&ctx->plat->tee_next_shm_cookie,
-						1, memory_order_relaxed) + 1;
-
-	rh_tee_msg_init(msg, RH_OPTEE_MSG_CMD_REGISTER_SHM, 1);
-	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT |
-			      RH_OPTEE_MSG_ATTR_NONCONTIG;
-	msg->params[0].u.tmem.buf_ptr =
-		(uintptr_t)lists | ((uintptr_t)addr & (NONCONTIG_PAGE_SIZE - 1));
-	msg->params[0].u.tmem.size = length;
-	msg->params[0].u.tmem.shm_ref = shm->cookie;
-	if (!rh_tee_msg_send(ctx, msg, &res, &origin)) {
-		ret = -EIO;
-		goto err_put_msg;
-	}
-	if (res) {
-		/* optee_shm_register(): any refusal of the TEE is -EINVAL. */
-		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes (page list): %s (origin %u)",
-		       length, rh_tee_result_name(res), origin);
-		ret = -EINVAL;
-		goto err_put_msg;
-	}
-	rh_tee_msg_put(ctx, msg, slot);
+	/* optee_shm_register(): any refusal of the TEE is -EINVAL. */
+	ret = send_register_shm(ctx, shm,
+				RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT | RH_OPTEE_MSG_ATTR_NONCONTIG,
+				(uintptr_t)lists | ((uintptr_t)addr & (NONCONTIG_PAGE_SIZE - 1)),
+				" (page list)", -EINVAL);
 	rh_free(mem);
+	if (ret)
+		goto err_free_shm;
 	rh_tee_ctx_get(ctx);
 	return shm;
 
-err_put_msg:
-	rh_tee_msg_put(ctx, msg, slot);
-	undo_register_shm(ctx, shm->cookie);
-err_free_lists:
-	rh_free(mem);
 err_free_shm:
 	rh_free(shm);
 	return RH_ERR_PTR(ret);
