@@ -28,6 +28,13 @@ void demo_attack(struct demo *d, const char *name, int got, int want, const char
 		   cli_errno_name(want, wbuf, sizeof(wbuf)));
 }
 
+/* An attack the firewall refuses and logs: a refusal counts one expected violation. */
+void demo_attack_logged(struct demo *d, const char *name, int got, int want, const char *why)
+{
+	d->expected_violations += got == want;
+	demo_attack(d, name, got, want, why);
+}
+
 /* FREE through the demo's own secmem session; returns the TA's status as errno. */
 static int secmem_free(struct demo *d, uint64_t handle)
 {
@@ -128,8 +135,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 	       "frame 0: device modes are the kernel's, ACCESS_DENIED");
 
 	ret = rh_device_dma_read(d->display, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "display_reads_bitstream", ret, -EACCES,
+	demo_attack_logged(d, "display_reads_bitstream", ret, -EACCES,
 	       "the display is in secure mode, but the TA mapped it only the frames: its DMA "
 	       "at the bitstream is refused and logged");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.secure &&
@@ -200,16 +206,14 @@ int demo_step_attacks(struct demo *d)
 	       "DMA_BUF_IOCTL_SYNC (begin_cpu_access) is refused: there is no CPU access to sync");
 
 	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_frame", ret, -EFAULT,
+	demo_attack_logged(d, "cpu_read_frame", ret, -EFAULT,
 	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
 	       "the lent region inaccessible to the normal world");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
 		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
 
 	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_bitstream", ret, -EFAULT,
+	demo_attack_logged(d, "cpu_read_bitstream", ret, -EFAULT,
 	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
 
 	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
@@ -221,8 +225,7 @@ int demo_step_attacks(struct demo *d)
 	       "mapping is undone");
 
 	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "gpu_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "gpu_dma_read", ret, -EACCES,
 	       "a rogue gpu driver points its DMA engine at the frame anyway: the firewall "
 	       "refuses the non-secure master and logs a violation (EMI MPU report)");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) &&

@@ -459,25 +459,21 @@ static int pm_step_attacks(struct demo *d)
 		    "EINVAL");
 
 	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_frame", ret, -EFAULT,
+	demo_attack_logged(d, "cpu_read_frame", ret, -EFAULT,
 		    "reading the frame's physical address (/dev/mem style) traps: the firewall made "
 		    "the lent chunk inaccessible to the normal world");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
 		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
 	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_bitstream", ret, -EFAULT,
+	demo_attack_logged(d, "cpu_read_bitstream", ret, -EFAULT,
 		    "the clear bitstream lies in the same chunk: the CPU read traps too");
 
 	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "gpu_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "gpu_dma_read", ret, -EACCES,
 		    "a rogue gpu driver points its DMA engine at the frame: the gpu is no master of "
 		    "secure video (nor secure-capable), refused and logged");
 	ret = camera ? rh_device_dma_read(camera, f0->pa, probe, sizeof(probe)) : -ENODEV;
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "camera_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "camera_dma_read", ret, -EACCES,
 		    "the camera is secure-capable, but a master of recording, not of playback: it "
 		    "has no window over this chunk, refused and logged");
 
