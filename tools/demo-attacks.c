@@ -35,6 +35,25 @@ void demo_attack_logged(struct demo *d, const char *name, int got, int want, con
 	demo_attack(d, name, got, want, why);
 }
 
+/*
+ * The CPU reads frame 0 at @frame_pa, then the clear bitstream, by physical
+ * address (/dev/mem style): both must trap, the first logged as the CPU's.
+ */
+void demo_attack_cpu_reads(struct demo *d, rh_phys_addr_t frame_pa, const char *frame_why,
+			   const char *es_why)
+{
+	struct rh_violation v;
+	uint8_t probe[64];
+	int ret;
+
+	ret = rh_phys_probe_read(d->plat, frame_pa, probe, sizeof(probe));
+	demo_attack_logged(d, "cpu_read_frame", ret, -EFAULT, frame_why);
+	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
+		      v.pa == frame_pa, "the CPU trap was not logged as a violation");
+	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
+	demo_attack_logged(d, "cpu_read_bitstream", ret, -EFAULT, es_why);
+}
+
 /* FREE through the demo's own secmem session; returns the TA's status as errno. */
 static int secmem_free(struct demo *d, uint64_t handle)
 {
@@ -205,16 +224,10 @@ int demo_step_attacks(struct demo *d)
 	demo_attack(d, "dma_buf_sync", ret, -EPERM,
 	       "DMA_BUF_IOCTL_SYNC (begin_cpu_access) is refused: there is no CPU access to sync");
 
-	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
-	demo_attack_logged(d, "cpu_read_frame", ret, -EFAULT,
-	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
-	       "the lent region inaccessible to the normal world");
-	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
-		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
-
-	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
-	demo_attack_logged(d, "cpu_read_bitstream", ret, -EFAULT,
-	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
+	demo_attack_cpu_reads(d, f0->pa,
+			      "reading the frame's physical address (/dev/mem style) traps: the "
+			      "firewall made the lent region inaccessible to the normal world",
+			      "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
 
 	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
 	if (!ret)

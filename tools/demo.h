@@ -182,6 +182,9 @@ void demo_attack(struct demo *d, const char *name, int got, int want, const char
 /* demo_attack() of an access the firewall refuses and logs (one expected violation). */
 void demo_attack_logged(struct demo *d, const char *name, int got, int want,
 			const char *why);
+/* The CPU reads frame 0 and the clear bitstream by PA: both trap (demo_attack_logged()). */
+void demo_attack_cpu_reads(struct demo *d, rh_phys_addr_t frame_pa, const char *frame_why,
+			   const char *es_why);
 /* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */
 int demo_user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd, TEEC_Operation *op);
 
