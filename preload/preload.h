@@ -16,6 +16,13 @@
 
 #include <rheap/rheap.h>
 
+/*
+ * Everything below is the shim's own: hidden, so the interposers reach it
+ * PC-relative, not through the GOT (-fvisibility=hidden covers definitions
+ * only, not extern declarations).
+ */
+#pragma GCC visibility push(hidden)
+
 #define MAP_FDS 65536
 #define PLACEHOLDER "/dev/null"
 #define PROG "rheap-sim-preload"
@@ -137,5 +144,7 @@ void uaccess_end(bool restore, const sigset_t *saved);
 bool is_device_path(const char *path);
 /* open() of one of our paths, or INT_MIN when the path is not ours. */
 int sim_open(const char *path, int flags);
+
+#pragma GCC visibility pop
 
 #endif /* RHEAP_PRELOAD_H */
