@@ -28,27 +28,11 @@ uint64_t make_entry(int sim, enum sim_kind kind)
 	return gen << 32 | (uint64_t)kind << 24 | (uint64_t)(sim + 1);
 }
 
-/*
- * Holder records: the entries each thread's calls hold, for retire() to
- * wait on. A thread takes a record on its first call and gives it back at
- * exit; records are never freed, so retire() walks the list without a
- * lock. Nested holds (an ioctl naming another fd in its argument, a signal
- * handler's call) stack up to HOLD_MAX deep.
- */
-#define HOLD_MAX 4
-
-struct holder {
-	_Atomic uint64_t held[HOLD_MAX];
-	unsigned int depth; /* the owning thread's only */
-	atomic_bool in_use;
-	struct holder *next; /* fixed once published */
-};
-
 static struct holder *_Atomic holders;
 static pthread_once_t holder_once = PTHREAD_ONCE_INIT;
 static pthread_key_t holder_key;
 static bool holder_key_ok;
-static _Thread_local struct holder *tl_holder __attribute__((tls_model("initial-exec")));
+_Thread_local struct holder *tl_holder __attribute__((tls_model("initial-exec")));
 
 static void holder_release(void *arg)
 {
@@ -63,7 +47,7 @@ static void holder_key_create(void)
 	holder_key_ok = pthread_key_create(&holder_key, holder_release) == 0;
 }
 
-static __attribute__((noinline)) struct holder *holder_attach(void)
+__attribute__((noinline)) struct holder *holder_attach(void)
 {
 	struct holder *h;
 	bool free_one;
@@ -90,53 +74,6 @@ found:
 		pthread_setspecific(holder_key, h);
 	tl_holder = h;
 	return h;
-}
-
-/*
- * fdget(): the entry of @fd, held by this thread until fd_put(), so its
- * simulated fd stays open under the call whatever other threads do to
- * @fd. Returns 0, -EBADF (@fd is not ours), -ENOMEM (no record), -EBUSY
- * (held too deep).
- */
-int fd_get(int fd, uint64_t *ret_e)
-{
-	struct holder *h = tl_holder;
-	unsigned int d;
-	uint64_t e;
-
-	if (__builtin_expect(!h, 0) && !(h = holder_attach()))
-		return -ENOMEM;
-	if (h->depth >= HOLD_MAX)
-		return -EBUSY;
-	/* Depth first: a signal handler's call in between stacks above. */
-	d = h->depth++;
-	for (;;) {
-		e = map_get(fd);
-		if (!e) {
-			h->depth--;
-			return -EBADF;
-		}
-		/*
-		 * Announce, then look again (both seq_cst): retire() takes the
-		 * entry out, then scans. Either it sees the announcement or
-		 * this sees the entry gone.
-		 */
-		atomic_store_explicit(&h->held[d], e, memory_order_seq_cst);
-		if (atomic_load_explicit(&fdmap[fd], memory_order_seq_cst) == e)
-			break;
-		atomic_store_explicit(&h->held[d], 0, memory_order_relaxed);
-	}
-	*ret_e = e;
-	return 0;
-}
-
-/* fdput(): drops the last hold fd_get() took. */
-void fd_put(void)
-{
-	struct holder *h = tl_holder;
-
-	atomic_store_explicit(&h->held[h->depth - 1], 0, memory_order_release);
-	h->depth--;
 }
 
 /*

@@ -17,20 +17,13 @@
  */
 
 /* A SIGSEGV/SIGBUS action changed since the handler was last put on top. */
-static atomic_bool trap_stale;
+atomic_bool trap_stale;
 /* The platform's copies (RHEAP_UACCESS); set before the platform is published. */
 enum rh_uaccess_mode uaccess_want;
 /* This thread is installing the library's own handler: not the program's change. */
 _Thread_local bool tl_arming __attribute__((tls_model("initial-exec")));
 
-/* What this thread's mask does to SIGSEGV/SIGBUS, as far as the shim saw. */
-enum fault_mask {
-	MASK_UNKNOWN = 0, /* a new thread (it inherits its creator's mask) */
-	MASK_OPEN,
-	MASK_BLOCKS,
-};
-
-static _Thread_local unsigned char tl_fault_mask __attribute__((tls_model("initial-exec")));
+_Thread_local unsigned char tl_fault_mask __attribute__((tls_model("initial-exec")));
 
 static const int fault_sigs[] = { SIGSEGV, SIGBUS };
 #define N_FAULT_SIGS (sizeof(fault_sigs) / sizeof(fault_sigs[0]))
@@ -87,7 +80,7 @@ int uaccess_mode(enum rh_uaccess_mode *ret_mode)
  * The library's handler back on top of the program's new one (which then
  * gets every fault that is not a copy's). Checked copies if it cannot be.
  */
-static __attribute__((noinline)) void rearm(struct rh_platform *p)
+__attribute__((noinline)) void rearm(struct rh_platform *p)
 {
 	atomic_store_explicit(&trap_stale, false, memory_order_relaxed);
 	if (uaccess_want != RH_UACCESS_TRAPPED)
@@ -98,20 +91,12 @@ static __attribute__((noinline)) void rearm(struct rh_platform *p)
 	tl_arming = false;
 }
 
-/*
- * Before an ioctl's user copies: the handler on top, and SIGSEGV/SIGBUS
- * let through for its length if this thread blocks them (@ret_saved gets
- * the mask to restore; returns true then).
- */
-bool uaccess_begin(struct rh_platform *p, sigset_t *ret_saved)
+/* uaccess_begin() of a thread whose mask may block SIGSEGV/SIGBUS (preload.h). */
+bool uaccess_unblock(sigset_t *ret_saved)
 {
 	sigset_t faults, cur;
 	unsigned int i;
 
-	if (__builtin_expect(atomic_load_explicit(&trap_stale, memory_order_relaxed), 0))
-		rearm(p);
-	if (__builtin_expect(tl_fault_mask == MASK_OPEN, 1))
-		return false;
 	if (tl_fault_mask == MASK_UNKNOWN) {
 		if (libc_pthread_sigmask(SIG_BLOCK, NULL, &cur))
 			return false;
@@ -123,15 +108,6 @@ bool uaccess_begin(struct rh_platform *p, sigset_t *ret_saved)
 	for (i = 0; i < N_FAULT_SIGS; i++)
 		sigaddset(&faults, fault_sigs[i]);
 	return libc_pthread_sigmask(SIG_UNBLOCK, &faults, ret_saved) == 0;
-}
-
-void uaccess_end(bool restore, const sigset_t *saved)
-{
-	if (!restore)
-		return;
-	libc_pthread_sigmask(SIG_SETMASK, saved, NULL);
-	/* A trapped fault's unblock went through pthread_sigmask() below. */
-	tl_fault_mask = MASK_BLOCKS;
 }
 
 RH_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)

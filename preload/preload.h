@@ -104,8 +104,76 @@ static inline enum sim_kind entry_kind(uint64_t e)
 }
 
 uint64_t make_entry(int sim, enum sim_kind kind);
-int fd_get(int fd, uint64_t *ret_e);
-void fd_put(void);
+
+/*
+ * Holder records: the entries each thread's calls hold, for retire() to
+ * wait on. A thread takes a record on its first call and gives it back at
+ * exit; records are never freed, so retire() walks the list without a
+ * lock. Nested holds (an ioctl naming another fd in its argument, a signal
+ * handler's call) stack up to HOLD_MAX deep.
+ */
+#define HOLD_MAX 4
+
+struct holder {
+	_Atomic uint64_t held[HOLD_MAX];
+	unsigned int depth; /* the owning thread's only */
+	atomic_bool in_use;
+	struct holder *next; /* fixed once published */
+};
+
+extern _Thread_local struct holder *tl_holder __attribute__((tls_model("initial-exec")));
+struct holder *holder_attach(void);
+
+/*
+ * fd_get() and fd_put() are on every call on a simulated fd: inline, so
+ * the split costs that path nothing (bench-shim).
+ *
+ * fdget(): the entry of @fd, held by this thread until fd_put(), so its
+ * simulated fd stays open under the call whatever other threads do to
+ * @fd. Returns 0, -EBADF (@fd is not ours), -ENOMEM (no record), -EBUSY
+ * (held too deep).
+ */
+static inline int fd_get(int fd, uint64_t *ret_e)
+{
+	struct holder *h = tl_holder;
+	unsigned int d;
+	uint64_t e;
+
+	if (__builtin_expect(!h, 0) && !(h = holder_attach()))
+		return -ENOMEM;
+	if (h->depth >= HOLD_MAX)
+		return -EBUSY;
+	/* Depth first: a signal handler's call in between stacks above. */
+	d = h->depth++;
+	for (;;) {
+		e = map_get(fd);
+		if (!e) {
+			h->depth--;
+			return -EBADF;
+		}
+		/*
+		 * Announce, then look again (both seq_cst): retire() takes the
+		 * entry out, then scans. Either it sees the announcement or
+		 * this sees the entry gone.
+		 */
+		atomic_store_explicit(&h->held[d], e, memory_order_seq_cst);
+		if (atomic_load_explicit(&fdmap[fd], memory_order_seq_cst) == e)
+			break;
+		atomic_store_explicit(&h->held[d], 0, memory_order_relaxed);
+	}
+	*ret_e = e;
+	return 0;
+}
+
+/* fdput(): drops the last hold fd_get() took. */
+static inline void fd_put(void)
+{
+	struct holder *h = tl_holder;
+
+	atomic_store_explicit(&h->held[h->depth - 1], 0, memory_order_release);
+	h->depth--;
+}
+
 void retire(uint64_t e);
 int install(int sim, enum sim_kind kind, bool cloexec);
 uint64_t uninstall(int fd);
@@ -137,8 +205,44 @@ static inline int ret_errno(int ret)
 extern enum rh_uaccess_mode uaccess_want;
 extern _Thread_local bool tl_arming __attribute__((tls_model("initial-exec")));
 int uaccess_mode(enum rh_uaccess_mode *ret_mode);
-bool uaccess_begin(struct rh_platform *p, sigset_t *ret_saved);
-void uaccess_end(bool restore, const sigset_t *saved);
+
+/* A SIGSEGV/SIGBUS action changed since the handler was last put on top. */
+extern atomic_bool trap_stale;
+
+/* What this thread's mask does to SIGSEGV/SIGBUS, as far as the shim saw. */
+enum fault_mask {
+	MASK_UNKNOWN = 0, /* a new thread (it inherits its creator's mask) */
+	MASK_OPEN,
+	MASK_BLOCKS,
+};
+
+extern _Thread_local unsigned char tl_fault_mask __attribute__((tls_model("initial-exec")));
+
+void rearm(struct rh_platform *p);
+bool uaccess_unblock(sigset_t *ret_saved);
+
+/*
+ * Before an ioctl's user copies: the handler on top, and SIGSEGV/SIGBUS
+ * let through for its length if this thread blocks them (@ret_saved gets
+ * the mask to restore; returns true then). Inline: every ioctl passes here.
+ */
+static inline bool uaccess_begin(struct rh_platform *p, sigset_t *ret_saved)
+{
+	if (__builtin_expect(atomic_load_explicit(&trap_stale, memory_order_relaxed), 0))
+		rearm(p);
+	if (__builtin_expect(tl_fault_mask == MASK_OPEN, 1))
+		return false;
+	return uaccess_unblock(ret_saved);
+}
+
+static inline void uaccess_end(bool restore, const sigset_t *saved)
+{
+	if (!restore)
+		return;
+	libc_pthread_sigmask(SIG_SETMASK, saved, NULL);
+	/* A trapped fault's unblock went through pthread_sigmask() below. */
+	tl_fault_mask = MASK_BLOCKS;
+}
 
 /* preload-files.c: the paths the shim serves and the files it makes up. */
 bool is_device_path(const char *path);
