@@ -240,7 +240,7 @@ static inline void uaccess_end(bool restore, const sigset_t *saved)
 	if (!restore)
 		return;
 	libc_pthread_sigmask(SIG_SETMASK, saved, NULL);
-	/* A trapped fault's unblock went through pthread_sigmask() below. */
+	/* A trapped fault's unblock went through our pthread_sigmask() (preload-signals.c). */
 	tl_fault_mask = MASK_BLOCKS;
 }
 
