@@ -28,6 +28,32 @@ void demo_attack(struct demo *d, const char *name, int got, int want, const char
 		   cli_errno_name(want, wbuf, sizeof(wbuf)));
 }
 
+/* An attack the firewall refuses and logs: a refusal counts one expected violation. */
+void demo_attack_logged(struct demo *d, const char *name, int got, int want, const char *why)
+{
+	d->expected_violations += got == want;
+	demo_attack(d, name, got, want, why);
+}
+
+/*
+ * The CPU reads frame 0 at @frame_pa, then the clear bitstream, by physical
+ * address (/dev/mem style): both must trap, the first logged as the CPU's.
+ */
+void demo_attack_cpu_reads(struct demo *d, rh_phys_addr_t frame_pa, const char *frame_why,
+			   const char *es_why)
+{
+	struct rh_violation v;
+	uint8_t probe[64];
+	int ret;
+
+	ret = rh_phys_probe_read(d->plat, frame_pa, probe, sizeof(probe));
+	demo_attack_logged(d, "cpu_read_frame", ret, -EFAULT, frame_why);
+	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
+		      v.pa == frame_pa, "the CPU trap was not logged as a violation");
+	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
+	demo_attack_logged(d, "cpu_read_bitstream", ret, -EFAULT, es_why);
+}
+
 /* FREE through the demo's own secmem session; returns the TA's status as errno. */
 static int secmem_free(struct demo *d, uint64_t handle)
 {
@@ -128,8 +154,7 @@ static void attacks_on_the_secure_world(struct demo *d)
 	       "frame 0: device modes are the kernel's, ACCESS_DENIED");
 
 	ret = rh_device_dma_read(d->display, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "display_reads_bitstream", ret, -EACCES,
+	demo_attack_logged(d, "display_reads_bitstream", ret, -EACCES,
 	       "the display is in secure mode, but the TA mapped it only the frames: its DMA "
 	       "at the bitstream is refused and logged");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.secure &&
@@ -199,18 +224,10 @@ int demo_step_attacks(struct demo *d)
 	demo_attack(d, "dma_buf_sync", ret, -EPERM,
 	       "DMA_BUF_IOCTL_SYNC (begin_cpu_access) is refused: there is no CPU access to sync");
 
-	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_frame", ret, -EFAULT,
-	       "reading the frame's physical address (/dev/mem style) traps: the firewall made "
-	       "the lent region inaccessible to the normal world");
-	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
-		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
-
-	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_bitstream", ret, -EFAULT,
-	       "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
+	demo_attack_cpu_reads(d, f0->pa,
+			      "reading the frame's physical address (/dev/mem style) traps: the "
+			      "firewall made the lent region inaccessible to the normal world",
+			      "the clear bitstream is in the TEE's static chunk: the CPU read traps too");
 
 	ret = rh_importer_map(d->gpu_drv, f0->dmabuf, RH_DMA_TO_DEVICE, &gmap);
 	if (!ret)
@@ -221,8 +238,7 @@ int demo_step_attacks(struct demo *d)
 	       "mapping is undone");
 
 	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "gpu_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "gpu_dma_read", ret, -EACCES,
 	       "a rogue gpu driver points its DMA engine at the frame anyway: the firewall "
 	       "refuses the non-secure master and logs a violation (EMI MPU report)");
 	demo_check(d, !rh_phys_violation_last(d->plat, &v) &&

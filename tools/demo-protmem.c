@@ -437,7 +437,6 @@ static int pm_step_attacks(struct demo *d)
 	struct demo_frame *f0 = &d->frames[0];
 	struct rh_device *camera = rh_device_find(d->plat, "camera");
 	struct rh_dma_buf_sync sync = { RH_DMA_BUF_SYNC_START | RH_DMA_BUF_SYNC_READ };
-	struct rh_violation v;
 	uint8_t probe[64] = "decoded pixels";
 	void *map = NULL;
 	int ret;
@@ -458,26 +457,17 @@ static int pm_step_attacks(struct demo *d)
 		    "kernel code asks for a kernel mapping of frame 0 (dma_buf_vmap): no vmap op, "
 		    "EINVAL");
 
-	ret = rh_phys_probe_read(d->plat, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_frame", ret, -EFAULT,
-		    "reading the frame's physical address (/dev/mem style) traps: the firewall made "
-		    "the lent chunk inaccessible to the normal world");
-	demo_check(d, !rh_phys_violation_last(d->plat, &v) && v.master_id == RH_MASTER_CPU &&
-		      v.pa == f0->pa, "the CPU trap was not logged as a violation");
-	ret = rh_phys_probe_read(d->plat, d->es_pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EFAULT;
-	demo_attack(d, "cpu_read_bitstream", ret, -EFAULT,
-		    "the clear bitstream lies in the same chunk: the CPU read traps too");
+	demo_attack_cpu_reads(d, f0->pa,
+			      "reading the frame's physical address (/dev/mem style) traps: the "
+			      "firewall made the lent chunk inaccessible to the normal world",
+			      "the clear bitstream lies in the same chunk: the CPU read traps too");
 
 	ret = rh_device_dma_read(d->gpu, f0->pa, probe, sizeof(probe));
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "gpu_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "gpu_dma_read", ret, -EACCES,
 		    "a rogue gpu driver points its DMA engine at the frame: the gpu is no master of "
 		    "secure video (nor secure-capable), refused and logged");
 	ret = camera ? rh_device_dma_read(camera, f0->pa, probe, sizeof(probe)) : -ENODEV;
-	d->expected_violations += ret == -EACCES;
-	demo_attack(d, "camera_dma_read", ret, -EACCES,
+	demo_attack_logged(d, "camera_dma_read", ret, -EACCES,
 		    "the camera is secure-capable, but a master of recording, not of playback: it "
 		    "has no window over this chunk, refused and logged");
 

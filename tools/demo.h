@@ -179,6 +179,12 @@ int demo_step_attacks(struct demo *d);
 int demo_decoder_writes_out(struct demo *d);
 /* An attack: @got is what the attacker got (0: it worked), @want what must happen. */
 void demo_attack(struct demo *d, const char *name, int got, int want, const char *why);
+/* demo_attack() of an access the firewall refuses and logs (one expected violation). */
+void demo_attack_logged(struct demo *d, const char *name, int got, int want,
+			const char *why);
+/* The CPU reads frame 0 and the clear bitstream by PA: both trap (demo_attack_logged()). */
+void demo_attack_cpu_reads(struct demo *d, rh_phys_addr_t frame_pa, const char *frame_why,
+			   const char *es_why);
 /* A GP client program (user space) invoking @cmd of the TA @uuid; the result as errno. */
 int demo_user_invoke(struct demo *d, const TEEC_UUID *uuid, uint32_t cmd, TEEC_Operation *op);
 

@@ -20,6 +20,7 @@
 #include "emu.h"
 #include "internal.h"
 #include "trace/sim.h"
+#include "ta/ta-secmem-handles.h"
 #include "ta/ta-secmem-pool.h"
 #include "ta/ta-secmem.h"
 #include "ta/ta-svp.h"
@@ -64,34 +65,6 @@
 #define SECMEM_CMA_COMPATIBLE "mediatek,dynamic-restricted-region"
 #define SECMEM_ENTRY_SIZE sizeof(struct rh_mtk_tee_scatterlist)
 #define SECMEM_NR_POOLS 2
-
-/*
- * Live handles, published or not: an open-addressing hash table (linear
- * probing) of {handle, buffer} slots indexed by the low bits of the handle.
- * Handles come from the CSPRNG, so they spread evenly without further
- * hashing, and nobody but the TA chooses them; 0 (never a handle) marks a
- * free slot. Every ZALLOC, FREE and RETRIEVE_SG looks a handle up under the
- * lock: with an ordered tree (the first version) that chased ~17 cold
- * nodes once 100 000 buffers were alive, and alloc+free of 4 KiB cost 3.3x
- * what it cost with 100 alive (rheap-bench scaling); a slot is one cache
- * line away and a miss never touches a buffer. The table doubles above
- * half full; if that allocation fails it fills up to three quarters and
- * then refuses new handles (ZALLOC answers OOM). The first slots live in
- * struct rh_secmem, so boot allocates nothing for it.
- */
-#define SECMEM_HANDLE_SLOTS_MIN 64
-
-struct secmem_slot {
-	uint64_t handle;
-	struct rh_secmem_buf *buf;
-};
-
-struct secmem_handles {
-	struct secmem_slot *slot;
-	uint32_t mask; /* number of slots - 1 */
-	unsigned int count;
-	struct secmem_slot first[SECMEM_HANDLE_SLOTS_MIN];
-};
 
 TAILQ_HEAD(secmem_session_list, secmem_session);
 
@@ -142,110 +115,7 @@ uint64_t rh_secmem_master_mask(struct rh_platform *plat)
 	return mask;
 }
 
-/* ------------------------------------------------------------ handles */
-
-static void handles_init(struct secmem_handles *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->slot = h->first;
-	h->mask = SECMEM_HANDLE_SLOTS_MIN - 1;
-}
-
-/* Index of @handle's slot, or of the free slot ending its probe sequence. */
-static uint32_t handles_probe(const struct secmem_handles *h, uint64_t handle)
-{
-	uint32_t i = (uint32_t)handle & h->mask;
-
-	while (h->slot[i].handle && h->slot[i].handle != handle)
-		i = (i + 1) & h->mask;
-	return i;
-}
-
-/* The buffer holding @handle, published or not, or NULL; under sm->lock. */
-static struct rh_secmem_buf *handles_find(const struct secmem_handles *h,
-					  uint64_t handle)
-{
-	return h->slot[handles_probe(h, handle)].buf;
-}
-
-/* Twice the slots; on allocation failure nothing changes. */
-static void handles_grow(struct secmem_handles *h)
-{
-	struct secmem_handles n = { 0 };
-	uint32_t nr = (h->mask + 1) * 2, i;
-
-	if (!nr)
-		return;
-	n.slot = rh_calloc(nr, sizeof(*n.slot));
-	if (!n.slot)
-		return;
-	n.mask = nr - 1;
-	for (i = 0; i <= h->mask; i++)
-		if (h->slot[i].handle)
-			n.slot[handles_probe(&n, h->slot[i].handle)] = h->slot[i];
-	if (h->slot != h->first)
-		rh_free(h->slot);
-	h->slot = n.slot;
-	h->mask = n.mask;
-}
-
-/*
- * @buf->handle must not be in the table. Returns 0, or -ENOMEM when the
- * table could not grow and is three quarters full. Under sm->lock.
- */
-static int handles_insert(struct secmem_handles *h, struct rh_secmem_buf *buf)
-{
-	uint64_t nr = (uint64_t)h->mask + 1;
-	uint32_t i;
-
-	if ((h->count + 1) * UINT64_C(2) > nr) {
-		handles_grow(h);
-		nr = (uint64_t)h->mask + 1;
-		if ((h->count + 1) * UINT64_C(4) > nr * 3)
-			return -ENOMEM;
-	}
-	i = handles_probe(h, buf->handle);
-	h->slot[i].handle = buf->handle;
-	h->slot[i].buf = buf;
-	h->count++;
-	return 0;
-}
-
-/* @buf must be in the table; under sm->lock. */
-static void handles_remove(struct secmem_handles *h, struct rh_secmem_buf *buf)
-{
-	uint32_t i = handles_probe(h, buf->handle), j = i, home;
-
-	assert(h->slot[i].buf == buf);
-	/* Backward-shift deletion: no tombstones, probe sequences stay short. */
-	for (;;) {
-		j = (j + 1) & h->mask;
-		if (!h->slot[j].handle)
-			break;
-		home = (uint32_t)h->slot[j].handle & h->mask;
-		/* Stays if its home lies cyclically in (i, j]. */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		h->slot[i] = h->slot[j];
-		i = j;
-	}
-	h->slot[i].handle = 0;
-	h->slot[i].buf = NULL;
-	h->count--;
-}
-
-/* Frees every buffer left and the slots (platform teardown). */
-static void handles_destroy(struct secmem_handles *h)
-{
-	uint32_t i;
-
-	for (i = 0; i <= h->mask; i++)
-		if (h->slot[i].handle)
-			rh_free(h->slot[i].buf);
-	if (h->slot != h->first)
-		rh_free(h->slot);
-	handles_init(h);
-}
+/* ------------------------------------------------------------ handles and their owners */
 
 /*
  * A published buffer by handle, or NULL; under sm->lock. With @owner, only
@@ -260,7 +130,7 @@ static struct rh_secmem_buf *find_published(struct rh_secmem *sm, uint64_t handl
 
 	if (!handle)
 		return NULL;
-	buf = handles_find(&sm->handles, handle);
+	buf = rh_secmem_handles_find(&sm->handles, handle);
 	if (!buf || !atomic_load_explicit(&buf->published, memory_order_acquire))
 		return NULL;
 	if (owner && buf->owner != owner)
@@ -288,13 +158,13 @@ static int insert_handle(struct rh_secmem *sm, struct rh_secmem_buf *buf)
 {
 	int ret;
 
-	while (handles_find(&sm->handles, buf->handle)) {
+	while (rh_secmem_handles_find(&sm->handles, buf->handle)) {
 		/* 2^-64 per live buffer: draw again. */
 		ret = draw_handle(sm, &buf->handle);
 		if (ret)
 			return ret;
 	}
-	return handles_insert(&sm->handles, buf);
+	return rh_secmem_handles_insert(&sm->handles, buf);
 }
 
 static void refuse_handle(struct rh_secmem *sm, uint64_t handle, const char *what)
@@ -529,7 +399,7 @@ static uint32_t cmd_zalloc(struct rh_secmem *sm, struct secmem_session *sess,
 	ret = rh_secmem_zero_new_buffer(sm->plat, pool, buf, known_zero);
 	if (ret) {
 		pthread_mutex_lock(&sm->lock);
-		handles_remove(&sm->handles, buf);
+		rh_secmem_handles_remove(&sm->handles, buf);
 		TAILQ_REMOVE(&sess->bufs, buf, owner_node);
 		sess->nr_bufs--;
 		pool->zallocs--;
@@ -580,7 +450,7 @@ static void buf_release(struct rh_secmem *sm, struct rh_secmem_buf *buf)
 	int ret;
 
 	/* Unpublish: from here no FREE, RETRIEVE_SG or lookup finds it. */
-	handles_remove(&sm->handles, buf);
+	rh_secmem_handles_remove(&sm->handles, buf);
 	atomic_store_explicit(&buf->published, false, memory_order_relaxed);
 	TAILQ_REMOVE(&buf->owner->bufs, buf, owner_node);
 	buf->owner->nr_bufs--;
@@ -882,7 +752,7 @@ static void secmem_free(struct rh_secmem *sm)
 {
 	unsigned int i;
 
-	handles_destroy(&sm->handles);
+	rh_secmem_handles_destroy(&sm->handles);
 	for (i = 0; i < SECMEM_NR_POOLS; i++) {
 		rh_chunk_alloc_destroy(sm->pools[i].ca);
 		rh_free(sm->pools[i].zeroed);
@@ -906,7 +776,7 @@ int rh_ta_secmem_init(struct rh_platform *plat)
 	sm->plat = plat;
 	pthread_mutex_init(&sm->lock, NULL);
 	pthread_cond_init(&sm->unpinned, NULL);
-	handles_init(&sm->handles);
+	rh_secmem_handles_init(&sm->handles);
 	TAILQ_INIT(&sm->sessions);
 	atomic_init(&sm->bad_params, 0);
 	atomic_init(&sm->refused_handles, 0);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The fd layer: a per-platform file table, ioctl dispatch with the real numbers, mmap/lseek/dup. */
+/* The fd layer: a per-platform file table, open/close/dup, mmap/lseek/fcntl/fstat (ioctls: uapi-ioctl.c). */
 #include "config.h"
 
 #include <bitstring.h>
@@ -20,38 +20,10 @@
 
 #include "dma-buf/dmabuf-internal.h"
 #include "dma-buf/file.h"
+#include "dma-buf/uapi-internal.h"
 #include "internal.h"
 #include "lib/uaccess.h"
 #include "trace/trace.h"
-
-enum file_kind {
-	FILE_FREE = 0,
-	FILE_STDIO, /* fds 0-2 of a fresh process: a tty, no dma ioctls */
-	FILE_HEAP,  /* /dev/dma_heap/<name> */
-	FILE_DMABUF,
-	FILE_SYNC,  /* a signalled sync_file from DMA_BUF_IOCTL_EXPORT_SYNC_FILE */
-	FILE_OPS,   /* another subsystem's file (dma-buf/file.h): /dev/tee0, tee shm */
-};
-
-/* The struct file of an opened heap node, shared by dup()ed fds. */
-struct heap_file {
-	atomic_int refcount;
-	struct rh_dma_heap *heap;
-	int f_flags;
-};
-
-struct fd_slot {
-	enum file_kind kind;
-	bool cloexec;
-	union {
-		struct heap_file *hf;
-		struct rh_dma_buf *dmabuf;
-		struct {
-			const struct rh_file_ops *ops;
-			void *priv;
-		} f;
-	} u;
-};
 
 struct mapping {
 	RB_ENTRY(mapping) node;
@@ -123,7 +95,7 @@ static void slot_get(const struct fd_slot *slot)
 }
 
 /* fput(): drops a reference taken by slot_get() or owned by an fd. */
-static void slot_put(const struct fd_slot *slot)
+void rh_fd_slot_put(const struct fd_slot *slot)
 {
 	if (slot->kind == FILE_HEAP)
 		heap_file_put(slot->u.hf);
@@ -180,7 +152,7 @@ void rh_file_table_close_all(struct rh_platform *plat)
 		pthread_mutex_unlock(&ft->lock);
 		/* Outside the lock: releasing a buffer may take time (and locks). */
 		if (slot.kind != FILE_FREE)
-			slot_put(&slot);
+			rh_fd_slot_put(&slot);
 	}
 }
 
@@ -197,7 +169,7 @@ void rh_file_table_fini(struct rh_platform *plat)
 }
 
 /* get_unused_fd_flags() + fd_install(): the object's reference moves to the fd. */
-static int fd_install_new(struct rh_file_table *ft, const struct fd_slot *slot)
+int rh_fd_install_new(struct rh_file_table *ft, const struct fd_slot *slot)
 {
 	int fd;
 
@@ -223,11 +195,11 @@ int rh_fd_install_file(struct rh_platform *plat, const struct rh_file_ops *ops,
 		return -EINVAL;
 	slot.u.f.ops = ops;
 	slot.u.f.priv = priv;
-	return fd_install_new(plat->files, &slot);
+	return rh_fd_install_new(plat->files, &slot);
 }
 
-/* fdget(): a copy of the slot of @fd with a reference on its object. */
-static int fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
+/* rh_fdget(): a copy of the slot of @fd with a reference on its object. */
+int rh_fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
 {
 	struct rh_file_table *ft = plat->files;
 
@@ -251,7 +223,7 @@ static int fdget(struct rh_platform *plat, int fd, struct fd_slot *ret_slot)
  * a use-after-free: refused, logged, and no fd installed that nobody
  * would close.
  */
-static bool table_ready(const struct rh_platform *plat)
+bool rh_fd_table_ready(const struct rh_platform *plat)
 {
 	if (!plat || !plat->files)
 		return false;
@@ -271,7 +243,7 @@ RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)
 	const char *name;
 	int fd;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
 	if (!path)
 		return -EFAULT;
@@ -309,7 +281,7 @@ RH_EXPORT int rh_open(struct rh_platform *plat, const char *path, int flags)
 	hf->f_flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	slot.u.hf = hf;
 	slot.cloexec = flags & O_CLOEXEC;
-	fd = fd_install_new(plat->files, &slot);
+	fd = rh_fd_install_new(plat->files, &slot);
 	if (fd < 0)
 		heap_file_put(hf);
 	RH_TRACE(plat, RH_TRACE_HEAP_OPEN, .name = name, .id = fd >= 0 ? (uint64_t)fd : 0,
@@ -322,7 +294,7 @@ RH_EXPORT int rh_close(struct rh_platform *plat, int fd)
 	struct rh_file_table *ft;
 	struct fd_slot slot;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
 	ft = plat->files;
 	if (fd < 0 || fd >= RH_FD_MAX)
@@ -338,7 +310,7 @@ RH_EXPORT int rh_close(struct rh_platform *plat, int fd)
 	ft->nr_open--;
 	pthread_mutex_unlock(&ft->lock);
 	/* The release (exporter, heap) runs without the table lock. */
-	slot_put(&slot);
+	rh_fd_slot_put(&slot);
 	return 0;
 }
 
@@ -347,7 +319,7 @@ RH_EXPORT int rh_dup(struct rh_platform *plat, int fd)
 	struct rh_file_table *ft;
 	int newfd;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
 	ft = plat->files;
 	if (fd < 0 || fd >= RH_FD_MAX)
@@ -376,7 +348,7 @@ RH_EXPORT int rh_fd_count(struct rh_platform *plat)
 {
 	int n;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
 	pthread_mutex_lock(&plat->files->lock);
 	n = plat->files->nr_open;
@@ -389,11 +361,11 @@ RH_EXPORT int rh_dma_buf_fd(struct rh_dma_buf *dmabuf, int flags)
 	struct fd_slot slot = { .kind = FILE_DMABUF };
 	struct rh_platform *plat = rh_dma_buf_platform(dmabuf);
 
-	if (!dmabuf || !table_ready(plat))
+	if (!dmabuf || !rh_fd_table_ready(plat))
 		return -EINVAL;
 	slot.u.dmabuf = dmabuf;
 	slot.cloexec = flags & O_CLOEXEC;
-	return fd_install_new(plat->files, &slot);
+	return rh_fd_install_new(plat->files, &slot);
 }
 
 RH_EXPORT struct rh_dma_buf *rh_dma_buf_get(struct rh_platform *plat, int fd)
@@ -401,13 +373,13 @@ RH_EXPORT struct rh_dma_buf *rh_dma_buf_get(struct rh_platform *plat, int fd)
 	struct fd_slot slot;
 	int ret;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return RH_ERR_PTR(-EINVAL);
-	ret = fdget(plat, fd, &slot);
+	ret = rh_fdget(plat, fd, &slot);
 	if (ret)
 		return RH_ERR_PTR(ret);
 	if (slot.kind != FILE_DMABUF) {
-		slot_put(&slot);
+		rh_fd_slot_put(&slot);
 		return RH_ERR_PTR(-EINVAL);
 	}
 	return slot.u.dmabuf;
@@ -419,236 +391,17 @@ int rh_fd_get_file(struct rh_platform *plat, int fd,
 	struct fd_slot slot;
 	int ret;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
-	ret = fdget(plat, fd, &slot);
+	ret = rh_fdget(plat, fd, &slot);
 	if (ret)
 		return ret;
 	if (slot.kind != FILE_OPS || slot.u.f.ops != ops) {
-		slot_put(&slot);
+		rh_fd_slot_put(&slot);
 		return -EINVAL;
 	}
 	*ret_priv = slot.u.f.priv;
 	return 0;
-}
-
-/* ------------------------------------------------------------ heap ioctls */
-
-static const unsigned int dma_heap_ioctl_cmds[] = {
-	RH_DMA_HEAP_IOCTL_ALLOC,
-};
-
-static int dma_heap_ioctl_allocate(struct heap_file *hf, void *data)
-{
-	struct rh_dma_heap_allocation_data *heap_allocation = data;
-	int fd;
-
-	if (heap_allocation->fd)
-		return -EINVAL;
-	fd = rh_dma_heap_buffer_alloc(hf->heap, heap_allocation->len,
-				      heap_allocation->fd_flags,
-				      heap_allocation->heap_flags);
-	if (fd < 0)
-		return fd;
-	heap_allocation->fd = (uint32_t)fd;
-	return 0;
-}
-
-static unsigned int max_u(unsigned int a, unsigned int b)
-{
-	return a > b ? a : b;
-}
-
-/*
- * Any nr-0 command is an allocation whatever its type and size: the user
- * struct may be older (shorter: the rest reads as zero) or newer (longer:
- * the extra bytes are ignored and copied back unchanged).
- */
-static int dma_heap_ioctl(struct rh_platform *plat, struct heap_file *hf,
-			  unsigned int ucmd, void *arg)
-{
-	uint64_t stack_kdata[16];
-	char *kdata = (char *)stack_kdata;
-	unsigned int kcmd, in_size, out_size, drv_size, ksize;
-	unsigned int nr = RH_IOC_NR(ucmd);
-	int ret;
-
-	if (nr >= RH_ARRAY_SIZE(dma_heap_ioctl_cmds))
-		return -EINVAL;
-	/* Get the kernel ioctl cmd that matches */
-	kcmd = dma_heap_ioctl_cmds[nr];
-
-	/* Figure out the delta between user cmd size and kernel cmd size */
-	drv_size = RH_IOC_SIZE(kcmd);
-	out_size = RH_IOC_SIZE(ucmd);
-	in_size = out_size;
-	if ((ucmd & kcmd & RH_IOC_IN) == 0)
-		in_size = 0;
-	if ((ucmd & kcmd & RH_IOC_OUT) == 0)
-		out_size = 0;
-	ksize = max_u(max_u(in_size, out_size), drv_size);
-
-	/* If necessary, allocate buffer for ioctl argument */
-	if (ksize > sizeof(stack_kdata)) {
-		kdata = rh_malloc(ksize);
-		if (!kdata)
-			return -ENOMEM;
-	}
-
-	if (rh_copy_from_user(plat, kdata, arg, in_size)) {
-		ret = -EFAULT;
-		goto err;
-	}
-	/* zero out any difference between the kernel/user structure size */
-	if (ksize > in_size)
-		memset(kdata + in_size, 0, ksize - in_size);
-
-	switch (kcmd) {
-	case RH_DMA_HEAP_IOCTL_ALLOC:
-		ret = dma_heap_ioctl_allocate(hf, kdata);
-		break;
-	default:
-		ret = -ENOTTY;
-		goto err;
-	}
-
-	if (rh_copy_to_user(plat, arg, kdata, out_size))
-		ret = -EFAULT;
-err:
-	if (kdata != (char *)stack_kdata)
-		rh_free(kdata);
-	return ret;
-}
-
-/* ------------------------------------------------------------ dma-buf ioctls */
-
-/* EXPORT/IMPORT_SYNC_FILE flags: a non-empty subset of DMA_BUF_SYNC_RW. */
-static bool sync_file_flags_valid(uint32_t flags)
-{
-	return !(flags & ~(uint32_t)RH_DMA_BUF_SYNC_RW) &&
-	       (flags & RH_DMA_BUF_SYNC_RW);
-}
-
-static int dma_buf_export_sync_file(struct rh_platform *plat, void *uarg)
-{
-	struct fd_slot slot = { .kind = FILE_SYNC, .cloexec = true };
-	struct rh_dma_buf_export_sync_file arg;
-	int fd;
-
-	if (rh_copy_from_user(plat, &arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (!sync_file_flags_valid(arg.flags))
-		return -EINVAL;
-	/* No fences exist: the sync_file is the signalled stub fence's. */
-	fd = fd_install_new(plat->files, &slot);
-	if (fd < 0)
-		return fd;
-	arg.fd = fd;
-	if (rh_copy_to_user(plat, uarg, &arg, sizeof(arg))) {
-		/* put_unused_fd(): the fd was never handed out. */
-		rh_close(plat, fd);
-		return -EFAULT;
-	}
-	return 0;
-}
-
-static int dma_buf_import_sync_file(struct rh_platform *plat, const void *uarg)
-{
-	struct rh_dma_buf_import_sync_file arg;
-	struct fd_slot slot;
-	bool is_sync;
-
-	if (rh_copy_from_user(plat, &arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	if (!sync_file_flags_valid(arg.flags))
-		return -EINVAL;
-	/* sync_file_get_fence(): NULL for anything but a sync_file. */
-	if (fdget(plat, arg.fd, &slot))
-		return -EINVAL;
-	is_sync = slot.kind == FILE_SYNC;
-	slot_put(&slot);
-	/* Its fence is signalled: adding it to the buffer changes nothing. */
-	return is_sync ? 0 : -EINVAL;
-}
-
-static int dma_buf_ioctl(struct rh_platform *plat, struct rh_dma_buf *dmabuf,
-			 unsigned int cmd, void *arg)
-{
-	struct rh_dma_buf_sync sync;
-	enum rh_dma_data_direction direction;
-	char name[RH_DMA_BUF_NAME_LEN];
-	long len;
-
-	switch (cmd) {
-	case RH_DMA_BUF_IOCTL_SYNC:
-		if (rh_copy_from_user(plat, &sync, arg, sizeof(sync)))
-			return -EFAULT;
-		if (sync.flags & ~(uint64_t)RH_DMA_BUF_SYNC_VALID_FLAGS_MASK)
-			return -EINVAL;
-		switch (sync.flags & RH_DMA_BUF_SYNC_RW) {
-		case RH_DMA_BUF_SYNC_READ:
-			direction = RH_DMA_FROM_DEVICE;
-			break;
-		case RH_DMA_BUF_SYNC_WRITE:
-			direction = RH_DMA_TO_DEVICE;
-			break;
-		case RH_DMA_BUF_SYNC_RW:
-			direction = RH_DMA_BIDIRECTIONAL;
-			break;
-		default:
-			return -EINVAL;
-		}
-		if (sync.flags & RH_DMA_BUF_SYNC_END)
-			return rh_dma_buf_end_cpu_access(dmabuf, direction);
-		return rh_dma_buf_begin_cpu_access(dmabuf, direction);
-	case RH_DMA_BUF_SET_NAME_A:
-	case RH_DMA_BUF_SET_NAME_B:
-		if (!rh_uaccess_checked(plat))
-			return rh_dma_buf_set_name(dmabuf, arg);
-		/* strndup_user(buf, DMA_BUF_NAME_LEN) of dma_buf_set_name() */
-		len = rh_strncpy_from_user(plat, name, arg, sizeof(name));
-		if (len < 0)
-			return (int)len;
-		return rh_dma_buf_set_name(dmabuf, name);
-	case RH_DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
-		return dma_buf_export_sync_file(plat, arg);
-	case RH_DMA_BUF_IOCTL_IMPORT_SYNC_FILE:
-		return dma_buf_import_sync_file(plat, arg);
-	default:
-		return -ENOTTY;
-	}
-}
-
-RH_EXPORT int rh_ioctl(struct rh_platform *plat, int fd, unsigned long cmd,
-		       void *arg)
-{
-	/* The syscall takes the command as an unsigned int. */
-	unsigned int ucmd = (unsigned int)cmd;
-	struct fd_slot slot;
-	int ret;
-
-	if (!table_ready(plat))
-		return -EINVAL;
-	ret = fdget(plat, fd, &slot);
-	if (ret)
-		return ret;
-	switch (slot.kind) {
-	case FILE_HEAP:
-		ret = dma_heap_ioctl(plat, slot.u.hf, ucmd, arg);
-		break;
-	case FILE_DMABUF:
-		ret = dma_buf_ioctl(plat, slot.u.dmabuf, ucmd, arg);
-		break;
-	case FILE_OPS:
-		ret = slot.u.f.ops->ioctl(plat, slot.u.f.priv, ucmd, arg);
-		break;
-	default:
-		/* A tty without those ioctls; a sync_file without SYNC_IOC_*. */
-		ret = -ENOTTY;
-		break;
-	}
-	slot_put(&slot);
-	return ret;
 }
 
 /* ------------------------------------------------------------ mmap, lseek */
@@ -698,11 +451,11 @@ RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
 	void *addr;
 	int ret;
 
-	if (!table_ready(plat) || !ret_ptr)
+	if (!rh_fd_table_ready(plat) || !ret_ptr)
 		return -EINVAL;
 	if (offset < 0 || (offset & (off_t)(RH_PAGE_SIZE - 1)))
 		return -EINVAL;
-	ret = fdget(plat, fd, &slot);
+	ret = rh_fdget(plat, fd, &slot);
 	if (ret)
 		return ret;
 
@@ -777,7 +530,7 @@ RH_EXPORT int rh_mmap(struct rh_platform *plat, int fd, size_t len, int prot,
 	if (ret)
 		goto err_unmap;
 
-	/* The fdget() reference becomes the mapping's (vma->vm_file). */
+	/* The rh_fdget() reference becomes the mapping's (vma->vm_file). */
 	m->start = vma.vm_start;
 	m->len = size;
 	if (slot.kind == FILE_OPS) {
@@ -798,7 +551,7 @@ err_unmap:
 err_free_mapping:
 	rh_free(m);
 out_put:
-	slot_put(&slot);
+	rh_fd_slot_put(&slot);
 	return ret;
 }
 
@@ -806,7 +559,7 @@ RH_EXPORT int rh_munmap(struct rh_platform *plat, void *addr, size_t len)
 {
 	struct mapping key, *m;
 
-	if (!table_ready(plat) || !addr)
+	if (!rh_fd_table_ready(plat) || !addr)
 		return -EINVAL;
 	key.start = (uintptr_t)addr;
 	pthread_mutex_lock(&plat->files->lock);
@@ -828,9 +581,9 @@ RH_EXPORT off_t rh_lseek(struct rh_platform *plat, int fd, off_t offset,
 	off_t ret;
 	int err;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
-	err = fdget(plat, fd, &slot);
+	err = rh_fdget(plat, fd, &slot);
 	if (err)
 		return err;
 	if (whence < 0 || whence > RH_SEEK_MAX)
@@ -844,7 +597,7 @@ RH_EXPORT off_t rh_lseek(struct rh_platform *plat, int fd, off_t offset,
 		ret = (off_t)rh_dma_buf_size(slot.u.dmabuf);
 	else
 		ret = 0;
-	slot_put(&slot);
+	rh_fd_slot_put(&slot);
 	return ret;
 }
 
@@ -855,9 +608,9 @@ RH_EXPORT int rh_dma_buf_fdinfo(struct rh_platform *plat, int fd, FILE *out)
 	struct fd_slot slot;
 	int ret, f_flags;
 
-	if (!table_ready(plat) || !out)
+	if (!rh_fd_table_ready(plat) || !out)
 		return -EINVAL;
-	ret = fdget(plat, fd, &slot);
+	ret = rh_fdget(plat, fd, &slot);
 	if (ret)
 		return ret;
 	f_flags = slot_f_flags(&slot);
@@ -868,13 +621,13 @@ RH_EXPORT int rh_dma_buf_fdinfo(struct rh_platform *plat, int fd, FILE *out)
 		dmabuf = slot.u.dmabuf;
 		fprintf(out, "ino:\t%" PRIu64 "\n", rh_dma_buf_ino(dmabuf));
 		fprintf(out, "size:\t%zu\n", rh_dma_buf_size(dmabuf));
-		/* Don't count the temporary reference taken by fdget() */
+		/* Don't count the temporary reference taken by rh_fdget() */
 		fprintf(out, "count:\t%ld\n", rh_dma_buf_file_count(dmabuf) - 1);
 		fprintf(out, "exp_name:\t%s\n", rh_dma_buf_exp_name(dmabuf));
 		if (!rh_dma_buf_get_name(dmabuf, name))
 			fprintf(out, "name:\t%s\n", name);
 	}
-	slot_put(&slot);
+	rh_fd_slot_put(&slot);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -912,7 +665,7 @@ RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg)
 	struct fd_slot slot;
 	int ret;
 
-	if (!table_ready(plat))
+	if (!rh_fd_table_ready(plat))
 		return -EINVAL;
 	ft = plat->files;
 	if (fd < 0 || fd >= RH_FD_MAX)
@@ -922,7 +675,7 @@ RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg)
 	case F_DUPFD_CLOEXEC:
 		/* f_dupfd(): a start beyond the limit is EINVAL. */
 		if (arg < 0 || arg >= RH_FD_MAX)
-			return fdget(plat, fd, &slot) ? -EBADF : (slot_put(&slot), -EINVAL);
+			return rh_fdget(plat, fd, &slot) ? -EBADF : (rh_fd_slot_put(&slot), -EINVAL);
 		return dup_from(ft, fd, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 	case F_SETFD:
@@ -938,18 +691,18 @@ RH_EXPORT int rh_fcntl(struct rh_platform *plat, int fd, int cmd, long arg)
 		pthread_mutex_unlock(&ft->lock);
 		return ret;
 	case F_GETFL:
-		ret = fdget(plat, fd, &slot);
+		ret = rh_fdget(plat, fd, &slot);
 		if (ret)
 			return ret;
 		ret = slot_f_flags(&slot);
-		slot_put(&slot);
+		rh_fd_slot_put(&slot);
 		return ret;
 	default:
 		/* Only what the file table models; the shim leaves the rest to the kernel. */
-		ret = fdget(plat, fd, &slot);
+		ret = rh_fdget(plat, fd, &slot);
 		if (ret)
 			return ret;
-		slot_put(&slot);
+		rh_fd_slot_put(&slot);
 		return -EINVAL;
 	}
 }
@@ -960,9 +713,9 @@ RH_EXPORT int rh_fstat(struct rh_platform *plat, int fd, struct stat *ret_st)
 	struct stat st;
 	int ret;
 
-	if (!table_ready(plat) || !ret_st)
+	if (!rh_fd_table_ready(plat) || !ret_st)
 		return -EINVAL;
-	ret = fdget(plat, fd, &slot);
+	ret = rh_fdget(plat, fd, &slot);
 	if (ret)
 		return ret;
 	memset(&st, 0, sizeof(st));
@@ -991,7 +744,7 @@ RH_EXPORT int rh_fstat(struct rh_platform *plat, int fd, struct stat *ret_st)
 		st.st_mode = S_IFCHR | 0620;
 		break;
 	}
-	slot_put(&slot);
+	rh_fd_slot_put(&slot);
 	*ret_st = st;
 	return 0;
 }

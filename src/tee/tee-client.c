@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* TEE client: contexts, sessions, 4-parameter invoke, shared memory, wire marshalling. */
+/* TEE client: contexts, sessions, 4-parameter invoke, wire marshalling (shared memory: tee-shm.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <rheap/tee.h>
 
 #include "internal.h"
+#include "tee/tee-client.h"
 #include "tee/tee-heap.h"
 #include "tee/tee-internal.h"
 #include "trace/trace.h"
@@ -30,60 +31,10 @@
  * a small array of atomic slots (optee_invoke_func() looks the session up
  * under a mutex instead).
  *
- * Around it: tee-backend.c dispatches to the backend table, tee-result.c
+ * Around it: tee-shm.c registers shared memory (tee_shm.c's half),
+ * tee-backend.c dispatches to the backend table, tee-result.c
  * translates TEE results, uuid.c parses and prints UUIDs.
  */
-
-/* Messages never carry more than the two meta + four call parameters. */
-#define CTX_MSG_PARAMS (2 + RH_TEE_NUM_PARAMS)
-#define CTX_MSG_SIZE RH_OPTEE_MSG_GET_ARG_SIZE(CTX_MSG_PARAMS)
-#define CTX_MSG_SLOTS 8
-
-enum ctx_sess_state {
-	SESS_FREE = 0,
-	SESS_BUSY = 1, /* being opened or closed */
-	SESS_LIVE = 2,
-};
-
-struct ctx_session {
-	atomic_uint state;
-	uint32_t id; /* valid while LIVE */
-	uint8_t uuid[RH_TEE_IOCTL_UUID_LEN]; /* the TA's, for trace events */
-};
-
-struct rh_tee_context {
-	struct rh_platform *plat;
-	const struct rh_tee_ops *ops;
-	void *priv;
-	struct rh_tee_ioctl_version_data vers;
-	atomic_int refcount; /* the opener + one per shm */
-	atomic_bool closed;
-	bool user; /* opened for user space: no REE-kernel logins */
-	bool holds; /* holds the platform (a caller's context, not a module's) */
-	atomic_uint msg_busy; /* bit n: slot n in use */
-	struct ctx_session sessions[RH_TEE_CONTEXT_MAX_SESSIONS];
-	uint64_t msg[CTX_MSG_SLOTS][CTX_MSG_SIZE / sizeof(uint64_t)];
-};
-
-_Static_assert(CTX_MSG_SLOTS <= 32, "msg_busy is a 32-bit map");
-_Static_assert(CTX_MSG_SIZE % sizeof(uint64_t) == 0, "slot alignment");
-
-struct rh_tee_shm {
-	struct rh_tee_context *ctx;
-	void *addr;
-	size_t size;
-	uint64_t cookie;
-	atomic_int refcount;
-	bool owned; /* allocated by alloc_kernel_buf */
-	/*
-	 * A registered dma-buf of a protected heap (TEE_SHM_DMA_BUF): no host
-	 * address and no cookie of its own; memrefs name it as its pool does
-	 * (@ref), at its offset in the pool. The shm holds the buffer.
-	 */
-	struct rh_dma_buf *dmabuf;
-	size_t dmabuf_offs;
-	struct rh_tee_protmem_ref ref;
-};
 
 /* ------------------------------------------------------------ client UUIDs */
 
@@ -173,8 +124,7 @@ static int calc_client_uuid(uint8_t *uuid, uint32_t login,
 
 /* ------------------------------------------------------------ messages */
 
-static struct rh_optee_msg_arg *msg_get(struct rh_tee_context *ctx,
-					unsigned int *ret_slot)
+struct rh_optee_msg_arg *rh_tee_msg_get(struct rh_tee_context *ctx, unsigned int *ret_slot)
 {
 	unsigned int busy = atomic_load_explicit(&ctx->msg_busy,
 						 memory_order_relaxed);
@@ -195,8 +145,7 @@ static struct rh_optee_msg_arg *msg_get(struct rh_tee_context *ctx,
 	return rh_malloc(CTX_MSG_SIZE);
 }
 
-static void msg_put(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
-		    unsigned int slot)
+void rh_tee_msg_put(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg, unsigned int slot)
 {
 	if (slot == CTX_MSG_SLOTS)
 		rh_free(msg);
@@ -205,8 +154,7 @@ static void msg_put(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
 					  memory_order_release);
 }
 
-static void msg_init(struct rh_optee_msg_arg *msg, uint32_t cmd,
-		     uint32_t num_params)
+void rh_tee_msg_init(struct rh_optee_msg_arg *msg, uint32_t cmd, uint32_t num_params)
 {
 	memset(msg, 0, RH_OPTEE_MSG_GET_ARG_SIZE(num_params));
 	msg->cmd = cmd;
@@ -368,7 +316,7 @@ static const char *cmd_name(uint32_t cmd)
  * optee_do_call_with_arg() callers report it. Returns true if the TEE's
  * own answer stands.
  */
-static bool msg_send(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
+bool rh_tee_msg_send(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg,
 		     uint32_t *ret, uint32_t *ret_origin)
 {
 	uint32_t cmd = msg->cmd, num = msg->num_params;
@@ -454,12 +402,12 @@ static void trace_return(struct rh_tee_context *ctx, const uint8_t *uuid,
 
 /* ------------------------------------------------------------ contexts */
 
-static void ctx_get(struct rh_tee_context *ctx)
+void rh_tee_ctx_get(struct rh_tee_context *ctx)
 {
 	atomic_fetch_add_explicit(&ctx->refcount, 1, memory_order_relaxed);
 }
 
-static void ctx_put(struct rh_tee_context *ctx)
+void rh_tee_ctx_put(struct rh_tee_context *ctx)
 {
 	struct rh_platform *plat = ctx->plat;
 	bool holds = ctx->holds;
@@ -474,7 +422,7 @@ static void ctx_put(struct rh_tee_context *ctx)
 		rh_platform_release(plat);
 }
 
-static bool ctx_valid(const struct rh_tee_context *ctx)
+bool rh_tee_ctx_valid(const struct rh_tee_context *ctx)
 {
 	return !RH_IS_ERR_OR_NULL(ctx) && !atomic_load(&ctx->closed);
 }
@@ -610,15 +558,14 @@ static bool tee_says_unknown(uint32_t ret, uint32_t origin)
  * answer failed), that there was nothing to release. Returns true once
  * confirmed; a release never confirmed is logged.
  */
-static bool send_release(struct rh_tee_context *ctx, uint32_t cmd, uint64_t id,
-			 bool maybe_absent)
+bool rh_tee_send_release(struct rh_tee_context *ctx, uint32_t cmd, uint64_t id, bool maybe_absent)
 {
 	struct rh_optee_msg_arg *msg;
 	uint32_t ret = 0, origin = 0;
 	unsigned int slot, i;
 	bool answered, done = false;
 
-	msg = msg_get(ctx, &slot);
+	msg = rh_tee_msg_get(ctx, &slot);
 	if (!msg) {
 		rh_err(ctx->plat, "tee: no memory to send %s of 0x%llx", cmd_name(cmd),
 		       (unsigned long long)id);
@@ -626,33 +573,33 @@ static bool send_release(struct rh_tee_context *ctx, uint32_t cmd, uint64_t id,
 	}
 	for (i = 0; i < RELEASE_ATTEMPTS && !done; i++) {
 		if (cmd == RH_OPTEE_MSG_CMD_CLOSE_SESSION) {
-			msg_init(msg, cmd, 0);
+			rh_tee_msg_init(msg, cmd, 0);
 			msg->session = (uint32_t)id;
 		} else {
-			msg_init(msg, cmd, 1);
+			rh_tee_msg_init(msg, cmd, 1);
 			msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_RMEM_INPUT;
 			msg->params[0].u.rmem.shm_ref = id;
 		}
-		answered = msg_send(ctx, msg, &ret, &origin);
+		answered = rh_tee_msg_send(ctx, msg, &ret, &origin);
 		done = answered && (ret == RH_TEEC_SUCCESS ||
 				    ((i || maybe_absent) && tee_says_unknown(ret, origin)));
 		if (!done && answered)
 			rh_warn(ctx->plat, "tee: %s of 0x%llx: %s (origin %u)", cmd_name(cmd),
 				(unsigned long long)id, rh_tee_result_name(ret), origin);
 	}
-	msg_put(ctx, msg, slot);
+	rh_tee_msg_put(ctx, msg, slot);
 	if (!done)
 		rh_err(ctx->plat, "tee: %s of 0x%llx unconfirmed after %u sends: it may live on in the TEE",
 		       cmd_name(cmd), (unsigned long long)id, RELEASE_ATTEMPTS);
 	return done;
 }
 
-/* CLOSE_SESSION of @session, a session of the TA @uuid (see send_release()). */
+/* CLOSE_SESSION of @session, a session of the TA @uuid (see rh_tee_send_release()). */
 static bool send_close_session(struct rh_tee_context *ctx, uint32_t session,
 			       const uint8_t *uuid, bool maybe_absent)
 {
 	trace_call(ctx, RH_TRACE_TEE_CLOSE_SESSION, uuid, session, 0, 0, 0, 0);
-	return send_release(ctx, RH_OPTEE_MSG_CMD_CLOSE_SESSION, session, maybe_absent);
+	return rh_tee_send_release(ctx, RH_OPTEE_MSG_CMD_CLOSE_SESSION, session, maybe_absent);
 }
 
 bool rh_tee_context_close(struct rh_tee_context *ctx)
@@ -673,7 +620,7 @@ bool rh_tee_context_close(struct rh_tee_context *ctx)
 			atomic_store(&s->state, SESS_FREE);
 		}
 	}
-	ctx_put(ctx);
+	rh_tee_ctx_put(ctx);
 	return confirmed;
 }
 
@@ -746,7 +693,7 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 	bool answered;
 	int ret;
 
-	if (!ctx_valid(ctx) || !arg)
+	if (!rh_tee_ctx_valid(ctx) || !arg)
 		return -EINVAL;
 	ret = params_check(ctx, param, arg->num_params);
 	if (ret) {
@@ -774,13 +721,13 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 		       RH_TEE_CONTEXT_MAX_SESSIONS);
 		return -ENOSPC;
 	}
-	msg = msg_get(ctx, &slot);
+	msg = rh_tee_msg_get(ctx, &slot);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto err_unreserve;
 	}
 
-	msg_init(msg, RH_OPTEE_MSG_CMD_OPEN_SESSION, 2 + arg->num_params);
+	rh_tee_msg_init(msg, RH_OPTEE_MSG_CMD_OPEN_SESSION, 2 + arg->num_params);
 	msg->cancel_id = arg->cancel_id;
 	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_VALUE_INPUT |
 			      RH_OPTEE_MSG_ATTR_META;
@@ -792,7 +739,7 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 	params_to_msg(msg->params + 2, param, arg->num_params);
 	memcpy(sent, msg->params + 2, sizeof(sent[0]) * arg->num_params);
 
-	answered = msg_send(ctx, msg, &res, &origin);
+	answered = rh_tee_msg_send(ctx, msg, &res, &origin);
 	if (answered &&
 	    params_from_msg(param, arg->num_params, msg->params + 2, sent)) {
 		rh_bug_tee(ctx->plat, "tee: %s answer changed parameter attributes",
@@ -820,7 +767,7 @@ RH_EXPORT int rh_tee_client_open_session(struct rh_tee_context *ctx,
 	} else {
 		atomic_store(&s->state, SESS_FREE);
 	}
-	msg_put(ctx, msg, slot);
+	rh_tee_msg_put(ctx, msg, slot);
 	return 0;
 
 err_unreserve:
@@ -833,7 +780,7 @@ RH_EXPORT int rh_tee_client_close_session(struct rh_tee_context *ctx,
 {
 	struct ctx_session *s;
 
-	if (!ctx_valid(ctx))
+	if (!rh_tee_ctx_valid(ctx))
 		return -EINVAL;
 	s = session_claim(ctx, session);
 	if (!s)
@@ -855,7 +802,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	uint64_t start, sim_start;
 	int ret;
 
-	if (!ctx_valid(ctx) || !arg)
+	if (!rh_tee_ctx_valid(ctx) || !arg)
 		return -EINVAL;
 	ret = params_check(ctx, param, arg->num_params);
 	if (ret) {
@@ -866,11 +813,11 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	s = session_find(ctx, arg->session);
 	if (!s)
 		return -EINVAL;
-	msg = msg_get(ctx, &slot);
+	msg = rh_tee_msg_get(ctx, &slot);
 	if (!msg)
 		return -ENOMEM;
 
-	msg_init(msg, RH_OPTEE_MSG_CMD_INVOKE_COMMAND, arg->num_params);
+	rh_tee_msg_init(msg, RH_OPTEE_MSG_CMD_INVOKE_COMMAND, arg->num_params);
 	msg->func = arg->func;
 	msg->session = arg->session;
 	msg->cancel_id = arg->cancel_id;
@@ -881,7 +828,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	sim_start = rh_trace_sim_clock(ctx->plat);
 	trace_call(ctx, RH_TRACE_TEE_INVOKE, s->uuid, arg->session, arg->func,
 		   0, 0, 0);
-	if (msg_send(ctx, msg, &res, &origin) &&
+	if (rh_tee_msg_send(ctx, msg, &res, &origin) &&
 	    params_from_msg(param, arg->num_params, msg->params, sent)) {
 		rh_bug_tee(ctx->plat, "tee: invoke 0x%x answer changed parameter attributes",
 			   arg->func);
@@ -891,7 +838,7 @@ RH_EXPORT int rh_tee_client_invoke_func(struct rh_tee_context *ctx,
 	arg->ret = res;
 	arg->ret_origin = origin;
 	trace_return(ctx, s->uuid, arg, param, start, sim_start);
-	msg_put(ctx, msg, slot);
+	rh_tee_msg_put(ctx, msg, slot);
 	return 0;
 }
 
@@ -902,317 +849,17 @@ RH_EXPORT int rh_tee_client_cancel_req(struct rh_tee_context *ctx,
 	unsigned int slot;
 	int ret;
 
-	if (!ctx_valid(ctx) || !arg || !session_find(ctx, arg->session))
+	if (!rh_tee_ctx_valid(ctx) || !arg || !session_find(ctx, arg->session))
 		return -EINVAL;
-	msg = msg_get(ctx, &slot);
+	msg = rh_tee_msg_get(ctx, &slot);
 	if (!msg)
 		return -ENOMEM;
-	msg_init(msg, RH_OPTEE_MSG_CMD_CANCEL, 0);
+	rh_tee_msg_init(msg, RH_OPTEE_MSG_CMD_CANCEL, 0);
 	msg->session = arg->session;
 	msg->cancel_id = arg->cancel_id;
 	ret = rh_tee_ops_call(ctx->ops, ctx->priv, msg, sizeof(*msg));
-	msg_put(ctx, msg, slot);
+	rh_tee_msg_put(ctx, msg, slot);
 	return ret;
-}
-
-/* ------------------------------------------------------------ shared memory */
-
-/*
- * A REGISTER_SHM of @cookie failed. Not in the kernel: the TEE may have
- * registered it and only the answer went missing, and it would keep a
- * reference to memory the caller frees now; the cookie was never used
- * for anything else, so unregistering it cannot hit another buffer.
- */
-static void undo_register_shm(struct rh_tee_context *ctx, uint64_t cookie)
-{
-	send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, cookie, true);
-}
-
-static struct rh_tee_shm *shm_register(struct rh_tee_context *ctx, void *addr,
-				       size_t length, bool owned)
-{
-	struct rh_optee_msg_arg *msg;
-	struct rh_tee_shm *shm;
-	uint32_t res, origin;
-	unsigned int slot;
-	int ret;
-
-	if (!(ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) ||
-	    !ctx->ops->shm_register || !ctx->ops->shm_unregister)
-		return RH_ERR_PTR(-EOPNOTSUPP);
-	shm = rh_zalloc(sizeof(*shm));
-	if (!shm)
-		return RH_ERR_PTR(-ENOMEM);
-	msg = msg_get(ctx, &slot);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto err_free_shm;
-	}
-	shm->ctx = ctx;
-	shm->addr = addr;
-	shm->size = length;
-	shm->owned = owned;
-	atomic_init(&shm->refcount, 1);
-	/* Cookies are platform-wide (the TEE sees all contexts) and never 0. */
-	shm->cookie = atomic_fetch_add_explicit(&ctx->plat->tee_next_shm_cookie,
-						1, memory_order_relaxed) + 1;
-
-	msg_init(msg, RH_OPTEE_MSG_CMD_REGISTER_SHM, 1);
-	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_INPUT;
-	msg->params[0].u.tmem.buf_ptr = (uint64_t)(uintptr_t)addr;
-	msg->params[0].u.tmem.size = length;
-	msg->params[0].u.tmem.shm_ref = shm->cookie;
-	if (!msg_send(ctx, msg, &res, &origin)) {
-		ret = -EIO;
-		goto err_put_msg;
-	}
-	if (res) {
-		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes: %s (origin %u)",
-		       length, rh_tee_result_name(res), origin);
-		ret = rh_tee_result_to_errno(res);
-		goto err_put_msg;
-	}
-	msg_put(ctx, msg, slot);
-	ctx_get(ctx);
-	return shm;
-
-err_put_msg:
-	msg_put(ctx, msg, slot);
-	undo_register_shm(ctx, shm->cookie);
-err_free_shm:
-	rh_free(shm);
-	return RH_ERR_PTR(ret);
-}
-
-/* OPTEE_MSG_NONCONTIG_PAGE_SIZE and the entries of one list page. */
-#define NONCONTIG_PAGE_SIZE 4096u
-#define NONCONTIG_ENTRIES (NONCONTIG_PAGE_SIZE / sizeof(uint64_t) - 1)
-
-uint64_t rh_tee_noncontig_base(uint64_t buf_ptr)
-{
-	const uint64_t *list = (const uint64_t *)(uintptr_t)
-		(buf_ptr & ~(uint64_t)(NONCONTIG_PAGE_SIZE - 1));
-
-	if (!list)
-		return 0;
-	return list[0] + (buf_ptr & (NONCONTIG_PAGE_SIZE - 1));
-}
-
-uint64_t rh_tee_msg_shm_addr(const struct rh_optee_msg_param *p)
-{
-	if (p->attr & RH_OPTEE_MSG_ATTR_NONCONTIG)
-		return rh_tee_noncontig_base(p->u.tmem.buf_ptr);
-	return p->u.tmem.buf_ptr;
-}
-
-/*
- * optee_fill_pages_list(): the page addresses of [@addr, @addr + @length)
- * into list pages of 511 entries, each list page's last entry pointing at
- * the next. @ret_mem is the allocation to free after the call.
- */
-static uint64_t *build_pages_list(void *addr, size_t length, void **ret_mem)
-{
-	uintptr_t first = (uintptr_t)addr & ~(uintptr_t)(NONCONTIG_PAGE_SIZE - 1);
-	size_t offs = (uintptr_t)addr - first;
-	size_t npages = (offs + length + NONCONTIG_PAGE_SIZE - 1) / NONCONTIG_PAGE_SIZE;
-	size_t nlists = (npages + NONCONTIG_ENTRIES - 1) / NONCONTIG_ENTRIES;
-	uint64_t *lists;
-	size_t i, l;
-	void *mem;
-
-	/* List pages must be page aligned: over-allocate and align inside. */
-	mem = rh_zalloc((nlists + 1) * NONCONTIG_PAGE_SIZE);
-	if (!mem)
-		return NULL;
-	lists = (uint64_t *)RH_ALIGN_UP((uintptr_t)mem, NONCONTIG_PAGE_SIZE);
-	for (i = 0; i < npages; i++) {
-		l = i / NONCONTIG_ENTRIES;
-		lists[l * (NONCONTIG_ENTRIES + 1) + i % NONCONTIG_ENTRIES] =
-			first + i * NONCONTIG_PAGE_SIZE;
-	}
-	for (l = 0; l + 1 < nlists; l++)
-		lists[l * (NONCONTIG_ENTRIES + 1) + NONCONTIG_ENTRIES] =
-			(uintptr_t)(lists + (l + 1) * (NONCONTIG_ENTRIES + 1));
-	*ret_mem = mem;
-	return lists;
-}
-
-struct rh_tee_shm *rh_tee_shm_register_pages(struct rh_tee_context *ctx,
-					     void *addr, size_t length)
-{
-	struct rh_optee_msg_arg *msg;
-	struct rh_tee_shm *shm;
-	uint32_t res, origin;
-	unsigned int slot;
-	uint64_t *lists;
-	void *mem;
-	int ret;
-
-	if (!ctx_valid(ctx) || !addr || !length ||
-	    (uintptr_t)addr + length < (uintptr_t)addr)
-		return RH_ERR_PTR(-EINVAL);
-	if (!(ctx->vers.gen_caps & RH_TEE_GEN_CAP_REG_MEM) ||
-	    !ctx->ops->shm_register || !ctx->ops->shm_unregister)
-		return RH_ERR_PTR(-EOPNOTSUPP);
-	shm = rh_zalloc(sizeof(*shm));
-	if (!shm)
-		return RH_ERR_PTR(-ENOMEM);
-	lists = build_pages_list(addr, length, &mem);
-	if (!lists) {
-		ret = -ENOMEM;
-		goto err_free_shm;
-	}
-	msg = msg_get(ctx, &slot);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto err_free_lists;
-	}
-	shm->ctx = ctx;
-	shm->addr = addr;
-	shm->size = length;
-	atomic_init(&shm->refcount, 1);
-	shm->cookie = atomic_fetch_add_explicit(&ctx->plat->tee_next_shm_cookie,
-						1, memory_order_relaxed) + 1;
-
-	msg_init(msg, RH_OPTEE_MSG_CMD_REGISTER_SHM, 1);
-	msg->params[0].attr = RH_OPTEE_MSG_ATTR_TYPE_TMEM_OUTPUT |
-			      RH_OPTEE_MSG_ATTR_NONCONTIG;
-	msg->params[0].u.tmem.buf_ptr =
-		(uintptr_t)lists | ((uintptr_t)addr & (NONCONTIG_PAGE_SIZE - 1));
-	msg->params[0].u.tmem.size = length;
-	msg->params[0].u.tmem.shm_ref = shm->cookie;
-	if (!msg_send(ctx, msg, &res, &origin)) {
-		ret = -EIO;
-		goto err_put_msg;
-	}
-	if (res) {
-		/* optee_shm_register(): any refusal of the TEE is -EINVAL. */
-		rh_err(ctx->plat, "tee: REGISTER_SHM of %zu bytes (page list): %s (origin %u)",
-		       length, rh_tee_result_name(res), origin);
-		ret = -EINVAL;
-		goto err_put_msg;
-	}
-	msg_put(ctx, msg, slot);
-	rh_free(mem);
-	ctx_get(ctx);
-	return shm;
-
-err_put_msg:
-	msg_put(ctx, msg, slot);
-	undo_register_shm(ctx, shm->cookie);
-err_free_lists:
-	rh_free(mem);
-err_free_shm:
-	rh_free(shm);
-	return RH_ERR_PTR(ret);
-}
-
-RH_EXPORT struct rh_tee_shm *rh_tee_shm_register_kernel_buf(struct rh_tee_context *ctx,
-							     void *addr,
-							     size_t length)
-{
-	if (!ctx_valid(ctx) || !addr || !length)
-		return RH_ERR_PTR(-EINVAL);
-	return shm_register(ctx, addr, length, false);
-}
-
-RH_EXPORT struct rh_tee_shm *rh_tee_shm_alloc_kernel_buf(struct rh_tee_context *ctx,
-							  size_t size)
-{
-	struct rh_tee_shm *shm;
-	void *buf;
-
-	if (!ctx_valid(ctx) || !size)
-		return RH_ERR_PTR(-EINVAL);
-	buf = rh_zalloc(size);
-	if (!buf)
-		return RH_ERR_PTR(-ENOMEM);
-	shm = shm_register(ctx, buf, size, true);
-	if (RH_IS_ERR(shm))
-		rh_free(buf);
-	return shm;
-}
-
-RH_EXPORT void rh_tee_shm_put(struct rh_tee_shm *shm)
-{
-	struct rh_tee_context *ctx;
-
-	if (RH_IS_ERR_OR_NULL(shm) ||
-	    atomic_fetch_sub_explicit(&shm->refcount, 1, memory_order_acq_rel) != 1)
-		return;
-	ctx = shm->ctx;
-	if (shm->dmabuf) {
-		/* Never registered with the TEE: only the buffer's reference goes. */
-		rh_dma_buf_put(shm->dmabuf);
-		rh_free(shm);
-		ctx_put(ctx);
-		return;
-	}
-	send_release(ctx, RH_OPTEE_MSG_CMD_UNREGISTER_SHM, shm->cookie, false);
-	if (shm->owned)
-		rh_free(shm->addr);
-	rh_free(shm);
-	ctx_put(ctx);
-}
-
-RH_EXPORT void *rh_tee_shm_get_va(struct rh_tee_shm *shm, size_t offs)
-{
-	/* A registered dma-buf has no CPU address: protected memory. */
-	if (RH_IS_ERR_OR_NULL(shm) || shm->dmabuf || offs >= shm->size)
-		return RH_ERR_PTR(-EINVAL);
-	return (unsigned char *)shm->addr + offs;
-}
-
-RH_EXPORT size_t rh_tee_shm_get_size(const struct rh_tee_shm *shm)
-{
-	return RH_IS_ERR_OR_NULL(shm) ? 0 : shm->size;
-}
-
-RH_EXPORT struct rh_tee_shm *rh_tee_shm_register_fd(struct rh_tee_context *ctx, int fd)
-{
-	struct rh_dma_buf *dmabuf;
-	struct rh_tee_shm *shm;
-	int rc;
-
-	if (!ctx_valid(ctx))
-		return RH_ERR_PTR(-EINVAL);
-	dmabuf = rh_dma_buf_get(ctx->plat, fd);
-	if (RH_IS_ERR(dmabuf))
-		return RH_ERR_PTR(RH_PTR_ERR(dmabuf));
-	shm = rh_zalloc(sizeof(*shm));
-	if (!shm) {
-		rc = -ENOMEM;
-		goto err_put_dmabuf;
-	}
-	/* The buffer must come from a protected heap of this context's TEE. */
-	rc = rh_tee_heap_update_from_dma_buf(ctx->plat, ctx->ops, ctx->priv, dmabuf, &shm->size,
-					     &shm->dmabuf_offs, &shm->ref);
-	if (rc) {
-		rh_dbg(ctx->plat, "tee: SHM_REGISTER_FD of a dma-buf that is not protected memory "
-		       "of this TEE (%s)", rh_dma_buf_exp_name(dmabuf));
-		goto err_free_shm;
-	}
-	shm->ctx = ctx;
-	shm->dmabuf = dmabuf;
-	atomic_init(&shm->refcount, 1);
-	ctx_get(ctx);
-	return shm;
-
-err_free_shm:
-	rh_free(shm);
-err_put_dmabuf:
-	rh_dma_buf_put(dmabuf);
-	return RH_ERR_PTR(rc);
-}
-
-bool rh_tee_shm_is_dma_buf(const struct rh_tee_shm *shm)
-{
-	return shm->dmabuf != NULL;
-}
-
-uint64_t rh_tee_shm_cookie(const struct rh_tee_shm *shm)
-{
-	return shm->cookie;
 }
 
 bool rh_tee_context_backend_is(const struct rh_tee_context *ctx, const struct rh_tee_ops *ops,
@@ -1225,9 +872,9 @@ int rh_tee_context_call(struct rh_tee_context *ctx, struct rh_optee_msg_arg *msg
 {
 	uint32_t res, origin;
 
-	if (!ctx_valid(ctx) || !msg || msg->num_params > CTX_MSG_PARAMS)
+	if (!rh_tee_ctx_valid(ctx) || !msg || msg->num_params > CTX_MSG_PARAMS)
 		return -EINVAL;
-	if (!msg_send(ctx, msg, &res, &origin)) {
+	if (!rh_tee_msg_send(ctx, msg, &res, &origin)) {
 		msg->ret = res;
 		msg->ret_origin = origin;
 		return -EIO;

@@ -22,6 +22,27 @@ bool rh_test_all_bytes(const void *buf, size_t len, unsigned char val)
 	return true;
 }
 
+bool rh_test_next_permutation(unsigned int *a, unsigned int n)
+{
+	unsigned int i = n - 1, j = n - 1, t;
+
+	while (i > 0 && a[i - 1] >= a[i])
+		i--;
+	if (i == 0)
+		return false;
+	while (a[j] <= a[i - 1])
+		j--;
+	t = a[i - 1];
+	a[i - 1] = a[j];
+	a[j] = t;
+	for (j = n - 1; i < j; i++, j--) {
+		t = a[i];
+		a[i] = a[j];
+		a[j] = t;
+	}
+	return true;
+}
+
 bool rh_test_under_valgrind(void)
 {
 	const char *v = getenv("RHEAP_TEST_VALGRIND");

@@ -33,6 +33,13 @@ bool rh_test_under_valgrind(void);
 int rh_test_count_fds(void);
 
 /*
+ * The next permutation of @a[0..@n) in lexicographic order (C++'s
+ * std::next_permutation): false, with @a left as it was, after the last.
+ * Start from the sorted order to visit all n! orders.
+ */
+bool rh_test_next_permutation(unsigned int *a, unsigned int n);
+
+/*
  * Runs @op under fail-nth for n = 1, 2, ... until it succeeds without the
  * armed fault being reached; after each injected failure @op must return
  * -ENOMEM (checked) and @check_clean (may be NULL) must hold. Returns the

@@ -80,27 +80,6 @@ static void release(struct world *w, unsigned int what)
 	}
 }
 
-static bool next_permutation(unsigned int *a, unsigned int n)
-{
-	unsigned int i, j, t;
-
-	for (i = n - 1; i > 0 && a[i - 1] >= a[i]; i--)
-		;
-	if (!i)
-		return false;
-	for (j = n - 1; a[j] <= a[i - 1]; j--)
-		;
-	t = a[i - 1];
-	a[i - 1] = a[j];
-	a[j] = t;
-	for (j = n - 1; i < j; i++, j--) {
-		t = a[i];
-		a[i] = a[j];
-		a[j] = t;
-	}
-	return true;
-}
-
 /*
  * Every order of releasing the platform's last user reference, an
  * importer with a restricted mapping, a TEE context, its shared memory and
@@ -121,7 +100,7 @@ static void test_teardown_every_order(void **state)
 			release(&w, order[i]);
 		assert_true(w.platform_gone);
 		runs++;
-	} while (next_permutation(order, NR_HOLDERS + 1));
+	} while (rh_test_next_permutation(order, NR_HOLDERS + 1));
 	assert_int_equal(runs, 120);
 }
 

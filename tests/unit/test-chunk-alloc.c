@@ -450,27 +450,6 @@ static void permute_free(const unsigned int *order)
 	rh_chunk_alloc_destroy(ca);
 }
 
-static bool next_permutation(unsigned int *a, unsigned int n)
-{
-	unsigned int i = n - 1, j = n - 1, t;
-
-	while (i > 0 && a[i - 1] >= a[i])
-		i--;
-	if (i == 0)
-		return false;
-	while (a[j] <= a[i - 1])
-		j--;
-	t = a[i - 1];
-	a[i - 1] = a[j];
-	a[j] = t;
-	for (j = n - 1; i < j; i++, j--) {
-		t = a[i];
-		a[i] = a[j];
-		a[j] = t;
-	}
-	return true;
-}
-
 static void test_coalesce_every_order(void **state)
 {
 	unsigned int order[NBLK] = { 0, 1, 2, 3, 4, 5 };
@@ -480,7 +459,7 @@ static void test_coalesce_every_order(void **state)
 	do {
 		permute_free(order);
 		count++;
-	} while (next_permutation(order, NBLK));
+	} while (rh_test_next_permutation(order, NBLK));
 	assert_int_equal(count, 720);
 }
 
