@@ -28,7 +28,7 @@ out=${2:-$build/bench-results-$(date +%Y%m%d-%H%M%S)}
 max_load=${MAX_LOAD:-0.3}
 wait_min=${WAIT_MIN:-30}
 bin=$build/bench/rheap-bench
-benchmarks=${BENCHMARKS:-"alloc tee sgdup fragmentation replay scaling startup memory"}
+benchmarks=${BENCHMARKS:-"alloc tee sgdup fragmentation replay scaling startup memory protmem"}
 
 [ -x "$bin" ] || { echo "$0: no $bin (build first: ninja -C $build)" >&2; exit 2; }
 mkdir -p "$out"

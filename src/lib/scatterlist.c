@@ -540,21 +540,62 @@ static int sg_copy_entries(struct rh_sg_table *dst, const struct rh_sg_table *sr
 }
 
 /*
- * A copy of at most RH_SG_MAX_SINGLE_ALLOC entries is one chunk: it shares
- * one allocation with its struct (entries right after it). The kernel
- * allocates the two apart; one malloc instead of two is most of what a
- * 1- or 16-entry copy costs (rheap-bench sgdup). rh_sg_dup_table_free()
- * tells the layouts apart by where sgl points; the struct of a larger copy
- * is allocated one entry longer, so that no other allocation (its first
- * chunk included) can ever start right after it.
+ * A copy of up to SG_DUP_BLOCK_MAX_ENTS entries is one allocation: its
+ * struct, then its chunks back to back (each non-final one ending with
+ * its chain entry, which points at the next slot). The kernel allocates
+ * the struct and every page-sized chunk apart; walking the copy is the
+ * same, and one malloc instead of two (1 chunk) or four (256 entries:
+ * three 4 KiB chunks, above glibc's tcache sizes) is most of what a copy
+ * costs (rheap-bench sgdup). Larger copies are chunked as the kernel's,
+ * below malloc's mmap threshold per allocation. rh_sg_dup_table_free()
+ * tells the layouts apart by where sgl points; the struct of a chunked
+ * copy is allocated one entry longer, so that no other allocation (its
+ * first chunk included) can ever start right after it.
  */
-static bool dup_is_single(const struct rh_sg_table *table)
+#define SG_DUP_BLOCK_MAX_ENTS 2048
+
+static bool dup_is_one_block(const struct rh_sg_table *table)
 {
 	return table->sgl == (struct rh_scatterlist *)(void *)(table + 1);
 }
 
-_Static_assert(sizeof(struct rh_sg_table) % _Alignof(struct rh_scatterlist) == 0,
-	       "entries may follow the table in one allocation");
+/* Slots (data and chain entries) of a chained table of @nents, as sg_alloc_chunks() lays it. */
+static unsigned int sg_dup_slots(unsigned int nents)
+{
+	unsigned int slots = 0;
+
+	while (nents > RH_SG_MAX_SINGLE_ALLOC) {
+		slots += RH_SG_MAX_SINGLE_ALLOC;
+		nents -= RH_SG_MAX_SINGLE_ALLOC - 1;
+	}
+	return slots + nents;
+}
+
+/* The copy of @table's @nents entries in one block, or an ERR_PTR. */
+static inline struct rh_sg_table *sg_dup_one_block(const struct rh_sg_table *table,
+						   unsigned int nents)
+{
+	unsigned int slots = nents <= RH_SG_MAX_SINGLE_ALLOC ? nents : sg_dup_slots(nents), c;
+	struct rh_sg_table *new_table;
+	struct rh_scatterlist *sgl;
+
+	new_table = rh_malloc(sizeof(*new_table) + slots * sizeof(struct rh_scatterlist));
+	if (!new_table)
+		return RH_ERR_PTR(-ENOMEM);
+	sgl = (struct rh_scatterlist *)(void *)(new_table + 1);
+	new_table->sgl = sgl;
+	new_table->nents = new_table->orig_nents = nents;
+	for (c = RH_SG_MAX_SINGLE_ALLOC - 1; c + 1 < slots; c += RH_SG_MAX_SINGLE_ALLOC) {
+		memset(&sgl[c], 0, sizeof(*sgl));
+		rh_sg_chain(&sgl[c + 1 - RH_SG_MAX_SINGLE_ALLOC], RH_SG_MAX_SINGLE_ALLOC,
+			    &sgl[c + 1]);
+	}
+	if (sg_copy_entries(new_table, table)) {
+		rh_free(new_table);
+		return RH_ERR_PTR(-EINVAL);
+	}
+	return new_table;
+}
 
 RH_EXPORT struct rh_sg_table *rh_sg_dup_table(const struct rh_sg_table *table)
 {
@@ -566,19 +607,8 @@ RH_EXPORT struct rh_sg_table *rh_sg_dup_table(const struct rh_sg_table *table)
 		return RH_ERR_PTR(-EINVAL);
 	nents = table->orig_nents;
 
-	if (nents <= RH_SG_MAX_SINGLE_ALLOC) {
-		new_table = rh_malloc(sizeof(*new_table) +
-				      nents * sizeof(struct rh_scatterlist));
-		if (!new_table)
-			return RH_ERR_PTR(-ENOMEM);
-		new_table->sgl = (struct rh_scatterlist *)(void *)(new_table + 1);
-		new_table->nents = new_table->orig_nents = nents;
-		if (sg_copy_entries(new_table, table)) {
-			rh_free(new_table);
-			return RH_ERR_PTR(-EINVAL);
-		}
-		return new_table;
-	}
+	if (nents <= SG_DUP_BLOCK_MAX_ENTS)
+		return sg_dup_one_block(table, nents);
 
 	/* sg_alloc_chunks() sets every field of the structure. */
 	new_table = rh_malloc(sizeof(*new_table) + sizeof(struct rh_scatterlist));
@@ -607,7 +637,7 @@ RH_EXPORT void rh_sg_dup_table_free(struct rh_sg_table *table)
 {
 	if (RH_IS_ERR_OR_NULL(table))
 		return;
-	if (!dup_is_single(table))
+	if (!dup_is_one_block(table))
 		rh_sg_free_table(table);
 	rh_free(table);
 }

@@ -441,8 +441,9 @@ static void test_dup_chained_300(void **state)
 		d = rh_sg_next(d);
 	}
 	assert_null(d);
-	/* source: table + 3 chunks; copy: struct + 3 chunks */
-	assert_int_equal(counter.live, 3 + 1 + 3);
+	/* source: 3 chunks; copy: struct and its 3 chunks in one block */
+	assert_int_equal(counter.live, 3 + 1);
+	assert_ptr_equal(rh_sg_chain_ptr(&dup->sgl[MAX_ENTS - 1]), &dup->sgl[MAX_ENTS]);
 
 	rh_sg_dup_table_free(dup);
 	assert_int_equal(counter.live, 3);
@@ -733,7 +734,7 @@ static void clean_dup(void *arg)
 
 static void test_fail_nth_dup(void **state)
 {
-	static const unsigned int sizes[] = { 3, 128, 129, 300 };
+	static const unsigned int sizes[] = { 3, 128, 129, 300, 2048, 2049, 3000 };
 	struct rh_scatterlist *sg;
 	unsigned int i, k;
 
@@ -747,11 +748,11 @@ static void test_fail_nth_dup(void **state)
 			rh_sg_set_page(sg, i * 4, PG, 0);
 		op.base_live = counter.live;
 		/*
-		 * Up to one chunk: the struct and its entries in one
+		 * Up to 2048 entries: the struct and its chunks in one
 		 * allocation; beyond: the struct, then one per chunk.
 		 */
 		assert_int_equal(rh_test_fail_nth_sweep(op_dup, undo_dup, clean_dup, &op),
-				 sizes[k] <= MAX_ENTS ? 1 : 1 + chunks_for(sizes[k]));
+				 sizes[k] <= 2048 ? 1 : 1 + chunks_for(sizes[k]));
 		rh_sg_free_table(&op.src);
 	}
 }
