@@ -34,6 +34,30 @@
 #define FUZZ_CMA_BASE 0x41800000ULL
 #define FUZZ_CMA_SIZE (8ULL << 20)
 
+/*
+ * An input read as operands: little-endian integers of 1 to 8 bytes; past
+ * the end every byte reads as 0, so any input is a complete program.
+ */
+struct fuzz_cursor {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline uint64_t fuzz_get(struct fuzz_cursor *c, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len && c->n; i++, c->p++, c->n--)
+		v |= (uint64_t)*c->p << (8 * i);
+	return v;
+}
+
+static inline uint8_t fuzz_get8(struct fuzz_cursor *c)
+{
+	return (uint8_t)fuzz_get(c, 1);
+}
+
 /* Prints "@target: @what" on stderr and aborts: the invariant that broke. */
 void fuzz_fail(const char *target, const char *what) __attribute__((noreturn));
 

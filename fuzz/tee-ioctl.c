@@ -87,11 +87,6 @@ enum op {
 	NR_OPS,
 };
 
-struct cursor {
-	const uint8_t *p;
-	size_t n;
-};
-
 /* What an fd refers to: a context (K_TEE), or a shm of a context (K_SHM). */
 struct fd_state {
 	enum kind kind;
@@ -173,26 +168,11 @@ static void check_errno(int ret, const char *what)
 
 /* ------------------------------------------------------------ input */
 
-static uint64_t get(struct cursor *c, size_t len)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < len && c->n; i++, c->p++, c->n--)
-		v |= (uint64_t)*c->p << (8 * i);
-	return v;
-}
-
-static uint8_t get8(struct cursor *c)
-{
-	return (uint8_t)get(c, 1);
-}
-
 /* An fd: one the input made (below 0xf0), a standard stream, or a bad number. */
-static int pick_fd(struct cursor *c)
+static int pick_fd(struct fuzz_cursor *c)
 {
 	static const int special[] = { -1, 0, 1, 2, 3, 63, RH_FD_MAX, 1 << 30 };
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	if (b >= 0xf0 || !H.nr_made)
 		return special[b % FUZZ_ARRAY_SIZE(special)];
@@ -219,13 +199,13 @@ static void track(int fd, enum kind kind, unsigned int ctx, int32_t shm_id)
 }
 
 /* A session id: one the input opened (any context's), or any number. */
-static uint32_t pick_session(struct cursor *c)
+static uint32_t pick_session(struct fuzz_cursor *c)
 {
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	if (b < 0xe0 && H.nr_sess)
 		return H.sess[b % H.nr_sess].id;
-	return b < 0xf0 ? (uint32_t)get(c, 4) : b & 0xf;
+	return b < 0xf0 ? (uint32_t)fuzz_get(c, 4) : b & 0xf;
 }
 
 static int find_session(unsigned int ctx, uint32_t id)
@@ -239,9 +219,9 @@ static int find_session(unsigned int ctx, uint32_t id)
 }
 
 /* A shm id: one the input got (any context's), MEMREF_NULL's, or any number. */
-static uint64_t pick_shm_id(struct cursor *c)
+static uint64_t pick_shm_id(struct fuzz_cursor *c)
 {
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	unsigned int i, n = 0;
 
 	if (b < 0xc0) {
@@ -254,7 +234,7 @@ static uint64_t pick_shm_id(struct cursor *c)
 	}
 	if (b < 0xe0)
 		return RH_TEE_MEMREF_NULL;
-	return get(c, b & 1 ? 8 : 4);
+	return fuzz_get(c, b & 1 ? 8 : 4);
 }
 
 /* Is @id a live shm of context @ctx: held by an fd or a mapping? */
@@ -273,14 +253,14 @@ static bool shm_live(unsigned int ctx, uint64_t id)
 }
 
 /* A user pointer: into the program's pages (maybe the hole or the read-only one), NULL, or wild. */
-static void *pick_ptr(struct cursor *c, size_t need)
+static void *pick_ptr(struct fuzz_cursor *c, size_t need)
 {
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	switch (b & 3) {
 	case 0:
 	case 1:
-		return H.user + (get(c, 2) % (USER_PAGES * PG - (need < PG ? need : PG)));
+		return H.user + (fuzz_get(c, 2) % (USER_PAGES * PG - (need < PG ? need : PG)));
 	case 2:
 		return NULL;
 	default:
@@ -290,11 +270,11 @@ static void *pick_ptr(struct cursor *c, size_t need)
 
 /* ------------------------------------------------------------ calls */
 
-static void op_open(struct cursor *c)
+static void op_open(struct fuzz_cursor *c)
 {
 	static const char *const paths[] = { RH_TEE_DEV_PATH, "/dev/tee1", "/dev/teepriv0",
 					     RH_TEE_DEV_PATH "/" };
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	const char *path = paths[(b >> 4) % FUZZ_ARRAY_SIZE(paths)];
 	int ret;
 
@@ -311,13 +291,13 @@ static void op_open(struct cursor *c)
 		     "open of /dev/tee0 failed");
 }
 
-static void op_buffer(struct cursor *c)
+static void op_buffer(struct fuzz_cursor *c)
 {
 	static const char *const heaps[] = { "system", "restricted_mtk_cm",
 					     "restricted_mtk_cma" };
 	struct rh_dma_heap_allocation_data a = { .fd_flags = O_RDWR | O_CLOEXEC };
 	char path[64];
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	int hfd;
 
 	snprintf(path, sizeof(path), "%s/%s", RH_DMA_HEAP_DEV_DIR,
@@ -331,7 +311,7 @@ static void op_buffer(struct cursor *c)
 	must(rh_close(H.plat, hfd) == 0, "close of a heap fd");
 }
 
-static void op_version(struct cursor *c)
+static void op_version(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 	void *p = pick_ptr(c, sizeof(struct rh_tee_ioctl_version_data));
@@ -354,28 +334,28 @@ static void shm_made(int fd, int ret, int32_t id, const char *what)
 	track(ret, K_SHM, state_of(fd)->ctx, id);
 }
 
-static void op_shm_alloc(struct cursor *c)
+static void op_shm_alloc(struct fuzz_cursor *c)
 {
 	struct rh_tee_ioctl_shm_alloc_data d = { 0 };
 	int fd = pick_fd(c), ret;
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
-	d.size = b & 1 ? get(c, 8) : get(c, 2);
-	d.flags = b & 2 ? (uint32_t)get(c, 4) : 0;
-	d.id = (int32_t)get(c, 1);
+	d.size = b & 1 ? fuzz_get(c, 8) : fuzz_get(c, 2);
+	d.flags = b & 2 ? (uint32_t)fuzz_get(c, 4) : 0;
+	d.id = (int32_t)fuzz_get(c, 1);
 	ret = rh_ioctl(H.plat, fd, RH_TEE_IOC_SHM_ALLOC, &d);
 	shm_made(fd, ret, d.id, "SHM_ALLOC result");
 }
 
-static void op_shm_register(struct cursor *c)
+static void op_shm_register(struct fuzz_cursor *c)
 {
 	struct rh_tee_ioctl_shm_register_data d = { 0 };
 	int fd = pick_fd(c), ret;
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	d.addr = (uintptr_t)pick_ptr(c, 1);
-	d.length = b & 1 ? get(c, 8) : get(c, 2);
-	d.flags = b & 2 ? (uint32_t)get(c, 4) : 0;
+	d.length = b & 1 ? fuzz_get(c, 8) : fuzz_get(c, 2);
+	d.flags = b & 2 ? (uint32_t)fuzz_get(c, 4) : 0;
 	ret = rh_ioctl(H.plat, fd, RH_TEE_IOC_SHM_REGISTER, &d);
 	shm_made(fd, ret, d.id, "SHM_REGISTER result");
 }
@@ -385,34 +365,34 @@ static void op_shm_register(struct cursor *c)
  * header in @buf; returns buf_len (exact, or any) and whether some memref
  * names a shm that is not a live one of @ctx.
  */
-static uint64_t fill_params(struct cursor *c, unsigned char *buf, size_t hdr, uint32_t *ret_num,
+static uint64_t fill_params(struct fuzz_cursor *c, unsigned char *buf, size_t hdr, uint32_t *ret_num,
 			    unsigned int ctx, bool *ret_foreign)
 {
 	struct rh_tee_ioctl_param *p = (struct rh_tee_ioctl_param *)(buf + hdr);
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	uint32_t i, num = b % (MAX_PARAMS + 1);
 
 	*ret_foreign = false;
 	for (i = 0; i < num && i < MAX_PARAMS; i++) {
-		uint8_t t = get8(c);
+		uint8_t t = fuzz_get8(c);
 
-		p[i].attr = t < 0xf0 ? attrs[t % FUZZ_ARRAY_SIZE(attrs)] : get(c, 8);
+		p[i].attr = t < 0xf0 ? attrs[t % FUZZ_ARRAY_SIZE(attrs)] : fuzz_get(c, 8);
 		if ((p[i].attr & RH_TEE_IOCTL_PARAM_ATTR_TYPE_MASK) >=
 		    RH_TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT) {
-			p[i].a = get(c, 2);
-			p[i].b = get(c, 2);
+			p[i].a = fuzz_get(c, 2);
+			p[i].b = fuzz_get(c, 2);
 			p[i].c = pick_shm_id(c);
 			if (p[i].c != RH_TEE_MEMREF_NULL && !shm_live(ctx, p[i].c))
 				*ret_foreign = true;
 		} else {
-			p[i].a = get(c, 4);
-			p[i].b = get(c, 4);
-			p[i].c = get(c, 4);
+			p[i].a = fuzz_get(c, 4);
+			p[i].b = fuzz_get(c, 4);
+			p[i].c = fuzz_get(c, 4);
 		}
 	}
-	*ret_num = b & 0x80 ? (uint32_t)get(c, 4) : num;
+	*ret_num = b & 0x80 ? (uint32_t)fuzz_get(c, 4) : num;
 	if (b & 0x40)
-		return get(c, 2);
+		return fuzz_get(c, 2);
 	return hdr + (uint64_t)num * sizeof(*p);
 }
 
@@ -423,12 +403,12 @@ static int call_buf(int fd, unsigned long cmd, void *buf, uint64_t len)
 	return rh_ioctl(H.plat, fd, cmd, &d);
 }
 
-static void op_open_session(struct cursor *c)
+static void op_open_session(struct fuzz_cursor *c)
 {
 	uint64_t buf[(RH_TEE_MAX_ARG_SIZE + 64) / 8] = { 0 };
 	struct rh_tee_ioctl_open_session_arg *arg = (void *)buf;
 	int fd = pick_fd(c), ret;
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	unsigned int ta = b % 5, ctx = state_of(fd)->ctx;
 	bool foreign, kernel_login;
 	uint64_t len;
@@ -437,10 +417,10 @@ static void op_open_session(struct cursor *c)
 		memcpy(arg->uuid, H.uuids[ta], sizeof(arg->uuid));
 	else
 		for (unsigned int i = 0; i < sizeof(arg->uuid); i++)
-			arg->uuid[i] = get8(c);
-	arg->clnt_login = b & 0x80 ? (uint32_t)get(c, 4) : logins[get8(c) % FUZZ_ARRAY_SIZE(logins)];
-	arg->clnt_uuid[0] = get8(c);
-	arg->cancel_id = (uint32_t)get(c, 1);
+			arg->uuid[i] = fuzz_get8(c);
+	arg->clnt_login = b & 0x80 ? (uint32_t)fuzz_get(c, 4) : logins[fuzz_get8(c) % FUZZ_ARRAY_SIZE(logins)];
+	arg->clnt_uuid[0] = fuzz_get8(c);
+	arg->cancel_id = (uint32_t)fuzz_get(c, 1);
 	len = fill_params(c, (unsigned char *)buf, sizeof(*arg), &arg->num_params, ctx, &foreign);
 	ret = call_buf(fd, RH_TEE_IOC_OPEN_SESSION, buf, len);
 	check_errno(ret, "OPEN_SESSION result");
@@ -459,7 +439,7 @@ static void op_open_session(struct cursor *c)
 	H.sess[H.nr_sess++] = (struct session){ ctx, arg->session };
 }
 
-static void op_invoke(struct cursor *c)
+static void op_invoke(struct fuzz_cursor *c)
 {
 	uint64_t buf[(RH_TEE_MAX_ARG_SIZE + 64) / 8] = { 0 };
 	struct rh_tee_ioctl_invoke_arg *arg = (void *)buf;
@@ -469,8 +449,8 @@ static void op_invoke(struct cursor *c)
 	uint64_t len;
 
 	arg->session = pick_session(c);
-	arg->func = get8(c) < 0xf0 ? get8(c) % 8 : (uint32_t)get(c, 4);
-	arg->cancel_id = (uint32_t)get(c, 1);
+	arg->func = fuzz_get8(c) < 0xf0 ? fuzz_get8(c) % 8 : (uint32_t)fuzz_get(c, 4);
+	arg->cancel_id = (uint32_t)fuzz_get(c, 1);
 	len = fill_params(c, (unsigned char *)buf, sizeof(*arg), &arg->num_params, ctx, &foreign);
 	ret = call_buf(fd, RH_TEE_IOC_INVOKE, buf, len);
 	check_errno(ret, "INVOKE result");
@@ -482,17 +462,17 @@ static void op_invoke(struct cursor *c)
 	must(!foreign, "INVOKE took a memref of no live shm of its context");
 }
 
-static void op_cancel(struct cursor *c)
+static void op_cancel(struct fuzz_cursor *c)
 {
 	struct rh_tee_ioctl_cancel_arg a;
 	int fd = pick_fd(c);
 
 	a.session = pick_session(c);
-	a.cancel_id = (uint32_t)get(c, 1);
+	a.cancel_id = (uint32_t)fuzz_get(c, 1);
 	check_errno(rh_ioctl(H.plat, fd, RH_TEE_IOC_CANCEL, &a), "CANCEL result");
 }
 
-static void op_close_session(struct cursor *c)
+static void op_close_session(struct fuzz_cursor *c)
 {
 	struct rh_tee_ioctl_close_session_arg a;
 	int fd = pick_fd(c), ret, i;
@@ -509,27 +489,27 @@ static void op_close_session(struct cursor *c)
 	H.sess[i] = H.sess[--H.nr_sess];
 }
 
-static void op_register_fd(struct cursor *c)
+static void op_register_fd(struct fuzz_cursor *c)
 {
 	struct rh_tee_ioctl_shm_register_fd_data d = { 0 };
 	int fd = pick_fd(c), ret;
 
 	d.fd = pick_fd(c);
-	d.size = get(c, 2);
-	d.flags = get8(c) & 1 ? (uint32_t)get(c, 4) : 0;
+	d.size = fuzz_get(c, 2);
+	d.flags = fuzz_get8(c) & 1 ? (uint32_t)fuzz_get(c, 4) : 0;
 	ret = rh_ioctl(H.plat, fd, RH_TEE_IOC_SHM_REGISTER_FD, &d);
 	/* The fuzzing platform has no protected heap: nothing qualifies. */
 	must(ret < 0, "SHM_REGISTER_FD took a buffer of no protected heap");
 	check_errno(ret, "SHM_REGISTER_FD result");
 }
 
-static void op_mmap(struct cursor *c)
+static void op_mmap(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
-	uint8_t b = get8(c);
-	size_t len = b & 1 ? (size_t)get(c, 3) : PG * (1 + (b >> 4) % 4);
+	uint8_t b = fuzz_get8(c);
+	size_t len = b & 1 ? (size_t)fuzz_get(c, 3) : PG * (1 + (b >> 4) % 4);
 	int prot = (b >> 1) & 3;
-	off_t off = b & 8 ? (off_t)get(c, 2) : 0;
+	off_t off = b & 8 ? (off_t)fuzz_get(c, 2) : 0;
 	void *p = NULL;
 
 	ret = rh_mmap(H.plat, fd, len, prot, MAP_SHARED, off, &p);
@@ -548,13 +528,13 @@ static void op_mmap(struct cursor *c)
 	H.maps[H.nr_maps++] = (struct mapping){ p, len, state_of(fd)->ctx, state_of(fd)->shm_id };
 }
 
-static void op_munmap(struct cursor *c)
+static void op_munmap(struct fuzz_cursor *c)
 {
 	unsigned int i;
 
 	if (!H.nr_maps)
 		return;
-	i = get8(c) % H.nr_maps;
+	i = fuzz_get8(c) % H.nr_maps;
 	must(rh_munmap(H.plat, H.maps[i].addr, H.maps[i].len) == 0, "munmap of a mapping");
 	H.maps[i] = H.maps[--H.nr_maps];
 }
@@ -574,7 +554,7 @@ static void ctx_maybe_gone(unsigned int ctx)
 			i++;
 }
 
-static void op_close(struct cursor *c)
+static void op_close(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 	struct fd_state *st = state_of(fd);
@@ -594,7 +574,7 @@ static void op_close(struct cursor *c)
 	ctx_maybe_gone(ctx);
 }
 
-static void op_dup(struct cursor *c)
+static void op_dup(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 
@@ -608,21 +588,21 @@ static void op_dup(struct cursor *c)
 		track(ret, state_of(fd)->kind, state_of(fd)->ctx, state_of(fd)->shm_id);
 }
 
-static void op_raw_ioctl(struct cursor *c)
+static void op_raw_ioctl(struct fuzz_cursor *c)
 {
 	uint64_t arg[8];
 	int fd = pick_fd(c), ret;
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	unsigned long cmd;
 	unsigned int i;
 
 	cmd = tee_cmds[b % FUZZ_ARRAY_SIZE(tee_cmds)];
 	if (b & 0x80)
-		cmd = (uint32_t)get(c, 4);
+		cmd = (uint32_t)fuzz_get(c, 4);
 	else if (b & 0x40) /* the same number with another size or direction */
-		cmd ^= (unsigned long)get8(c) << 16 | (unsigned long)(get8(c) & 0xc0) << 24;
+		cmd ^= (unsigned long)fuzz_get8(c) << 16 | (unsigned long)(fuzz_get8(c) & 0xc0) << 24;
 	for (i = 0; i < FUZZ_ARRAY_SIZE(arg); i++)
-		arg[i] = get(c, 8);
+		arg[i] = fuzz_get(c, 8);
 	ret = rh_ioctl(H.plat, fd, cmd, arg);
 	if (!ret && cmd == RH_TEE_IOC_CLOSE_SESSION) {
 		int s = find_session(state_of(fd)->ctx, (uint32_t)arg[0]);
@@ -694,7 +674,7 @@ static void setup(void)
 	     "user memory's hole and read-only page");
 	/* The heaps open their kernel sessions on first use: before the baseline. */
 	for (i = 0; i < 3; i++) {
-		struct cursor warm = { (const uint8_t[]){ (uint8_t)i }, 1 };
+		struct fuzz_cursor warm = { (const uint8_t[]){ (uint8_t)i }, 1 };
 
 		H.nr_made = 0;
 		op_buffer(&warm);
@@ -709,7 +689,7 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cursor c = { data, size };
+	struct fuzz_cursor c = { data, size };
 	unsigned int i;
 
 	if (!H.ready)
@@ -724,7 +704,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.next_ctx = 1;
 
 	for (i = 0; i < MAX_OPS && c.n; i++) {
-		switch (get8(&c) % NR_OPS) {
+		switch (fuzz_get8(&c) % NR_OPS) {
 		case OP_OPEN: op_open(&c); break;
 		case OP_BUFFER: op_buffer(&c); break;
 		case OP_VERSION: op_version(&c); break;

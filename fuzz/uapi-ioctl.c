@@ -69,11 +69,6 @@ enum op {
 	NR_OPS,
 };
 
-struct cursor {
-	const uint8_t *p;
-	size_t n;
-};
-
 struct mapping {
 	void *addr;
 	size_t len;
@@ -137,23 +132,8 @@ static void check_ret(long ret, const char *what)
 
 /* ------------------------------------------------------------ input */
 
-static uint64_t get(struct cursor *c, size_t len)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < len && c->n; i++, c->p++, c->n--)
-		v |= (uint64_t)*c->p << (8 * i);
-	return v;
-}
-
-static uint8_t get8(struct cursor *c)
-{
-	return (uint8_t)get(c, 1);
-}
-
 /* Copy up to @len input bytes to @dst; the rest of @dst stays as it is. */
-static void get_bytes(struct cursor *c, void *dst, size_t len)
+static void get_bytes(struct fuzz_cursor *c, void *dst, size_t len)
 {
 	if (len > c->n)
 		len = c->n;
@@ -190,10 +170,10 @@ static int lowest_free(void)
 	return fd;
 }
 
-static int pick_fd(struct cursor *c)
+static int pick_fd(struct fuzz_cursor *c)
 {
 	static const int special[] = { -1, 0, 1, 2, 3, 4, 63, 1023, 1024, INT_MAX, INT_MIN };
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	if (b < 0xc0 && H.nr_fds)
 		return H.fds[b % H.nr_fds];
@@ -204,10 +184,10 @@ static int pick_fd(struct cursor *c)
 
 /* ------------------------------------------------------------ calls */
 
-static void op_open(struct cursor *c)
+static void op_open(struct fuzz_cursor *c)
 {
 	unsigned int nr_paths = H.nr_heaps + sizeof(bad_paths) / sizeof(bad_paths[0]);
-	uint8_t sel = get8(c), fb = get8(c);
+	uint8_t sel = fuzz_get8(c), fb = fuzz_get8(c);
 	char path[128];
 	const char *p;
 	int flags, fd;
@@ -222,7 +202,7 @@ static void op_open(struct cursor *c)
 	if (fb & 4)
 		flags |= O_CLOEXEC;
 	if (fb & 8)
-		flags |= (int)get(c, 4);
+		flags |= (int)fuzz_get(c, 4);
 	fd = rh_open(H.plat, p, flags);
 	check_ret(fd < 0 ? fd : 0, "rh_open result");
 	if (fd >= 0) {
@@ -234,31 +214,31 @@ static void op_open(struct cursor *c)
 	}
 }
 
-static unsigned long pick_cmd(struct cursor *c)
+static unsigned long pick_cmd(struct fuzz_cursor *c)
 {
-	uint8_t m = get8(c), x;
+	uint8_t m = fuzz_get8(c), x;
 	unsigned long cmd;
 
 	if ((m & 3) == 3) {
-		cmd = (unsigned long)get(c, 4);
+		cmd = (unsigned long)fuzz_get(c, 4);
 	} else {
 		cmd = real_cmds[(m >> 2) % (sizeof(real_cmds) / sizeof(real_cmds[0]))];
-		x = get8(c);
+		x = fuzz_get8(c);
 		if (x & 1)
 			cmd = (cmd & ~((unsigned long)RH_IOC_SIZEMASK << RH_IOC_SIZESHIFT)) |
-			      ((get(c, 2) & RH_IOC_SIZEMASK) << RH_IOC_SIZESHIFT);
+			      ((fuzz_get(c, 2) & RH_IOC_SIZEMASK) << RH_IOC_SIZESHIFT);
 		if (x & 2)
 			cmd = (cmd & ~((unsigned long)RH_IOC_DIRMASK << RH_IOC_DIRSHIFT)) |
 			      ((unsigned long)((x >> 4) & RH_IOC_DIRMASK) << RH_IOC_DIRSHIFT);
 		if (x & 4)
-			cmd = (cmd & ~(unsigned long)RH_IOC_NRMASK) | get8(c);
+			cmd = (cmd & ~(unsigned long)RH_IOC_NRMASK) | fuzz_get8(c);
 		if (x & 8)
 			cmd = (cmd & ~((unsigned long)RH_IOC_TYPEMASK << RH_IOC_TYPESHIFT)) |
-			      ((unsigned long)get8(c) << RH_IOC_TYPESHIFT);
+			      ((unsigned long)fuzz_get8(c) << RH_IOC_TYPESHIFT);
 	}
 	/* Only the low 32 bits may count (the syscall's unsigned int). */
 	if (m & 0x80)
-		cmd |= (unsigned long)get(c, 4) << 16 << 16;
+		cmd |= (unsigned long)fuzz_get(c, 4) << 16 << 16;
 	return cmd;
 }
 
@@ -299,7 +279,7 @@ static void check_heap_ioctl(unsigned int ucmd, const unsigned char *before,
 		must(!memcmp(before, after, size), "heap ioctl without OUT wrote");
 }
 
-static void op_ioctl(struct cursor *c)
+static void op_ioctl(struct fuzz_cursor *c)
 {
 	unsigned char *arg = NULL, *before = NULL;
 	int fd, ret, newfd, lowest = lowest_free(), n;
@@ -317,11 +297,11 @@ static void op_ioctl(struct cursor *c)
 	ucmd = (unsigned int)cmd;
 	name = ucmd == RH_DMA_BUF_SET_NAME_A || ucmd == RH_DMA_BUF_SET_NAME_B;
 	size = RH_IOC_SIZE(ucmd);
-	mode = get8(c);
+	mode = fuzz_get8(c);
 	if (mode & 1) {
 		if (name) {
 			/* A string: NUL-terminated unless it is too long anyway. */
-			len = get8(c) % (MAX_NAME_INPUT + 1);
+			len = fuzz_get8(c) % (MAX_NAME_INPUT + 1);
 			size = len < RH_DMA_BUF_NAME_LEN ? len + 1 : len;
 		}
 		/* Exactly the user memory: ASan sees any access beyond. */
@@ -329,7 +309,7 @@ static void op_ioctl(struct cursor *c)
 		before = malloc(size ? size : 1);
 		must(arg && before, "out of memory");
 		if (!name)
-			len = get8(c);
+			len = fuzz_get8(c);
 		get_bytes(c, arg, len < size ? len : size);
 		if (mode & 2 && !name && size >= 8) {
 			/* An fd where the sync-file structs keep one. */
@@ -381,10 +361,10 @@ static void op_ioctl(struct cursor *c)
 	free(before);
 }
 
-static void op_buffer(struct cursor *c)
+static void op_buffer(struct fuzz_cursor *c)
 {
 	struct rh_dma_heap_allocation_data a = { 0 };
-	uint8_t sel = get8(c), pages = get8(c), fb = get8(c);
+	uint8_t sel = fuzz_get8(c), pages = fuzz_get8(c), fb = fuzz_get8(c);
 	char path[128];
 	int hfd, ret;
 
@@ -410,17 +390,17 @@ static void op_buffer(struct cursor *c)
 	}
 }
 
-static size_t pick_len(struct cursor *c)
+static size_t pick_len(struct fuzz_cursor *c)
 {
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 
 	if (b & 0x80)
-		return (size_t)get(c, 8);
+		return (size_t)fuzz_get(c, 8);
 	/* Whole pages, or a few bytes off. */
 	return ((size_t)(b & 0x1f) << 12) + (b & 0x40 ? (b & 0x20 ? 1 : (size_t)-1) : 0);
 }
 
-static void op_mmap(struct cursor *c)
+static void op_mmap(struct fuzz_cursor *c)
 {
 	static const int map_flags[] = { MAP_SHARED, MAP_SHARED_VALIDATE, MAP_PRIVATE, 0 };
 	volatile unsigned char *p;
@@ -433,11 +413,11 @@ static void op_mmap(struct cursor *c)
 	/* Operands in input order: fd, length, prot/flags (u32 flags), offset (u64). */
 	fd = pick_fd(c);
 	len = pick_len(c);
-	pb = get8(c);
+	pb = fuzz_get8(c);
 	prot = pb & (PROT_READ | PROT_WRITE | PROT_EXEC);
-	flags = pb & 0x80 ? (int)get(c, 4) : map_flags[(pb >> 3) & 3];
-	ob = get8(c);
-	offset = ob & 0x80 ? (off_t)get(c, 8) : (off_t)(ob & 0x0f) << 12;
+	flags = pb & 0x80 ? (int)fuzz_get(c, 4) : map_flags[(pb >> 3) & 3];
+	ob = fuzz_get8(c);
+	offset = ob & 0x80 ? (off_t)fuzz_get(c, 8) : (off_t)(ob & 0x0f) << 12;
 	ret = rh_mmap(H.plat, fd, len, prot, flags, offset, &addr);
 	check_ret(ret, "rh_mmap result");
 	if (ret) {
@@ -461,9 +441,9 @@ static void op_mmap(struct cursor *c)
 	}
 }
 
-static void op_munmap(struct cursor *c)
+static void op_munmap(struct fuzz_cursor *c)
 {
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	struct mapping *m;
 	size_t len;
 	int ret;
@@ -497,15 +477,15 @@ static void op_munmap(struct cursor *c)
 	}
 }
 
-static void op_lseek(struct cursor *c)
+static void op_lseek(struct fuzz_cursor *c)
 {
 	static const int whences[] = { SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA };
 	int fd = pick_fd(c), whence;
-	uint8_t b = get8(c);
+	uint8_t b = fuzz_get8(c);
 	off_t offset, ret;
 
-	offset = b & 0x80 ? (off_t)get(c, 8) : (off_t)(b & 0x0f) - 1;
-	whence = b & 0x40 ? (int)get(c, 4) : whences[(b >> 4) & 3];
+	offset = b & 0x80 ? (off_t)fuzz_get(c, 8) : (off_t)(b & 0x0f) - 1;
+	whence = b & 0x40 ? (int)fuzz_get(c, 4) : whences[(b >> 4) & 3];
 	ret = rh_lseek(H.plat, fd, offset, whence);
 	check_ret(ret < 0 ? ret : 0, "rh_lseek result");
 	if (ret >= 0)
@@ -516,7 +496,7 @@ static void op_lseek(struct cursor *c)
 		must(ret == -EBADF, "lseek on a closed fd");
 }
 
-static void op_close(struct cursor *c)
+static void op_close(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 
@@ -534,7 +514,7 @@ static void op_close(struct cursor *c)
 	H.last_closed = fd;
 }
 
-static void op_dup(struct cursor *c)
+static void op_dup(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 
@@ -552,11 +532,11 @@ static void op_dup(struct cursor *c)
 	}
 }
 
-static void op_fdinfo(struct cursor *c)
+static void op_fdinfo(struct fuzz_cursor *c)
 {
 	int fd = pick_fd(c), ret;
 
-	if (get8(c) & 1) {
+	if (fuzz_get8(c) & 1) {
 		must(rh_dma_buf_bufinfo(H.plat, H.devnull) == 0, "bufinfo failed");
 		return;
 	}
@@ -600,7 +580,7 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cursor c = { data, size };
+	struct fuzz_cursor c = { data, size };
 	unsigned int i;
 
 	if (!H.ready)
@@ -614,7 +594,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.last_closed = 3;
 
 	for (i = 0; i < MAX_OPS && c.n; i++) {
-		switch (get8(&c) % NR_OPS) {
+		switch (fuzz_get8(&c) % NR_OPS) {
 		case OP_OPEN:
 			op_open(&c);
 			break;

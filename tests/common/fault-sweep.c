@@ -217,9 +217,9 @@ void rh_sweep_assert_idle(struct rh_platform *plat)
 	assert_int_equal(rh_secmem_get_stats(plat, RH_MTK_SECURE_MEMORY_TYPE_CM_TZ, &tz), 0);
 	assert_int_equal(rh_secmem_get_stats(plat, RH_MTK_SECURE_MEMORY_TYPE_CM_CMA, &dyn), 0);
 	if (tz.live_buffers || tz.bytes_used || dyn.live_buffers || dyn.bytes_used || dyn.lent)
-		fail_msg("%s: secure memory left: chunk %u buffers / %llu bytes, region %u buffers / %llu bytes, lent %d",
-			 cur_run, tz.live_buffers, (unsigned long long)tz.bytes_used,
-			 dyn.live_buffers, (unsigned long long)dyn.bytes_used, dyn.lent);
+		fail_msg("%s: secure memory left: chunk %llu buffers / %llu bytes, region %llu buffers / %llu bytes, lent %d",
+			 cur_run, (unsigned long long)tz.live_buffers, (unsigned long long)tz.bytes_used,
+			 (unsigned long long)dyn.live_buffers, (unsigned long long)dyn.bytes_used, dyn.lent);
 	/* No firewall region but the chunk's (protected from boot). */
 	assert_int_equal(rh_platform_get_stats(plat, &ps), 0);
 	if (ps.firewall_regions_in_use != (tz.available ? 1u : 0u))
