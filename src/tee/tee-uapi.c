@@ -381,9 +381,18 @@ static int tee_ioctl_shm_register(struct tee_file *tf, void *udata)
 	if (data.flags)
 		return -EINVAL;
 	addr = (void *)(uintptr_t)data.addr;
-	/* tee_shm_register_user_buf(): access_ok(), then pinning the pages. */
 	if ((uintptr_t)data.addr != data.addr || data.length > SIZE_MAX ||
-	    (data.length && rh_user_range_ok(tf->plat, addr, (size_t)data.length)))
+	    data.addr + data.length < data.addr)
+		return -EFAULT;
+	/*
+	 * register_shm_helper(): the array of more pages than the machine has
+	 * cannot be allocated, before a page is looked at (here: before a
+	 * walk of a huge reserved range that would take hours).
+	 */
+	if (data.length > rh_platform_get_desc(tf->plat)->dram_size)
+		return -ENOMEM;
+	/* tee_shm_register_user_buf(): access_ok(), then pinning the pages. */
+	if (data.length && rh_user_range_ok(tf->plat, addr, (size_t)data.length))
 		return -EFAULT;
 	/* register_shm_helper(): no page to pin */
 	if (!data.length)

@@ -352,6 +352,22 @@ static void test_shm_errors(void **state)
 	assert_int_equal(shm_register(f, f->tee, buf, 0, &id), -ENOMEM);
 	assert_int_equal(shm_register(f, f->tee, (void *)4096, 64, &id), -EFAULT);
 	assert_int_equal(shm_register(f, f->tee, buf, ~0ull, &id), -EFAULT);
+	/*
+	 * More than the machine's memory, over a reserved (PROT_NONE) range:
+	 * -ENOMEM at once, as the kernel's page array fails, not a walk of it.
+	 */
+	{
+		size_t big = (size_t)rh_platform_get_desc(f->plat)->dram_size + 4096;
+		void *res = mmap(NULL, big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+
+		assert_true(res != MAP_FAILED);
+		assert_int_equal(shm_register(f, f->tee, res, big, &id), -ENOMEM);
+		assert_int_equal(shm_alloc(f, f->tee, big, &id), -ENOMEM);
+		assert_int_equal(munmap(res, big), 0);
+		/* The page array first, the pages second: -ENOMEM, not -EFAULT. */
+		assert_int_equal(shm_register(f, f->tee, buf, 1ull << 40, &id), -ENOMEM);
+	}
 
 	/* A shm id of another context is no id here. */
 	other = rh_open(f->plat, RH_TEE_DEV_PATH, O_RDWR);
