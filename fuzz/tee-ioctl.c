@@ -66,7 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PG 4096u
 #define USER_PAGES 6 /* 4 read-write, a hole, a read-only page */
 
-enum kind { K_NONE, K_STD, K_TEE, K_SHM, K_DMABUF };
+/* K_OTHER: an fd another ioctl made (a dma-buf's EXPORT_SYNC_FILE). */
+enum kind { K_NONE, K_STD, K_TEE, K_SHM, K_DMABUF, K_OTHER };
 
 enum op {
 	OP_OPEN,
@@ -109,6 +110,7 @@ struct session {
 static struct {
 	bool ready;
 	struct rh_platform *plat;
+	FILE *devnull;
 	unsigned char *user; /* USER_PAGES pages of the program's memory */
 	unsigned int emu_sessions; /* the emulator's, before any input */
 	uint8_t uuids[4][RH_TEE_IOCTL_UUID_LEN];
@@ -588,6 +590,16 @@ static void op_dup(struct fuzz_cursor *c)
 		track(ret, state_of(fd)->kind, state_of(fd)->ctx, state_of(fd)->shm_id);
 }
 
+/* Track the fds that appeared without a call that makes one. */
+static void adopt_new_fds(void)
+{
+	int fd;
+
+	for (fd = 3; fd < RH_FD_MAX; fd++)
+		if (H.fd[fd].kind == K_NONE && rh_dma_buf_fdinfo(H.plat, fd, H.devnull) != -EBADF)
+			track(fd, K_OTHER, 0, -1);
+}
+
 static void op_raw_ioctl(struct fuzz_cursor *c)
 {
 	uint64_t arg[8];
@@ -623,6 +635,9 @@ static void op_raw_ioctl(struct fuzz_cursor *c)
 		return;
 	}
 	check_errno(ret, "ioctl result");
+	/* A dma-buf's EXPORT_SYNC_FILE makes an fd and says where in @arg. */
+	if (rh_fd_count(H.plat) != H.nopen)
+		adopt_new_fds();
 }
 
 /* ------------------------------------------------------------ clean up */
@@ -662,6 +677,8 @@ static void setup(void)
 
 	H.ready = true;
 	H.plat = fuzz_platform_new(TARGET);
+	H.devnull = fopen("/dev/null", "w");
+	must(H.devnull != NULL, "/dev/null");
 	/* User pointers as the shim's programs pass them: any, a fault is -EFAULT. */
 	must(rh_uapi_set_user_access(H.plat, RH_UACCESS_TRAPPED) == 0, "trapped user access");
 	for (i = 0; i < FUZZ_ARRAY_SIZE(uuids); i++)
