@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* CHECK() of the threaded drop-in programs: a failure is counted and printed, the run goes on. */
+/* CHECK() of the drop-in programs: a failure is counted (atomically: some run threads) and printed, the run goes on. */
 #ifndef DROPIN_CHECK_H
 #define DROPIN_CHECK_H
 

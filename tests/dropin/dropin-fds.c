@@ -18,17 +18,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
+#include "dropin-check.h"
 
 static int alloc(uint32_t fd_flags)
 {

@@ -17,17 +17,7 @@
 
 /* libc and the Linux uapi headers only: this runs unchanged on a device. */
 
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
+#include "dropin-check.h"
 
 /* The selftest's older and newer layouts of the allocation struct. */
 struct alloc_smaller {

@@ -21,17 +21,7 @@
  * variant of optee-protmem): rheap-sim run --platform FILE -- dropin-sdp.
  */
 
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
+#include "dropin-check.h"
 
 /* optee_test's sdp_basic TA (ta/sdp_basic/include/ta_sdp_basic.h). */
 #define TA_SDP_BASIC_UUID \

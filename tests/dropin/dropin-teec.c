@@ -11,17 +11,7 @@
 #include <linux/tee.h>
 #include <tee_client_api.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
+#include "dropin-check.h"
 
 /* optee_examples/hello_world's TA interface (hello_world_ta.h). */
 #define TA_HELLO_WORLD_UUID \
