@@ -113,16 +113,7 @@ static int measure_size(struct bench_ctx *ctx, struct bench_alloc_arg *args,
 		ret_capi[h] = NAN;
 		if (!heap_selected(only, &bench_heaps[h]))
 			continue;
-		args[h].size = size;
-		args[h].err = 0;
-		heap_of[n] = h;
-		cases[n].fn = bench_batch_capi;
-		cases[n].vs = &cases[0];
-		cases[n++].arg = &args[h];
-		heap_of[n] = h;
-		cases[n].fn = bench_batch_fd;
-		cases[n].vs = &cases[0];
-		cases[n++].arg = &args[h];
+		bench_add_alloc_cases(cases, heap_of, &n, &cases[0], &args[h], h, size);
 	}
 	ret = bench_measure_interleaved(ctx, cases, n);
 	if (ret)

@@ -337,6 +337,22 @@ void bench_batch_fd(void *arg, uint64_t iters)
 	}
 }
 
+void bench_add_alloc_cases(struct bench_case *cases, unsigned int *heap_of, unsigned int *n,
+			   const struct bench_case *vs, struct bench_alloc_arg *arg,
+			   unsigned int heap, uint64_t size)
+{
+	arg->size = size;
+	arg->err = 0;
+	heap_of[*n] = heap;
+	cases[*n].fn = bench_batch_capi;
+	cases[*n].vs = vs;
+	cases[(*n)++].arg = arg;
+	heap_of[*n] = heap;
+	cases[*n].fn = bench_batch_fd;
+	cases[*n].vs = vs;
+	cases[(*n)++].arg = arg;
+}
+
 /* ------------------------------------------------------------ traces */
 
 /* Sessions of a trace whose markers are counted (sess= 0..15). */

@@ -68,6 +68,16 @@ struct bench_alloc_arg {
 void bench_batch_capi(void *arg, uint64_t iters);
 void bench_batch_fd(void *arg, uint64_t iters);
 
+struct bench_case;
+/*
+ * bench_add_alloc_cases() - @arg's C API and fd-layer cases of @size at
+ * @cases[*@n] and the next, each paired with @vs (the baseline), its heap
+ * index @heap in @heap_of; *@n grows by 2.
+ */
+void bench_add_alloc_cases(struct bench_case *cases, unsigned int *heap_of, unsigned int *n,
+			   const struct bench_case *vs, struct bench_alloc_arg *arg,
+			   unsigned int heap, uint64_t size);
+
 struct rh_replay_trace;
 /* Frames a trace shows: (stop - play) x fps of its play/stop markers, per session. */
 double bench_played_frames(const struct rh_replay_trace *tr);
